@@ -1,0 +1,11 @@
+# Conveniences over the scripts the README names; each installs what it needs first.
+.PHONY: demo test bench
+
+demo:
+	scripts/demo.sh
+
+test:
+	scripts/test.sh
+
+bench:
+	scripts/bench.sh

@@ -1,0 +1,78 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Strict settings shared by every target (house style: Swift 6 mode plus three upcoming features).
+let strictSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "Podium",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "podium", targets: ["podium"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    ],
+    targets: [
+        // FFmpeg's C libraries and the one shim header for what Swift cannot import.
+        .systemLibrary(
+            name: "CFFmpeg",
+            path: "Sources/CFFmpeg",
+            pkgConfig: "libavformat",
+            providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev", "libswscale-dev"])]
+        ),
+        // The pure core: domain model, feed parsing, timeline, payload encoding. No I/O, no FFmpeg.
+        .target(name: "Overlay", swiftSettings: strictSettings),
+        // The only Swift module that touches FFmpeg: demux, frame clock, enriched remux.
+        .target(name: "Ingest", dependencies: ["CFFmpeg", "Overlay"], swiftSettings: strictSettings),
+        // SQLite persistence of jobs, frames and received documents.
+        .target(
+            name: "Store",
+            dependencies: ["Overlay", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strictSettings
+        ),
+        // The HTTP edge.
+        .target(
+            name: "API",
+            dependencies: [
+                "Store", "Overlay",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The command-line tool that wires everything together.
+        .executableTarget(
+            name: "podium",
+            dependencies: [
+                "Ingest", "Overlay", "Store", "API",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // Independent readers (MPEG-TS, ID3) and fixture paths shared by the test targets.
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strictSettings),
+        .testTarget(name: "OverlayTests", dependencies: ["Overlay", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "Overlay", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Overlay", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "APITests",
+            dependencies: [
+                "API", "Store", "Overlay", "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(name: "PodiumTests", dependencies: ["podium", "Overlay", "TestSupport"], swiftSettings: strictSettings),
+    ]
+)

@@ -1,0 +1,110 @@
+import Foundation
+public import Hummingbird
+public import Store
+
+/// The largest page of frames one request returns (about 10 s of 50 fps video).
+let maximumFramesPerPage = 500
+
+/// Builds the router: health, jobs and frames.
+public func buildRouter(store: some JobReading) -> Router<BasicRequestContext> {
+    let router = Router()
+    router.add(middleware: ErrorShapeMiddleware())
+    router.get("healthz") { _, _ in
+        jsonResponse(Data(#"{"status":"ok"}"#.utf8))
+    }
+    JobsController(store: store).addRoutes(to: router.group("v1/jobs"))
+    return router
+}
+
+/// Builds the HTTP application around a store.
+public func buildApplication(
+    store: some JobReading, configuration: ApplicationConfiguration
+) -> some ApplicationProtocol {
+    Application(router: buildRouter(store: store), configuration: configuration)
+}
+
+/// `/v1/jobs`: jobs and their frames.
+struct JobsController<Store: JobReading> {
+    let store: Store
+
+    func addRoutes(to group: RouterGroup<BasicRequestContext>) {
+        group.get(use: list)
+        group.get(":id", use: show)
+        group.get(":id/frames", use: frames)
+    }
+
+    @Sendable func list(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let jobs = try await store.jobs().map(JobResponse.init)
+        return jsonResponse(try canonicalEncoder().encode(JobListResponse(jobs: jobs)))
+    }
+
+    @Sendable func show(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let job = try await requireJob(context)
+        return jsonResponse(try canonicalEncoder().encode(JobResponse(job)))
+    }
+
+    /// `GET /v1/jobs/{id}/frames?from=&to=`: frame indexes, inclusive; pages of at most 500 with a `next` cursor.
+    @Sendable func frames(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let job = try await requireJob(context)
+        let from = try integerParameter(request, "from") ?? 0
+        let to = try integerParameter(request, "to") ?? max(0, job.frames - 1)
+        guard from >= 0 else {
+            throw APIError(.badRequest, code: "bad_request", message: "from must be 0 or more", details: ["from": "\(from)"])
+        }
+        guard to >= from else {
+            throw APIError(
+                .badRequest, code: "bad_request", message: "to must not be before from",
+                details: ["from": "\(from)", "to": "\(to)"]
+            )
+        }
+        let frames = try await store.frames(jobID: job.id, from: from, to: to, limit: maximumFramesPerPage + 1)
+        let page = frames.prefix(maximumFramesPerPage)
+        // The stored overlay JSON is spliced in verbatim: the API serves the very bytes carried in band.
+        var body = Data(#"{"frames":["#.utf8)
+        for (position, frame) in page.enumerated() {
+            if position > 0 { body.append(UInt8(ascii: ",")) }
+            body.append(frame.overlayJSON)
+        }
+        body.append(Data("],\"from\":\(from),\"jobId\":\(job.id),\"next\":".utf8))
+        if frames.count > maximumFramesPerPage, let last = page.last {
+            body.append(Data("\(last.seq + 1)".utf8))
+        } else {
+            body.append(Data("null".utf8))
+        }
+        body.append(Data(",\"to\":\(to)}".utf8))
+        return jsonResponse(body)
+    }
+
+    private func requireJob(_ context: BasicRequestContext) async throws -> JobRecord {
+        let text = context.parameters.get("id") ?? ""
+        guard let id = Int64(text), id > 0 else {
+            throw APIError(.badRequest, code: "bad_request", message: "job id must be a positive integer", details: ["id": text])
+        }
+        guard let job = try await store.job(id: id) else {
+            throw APIError(.notFound, code: "not_found", message: "no job \(id)", details: ["id": text])
+        }
+        return job
+    }
+
+    private func integerParameter(_ request: Request, _ name: String) throws -> Int? {
+        guard let text = request.uri.queryParameters.get(name) else { return nil }
+        guard let value = Int(text) else {
+            throw APIError(.badRequest, code: "bad_request", message: "\(name) must be an integer frame index", details: [name: text])
+        }
+        return value
+    }
+}
+
+func canonicalEncoder() -> JSONEncoder {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return encoder
+}
+
+func jsonResponse(_ body: Data, status: HTTPResponse.Status = .ok) -> Response {
+    Response(
+        status: status,
+        headers: [.contentType: "application/json; charset=utf-8"],
+        body: ResponseBody(byteBuffer: ByteBuffer(bytes: body))
+    )
+}

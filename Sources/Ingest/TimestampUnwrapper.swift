@@ -1,0 +1,70 @@
+/// Unwraps timestamps that a container stores modulo 2^bits (MPEG-TS: 33 bits, about 26.5 h at 90 kHz).
+///
+/// Each raw value is moved by the multiple of 2^bits that lands it closest to the previous
+/// unwrapped value, so it is correct whether or not the demuxer already corrected one period,
+/// and a 24/7 feed keeps counting past any number of wraps. Pure; no FFmpeg.
+public struct TimestampUnwrapper: Sendable {
+    private let period: Int64
+    private var last: Int64?
+
+    /// Creates an unwrapper for timestamps of `wrapBits` bits (64 or more means no wrapping).
+    public init(wrapBits: Int) {
+        period = wrapBits >= 63 ? 0 : Int64(1) << wrapBits
+    }
+
+    /// The unwrapped value of `raw`.
+    public mutating func unwrap(_ raw: Int64) -> Int64 {
+        guard period > 0, let last else {
+            last = raw
+            return raw
+        }
+        // The candidate raw + k·period closest to the previous value.
+        let shift = (last - raw + period / 2).floorDivided(by: period)
+        let value = raw + shift * period
+        self.last = value
+        return value
+    }
+}
+
+extension Int64 {
+    fileprivate func floorDivided(by divisor: Int64) -> Int64 {
+        let quotient = self / divisor
+        return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? quotient - 1 : quotient
+    }
+}
+
+/// Puts video frames, read in decode order, back into presentation order.
+///
+/// Once a packet with decode timestamp d has been read, no later packet can present before d
+/// (PTS ≥ DTS, and DTS only grows), so every frame with PTS ≤ d is final in order and can be
+/// released. This is also what the MPEG-TS muxer needs: the metadata stream's timestamps
+/// must increase, and the video stream's DTS must already have passed them.
+public struct PresentationOrder: Sendable {
+    private var waiting: [Int64] = []
+
+    /// Creates an empty queue.
+    public init() {}
+
+    /// How many frames wait for release.
+    public var count: Int { waiting.count }
+
+    /// Queues a frame presented at `pts`.
+    public mutating func insert(pts: Int64) {
+        // Reorder depth is a handful of frames, so a sorted insert beats a heap here.
+        let index = waiting.firstIndex { $0 > pts } ?? waiting.endIndex
+        waiting.insert(pts, at: index)
+    }
+
+    /// Releases, in presentation order, every frame presented at or before `decodeTimestamp`.
+    public mutating func release(throughDecodeTimestamp decodeTimestamp: Int64) -> [Int64] {
+        let ready = waiting.prefix { $0 <= decodeTimestamp }
+        waiting.removeFirst(ready.count)
+        return Array(ready)
+    }
+
+    /// Releases everything (end of input).
+    public mutating func drain() -> [Int64] {
+        defer { waiting.removeAll() }
+        return waiting
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+
+/// A race time (reaction, split, finish) as the timing system measured it, in milliseconds.
+public struct RaceTime: Sendable, Hashable, Comparable, CustomStringConvertible {
+    /// Milliseconds from the start signal.
+    public let milliseconds: Int64
+
+    /// Creates a race time of `milliseconds`.
+    public init(milliseconds: Int64) { self.milliseconds = milliseconds }
+
+    /// Whole hundredths, truncated: swimming and athletics display times truncated, never rounded.
+    public var hundredths: Int64 { milliseconds / 10 }
+
+    /// The time as seconds, exact.
+    public var seconds: Rational { Rational(Int128(milliseconds), 1000) }
+
+    public static func < (lhs: RaceTime, rhs: RaceTime) -> Bool { lhs.milliseconds < rhs.milliseconds }
+
+    /// The broadcast form: `8.31`, `47.92`, `1:47.92`, `1:02:03.45`.
+    public var description: String { RaceTime.display(hundredths: hundredths) }
+
+    /// Formats whole hundredths the way result boards show them.
+    public static func display(hundredths: Int64) -> String {
+        let total = max(0, hundredths)
+        let fraction = total % 100
+        let seconds = total / 100 % 60
+        let minutes = total / 6000 % 60
+        let hours = total / 360_000
+        let fractionText = fraction < 10 ? "0\(fraction)" : "\(fraction)"
+        if hours > 0 {
+            return "\(hours):\(minutes < 10 ? "0" : "")\(minutes):\(seconds < 10 ? "0" : "")\(seconds).\(fractionText)"
+        }
+        if minutes > 0 { return "\(minutes):\(seconds < 10 ? "0" : "")\(seconds).\(fractionText)" }
+        return "\(seconds).\(fractionText)"
+    }
+
+    /// Parses `8.31`, `+0.62`, `1:47.92`, `1:02:03.456`: up to three fraction digits, minutes and
+    /// seconds below 60 once a larger unit is present. Returns nil for anything else.
+    public init?(parsing text: String) {
+        var body = Substring(text.trimmingCharacters(in: .whitespaces))
+        if body.hasPrefix("+") { body = body.dropFirst() }
+        let clockParts = body.split(separator: ":", omittingEmptySubsequences: false)
+        guard (1...3).contains(clockParts.count) else { return nil }
+        let secondsPart = clockParts[clockParts.count - 1]
+        let secondsPieces = secondsPart.split(separator: ".", omittingEmptySubsequences: false)
+        guard (1...2).contains(secondsPieces.count), let whole = RaceTime.digits(secondsPieces[0]) else { return nil }
+        var millis: Int64 = 0
+        if secondsPieces.count == 2 {
+            let fraction = secondsPieces[1]
+            guard (1...3).contains(fraction.count), let value = RaceTime.digits(fraction) else { return nil }
+            millis = value * [100, 10, 1][fraction.count - 1]
+        }
+        var total = whole * 1000 + millis
+        if clockParts.count >= 2 {
+            guard whole < 60, secondsPieces[0].count == 2, let minutes = RaceTime.digits(clockParts[clockParts.count - 2]) else {
+                return nil
+            }
+            if clockParts.count == 3 {
+                guard minutes < 60, clockParts[1].count == 2, let hours = RaceTime.digits(clockParts[0]) else { return nil }
+                total += hours * 3_600_000
+            }
+            total += minutes * 60_000
+        }
+        milliseconds = total
+    }
+
+    private static func digits(_ text: Substring) -> Int64? {
+        guard !text.isEmpty, text.count <= 9, text.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        return Int64(text)
+    }
+}

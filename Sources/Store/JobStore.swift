@@ -1,0 +1,115 @@
+public import Foundation
+
+/// An enrichment job as recorded.
+public struct JobRecord: Sendable, Equatable, Codable {
+    /// Store-assigned identifier.
+    public let id: Int64
+    /// UTC (ISO 8601) the job was created.
+    public let createdUTC: String
+    /// Input URL or path.
+    public let input: String
+    /// Output URL or path.
+    public let output: String
+    /// The competition unit bound to the job.
+    public let unit: String?
+    /// Which clock source timed the frames (`anchor` for an operator anchor).
+    public let clockSource: String
+    /// Frame rate used by the clock, `num/den`.
+    public let frameRate: String
+    /// `running`, `completed` or `failed`.
+    public let state: String
+    /// Frames tagged so far.
+    public let frames: Int
+    /// Why the job failed, when it did.
+    public let failure: String?
+
+    /// Creates a job record.
+    public init(
+        id: Int64, createdUTC: String, input: String, output: String, unit: String?, clockSource: String,
+        frameRate: String, state: String, frames: Int, failure: String?
+    ) {
+        self.id = id
+        self.createdUTC = createdUTC
+        self.input = input
+        self.output = output
+        self.unit = unit
+        self.clockSource = clockSource
+        self.frameRate = frameRate
+        self.state = state
+        self.frames = frames
+        self.failure = failure
+    }
+}
+
+/// What is known of a job when it starts.
+public struct NewJob: Sendable, Equatable {
+    public let createdUTC: String
+    public let input: String
+    public let output: String
+    public let unit: String?
+    public let clockSource: String
+    public let frameRate: String
+
+    /// Describes a job about to run.
+    public init(createdUTC: String, input: String, output: String, unit: String?, clockSource: String, frameRate: String) {
+        self.createdUTC = createdUTC
+        self.input = input
+        self.output = output
+        self.unit = unit
+        self.clockSource = clockSource
+        self.frameRate = frameRate
+    }
+}
+
+/// One frame's overlay as stored: its keys and the canonical JSON that also went in band.
+public struct StoredFrame: Sendable, Equatable {
+    /// Presentation-order index.
+    public let seq: Int
+    /// Unwrapped PTS.
+    public let pts: Int64
+    /// Capture UTC, ISO 8601.
+    public let captureUTC: String
+    /// The overlay's canonical JSON, byte for byte as carried in band.
+    public let overlayJSON: Data
+
+    /// Creates a stored frame.
+    public init(seq: Int, pts: Int64, captureUTC: String, overlayJSON: Data) {
+        self.seq = seq
+        self.pts = pts
+        self.captureUTC = captureUTC
+        self.overlayJSON = overlayJSON
+    }
+}
+
+/// A results document exactly as received, for the audit log.
+public struct ReceivedDocument: Sendable, Equatable {
+    /// Where it came from (file name, feed endpoint).
+    public let source: String
+    /// `odf`, `lenex`, `podium-json`.
+    public let format: String
+    /// When it was received, ISO 8601 UTC, if known.
+    public let receivedUTC: String?
+    /// The bytes as received.
+    public let bytes: Data
+    /// How it was taken (`applied`, `duplicate`, `superseded`, or the refusal).
+    public let outcome: String
+
+    /// Creates a received-document record.
+    public init(source: String, format: String, receivedUTC: String?, bytes: Data, outcome: String) {
+        self.source = source
+        self.format = format
+        self.receivedUTC = receivedUTC
+        self.bytes = bytes
+        self.outcome = outcome
+    }
+}
+
+/// The reads the API needs. Implementations run their I/O off the cooperative thread pool.
+public protocol JobReading: Sendable {
+    /// All jobs, newest first.
+    func jobs() async throws -> [JobRecord]
+    /// One job, or nil.
+    func job(id: Int64) async throws -> JobRecord?
+    /// Frames of a job with `from ≤ seq ≤ to`, at most `limit`, in order.
+    func frames(jobID: Int64, from: Int, to: Int, limit: Int) async throws -> [StoredFrame]
+}

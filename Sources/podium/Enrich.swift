@@ -1,0 +1,119 @@
+import ArgumentParser
+import Foundation
+import Ingest
+import Overlay
+import Store
+
+/// `podium enrich`: tags every video frame of an input with its overlay and records the job.
+struct Enrich: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Enrich a video file with frame-locked overlay data (timed ID3 in MPEG-TS)."
+    )
+
+    @Argument(help: "The input video file.")
+    var input: String
+
+    @Option(help: "Folder of results documents (ODF 2 XML, with an optional manifest.json of receipt times).")
+    var results: String
+
+    @Option(help: "Clock file: the anchor \"PTS p is capture UTC t\" and the frame rate.")
+    var clock: String
+
+    @Option(help: "The enriched MPEG-TS file to write.")
+    var out: String
+
+    @Option(help: "The competition unit (RSC) to overlay, when the results hold several.")
+    var unit: String?
+
+    @Option(help: "SQLite database recording the job and its frames.")
+    var database = "var/podium.sqlite"
+
+    func run() throws {
+        do {
+            let summary = try EnrichmentJob(
+                input: input, results: results, clock: clock, output: out, unit: unit, database: database
+            ).run()
+            print(summary)
+        } catch {
+            FileHandle.standardError.write(Data("podium enrich: error: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+}
+
+/// One enrichment, wired end to end: results → timeline → per-frame overlay → in band and in the store.
+struct EnrichmentJob {
+    let input: String
+    let results: String
+    let clock: String
+    let output: String
+    let unit: String?
+    let database: String
+
+    /// Frames are written to the store in batches, so a long file never holds all of them in memory.
+    static let storeBatch = 250
+
+    func run() throws -> String {
+        guard let clockBytes = FileManager.default.contents(atPath: clock) else {
+            throw OperatorError("clock file \(clock) does not exist")
+        }
+        let clockFile = try ClockFile(json: clockBytes)
+        let folder = try ResultsFolder(path: results)
+        let timeline = try RaceTimeline(results: selectUnit(folder.book), athletes: folder.book.athletes)
+
+        let store = try SQLiteStore(path: database)
+        let frameRateText = clockFile.frameRate?.description ?? "stream"
+        let jobID = try store.startJob(
+            NewJob(
+                createdUTC: UTCInstant(secondsSinceEpoch: Rational(Int128(Date().timeIntervalSince1970 * 1000), 1000)).iso8601,
+                input: input, output: output, unit: timeline.unit.rawValue, clockSource: "anchor", frameRate: frameRateText
+            ),
+            documents: folder.documents
+        )
+        var pending: [StoredFrame] = []
+        do {
+            let report = try Enricher(inputURL: input, outputURL: output).run(
+                anchor: clockFile.anchor, frameRate: clockFile.frameRate
+            ) { timing in
+                let overlay = timeline.overlay(for: timing)
+                pending.append(StoredFrame(
+                    seq: overlay.seq, pts: overlay.pts, captureUTC: overlay.captureUTC, overlayJSON: overlay.canonicalJSON()
+                ))
+                if pending.count >= EnrichmentJob.storeBatch {
+                    try store.appendFrames(pending, toJob: jobID)
+                    pending.removeAll(keepingCapacity: true)
+                }
+                return try OverlayPayload.id3Tag(for: overlay)
+            }
+            try store.appendFrames(pending, toJob: jobID)
+            try store.finishJob(jobID, failure: nil)
+            var lines = [
+                "job \(jobID): \(report.frames) frames tagged (\(report.frameRate) fps, clock: anchor), unit \(timeline.unit)",
+                "wrote \(output); recorded in \(database)",
+            ]
+            lines += report.droppedStreams.map { "not carried: \($0)" }
+            if report.untimedVideoPackets > 0 {
+                lines.append("\(report.untimedVideoPackets) video packets had no timestamp and carry no overlay")
+            }
+            return lines.joined(separator: "\n")
+        } catch {
+            try? store.finishJob(jobID, failure: "\(error)")
+            try? FileManager.default.removeItem(atPath: output)
+            throw error
+        }
+    }
+
+    private func selectUnit(_ book: ResultsBook) throws -> UnitResults {
+        if let unit {
+            guard let code = UnitCode(unit) else { throw OperatorError("--unit \(unit) is not a 34-character RSC") }
+            guard let results = book.results(of: code) else { throw OperatorError("the results hold no DT_RESULT for \(unit)") }
+            return results
+        }
+        let units = book.units
+        guard let first = units.first else { throw OperatorError("the results hold no DT_RESULT document") }
+        guard units.count == 1 else {
+            throw OperatorError("the results hold \(units.count) units (\(units.map(\.rawValue).joined(separator: ", "))); choose one with --unit")
+        }
+        return book.results(of: first)!
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import Overlay
+import Store
+
+/// A folder of results documents as a timing system sent them, with an optional `manifest.json`
+/// saying when each was received:
+///
+/// ```json
+/// {"documents": [{"file": "01-DT_PARTIC.xml", "format": "odf", "receivedUTC": "2026-07-31T19:40:00.000Z"}]}
+/// ```
+///
+/// Without a manifest every `*.xml` file is read in name order and its receipt time is unknown.
+struct ResultsFolder {
+    struct Entry {
+        let file: String
+        let receivedUTC: String?
+    }
+
+    let book: ResultsBook
+    let documents: [ReceivedDocument]
+
+    init(path: String) throws {
+        let folder = URL(fileURLWithPath: path, isDirectory: true)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw OperatorError("results folder \(path) does not exist")
+        }
+        let entries = try ResultsFolder.entries(in: folder)
+        var book = ResultsBook()
+        var documents: [ReceivedDocument] = []
+        for entry in entries {
+            let url = folder.appendingPathComponent(entry.file)
+            guard let bytes = FileManager.default.contents(atPath: url.path) else {
+                throw OperatorError("results document \(url.path) is listed but cannot be read")
+            }
+            let document: ODFDocument
+            do {
+                document = try ODFDocument.parse(bytes)
+            } catch {
+                throw OperatorError("results document \(entry.file), \(error)")
+            }
+            let outcome: String
+            do {
+                switch try book.accept(document) {
+                case .applied: outcome = "applied"
+                case .duplicate: outcome = "duplicate"
+                case .superseded(let version): outcome = "superseded by version \(version)"
+                }
+            } catch {
+                throw OperatorError("results document \(entry.file): \(error)")
+            }
+            documents.append(ReceivedDocument(
+                source: entry.file, format: "odf", receivedUTC: entry.receivedUTC, bytes: bytes, outcome: outcome
+            ))
+        }
+        self.book = book
+        self.documents = documents
+    }
+
+    private static func entries(in folder: URL) throws -> [Entry] {
+        let manifestURL = folder.appendingPathComponent("manifest.json")
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+        let xmlFiles = names.filter { $0.lowercased().hasSuffix(".xml") }.sorted()
+        guard let manifest = FileManager.default.contents(atPath: manifestURL.path) else {
+            guard !xmlFiles.isEmpty else { throw OperatorError("results folder \(folder.path) holds no .xml documents") }
+            return xmlFiles.map { Entry(file: $0, receivedUTC: nil) }
+        }
+        guard let root = try? JSONSerialization.jsonObject(with: manifest) as? [String: Any],
+              let list = root["documents"] as? [[String: Any]]
+        else {
+            throw OperatorError("\(manifestURL.path): expected {\"documents\": [{\"file\": …, \"receivedUTC\": …}]}")
+        }
+        var entries: [Entry] = []
+        for (position, item) in list.enumerated() {
+            let known: Set<String> = ["file", "format", "receivedUTC"]
+            if let unknown = item.keys.sorted().first(where: { !known.contains($0) }) {
+                throw OperatorError("\(manifestURL.path): documents[\(position)] has unknown field \"\(unknown)\"")
+            }
+            guard let file = item["file"] as? String, !file.isEmpty, !file.contains("/") else {
+                throw OperatorError("\(manifestURL.path): documents[\(position)].file must be a file name in the folder")
+            }
+            if let format = item["format"], format as? String != "odf" {
+                throw OperatorError("\(manifestURL.path): documents[\(position)].format must be \"odf\"")
+            }
+            var received: String?
+            if let text = item["receivedUTC"] {
+                guard let text = text as? String, let instant = UTCInstant(iso8601: text) else {
+                    throw OperatorError("\(manifestURL.path): documents[\(position)].receivedUTC is not an ISO 8601 UTC time")
+                }
+                received = instant.iso8601
+            }
+            guard names.contains(file) else {
+                throw OperatorError("\(manifestURL.path): documents[\(position)] names \(file), which is not in the folder")
+            }
+            entries.append(Entry(file: file, receivedUTC: received))
+        }
+        let listed = Set(entries.map(\.file))
+        if let stray = xmlFiles.first(where: { !listed.contains($0) }) {
+            throw OperatorError("\(folder.path)/\(stray) is not listed in manifest.json")
+        }
+        return entries
+    }
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The demo, from a fresh Debian machine with Swift: installs what is missing, builds, enriches the
+# bundled fixture, records the job in var/podium.sqlite and serves the API on 127.0.0.1:8080.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+host=${PODIUM_HOST:-127.0.0.1}
+port=${PODIUM_PORT:-8080}
+database=${PODIUM_DATABASE:-var/podium.sqlite}
+fixture=fixtures/swim-100-free
+
+scripts/install-deps.sh
+swift build --product podium
+podium=$(swift build --show-bin-path)/podium
+mkdir -p var
+"$podium" enrich "$fixture/clip.ts" --results "$fixture/results" --clock "$fixture/clock.json" \
+    --out var/swim-100-free.enriched.ts --database "$database"
+job=$(sqlite3 "$database" "SELECT max(id) FROM job")
+cat <<TEXT
+
+Podium is starting on http://$host:$port — try:
+  curl http://$host:$port/healthz
+  curl http://$host:$port/v1/jobs/$job
+  curl 'http://$host:$port/v1/jobs/$job/frames?from=490&to=492'
+(frame 490 is the winner's touch; Ctrl-C stops the server)
+
+TEXT
+exec "$podium" serve --hostname "$host" --port "$port" --database "$database"

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Podium builds, tests and runs with, when any is missing.
+# Safe to run again: it only calls apt-get when something is absent.
+set -euo pipefail
+
+packages=(
+    libavformat-dev libavcodec-dev libavutil-dev libswscale-dev  # FFmpeg 5.1 libraries (Ingest)
+    libsqlite3-dev sqlite3                                      # the job store (sqlite3 prints the demo URLs)
+    pkg-config                                                  # finds FFmpeg for SwiftPM
+    ffmpeg                                                      # ffprobe for the tests, the fixture generator
+    libxml2                                                     # FoundationXML (ODF parsing)
+    python3                                                     # the fixture generator
+)
+if [[ "${1:-}" == "--bench" ]]; then
+    packages+=(hyperfine)
+fi
+
+missing=()
+for package in "${packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$package")
+    fi
+done
+
+if (( ${#missing[@]} == 0 )); then
+    exit 0
+fi
+
+echo "installing: ${missing[*]}"
+sudo_cmd=()
+if [[ $(id -u) -ne 0 ]]; then
+    sudo_cmd=(sudo)
+fi
+"${sudo_cmd[@]}" apt-get update -qq
+DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
