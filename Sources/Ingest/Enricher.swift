@@ -56,7 +56,7 @@ public struct Enricher {
             throw MediaError.clock("\(inputURL) states no frame rate; give one in the clock file")
         }
         report.frameRate = rate
-        let clock = CaptureClock(anchor: anchor, frameRate: rate)
+        var clock: CaptureClock?
 
         var copied: [StreamDescription] = []
         for stream in input.streams {
@@ -78,7 +78,9 @@ public struct Enricher {
 
         func release(_ presentationTimestamps: [Int64]) throws {
             for pts in presentationTimestamps {
-                let timing = clock.timing(sequence: report.frames, pts: MediaTime(ticks: pts, timeBase: video.timeBase))
+                let frameClock = clock ?? Enricher.clock(anchor: anchor, frameRate: rate, video: video, firstPTS: pts)
+                clock = frameClock
+                let timing = frameClock.timing(sequence: report.frames, pts: MediaTime(ticks: pts, timeBase: video.timeBase))
                 try output.writeMetadata(try tagFrame(timing), pts: pts, timeBase: video.timeBase)
                 report.frames += 1
             }
@@ -106,5 +108,17 @@ public struct Enricher {
         try release(order.drain())
         try output.finish()
         return report
+    }
+
+    /// The frame clock, with the anchor's PTS moved by whole wrap periods to the one nearest the
+    /// first frame: an operator reads the anchor off the stream as a 33-bit value, which may sit
+    /// on the other side of a wrap from where Podium's unwrapped count begins.
+    static func clock(anchor: ClockAnchor, frameRate: Rational, video: StreamDescription, firstPTS: Int64) -> CaptureClock {
+        var anchor = anchor
+        if anchor.pts.timeBase == video.timeBase {
+            let ticks = TimestampUnwrapper(wrapBits: video.timestampWrapBits).nearest(anchor.pts.ticks, to: firstPTS)
+            anchor = ClockAnchor(pts: MediaTime(ticks: ticks, timeBase: anchor.pts.timeBase), utc: anchor.utc)
+        }
+        return CaptureClock(anchor: anchor, frameRate: frameRate)
     }
 }

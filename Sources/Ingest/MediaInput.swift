@@ -72,7 +72,8 @@ final class MediaInput {
         av_dict_set(&options, "format_whitelist", MediaInput.fileFormats, 0)
         var opened: UnsafeMutablePointer<AVFormatContext>?
         let openCode = avformat_open_input(&opened, url, nil, &options)
-        if openCode == podium_averror_invaliddata() {
+        // Unrecognised data, or data that only a demuxer outside the whitelist claims (EINVAL).
+        if openCode == podium_averror_invaliddata() || openCode == podium_averror(EINVAL) {
             throw .notMedia(url: url, detail: "no demuxer among \(MediaInput.fileFormats) recognises it")
         }
         try MediaError.check(openCode, "opening input", url)

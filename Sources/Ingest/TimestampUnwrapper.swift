@@ -13,16 +13,29 @@ public struct TimestampUnwrapper: Sendable {
     }
 
     /// The unwrapped value of `raw`.
+    ///
+    /// The first value is brought into [0, 2^bits): FFmpeg hands out values from before a wrap as
+    /// negative numbers once it has seen the wrap coming, but the container's own value, the one
+    /// written in the stream and the one an operator reads off it, is never negative.
     public mutating func unwrap(_ raw: Int64) -> Int64 {
-        guard period > 0, let last else {
-            last = raw
-            return raw
+        guard period > 0 else { return raw }
+        guard let last else {
+            let first = raw - raw.floorDivided(by: period) * period
+            self.last = first
+            return first
         }
-        // The candidate raw + k·period closest to the previous value.
-        let shift = (last - raw + period / 2).floorDivided(by: period)
-        let value = raw + shift * period
+        let value = TimestampUnwrapper.nearest(raw, to: last, period: period)
         self.last = value
         return value
+    }
+
+    /// `raw + k·2^bits` for the k that lands closest to `reference`.
+    public func nearest(_ raw: Int64, to reference: Int64) -> Int64 {
+        period > 0 ? TimestampUnwrapper.nearest(raw, to: reference, period: period) : raw
+    }
+
+    private static func nearest(_ raw: Int64, to reference: Int64, period: Int64) -> Int64 {
+        raw + (reference - raw + period / 2).floorDivided(by: period) * period
     }
 }
 

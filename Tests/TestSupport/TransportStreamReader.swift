@@ -57,7 +57,8 @@ public struct TransportStream {
                 pmtPID = try TransportStream.programMapPID(fromPAT: payload)
             } else if pid == pmtPID {
                 if streams.isEmpty { streams = try TransportStream.streams(fromPMT: payload) }
-            } else {
+            } else if streams.contains(where: { $0.pid == pid }) {
+                // Only PIDs the PMT declares are PES streams; SDT and other tables are not.
                 if unitStart {
                     if let pending = partial[pid] { packets[pid, default: []].append(try TransportStream.pes(pending)) }
                     partial[pid] = payload
