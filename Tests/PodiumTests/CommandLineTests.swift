@@ -1,0 +1,181 @@
+import AsyncHTTPClient
+import NIOCore
+import NIOHTTP1
+import Foundation
+import Store
+import TestSupport
+import Testing
+
+/// The `podium` executable as an operator runs it.
+enum PodiumBinary {
+    /// The built `podium`, next to the test bundle in SwiftPM's products folder.
+    static let path: String = {
+        var candidates = [URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()]
+        candidates.append(Bundle.main.bundleURL.deletingLastPathComponent())
+        candidates.append(Bundle.main.bundleURL)
+        for folder in candidates {
+            let binary = folder.appendingPathComponent("podium").path
+            if FileManager.default.isExecutableFile(atPath: binary) { return binary }
+        }
+        fatalError("podium binary not found beside the tests (looked in \(candidates.map(\.path)))")
+    }()
+
+    static func enrich(_ input: String, results: String = Fixtures.swim.appendingPathComponent("results").path,
+                       clock: String = Fixtures.swim.appendingPathComponent("clock.json").path,
+                       in folder: URL) throws -> (status: Int32, out: String, err: String) {
+        try Fixtures.run(path, [
+            "enrich", input, "--results", results, "--clock", clock,
+            "--out", folder.appendingPathComponent("out.ts").path,
+            "--database", folder.appendingPathComponent("podium.sqlite").path,
+        ])
+    }
+}
+
+struct EnrichCommandTests {
+    @Test func enrichesTheFixtureAndRecordsEveryFrameInTheStore() async throws {
+        let folder = try Fixtures.scratchFolder()
+        let run = try PodiumBinary.enrich(Fixtures.swim.appendingPathComponent("clip.ts").path, in: folder)
+        #expect(run.status == 0, "stderr: \(run.err)")
+        #expect(run.out.contains("600 frames tagged"))
+        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("out.ts").path))
+
+        let store = try SQLiteStore(path: folder.appendingPathComponent("podium.sqlite").path)
+        let job = try #require(try await store.jobs().first)
+        #expect(job.state == "completed")
+        #expect(job.frames == 600)
+        #expect(job.unit == "SWMM100MFR------------FNL-000100--")
+        let stored = try await store.frames(jobID: job.id, from: 0, to: 599, limit: 600)
+        let golden = try String(contentsOf: Fixtures.swim.appendingPathComponent("expected/frames.jsonl"), encoding: .utf8)
+            .split(separator: "\n").map(String.init)
+        #expect(stored.map { String(decoding: $0.overlayJSON, as: UTF8.self) } == golden)
+        #expect(stored[490].captureUTC == "2026-07-31T19:42:19.800000Z")
+        let documents = try store.documents(ofJob: job.id)
+        #expect(documents.map(\.source) == ResultsFiles.names)
+        #expect(documents.first?.receivedUTC == "2026-07-31T19:40:00.000000Z")
+        #expect(documents.allSatisfy { $0.outcome == "applied" })
+    }
+
+    static func expectOneLineError(_ run: (status: Int32, out: String, err: String), mentioning fragment: String) {
+        #expect(run.status != 0)
+        #expect(run.err.hasSuffix("\n") && run.err.dropLast().contains("\n") == false, "expected one line, got: \(run.err)")
+        #expect(run.err.hasPrefix("podium enrich: error: "), "got: \(run.err)")
+        #expect(run.err.contains(fragment), "expected \(fragment) in: \(run.err)")
+    }
+
+    @Test func aMissingInputIsOneLineNamingIt() throws {
+        let folder = try Fixtures.scratchFolder()
+        let run = try PodiumBinary.enrich("/nonexistent/venue.ts", in: folder)
+        Self.expectOneLineError(run, mentioning: "/nonexistent/venue.ts does not exist")
+    }
+
+    @Test func anInputWithoutVideoIsOneLineAndTheJobIsRecordedAsFailed() async throws {
+        let folder = try Fixtures.scratchFolder()
+        let audio = folder.appendingPathComponent("audio.ts").path
+        let made = try Fixtures.run("ffmpeg", ["-nostdin", "-v", "error", "-f", "lavfi", "-i", "sine=duration=1", "-c:a", "aac", "-f", "mpegts", audio])
+        try #require(made.status == 0)
+        let run = try PodiumBinary.enrich(audio, in: folder)
+        Self.expectOneLineError(run, mentioning: "has no video stream")
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("out.ts").path))
+        let job = try #require(try await SQLiteStore(path: folder.appendingPathComponent("podium.sqlite").path).jobs().first)
+        #expect(job.state == "failed")
+        #expect(job.failure?.contains("no video stream") == true)
+    }
+
+    @Test func randomBytesAreOneLineSayingItIsNotMedia() throws {
+        let folder = try Fixtures.scratchFolder()
+        let noise = folder.appendingPathComponent("noise.bin")
+        var state: UInt64 = 0x2545_F491_4F6C_DD1D
+        try Data((0..<100_000).map { _ in
+            state ^= state << 13
+            state ^= state >> 7
+            state ^= state << 17
+            return UInt8(truncatingIfNeeded: state)
+        }).write(to: noise)
+        Self.expectOneLineError(try PodiumBinary.enrich(noise.path, in: folder), mentioning: "is not a media stream Podium can read")
+    }
+
+    @Test func aBrokenResultsDocumentIsNamedWithItsLine() throws {
+        let folder = try Fixtures.scratchFolder()
+        let results = folder.appendingPathComponent("results")
+        try FileManager.default.copyItem(at: Fixtures.swim.appendingPathComponent("results"), to: results)
+        let official = results.appendingPathComponent("05-DT_RESULT-OFFICIAL.xml")
+        let text = try String(contentsOf: official, encoding: .utf8).replacingOccurrences(of: "Result=\"8.31\"", with: "Result=\"8,31\"")
+        try text.write(to: official, atomically: true, encoding: .utf8)
+        let run = try PodiumBinary.enrich(Fixtures.swim.appendingPathComponent("clip.ts").path, results: results.path, in: folder)
+        Self.expectOneLineError(run, mentioning: "05-DT_RESULT-OFFICIAL.xml, line 7: Result Result \"8,31\" is not a race time")
+    }
+
+    @Test func aDocumentMissingFromTheManifestIsRefused() throws {
+        let folder = try Fixtures.scratchFolder()
+        let results = folder.appendingPathComponent("results")
+        try FileManager.default.copyItem(at: Fixtures.swim.appendingPathComponent("results"), to: results)
+        try Data("<OdfBody/>".utf8).write(to: results.appendingPathComponent("06-stray.xml"))
+        let run = try PodiumBinary.enrich(Fixtures.swim.appendingPathComponent("clip.ts").path, results: results.path, in: folder)
+        Self.expectOneLineError(run, mentioning: "06-stray.xml is not listed in manifest.json")
+    }
+
+    @Test func aMissingClockFileIsNamed() throws {
+        let folder = try Fixtures.scratchFolder()
+        let run = try PodiumBinary.enrich(Fixtures.swim.appendingPathComponent("clip.ts").path, clock: "/nonexistent/clock.json", in: folder)
+        Self.expectOneLineError(run, mentioning: "clock file /nonexistent/clock.json does not exist")
+    }
+}
+
+enum ResultsFiles {
+    static let names = [
+        "01-DT_PARTIC.xml", "02-DT_RESULT-START_LIST.xml", "03-DT_RESULT-LIVE-reaction.xml",
+        "04-DT_RESULT-LIVE-50m.xml", "05-DT_RESULT-OFFICIAL.xml",
+    ]
+}
+
+struct ServeCommandTests {
+    /// Starts `podium serve` on an ephemeral loopback port and returns the process and its port.
+    static func startServer(database: String) throws -> (Process, Int) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: PodiumBinary.path)
+        process.arguments = ["serve", "--hostname", "127.0.0.1", "--port", "0", "--database", database]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        var seen = ""
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            let chunk = pipe.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen += String(decoding: chunk, as: UTF8.self)
+            if let range = seen.range(of: #"listening on 127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
+                let port = Int(seen[range].split(separator: ":").last!)!
+                return (process, port)
+            }
+        }
+        process.terminate()
+        throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "server did not start: \(seen)"])
+    }
+
+    @Test func servesTheJobsAnEnrichmentRecordedAndStopsOnSIGTERM() async throws {
+        let folder = try Fixtures.scratchFolder()
+        let enrich = try PodiumBinary.enrich(Fixtures.swim.appendingPathComponent("clip.ts").path, in: folder)
+        try #require(enrich.status == 0, "\(enrich.err)")
+        let (server, port) = try Self.startServer(database: folder.appendingPathComponent("podium.sqlite").path)
+        defer { if server.isRunning { server.terminate() } }
+
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        do {
+            let health = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/healthz"), timeout: .seconds(10))
+            #expect(health.status == .ok)
+            let frames = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/jobs/1/frames?from=490&to=490"), timeout: .seconds(10))
+            #expect(frames.status == .ok)
+            let body = String(buffer: try await frames.body.collect(upTo: 1 << 20))
+            #expect(body.contains(#""clock":{"display":"8.31","hundredths":831,"state":"stopped"}"#))
+        } catch {
+            try await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
+
+        server.terminate()
+        server.waitUntilExit()
+        #expect(server.terminationStatus == 0, "graceful shutdown on SIGTERM exits cleanly")
+    }
+}
