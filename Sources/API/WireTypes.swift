@@ -1,6 +1,6 @@
 import Store
 
-/// A job as the API shows it.
+/// A job as the API shows it (flat, so the wire format does not follow the store's nesting).
 struct JobResponse: Encodable {
     let id: Int64
     let createdUTC: String
@@ -15,12 +15,12 @@ struct JobResponse: Encodable {
 
     init(_ record: JobRecord) {
         id = record.id
-        createdUTC = record.createdUTC
-        input = record.input
-        output = record.output
-        unit = record.unit
-        clockSource = record.clockSource
-        frameRate = record.frameRate
+        createdUTC = record.description.createdUTC
+        input = record.description.input
+        output = record.description.output
+        unit = record.description.unit
+        clockSource = record.description.clockSource
+        frameRate = record.description.frameRate
         state = record.state
         frames = record.frames
         failure = record.failure

@@ -1,9 +1,7 @@
 public import Foundation
 
-/// An enrichment job as recorded.
-public struct JobRecord: Sendable, Equatable, Codable {
-    /// Store-assigned identifier.
-    public let id: Int64
+/// What is known of a job when it starts: what it reads, what it writes, how it is timed.
+public struct JobDescription: Sendable, Equatable {
     /// UTC (ISO 8601) the job was created.
     public let createdUTC: String
     /// Input URL or path.
@@ -12,42 +10,9 @@ public struct JobRecord: Sendable, Equatable, Codable {
     public let output: String
     /// The competition unit bound to the job.
     public let unit: String?
-    /// Which clock source timed the frames (`anchor` for an operator anchor).
+    /// Which clock source times the frames (`anchor` for an operator anchor).
     public let clockSource: String
-    /// Frame rate used by the clock, `num/den`.
-    public let frameRate: String
-    /// `running`, `completed` or `failed`.
-    public let state: String
-    /// Frames tagged so far.
-    public let frames: Int
-    /// Why the job failed, when it did.
-    public let failure: String?
-
-    /// Creates a job record.
-    public init(
-        id: Int64, createdUTC: String, input: String, output: String, unit: String?, clockSource: String,
-        frameRate: String, state: String, frames: Int, failure: String?
-    ) {
-        self.id = id
-        self.createdUTC = createdUTC
-        self.input = input
-        self.output = output
-        self.unit = unit
-        self.clockSource = clockSource
-        self.frameRate = frameRate
-        self.state = state
-        self.frames = frames
-        self.failure = failure
-    }
-}
-
-/// What is known of a job when it starts.
-public struct NewJob: Sendable, Equatable {
-    public let createdUTC: String
-    public let input: String
-    public let output: String
-    public let unit: String?
-    public let clockSource: String
+    /// Frame rate used by the clock, `num/den`, or `stream` when the stream's own rate applies.
     public let frameRate: String
 
     /// Describes a job about to run.
@@ -58,6 +23,29 @@ public struct NewJob: Sendable, Equatable {
         self.unit = unit
         self.clockSource = clockSource
         self.frameRate = frameRate
+    }
+}
+
+/// An enrichment job as recorded: its description and how far it got.
+public struct JobRecord: Sendable, Equatable {
+    /// Store-assigned identifier.
+    public let id: Int64
+    /// What the job does.
+    public let description: JobDescription
+    /// `running`, `completed` or `failed`.
+    public let state: String
+    /// Frames tagged so far.
+    public let frames: Int
+    /// Why the job failed, when it did.
+    public let failure: String?
+
+    /// Creates a job record.
+    public init(id: Int64, description: JobDescription, state: String, frames: Int, failure: String?) {
+        self.id = id
+        self.description = description
+        self.state = state
+        self.frames = frames
+        self.failure = failure
     }
 }
 

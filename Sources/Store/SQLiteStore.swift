@@ -55,7 +55,7 @@ public final class SQLiteStore: JobReading {
     }
 
     /// Records a new running job and the documents it was given; returns its id.
-    public func startJob(_ job: NewJob, documents: [ReceivedDocument]) throws -> Int64 {
+    public func startJob(_ job: JobDescription, documents: [ReceivedDocument]) throws -> Int64 {
         try pool.write { db in
             try db.execute(
                 sql: """
@@ -137,9 +137,12 @@ public final class SQLiteStore: JobReading {
 
     private static func job(from row: Row) -> JobRecord {
         JobRecord(
-            id: row["id"], createdUTC: row["createdUTC"], input: row["input"], output: row["output"], unit: row["unit"],
-            clockSource: row["clockSource"], frameRate: row["frameRate"], state: row["state"], frames: row["frames"],
-            failure: row["failure"]
+            id: row["id"],
+            description: JobDescription(
+                createdUTC: row["createdUTC"], input: row["input"], output: row["output"], unit: row["unit"],
+                clockSource: row["clockSource"], frameRate: row["frameRate"]
+            ),
+            state: row["state"], frames: row["frames"], failure: row["failure"]
         )
     }
 }

@@ -64,7 +64,7 @@ struct EnrichmentJob {
         let store = try SQLiteStore(path: database)
         let frameRateText = clockFile.frameRate?.description ?? "stream"
         let jobID = try store.startJob(
-            NewJob(
+            JobDescription(
                 createdUTC: UTCInstant(secondsSinceEpoch: Rational(Int128(Date().timeIntervalSince1970 * 1000), 1000)).iso8601,
                 input: input, output: output, unit: timeline.unit.rawValue, clockSource: "anchor", frameRate: frameRateText
             ),

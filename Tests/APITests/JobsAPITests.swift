@@ -17,7 +17,7 @@ struct JobsAPITests {
         golden = try String(contentsOf: Fixtures.swim.appendingPathComponent("expected/frames.jsonl"), encoding: .utf8)
             .split(separator: "\n").map(String.init)
         jobID = try store.startJob(
-            NewJob(createdUTC: "2026-07-31T19:40:00.000000Z", input: "clip.ts", output: "out.ts", unit: "SWMM100MFR------------FNL-000100--", clockSource: "anchor", frameRate: "50"),
+            JobDescription(createdUTC: "2026-07-31T19:40:00.000000Z", input: "clip.ts", output: "out.ts", unit: "SWMM100MFR------------FNL-000100--", clockSource: "anchor", frameRate: "50"),
             documents: []
         )
         let frames = golden.enumerated().map { index, line in

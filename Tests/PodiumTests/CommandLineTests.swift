@@ -43,7 +43,7 @@ struct EnrichCommandTests {
         let job = try #require(try await store.jobs().first)
         #expect(job.state == "completed")
         #expect(job.frames == 600)
-        #expect(job.unit == "SWMM100MFR------------FNL-000100--")
+        #expect(job.description.unit == "SWMM100MFR------------FNL-000100--")
         let stored = try await store.frames(jobID: job.id, from: 0, to: 599, limit: 600)
         let golden = try String(contentsOf: Fixtures.swim.appendingPathComponent("expected/frames.jsonl"), encoding: .utf8)
             .split(separator: "\n").map(String.init)

@@ -11,8 +11,8 @@ struct SQLiteStoreTests {
         path = try Fixtures.scratchFolder("store").appendingPathComponent("nested/podium.sqlite").path
     }
 
-    static func job(_ input: String = "clip.ts") -> NewJob {
-        NewJob(createdUTC: "2026-07-31T19:40:00.000000Z", input: input, output: "out.ts", unit: "SWMM100MFR------------FNL-000100--", clockSource: "anchor", frameRate: "50")
+    static func job(_ input: String = "clip.ts") -> JobDescription {
+        JobDescription(createdUTC: "2026-07-31T19:40:00.000000Z", input: input, output: "out.ts", unit: "SWMM100MFR------------FNL-000100--", clockSource: "anchor", frameRate: "50")
     }
 
     static func frames(_ range: Range<Int>) -> [StoredFrame] {
