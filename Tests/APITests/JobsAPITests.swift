@@ -117,11 +117,9 @@ struct JobsAPITests {
         }
     }
 
-    @Test func aWrongMethodIsAnsweredInTheSameShape() async throws {
+    @Test func aMethodTheRouteDoesNotServeIsAnsweredInTheSameShape() async throws {
         try await withServer { client in
-            let response = try await client.execute(uri: "/v1/jobs", method: .delete)
-            #expect(response.status.code >= 400 && response.status.code < 500)
-            #expect(try Self.json(response)["error"] != nil)
+            try Self.expectError(try await client.execute(uri: "/v1/jobs", method: .delete), status: .notFound, code: "not_found")
         }
     }
 }
