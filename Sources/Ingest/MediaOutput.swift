@@ -9,11 +9,14 @@ final class MediaOutput {
     private let metadataPacket: Packet
 
     /// Output stream index for each copied input stream index.
-    let outputIndex: [Int: Int]
+    private(set) var outputIndex: [Int: Int] = [:]
     /// Output stream index of the timed-ID3 stream.
-    let metadataIndex: Int
+    private(set) var metadataIndex = -1
 
     /// Creates the output with a copy of each of `copying` (input streams) and one timed-ID3 stream.
+    ///
+    /// Every stored property has its value before the first `throw`, so `deinit` frees the
+    /// context whatever step fails.
     init(url: String, input: MediaInput, copying: [StreamDescription]) throws(MediaError) {
         self.url = url
         metadataPacket = Packet()
@@ -51,7 +54,8 @@ final class MediaOutput {
         outputIndex = indexes
         metadataIndex = Int(metadata.pointee.index)
 
-        try MediaError.check(avio_open(&context.pointee.pb, url, AVIO_FLAG_WRITE), "opening output", url)
+        // The explicit `file:` protocol: an output path never reaches a network or nested protocol.
+        try MediaError.check(avio_open(&context.pointee.pb, "file:" + url, AVIO_FLAG_WRITE), "opening output", url)
         try MediaError.check(avformat_write_header(context, nil), "writing the MPEG-TS header", url)
     }
 

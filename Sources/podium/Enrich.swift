@@ -54,6 +54,9 @@ struct EnrichmentJob {
     static let storeBatch = 250
 
     func run() throws -> String {
+        let inputPath = URL(fileURLWithPath: input).standardizedFileURL.resolvingSymlinksInPath().path
+        let outputPath = URL(fileURLWithPath: output).standardizedFileURL.resolvingSymlinksInPath().path
+        guard inputPath != outputPath else { throw OperatorError("--out \(output) is the input itself; choose another file") }
         guard let clockBytes = FileManager.default.contents(atPath: clock) else {
             throw OperatorError("clock file \(clock) does not exist")
         }

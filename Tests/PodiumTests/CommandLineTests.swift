@@ -114,6 +114,15 @@ struct EnrichCommandTests {
         Self.expectOneLineError(run, mentioning: "06-stray.xml is not listed in manifest.json")
     }
 
+    @Test func refusesToOverwriteItsOwnInput() throws {
+        let folder = try Fixtures.scratchFolder()
+        let clip = folder.appendingPathComponent("out.ts")
+        try FileManager.default.copyItem(at: Fixtures.swim.appendingPathComponent("clip.ts"), to: clip)
+        let before = try Data(contentsOf: clip)
+        Self.expectOneLineError(try PodiumBinary.enrich(clip.path, in: folder), mentioning: "is the input itself")
+        #expect(try Data(contentsOf: clip) == before)
+    }
+
     @Test func aMissingClockFileIsNamed() throws {
         let folder = try Fixtures.scratchFolder()
         let run = try PodiumBinary.enrich(Fixtures.swim.appendingPathComponent("clip.ts").path, clock: "/nonexistent/clock.json", in: folder)
