@@ -55,7 +55,7 @@ struct ODFDocumentTests {
             return
         }
         #expect(athletes.count == 8)
-        #expect(athletes.first { $0.id == "1100007" } == Athlete(id: "1100007", givenName: "Mateusz", familyName: "WRÓBEL", organisation: "POL"))
+        #expect(athletes.first { $0.id == "1100007" } == Athlete(id: "1100007", givenName: "Mateusz", familyName: "WRÓBEL", organisation: "POL", gender: "M", birthDate: "2003-06-21"))
     }
 
     @Test func readsTheOfficialResultWithStartTimeSplitsFinishesAndRecord() throws {
@@ -156,7 +156,7 @@ struct ResultsBookTests {
         _ = try book.accept(documents[3])
         let text = String(decoding: try ODFDocumentTests.fixtureDocument("04-DT_RESULT-LIVE-50m.xml"), as: UTF8.self)
         let altered = try ODFDocument.parse(Data(text.replacingOccurrences(of: "Value=\"3.98\"", with: "Value=\"3.97\"").utf8))
-        #expect(throws: ResultsBookError.conflictingVersion(key: altered.header.key, version: 3)) {
+        #expect(throws: ResultsBookError.conflictingVersion(what: "\(altered.header.key)", version: 3)) {
             try book.accept(altered)
         }
         #expect(book.results(of: UnitCode("SWMM100MFR------------FNL-000100--")!)?.lanes[3].intermediates.first?.time.milliseconds == 3980)

@@ -20,12 +20,21 @@ public struct ODFHeader: Sendable, Hashable {
     public let date: String
     /// See `date`.
     public let time: String
+    /// Optional subcode (some disciplines split a message further).
+    public let documentSubcode: String?
+    /// The competition day the message belongs to.
+    public let logicalDate: String?
+    /// The system that sent it.
+    public let source: String?
+
+    /// Generation date and time as one sortable string (`YYYY-MM-DD hhmmssfff`).
+    public var generated: String { "\(date) \(time)" }
 
     /// The identity of the message across versions.
     public var key: ODFMessageKey {
         ODFMessageKey(
             competitionCode: competitionCode, documentCode: documentCode, documentType: documentType,
-            documentSubtype: documentSubtype ?? ""
+            documentSubtype: documentSubtype ?? "", documentSubcode: documentSubcode ?? "", feedFlag: feedFlag
         )
     }
 }
@@ -36,11 +45,15 @@ public struct ODFMessageKey: Sendable, Hashable, Comparable, CustomStringConvert
     public let documentCode: String
     public let documentType: String
     public let documentSubtype: String
+    public let documentSubcode: String
+    public let feedFlag: String
 
     public static func < (lhs: ODFMessageKey, rhs: ODFMessageKey) -> Bool { lhs.description < rhs.description }
 
     public var description: String {
-        "\(documentType)\(documentSubtype.isEmpty ? "" : "/\(documentSubtype)") \(documentCode) (\(competitionCode))"
+        let subtype = documentSubtype.isEmpty ? "" : "/\(documentSubtype)"
+        let subcode = documentSubcode.isEmpty ? "" : "/\(documentSubcode)"
+        return "\(documentType)\(subtype)\(subcode) \(documentCode) (\(competitionCode), feed \(feedFlag))"
     }
 }
 
@@ -48,15 +61,29 @@ public struct ODFMessageKey: Sendable, Hashable, Comparable, CustomStringConvert
 public struct ODFDocument: Sendable, Hashable {
     /// What the body holds, as far as Podium reads it.
     public enum Body: Sendable, Hashable {
-        /// DT_PARTIC / DT_PARTIC_UPDATE: athletes.
+        /// DT_PARTIC (all athletes) or DT_PARTIC_UPDATE (only the athletes it names).
         case participants([Athlete])
+        /// DT_PARTIC_TEAMS: relay and other teams.
+        case teams([Team])
+        /// DT_SCHEDULE (all units) or DT_SCHEDULE_UPDATE (only the units it names; `deleted` lists removed ones).
+        case schedule([ScheduledUnit], deleted: [UnitCode])
+        /// DT_CONFIG: configuration values by code.
+        case configuration([String: String])
+        /// DT_CURRENT: the units currently running.
+        case current([UnitCode])
         /// DT_RESULT: the results of the unit named by the document code.
         case unitResults(UnitResults)
+        /// DT_RECORD: records in force.
+        case records([RecordEntry])
         /// A message with the key header and no `Competition` element: the earlier message is withdrawn.
         case withdrawn
-        /// A message type Podium does not interpret yet; kept for the audit log only.
-        case notInterpreted
     }
+
+    /// The message types Podium reads; any other type is refused by name.
+    public static let knownTypes: Set<String> = [
+        "DT_PARTIC", "DT_PARTIC_UPDATE", "DT_PARTIC_TEAMS", "DT_SCHEDULE", "DT_SCHEDULE_UPDATE", "DT_CONFIG",
+        "DT_RESULT", "DT_CURRENT", "DT_RECORD",
+    ]
 
     /// The header.
     public let header: ODFHeader
@@ -75,20 +102,153 @@ public struct ODFDocument: Sendable, Hashable {
             throw ODFError(line: root.line, reason: "root element is <\(root.name)>, expected <OdfBody>")
         }
         let header = try parseHeader(root)
+        guard knownTypes.contains(header.documentType) else {
+            throw ODFError(
+                line: root.line,
+                reason: "DocumentType \"\(header.documentType)\" is not one Podium reads (\(knownTypes.sorted().joined(separator: ", ")))"
+            )
+        }
         guard let competition = root.child("Competition") else {
             return ODFDocument(header: header, body: .withdrawn)
         }
         switch header.documentType {
         case "DT_PARTIC", "DT_PARTIC_UPDATE":
             return ODFDocument(header: header, body: .participants(try parseParticipants(competition)))
-        case "DT_RESULT":
+        case "DT_PARTIC_TEAMS":
+            return ODFDocument(header: header, body: .teams(try parseTeams(competition)))
+        case "DT_SCHEDULE", "DT_SCHEDULE_UPDATE":
+            let (units, deleted) = try parseSchedule(competition)
+            return ODFDocument(header: header, body: .schedule(units, deleted: deleted))
+        case "DT_CONFIG":
+            return ODFDocument(header: header, body: .configuration(parseConfiguration(competition)))
+        case "DT_CURRENT":
+            var units: [UnitCode] = []
+            for node in competition.children(named: "Unit") { units.append(try unitCode(node)) }
+            return ODFDocument(header: header, body: .current(units))
+        case "DT_RECORD":
+            return ODFDocument(header: header, body: .records(try parseRecords(competition)))
+        default:
             guard let unit = UnitCode(header.documentCode) else {
                 throw ODFError(line: root.line, reason: "DocumentCode \"\(header.documentCode)\" is not a 34-character RSC")
             }
             return ODFDocument(header: header, body: .unitResults(try parseResults(competition, unit: unit, header: header)))
-        default:
-            return ODFDocument(header: header, body: .notInterpreted)
         }
+    }
+
+    private static func unitCode(_ node: XMLNode) throws(ODFError) -> UnitCode {
+        let text = node.attributes["Code"] ?? ""
+        guard let code = UnitCode(text) else {
+            throw ODFError(line: node.line, reason: "\(node.name) Code \"\(text)\" is not a 34-character RSC")
+        }
+        return code
+    }
+
+    private static func instant(_ node: XMLNode, _ attribute: String) throws(ODFError) -> UTCInstant? {
+        guard let text = node.attributes[attribute], !text.isEmpty else { return nil }
+        guard let instant = UTCInstant(iso8601: text) else {
+            throw ODFError(line: node.line, reason: "\(node.name) \(attribute) \"\(text)\" is not an ISO 8601 date-time with a zone offset")
+        }
+        return instant
+    }
+
+    private static func time(_ node: XMLNode, _ attribute: String) throws(ODFError) -> RaceTime? {
+        guard let text = node.attributes[attribute], !text.isEmpty else { return nil }
+        guard let value = RaceTime(parsing: text) else {
+            throw ODFError(line: node.line, reason: "\(node.name) \(attribute) \"\(text)\" is not a race time")
+        }
+        return value
+    }
+
+    private static func integer(_ node: XMLNode, _ attribute: String) throws(ODFError) -> Int? {
+        guard let text = node.attributes[attribute], !text.isEmpty else { return nil }
+        guard let value = Int(text), value >= 0 else {
+            throw ODFError(line: node.line, reason: "\(node.name) \(attribute) \"\(text)\" is not a whole number")
+        }
+        return value
+    }
+
+    private static func athlete(_ node: XMLNode, fallbackCode: String, fallbackOrganisation: String?) -> Athlete {
+        let description = node.child("Description")
+        return Athlete(
+            id: node.attributes["Code"] ?? fallbackCode, givenName: description?.attributes["GivenName"] ?? "",
+            familyName: description?.attributes["FamilyName"] ?? "",
+            organisation: description?.attributes["Organisation"] ?? fallbackOrganisation ?? "",
+            gender: description?.attributes["Gender"], birthDate: description?.attributes["BirthDate"]
+        )
+    }
+
+    private static func parseTeams(_ competition: XMLNode) throws(ODFError) -> [Team] {
+        var teams: [Team] = []
+        for team in competition.children(named: "Team") {
+            guard let code = team.attributes["Code"], !code.isEmpty else {
+                throw ODFError(line: team.line, reason: "Team has no Code attribute")
+            }
+            let members = (team.child("Composition")?.children(named: "Athlete") ?? [])
+                .sorted { (Int($0.attributes["Order"] ?? "") ?? 0) < (Int($1.attributes["Order"] ?? "") ?? 0) }
+                .compactMap { $0.attributes["Code"] }
+            teams.append(Team(code: code, name: team.attributes["Name"] ?? "", organisation: team.attributes["Organisation"] ?? "", members: members))
+        }
+        return teams
+    }
+
+    private static func parseSchedule(_ competition: XMLNode) throws(ODFError) -> ([ScheduledUnit], [UnitCode]) {
+        var units: [ScheduledUnit] = []
+        var deleted: [UnitCode] = []
+        for node in competition.children(named: "Unit") {
+            let code = try unitCode(node)
+            if node.attributes["ModificationIndicator"] == "D" {
+                deleted.append(code)
+                continue
+            }
+            let name = node.children(named: "ItemName").first { $0.attributes["Language"] == "ENG" } ?? node.child("ItemName")
+            units.append(ScheduledUnit(
+                unit: code, status: node.attributes["ScheduleStatus"], start: try instant(node, "StartDate"),
+                name: name?.attributes["Value"]
+            ))
+        }
+        return (units, deleted)
+    }
+
+    private static func parseConfiguration(_ competition: XMLNode) -> [String: String] {
+        var values: [String: String] = [:]
+        func walk(_ node: XMLNode) {
+            if let code = node.attributes["Code"], let value = node.attributes["Value"] { values[code] = value }
+            node.children.forEach(walk)
+        }
+        competition.children.forEach(walk)
+        return values
+    }
+
+    private static func parseRecords(_ competition: XMLNode) throws(ODFError) -> [RecordEntry] {
+        var records: [RecordEntry] = []
+        for record in competition.children(named: "Record") {
+            guard let event = record.attributes["Code"], !event.isEmpty else {
+                throw ODFError(line: record.line, reason: "Record has no Code (the event) attribute")
+            }
+            for type in record.children(named: "RecordType") {
+                guard let typeCode = type.attributes["Code"], !typeCode.isEmpty else {
+                    throw ODFError(line: type.line, reason: "RecordType has no Code attribute")
+                }
+                for data in type.children(named: "RecordData") where data.attributes["Current"] != "false" {
+                    guard let result = try time(data, "Result") else {
+                        throw ODFError(line: data.line, reason: "RecordData for \(typeCode) \(event) has no Result")
+                    }
+                    let competitor = data.child("Competitor")
+                    let holder = (competitor?.child("Composition")?.child("Athlete")).map {
+                        athlete($0, fallbackCode: competitor?.attributes["Code"] ?? "", fallbackOrganisation: competitor?.attributes["Organisation"])
+                    }
+                    var splits: [Intermediate] = []
+                    for split in data.children(named: "ExtendedRecordData") where split.attributes["Code"] == "INTERMEDIATE" {
+                        guard let distance = try integer(split, "Pos"), distance > 0, let value = try time(split, "Value") else {
+                            throw ODFError(line: split.line, reason: "ExtendedRecordData INTERMEDIATE needs Pos (metres) and Value (time)")
+                        }
+                        splits.append(Intermediate(distance: distance, time: value, rank: nil))
+                    }
+                    records.append(RecordEntry(type: typeCode, event: event, holder: holder, time: result, date: data.attributes["Date"], splits: splits))
+                }
+            }
+        }
+        return records
     }
 
     private static func parseHeader(_ root: XMLNode) throws(ODFError) -> ODFHeader {
@@ -107,11 +267,13 @@ public struct ODFDocument: Sendable, Hashable {
             throw ODFError(line: root.line, reason: "OdfBody FeedFlag \"\(feedFlag)\" must be P or T")
         }
         let subtype = root.attributes["DocumentSubtype"].flatMap { $0.isEmpty ? nil : $0 }
+        func optional(_ name: String) -> String? { root.attributes[name].flatMap { $0.isEmpty ? nil : $0 } }
         return ODFHeader(
             competitionCode: try required("CompetitionCode"), documentCode: try required("DocumentCode"),
             documentType: try required("DocumentType"), documentSubtype: subtype, version: version,
-            resultStatus: root.attributes["ResultStatus"], feedFlag: feedFlag,
-            date: root.attributes["Date"] ?? "", time: root.attributes["Time"] ?? ""
+            resultStatus: optional("ResultStatus"), feedFlag: feedFlag,
+            date: root.attributes["Date"] ?? "", time: root.attributes["Time"] ?? "",
+            documentSubcode: optional("DocumentSubcode"), logicalDate: optional("LogicalDate"), source: optional("Source")
         )
     }
 
@@ -124,7 +286,9 @@ public struct ODFDocument: Sendable, Hashable {
             athletes.append(Athlete(
                 id: code, givenName: participant.attributes["GivenName"] ?? "",
                 familyName: participant.attributes["FamilyName"] ?? "",
-                organisation: participant.attributes["Organisation"] ?? ""
+                organisation: participant.attributes["Organisation"] ?? "",
+                gender: participant.attributes["Gender"], birthDate: participant.attributes["BirthDate"],
+                bib: participant.attributes["Bib"]
             ))
         }
         return athletes
@@ -132,14 +296,8 @@ public struct ODFDocument: Sendable, Hashable {
 
     private static func parseResults(_ competition: XMLNode, unit: UnitCode, header: ODFHeader) throws(ODFError) -> UnitResults {
         var startTime: UTCInstant?
-        if let dateTime = competition.child("ExtendedInfos")?.child("UnitDateTime"), let text = dateTime.attributes["StartDate"] {
-            guard let instant = UTCInstant(iso8601: text) else {
-                throw ODFError(
-                    line: dateTime.line,
-                    reason: "UnitDateTime StartDate \"\(text)\" is not an ISO 8601 date-time with a zone offset"
-                )
-            }
-            startTime = instant
+        if let dateTime = competition.child("ExtendedInfos")?.child("UnitDateTime") {
+            startTime = try instant(dateTime, "StartDate")
         }
         var lanes: [LaneResult] = []
         var seenLanes: Set<Int> = []
@@ -154,40 +312,27 @@ public struct ODFDocument: Sendable, Hashable {
     }
 
     private static func parseLane(_ result: XMLNode) throws(ODFError) -> LaneResult {
-        func time(_ node: XMLNode, _ attribute: String) throws(ODFError) -> RaceTime? {
-            guard let text = node.attributes[attribute], !text.isEmpty else { return nil }
-            guard let value = RaceTime(parsing: text) else {
-                throw ODFError(line: node.line, reason: "\(node.name) \(attribute) \"\(text)\" is not a race time")
-            }
-            return value
-        }
-        func integer(_ node: XMLNode, _ attribute: String) throws(ODFError) -> Int? {
-            guard let text = node.attributes[attribute], !text.isEmpty else { return nil }
-            guard let value = Int(text), value >= 0 else {
-                throw ODFError(line: node.line, reason: "\(node.name) \(attribute) \"\(text)\" is not a whole number")
-            }
-            return value
-        }
         guard let lane = try integer(result, "StartOrder") else {
             throw ODFError(line: result.line, reason: "Result has no StartOrder (lane)")
         }
         guard let competitor = result.child("Competitor"), let code = competitor.attributes["Code"], !code.isEmpty else {
             throw ODFError(line: result.line, reason: "Result for lane \(lane) has no Competitor Code")
         }
-        var described: Athlete?
-        if let athlete = competitor.child("Composition")?.child("Athlete"), let description = athlete.child("Description") {
-            described = Athlete(
-                id: athlete.attributes["Code"] ?? code, givenName: description.attributes["GivenName"] ?? "",
-                familyName: description.attributes["FamilyName"] ?? "",
-                organisation: description.attributes["Organisation"] ?? competitor.attributes["Organisation"] ?? ""
-            )
+        let members = (competitor.child("Composition")?.children(named: "Athlete") ?? [])
+            .sorted { (Int($0.attributes["Order"] ?? "") ?? 0) < (Int($1.attributes["Order"] ?? "") ?? 0) }
+        let isTeam = competitor.attributes["Type"] == "T"
+        let described = isTeam ? nil : members.first.map {
+            athlete($0, fallbackCode: code, fallbackOrganisation: competitor.attributes["Organisation"])
         }
         var reaction: RaceTime?
+        var photoFinish = false
         var intermediates: [Intermediate] = []
         for extended in result.child("ExtendedResults")?.children(named: "ExtendedResult") ?? [] {
             switch extended.attributes["Code"] {
             case "REACT_TIME":
                 reaction = try time(extended, "Value")
+            case "PHOTO_FINISH":
+                photoFinish = extended.attributes["Value"] == "Y"
             case "INTERMEDIATE":
                 guard let distance = try integer(extended, "Pos"), distance > 0 else {
                     throw ODFError(line: extended.line, reason: "INTERMEDIATE for lane \(lane) has no distance (Pos)")
@@ -200,13 +345,21 @@ public struct ODFDocument: Sendable, Hashable {
                 continue
             }
         }
+        var status: CompetitorStatus?
+        if let irm = result.attributes["IRM"], !irm.isEmpty {
+            guard let mark = CompetitorStatus(rawValue: irm) else {
+                throw ODFError(line: result.line, reason: "Result IRM \"\(irm)\" for lane \(lane) is not DNS, DNF or DSQ")
+            }
+            status = mark
+        }
         let records = (result.child("RecordIndicators")?.children(named: "RecordIndicator") ?? []).compactMap {
             $0.attributes["Code"]
         }
         return LaneResult(
             lane: lane, competitorCode: code, describedAthlete: described, reaction: reaction,
             intermediates: intermediates.sorted { $0.distance < $1.distance }, finish: try time(result, "Result"),
-            rank: try integer(result, "Rank"), records: records
+            rank: try integer(result, "Rank"), records: records, status: status, photoFinishPending: photoFinish,
+            legs: isTeam ? members.compactMap { $0.attributes["Code"] } : []
         )
     }
 }

@@ -8,13 +8,28 @@ public struct Athlete: Sendable, Hashable {
     public let familyName: String
     /// Organisation: the NOC or federation code.
     public let organisation: String
+    /// `M`, `W` (ODF) or `M`, `F` (Lenex), as the source wrote it.
+    public let gender: String?
+    /// Date of birth, `YYYY-MM-DD`.
+    public let birthDate: String?
+    /// Bib or licence number.
+    public let bib: String?
+    /// Personal best in the event, when the source gives one.
+    public let personalBest: RaceTime?
 
     /// Creates an athlete record.
-    public init(id: String, givenName: String, familyName: String, organisation: String) {
+    public init(
+        id: String, givenName: String, familyName: String, organisation: String, gender: String? = nil,
+        birthDate: String? = nil, bib: String? = nil, personalBest: RaceTime? = nil
+    ) {
         self.id = id
         self.givenName = givenName
         self.familyName = familyName
         self.organisation = organisation
+        self.gender = gender
+        self.birthDate = birthDate
+        self.bib = bib
+        self.personalBest = personalBest
     }
 }
 
@@ -64,11 +79,21 @@ public struct Intermediate: Sendable, Hashable {
     }
 }
 
+/// An "invalid result mark": why a competitor has no valid time.
+public enum CompetitorStatus: String, Sendable, Hashable, CaseIterable {
+    /// Did not start.
+    case dns = "DNS"
+    /// Did not finish.
+    case dnf = "DNF"
+    /// Disqualified.
+    case dsq = "DSQ"
+}
+
 /// What the results system says about one lane (start order) of a unit.
 public struct LaneResult: Sendable, Hashable {
     /// Lane number (ODF StartOrder).
     public let lane: Int
-    /// The competitor's code.
+    /// The competitor's code (an athlete, or a relay team).
     public let competitorCode: String
     /// Names carried in the result document itself, used when no participant message knows the athlete.
     public let describedAthlete: Athlete?
@@ -82,11 +107,18 @@ public struct LaneResult: Sendable, Hashable {
     public let rank: Int?
     /// Record codes set with this finish (WR, OR, …).
     public let records: [String]
+    /// DNS, DNF or DSQ.
+    public let status: CompetitorStatus?
+    /// The finish order awaits the photo finish.
+    public let photoFinishPending: Bool
+    /// For a relay: the athletes' codes in leg order. Empty for an individual.
+    public let legs: [String]
 
     /// Creates a lane result.
     public init(
         lane: Int, competitorCode: String, describedAthlete: Athlete?, reaction: RaceTime?,
-        intermediates: [Intermediate], finish: RaceTime?, rank: Int?, records: [String]
+        intermediates: [Intermediate], finish: RaceTime?, rank: Int?, records: [String],
+        status: CompetitorStatus? = nil, photoFinishPending: Bool = false, legs: [String] = []
     ) {
         self.lane = lane
         self.competitorCode = competitorCode
@@ -96,6 +128,9 @@ public struct LaneResult: Sendable, Hashable {
         self.finish = finish
         self.rank = rank
         self.records = records
+        self.status = status
+        self.photoFinishPending = photoFinishPending
+        self.legs = legs
     }
 }
 
@@ -103,7 +138,7 @@ public struct LaneResult: Sendable, Hashable {
 public struct UnitResults: Sendable, Hashable {
     /// The unit.
     public let unit: UnitCode
-    /// Result status (START_LIST, LIVE, UNOFFICIAL, OFFICIAL, …).
+    /// Result status (START_LIST, LIVE, INTERMEDIATE, UNOFFICIAL, OFFICIAL, PROTESTED, …).
     public let status: String?
     /// Venue UTC of the start signal, once the unit has started.
     public let startTime: UTCInstant?
@@ -116,5 +151,72 @@ public struct UnitResults: Sendable, Hashable {
         self.status = status
         self.startTime = startTime
         self.lanes = lanes.sorted { $0.lane < $1.lane }
+    }
+}
+
+/// A relay or other team entry.
+public struct Team: Sendable, Hashable {
+    /// Team code.
+    public let code: String
+    /// Team name.
+    public let name: String
+    /// Organisation (NOC).
+    public let organisation: String
+    /// Member athlete codes in order.
+    public let members: [String]
+
+    /// Creates a team.
+    public init(code: String, name: String, organisation: String, members: [String]) {
+        self.code = code
+        self.name = name
+        self.organisation = organisation
+        self.members = members
+    }
+}
+
+/// A unit in the schedule.
+public struct ScheduledUnit: Sendable, Hashable {
+    /// The unit.
+    public let unit: UnitCode
+    /// Schedule status (SCHEDULED, GETTING_READY, RUNNING, FINISHED, CANCELLED, …).
+    public let status: String?
+    /// Scheduled start.
+    public let start: UTCInstant?
+    /// Description, e.g. "Men's 100m Freestyle Final".
+    public let name: String?
+
+    /// Creates a scheduled unit.
+    public init(unit: UnitCode, status: String?, start: UTCInstant?, name: String?) {
+        self.unit = unit
+        self.status = status
+        self.start = start
+        self.name = name
+    }
+}
+
+/// A record in force (world, Olympic, championship, …) with the splits the world-record line needs.
+public struct RecordEntry: Sendable, Hashable {
+    /// Record type: WR, OR, CR, ER, NR, …
+    public let type: String
+    /// The event it belongs to: an RSC event part for ODF (`100MFR------------` with its
+    /// discipline and gender, e.g. `SWMM100MFR------------`), or Lenex's `distance stroke gender course`.
+    public let event: String
+    /// The holder.
+    public let holder: Athlete?
+    /// The record time.
+    public let time: RaceTime
+    /// When it was set, `YYYY-MM-DD`.
+    public let date: String?
+    /// Cumulative splits of the record swim, in distance order.
+    public let splits: [Intermediate]
+
+    /// Creates a record entry.
+    public init(type: String, event: String, holder: Athlete?, time: RaceTime, date: String?, splits: [Intermediate]) {
+        self.type = type
+        self.event = event
+        self.holder = holder
+        self.time = time
+        self.date = date
+        self.splits = splits.sorted { $0.distance < $1.distance }
     }
 }

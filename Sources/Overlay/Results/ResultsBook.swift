@@ -1,14 +1,36 @@
-/// The current ODF messages of a feed, kept by the rules of ODF versioning.
+/// A results document of any format Podium reads.
+public enum ResultsDocument: Sendable, Hashable {
+    case odf(ODFDocument)
+    case lenex(LenexDocument)
+    case events(TimingEventBatch)
+
+    /// `odf`, `lenex` or `podium-events`.
+    public var format: String {
+        switch self {
+        case .odf: "odf"
+        case .lenex: "lenex"
+        case .events: "podium-events"
+        }
+    }
+}
+
+/// What the feeds have said, kept by each format's rules, and everything derived from it.
 ///
-/// A message is identified by its key header fields; a higher `Version` replaces the earlier
-/// message entirely, whatever the order documents arrive in; the same version twice is a no-op
-/// when identical and a conflict otherwise; a test-feed document never mixes with production.
+/// - ODF: a message is identified by its key header fields (`ODFMessageKey`); a higher `Version`
+///   replaces the earlier message entirely, whatever the order documents arrive in; the same
+///   version twice is a no-op when identical and a conflict otherwise; a message without
+///   `Competition` withdraws the earlier one; `*_UPDATE` messages patch the full message with
+///   what they contain, applied in generation order (only those generated after the full message).
+/// - Podium timing events: an event is identified by unit and id; the same id twice is a no-op
+///   when identical and a conflict otherwise.
+/// - Lenex carries no version: a later file of the same meet replaces the earlier one.
+/// - A test-feed (`T`) document never mixes with production (`P`).
 public struct ResultsBook: Sendable {
     /// How a document was taken.
     public enum Outcome: Sendable, Equatable {
-        /// It is now the current version of its message.
+        /// It changed the current state (or is now the current version of its message).
         case applied
-        /// The same version was already current with the same content.
+        /// Everything in it was already known, identically.
         case duplicate
         /// A higher version is already current; kept for the audit log only.
         case superseded(currentVersion: Int)
@@ -16,24 +38,47 @@ public struct ResultsBook: Sendable {
 
     /// The feed flag this book accepts (`P` in production).
     public let feedFlag: String
-    /// The current document of every message.
+    /// The current full message for each ODF message key.
     public private(set) var current: [ODFMessageKey: ODFDocument] = [:]
+    /// `*_UPDATE` messages by key and version.
+    public private(set) var updates: [ODFMessageKey: [Int: ODFDocument]] = [:]
+    /// Timing events by unit and id.
+    public private(set) var events: [UnitCode: [String: TimingEvent]] = [:]
+    /// Lenex documents by meet identity.
+    public private(set) var lenex: [String: LenexDocument] = [:]
 
     /// Creates an empty book accepting documents of `feedFlag`.
     public init(feedFlag: String = "P") { self.feedFlag = feedFlag }
 
-    /// Takes a document by ODF's versioning rules.
+    /// Takes a document by its format's rules. A refused document changes nothing.
+    public mutating func accept(_ document: ResultsDocument) throws(ResultsBookError) -> Outcome {
+        switch document {
+        case .odf(let odf): return try accept(odf)
+        case .events(let batch): return try accept(batch)
+        case .lenex(let lenexDocument): return accept(lenexDocument)
+        }
+    }
+
+    /// Takes an ODF document by ODF's versioning rules.
     public mutating func accept(_ document: ODFDocument) throws(ResultsBookError) -> Outcome {
         let header = document.header
         guard header.feedFlag == feedFlag else {
-            throw .wrongFeed(key: header.key, flag: header.feedFlag, expected: feedFlag)
+            throw .wrongFeed(what: "\(header.key)", flag: header.feedFlag, expected: feedFlag)
+        }
+        if header.documentType.hasSuffix("_UPDATE") {
+            if let existing = updates[header.key]?[header.version] {
+                guard existing == document else { throw .conflictingVersion(what: "\(header.key)", version: header.version) }
+                return .duplicate
+            }
+            updates[header.key, default: [:]][header.version] = document
+            return .applied
         }
         if let existing = current[header.key] {
             if existing.header.version > header.version {
                 return .superseded(currentVersion: existing.header.version)
             }
             if existing.header.version == header.version {
-                guard existing == document else { throw .conflictingVersion(key: header.key, version: header.version) }
+                guard existing == document else { throw .conflictingVersion(what: "\(header.key)", version: header.version) }
                 return .duplicate
             }
         }
@@ -41,47 +86,237 @@ public struct ResultsBook: Sendable {
         return .applied
     }
 
-    /// Every athlete known from participant messages, by code. Later versions win; with several
-    /// participant messages, the one with the larger key wins for an athlete present in both.
+    private mutating func accept(_ batch: TimingEventBatch) throws(ResultsBookError) -> Outcome {
+        guard batch.feedFlag == feedFlag else {
+            throw .wrongFeed(what: "timing events for \(batch.unit)", flag: batch.feedFlag, expected: feedFlag)
+        }
+        let known = events[batch.unit] ?? [:]
+        // Checked in full before anything is applied: a batch is taken whole or not at all.
+        for event in batch.events {
+            if let existing = known[event.id], existing != event { throw .conflictingEvent(unit: batch.unit, id: event.id) }
+        }
+        let fresh = batch.events.filter { known[$0.id] == nil }
+        guard !fresh.isEmpty else { return .duplicate }
+        for event in fresh { events[batch.unit, default: [:]][event.id] = event }
+        return .applied
+    }
+
+    private mutating func accept(_ document: LenexDocument) -> Outcome {
+        let identity = document.meets.map(\.identity).joined(separator: "+")
+        let key = identity.isEmpty ? "records" : identity
+        if lenex[key] == document { return .duplicate }
+        lenex[key] = document
+        return .applied
+    }
+
+    // MARK: - Derived state
+
+    /// Full ODF messages of `type` that are current (not withdrawn), in key order.
+    private func currentDocuments(ofType type: String) -> [ODFDocument] {
+        current.keys.sorted().filter { $0.documentType == type }.compactMap { current[$0] }.filter { $0.body != .withdrawn }
+    }
+
+    /// `*_UPDATE` messages of `type` generated after `base`, in generation then version order.
+    private func updateDocuments(ofType type: String, after base: String) -> [ODFDocument] {
+        updates.filter { $0.key.documentType == type }.flatMap(\.value.values)
+            .filter { $0.header.generated >= base }
+            .sorted { ($0.header.generated, $0.header.version) < ($1.header.generated, $1.header.version) }
+    }
+
+    /// Every athlete known from participant messages and their updates, by code.
     public var athletes: [String: Athlete] {
         var byCode: [String: Athlete] = [:]
-        for key in current.keys.sorted() {
-            guard case .participants(let list) = current[key]!.body else { continue }
-            for athlete in list { byCode[athlete.id] = athlete }
+        let bases = currentDocuments(ofType: "DT_PARTIC")
+        for document in bases {
+            if case .participants(let list) = document.body { for athlete in list { byCode[athlete.id] = athlete } }
+        }
+        let baseGenerated = bases.map(\.header.generated).max() ?? ""
+        for document in updateDocuments(ofType: "DT_PARTIC_UPDATE", after: baseGenerated) {
+            if case .participants(let list) = document.body { for athlete in list { byCode[athlete.id] = athlete } }
         }
         return byCode
     }
 
-    /// The current results of `unit`, if a result message for it is current.
-    public func results(of unit: UnitCode) -> UnitResults? {
-        for key in current.keys.sorted() where key.documentCode == unit.rawValue {
-            if case .unitResults(let results) = current[key]!.body { return results }
+    /// Teams by code.
+    public var teams: [String: Team] {
+        var byCode: [String: Team] = [:]
+        for document in currentDocuments(ofType: "DT_PARTIC_TEAMS") {
+            if case .teams(let list) = document.body { for team in list { byCode[team.code] = team } }
         }
-        return nil
+        return byCode
     }
 
-    /// The units that have current result messages, in code order.
+    /// The schedule: full messages patched by their updates.
+    public var schedule: [UnitCode: ScheduledUnit] {
+        var byUnit: [UnitCode: ScheduledUnit] = [:]
+        let bases = currentDocuments(ofType: "DT_SCHEDULE")
+        for document in bases {
+            if case .schedule(let units, _) = document.body { for unit in units { byUnit[unit.unit] = unit } }
+        }
+        for document in updateDocuments(ofType: "DT_SCHEDULE_UPDATE", after: bases.map(\.header.generated).max() ?? "") {
+            guard case .schedule(let units, let deleted) = document.body else { continue }
+            for unit in units { byUnit[unit.unit] = unit }
+            for unit in deleted { byUnit[unit] = nil }
+        }
+        return byUnit
+    }
+
+    /// Units the latest DT_CURRENT names as running.
+    public var currentUnits: [UnitCode] {
+        currentDocuments(ofType: "DT_CURRENT").flatMap { document -> [UnitCode] in
+            if case .current(let units) = document.body { return units }
+            return []
+        }
+    }
+
+    /// Records in force: from DT_RECORD and from Lenex record lists.
+    public var records: [RecordEntry] {
+        var list: [RecordEntry] = []
+        for document in currentDocuments(ofType: "DT_RECORD") {
+            if case .records(let records) = document.body { list += records }
+        }
+        for key in lenex.keys.sorted() { list += lenex[key]!.records }
+        return list
+    }
+
+    /// The units with results (ODF results or timing events), in code order.
     public var units: [UnitCode] {
-        current.values.compactMap { document -> UnitCode? in
-            if case .unitResults(let results) = document.body { return results.unit }
+        var codes = Set(events.keys)
+        for document in currentDocuments(ofType: "DT_RESULT") {
+            if case .unitResults(let results) = document.body { codes.insert(results.unit) }
+        }
+        return codes.sorted { $0.rawValue < $1.rawValue }
+    }
+
+    /// The current results of `unit`: the ODF result message, with timing events filling in what it
+    /// does not say yet (ODF, the official record, wins where both speak).
+    public func results(of unit: UnitCode) -> UnitResults? {
+        let odf = currentDocuments(ofType: "DT_RESULT").lazy.compactMap { document -> UnitResults? in
+            if case .unitResults(let results) = document.body, results.unit == unit { return results }
             return nil
-        }.sorted { $0.rawValue < $1.rawValue }
+        }.first
+        guard let unitEvents = events[unit], !unitEvents.isEmpty else { return odf }
+        return EventMerge(unit: unit, events: Array(unitEvents.values)).merged(into: odf)
+    }
+}
+
+/// Folds a unit's timing events into its results.
+private struct EventMerge {
+    let unit: UnitCode
+    let events: [TimingEvent]
+
+    /// Events in the order they happened (ties by id, so the fold never depends on arrival).
+    private var ordered: [TimingEvent] { events.sorted { ($0.utc, $0.id) < ($1.utc, $1.id) } }
+
+    func merged(into odf: UnitResults?) -> UnitResults {
+        // A recalled start is followed by another: the last start signal is the race's.
+        let start = odf?.startTime ?? ordered.last { $0.kind == .start }?.utc
+        func raceTime(_ given: RaceTime?, at utc: UTCInstant) -> RaceTime? {
+            if let given { return given }
+            guard let start, start <= utc else { return nil }
+            return RaceTime(milliseconds: Int64((utc.seconds(since: start) * Rational(1000)).floor))
+        }
+        var lanes: [Int: LaneResult] = [:]
+        for lane in odf?.lanes ?? [] { lanes[lane.lane] = lane }
+        var byLane: [Int: [TimingEvent]] = [:]
+        for event in ordered { if let lane = event.lane { byLane[lane, default: []].append(event) } }
+        for (lane, laneEvents) in byLane {
+            let base = lanes[lane]
+            var reaction = base?.reaction
+            var intermediates = Dictionary(uniqueKeysWithValues: (base?.intermediates ?? []).map { ($0.distance, $0) })
+            var finish = base?.finish
+            var status = base?.status
+            var photo = base?.photoFinishPending ?? false
+            for event in laneEvents {
+                switch event.kind {
+                case .start:
+                    break
+                case .reaction(let time):
+                    if base?.reaction == nil { reaction = raceTime(time, at: event.utc) ?? reaction }
+                case .split(let distance, let time):
+                    if base?.intermediates.contains(where: { $0.distance == distance }) != true, let value = raceTime(time, at: event.utc) {
+                        intermediates[distance] = Intermediate(distance: distance, time: value, rank: nil)
+                    }
+                case .finish(let time):
+                    if base?.finish == nil { finish = raceTime(time, at: event.utc) ?? finish }
+                case .status(let mark):
+                    if base?.status == nil { status = mark }
+                case .photoFinish(let pending):
+                    if base == nil || base?.photoFinishPending == false { photo = pending }
+                }
+            }
+            lanes[lane] = LaneResult(
+                lane: lane, competitorCode: base?.competitorCode ?? "", describedAthlete: base?.describedAthlete,
+                reaction: reaction, intermediates: intermediates.values.sorted { $0.distance < $1.distance }, finish: finish,
+                rank: base?.rank, records: base?.records ?? [], status: status, photoFinishPending: photo, legs: base?.legs ?? []
+            )
+        }
+        return UnitResults(unit: unit, status: odf?.status ?? "LIVE", startTime: start, lanes: Array(lanes.values))
     }
 }
 
 /// Why a results document was refused by the book.
 public enum ResultsBookError: Error, Equatable, CustomStringConvertible {
     /// A test document offered to a production book or the reverse.
-    case wrongFeed(key: ODFMessageKey, flag: String, expected: String)
+    case wrongFeed(what: String, flag: String, expected: String)
     /// The same version of a message arrived with different content.
-    case conflictingVersion(key: ODFMessageKey, version: Int)
+    case conflictingVersion(what: String, version: Int)
+    /// A timing event id arrived again with different content.
+    case conflictingEvent(unit: UnitCode, id: String)
 
     public var description: String {
         switch self {
-        case let .wrongFeed(key, flag, expected):
-            "\(key) has FeedFlag \(flag) but this feed takes \(expected) only"
-        case let .conflictingVersion(key, version):
-            "\(key) version \(version) arrived again with different content"
+        case let .wrongFeed(what, flag, expected):
+            "\(what) has feed flag \(flag) but this feed takes \(expected) only"
+        case let .conflictingVersion(what, version):
+            "\(what) version \(version) arrived again with different content"
+        case let .conflictingEvent(unit, id):
+            "timing event \(id) of \(unit) arrived again with different content"
         }
+    }
+}
+
+/// Every accepted document with the UTC it was received: the state of the feeds as known at
+/// any wall time W is the fold of the documents received by W.
+public struct ResultsLedger: Sendable {
+    /// One accepted document.
+    public struct Entry: Sendable, Hashable {
+        /// Arrival order, to order documents received at the same instant.
+        public let sequence: Int
+        /// When it was received.
+        public let receivedAt: UTCInstant
+        /// The document.
+        public let document: ResultsDocument
+
+        /// Creates an entry.
+        public init(sequence: Int, receivedAt: UTCInstant, document: ResultsDocument) {
+            self.sequence = sequence
+            self.receivedAt = receivedAt
+            self.document = document
+        }
+    }
+
+    /// The feed flag of the book it builds.
+    public let feedFlag: String
+    /// Accepted documents.
+    public private(set) var entries: [Entry] = []
+
+    /// Creates an empty ledger.
+    public init(feedFlag: String = "P") { self.feedFlag = feedFlag }
+
+    /// Records an accepted document.
+    public mutating func append(_ document: ResultsDocument, receivedAt: UTCInstant) {
+        entries.append(Entry(sequence: entries.count, receivedAt: receivedAt, document: document))
+    }
+
+    /// The book as it stood at wall time `wall` (documents received at or before it), or with
+    /// every document when `wall` is nil ("latest").
+    public func book(asKnownAt wall: UTCInstant? = nil) -> ResultsBook {
+        var book = ResultsBook(feedFlag: feedFlag)
+        let known = entries.filter { wall == nil || $0.receivedAt <= wall! }
+            .sorted { ($0.receivedAt, $0.sequence) < ($1.receivedAt, $1.sequence) }
+        // Every entry was accepted once; refusals cannot arise from a subset of accepted documents.
+        for entry in known { _ = try? book.accept(entry.document) }
+        return book
     }
 }

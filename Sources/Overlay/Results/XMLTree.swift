@@ -65,7 +65,13 @@ private final class TreeBuilder: NSObject, XMLParserDelegate {
         _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
         qualifiedName qName: String?, attributes attributeDict: [String: String] = [:]
     ) {
-        stack.append(Open(name: elementName, attributes: attributeDict, line: parser.lineNumber))
+        // Namespace prefixes are dropped: installations differ (`odf:OdfBody`, a default xmlns), the meaning does not.
+        let attributes = Dictionary(attributeDict.map { (TreeBuilder.localName($0.key), $0.value) }, uniquingKeysWith: { first, _ in first })
+        stack.append(Open(name: TreeBuilder.localName(elementName), attributes: attributes, line: parser.lineNumber))
+    }
+
+    static func localName(_ name: String) -> String {
+        name.split(separator: ":", maxSplits: 1).last.map(String.init) ?? name
     }
 
     func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName qName: String?) {
