@@ -23,6 +23,7 @@ let package = Package(
         // Already in the graph through HummingbirdTesting; the CLI tests call `podium serve` with it.
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
     ],
     targets: [
         // FFmpeg's C libraries and the one shim header for what Swift cannot import.
@@ -42,6 +43,12 @@ let package = Package(
             dependencies: ["Overlay", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings
         ),
+        // Results intake: format detection, unzipping, hashing, the audit log and derived facts.
+        .target(
+            name: "Feeds",
+            dependencies: ["Overlay", "Store", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            swiftSettings: strictSettings
+        ),
         // The HTTP edge.
         .target(
             name: "API",
@@ -56,7 +63,7 @@ let package = Package(
         .executableTarget(
             name: "podium",
             dependencies: [
-                "Ingest", "Overlay", "Store", "API",
+                "Ingest", "Overlay", "Store", "API", "Feeds",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
@@ -66,6 +73,11 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strictSettings),
         .testTarget(name: "OverlayTests", dependencies: ["Overlay", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "Overlay", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "FeedsTests",
+            dependencies: ["Feeds", "Store", "Overlay", "TestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "StoreTests",
             dependencies: ["Store", "Overlay", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],

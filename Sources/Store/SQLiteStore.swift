@@ -5,7 +5,7 @@ import GRDB
 ///
 /// Writes are synchronous and made by the job that owns the data; reads for the API are async
 /// and run on GRDB's own reader threads, never blocking Swift's cooperative pool.
-public final class SQLiteStore: JobReading {
+public final class SQLiteStore: JobReading, ResultsStore {
     private let pool: DatabasePool
 
     /// Opens (creating when missing) the database at `path` and migrates it to the current schema.
@@ -51,7 +51,177 @@ public final class SQLiteStore: JobReading {
                 table.column("outcome", .text).notNull()
             }
         }
+        migrator.registerMigration("v2: results feed log and derived facts") { db in
+            try db.create(table: "feedDocument") { table in
+                table.autoIncrementedPrimaryKey("id")
+                table.column("sha256", .text).notNull().unique()
+                table.column("format", .text).notNull()
+                table.column("source", .text).notNull()
+                table.column("receivedUTC", .text).notNull()
+                table.column("bytes", .blob).notNull()
+                table.column("outcome", .text).notNull()
+                table.column("detail", .text)
+            }
+            try db.create(table: "unit") { table in
+                table.primaryKey("code", .text)
+                table.column("status", .text)
+                table.column("startUTC", .text)
+                table.column("sourceDocumentID", .integer).notNull()
+                table.column("sourceReference", .text).notNull()
+            }
+            try db.create(table: "athlete") { table in
+                table.primaryKey("code", .text)
+                table.column("givenName", .text).notNull()
+                table.column("familyName", .text).notNull()
+                table.column("organisation", .text).notNull()
+                table.column("gender", .text)
+                table.column("birthDate", .text)
+                table.column("sourceDocumentID", .integer).notNull()
+                table.column("sourceReference", .text).notNull()
+            }
+            try db.create(table: "startList") { table in
+                table.column("unit", .text).notNull()
+                table.column("lane", .integer).notNull()
+                table.column("competitorCode", .text).notNull()
+                table.column("legs", .text).notNull()
+                table.column("sourceDocumentID", .integer).notNull()
+                table.column("sourceReference", .text).notNull()
+                table.primaryKey(["unit", "lane"])
+            }
+            try db.create(table: "timingFact") { table in
+                table.column("unit", .text).notNull()
+                table.column("lane", .integer).notNull()
+                table.column("kind", .text).notNull()
+                table.column("distance", .integer).notNull()
+                table.column("milliseconds", .integer)
+                table.column("happenedUTC", .text)
+                table.column("value", .text)
+                table.column("sourceDocumentID", .integer).notNull()
+                table.column("sourceReference", .text).notNull()
+                table.primaryKey(["unit", "lane", "kind", "distance"])
+            }
+            try db.create(table: "record") { table in
+                table.column("type", .text).notNull()
+                table.column("event", .text).notNull()
+                table.column("holder", .text).notNull()
+                table.column("organisation", .text).notNull()
+                table.column("milliseconds", .integer).notNull()
+                table.column("date", .text)
+                table.column("splits", .text).notNull()
+                table.column("sourceDocumentID", .integer).notNull()
+                table.column("sourceReference", .text).notNull()
+            }
+        }
         return migrator
+    }
+
+    // MARK: - ResultsStore
+
+    public func append(_ document: FeedDocumentRecord, replacingFactsWith facts: ((Int64) -> DerivedFacts)?) throws -> Int64 {
+        try pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO feedDocument (sha256, format, source, receivedUTC, bytes, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                arguments: [document.sha256, document.format, document.source, document.receivedUTC, document.bytes, document.outcome, document.detail]
+            )
+            let id = db.lastInsertedRowID
+            if let facts { try SQLiteStore.write(facts(id), into: db) }
+            return id
+        }
+    }
+
+    public func document(sha256: String) throws -> FeedDocumentRecord? {
+        try pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM feedDocument WHERE sha256 = ?", arguments: [sha256]).map(SQLiteStore.feedDocument(from:))
+        }
+    }
+
+    public func feedDocuments() throws -> [FeedDocumentRecord] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM feedDocument ORDER BY id").map(SQLiteStore.feedDocument(from:))
+        }
+    }
+
+    public func facts() throws -> DerivedFacts {
+        try pool.read { db in
+            var facts = DerivedFacts()
+            func source(_ row: Row) -> FactSource { FactSource(documentID: row["sourceDocumentID"], reference: row["sourceReference"]) }
+            facts.units = try Row.fetchAll(db, sql: "SELECT * FROM unit").map {
+                .init(unit: $0["code"], status: $0["status"], startUTC: $0["startUTC"], source: source($0))
+            }
+            facts.athletes = try Row.fetchAll(db, sql: "SELECT * FROM athlete").map {
+                .init(code: $0["code"], givenName: $0["givenName"], familyName: $0["familyName"], organisation: $0["organisation"],
+                      gender: $0["gender"], birthDate: $0["birthDate"], source: source($0))
+            }
+            facts.startLists = try Row.fetchAll(db, sql: "SELECT * FROM startList").map {
+                .init(unit: $0["unit"], lane: $0["lane"], competitorCode: $0["competitorCode"], legs: $0["legs"], source: source($0))
+            }
+            facts.timing = try Row.fetchAll(db, sql: "SELECT * FROM timingFact").map {
+                .init(unit: $0["unit"], lane: $0["lane"], kind: $0["kind"], distance: $0["distance"], milliseconds: $0["milliseconds"],
+                      happenedUTC: $0["happenedUTC"], value: $0["value"], source: source($0))
+            }
+            facts.records = try Row.fetchAll(db, sql: "SELECT * FROM record").map {
+                .init(type: $0["type"], event: $0["event"], holder: $0["holder"], organisation: $0["organisation"],
+                      milliseconds: $0["milliseconds"], date: $0["date"], splits: $0["splits"], source: source($0))
+            }
+            return facts.sorted()
+        }
+    }
+
+    public func replaceFacts(with facts: DerivedFacts) throws {
+        try pool.write { db in try SQLiteStore.write(facts, into: db) }
+    }
+
+    /// Replaces every derived table's rows; runs inside the caller's transaction.
+    private static func write(_ facts: DerivedFacts, into db: Database) throws {
+        for table in ["unit", "athlete", "startList", "timingFact", "record"] {
+            try db.execute(sql: "DELETE FROM \(table)")
+        }
+        for row in facts.units {
+            try db.execute(
+                sql: "INSERT INTO unit (code, status, startUTC, sourceDocumentID, sourceReference) VALUES (?, ?, ?, ?, ?)",
+                arguments: [row.unit, row.status, row.startUTC, row.source.documentID, row.source.reference]
+            )
+        }
+        for row in facts.athletes {
+            try db.execute(
+                sql: """
+                INSERT INTO athlete (code, givenName, familyName, organisation, gender, birthDate, sourceDocumentID, sourceReference)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                arguments: [row.code, row.givenName, row.familyName, row.organisation, row.gender, row.birthDate, row.source.documentID, row.source.reference]
+            )
+        }
+        for row in facts.startLists {
+            try db.execute(
+                sql: "INSERT INTO startList (unit, lane, competitorCode, legs, sourceDocumentID, sourceReference) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [row.unit, row.lane, row.competitorCode, row.legs, row.source.documentID, row.source.reference]
+            )
+        }
+        let timing = try db.cachedStatement(sql: """
+            INSERT INTO timingFact (unit, lane, kind, distance, milliseconds, happenedUTC, value, sourceDocumentID, sourceReference)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        for row in facts.timing {
+            try timing.execute(arguments: [
+                row.unit, row.lane, row.kind, row.distance, row.milliseconds, row.happenedUTC, row.value, row.source.documentID, row.source.reference,
+            ])
+        }
+        for row in facts.records {
+            try db.execute(
+                sql: """
+                INSERT INTO record (type, event, holder, organisation, milliseconds, date, splits, sourceDocumentID, sourceReference)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                arguments: [row.type, row.event, row.holder, row.organisation, row.milliseconds, row.date, row.splits, row.source.documentID, row.source.reference]
+            )
+        }
+    }
+
+    private static func feedDocument(from row: Row) -> FeedDocumentRecord {
+        FeedDocumentRecord(
+            id: row["id"], sha256: row["sha256"], format: row["format"], source: row["source"], receivedUTC: row["receivedUTC"],
+            bytes: row["bytes"], outcome: row["outcome"], detail: row["detail"]
+        )
     }
 
     /// Records a new running job and the documents it was given; returns its id.

@@ -68,7 +68,7 @@ struct EnrichmentJob {
         let frameRateText = clockFile.frameRate?.description ?? "stream"
         let jobID = try store.startJob(
             JobDescription(
-                createdUTC: UTCInstant(secondsSinceEpoch: Rational(Int128(Date().timeIntervalSince1970 * 1000), 1000)).iso8601,
+                createdUTC: UTCInstant.now().iso8601,
                 input: input, output: output, unit: timeline.unit.rawValue, clockSource: "anchor", frameRate: frameRateText
             ),
             documents: folder.documents

@@ -6,7 +6,7 @@ struct Podium: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "podium",
         abstract: "Frame-accurate sports overlays, in band and as JSON.",
-        subcommands: [Enrich.self, Serve.self]
+        subcommands: [Enrich.self, Import.self, Replay.self, Serve.self]
     )
 }
 

@@ -101,9 +101,15 @@ public struct ResultsBook: Sendable {
         return .applied
     }
 
-    private mutating func accept(_ document: LenexDocument) -> Outcome {
+    /// The key under which a Lenex document is kept: its meets' identities, or `records` for a
+    /// file of record lists only.
+    public static func lenexKey(of document: LenexDocument) -> String {
         let identity = document.meets.map(\.identity).joined(separator: "+")
-        let key = identity.isEmpty ? "records" : identity
+        return identity.isEmpty ? "records" : identity
+    }
+
+    private mutating func accept(_ document: LenexDocument) -> Outcome {
+        let key = ResultsBook.lenexKey(of: document)
         if lenex[key] == document { return .duplicate }
         lenex[key] = document
         return .applied
@@ -124,17 +130,37 @@ public struct ResultsBook: Sendable {
     }
 
     /// Every athlete known from participant messages and their updates, by code.
-    public var athletes: [String: Athlete] {
-        var byCode: [String: Athlete] = [:]
+    public var athletes: [String: Athlete] { athletesWithSource.mapValues(\.athlete) }
+
+    /// Every athlete with the header of the message that last said something about them.
+    public var athletesWithSource: [String: (athlete: Athlete, source: ODFHeader)] {
+        var byCode: [String: (athlete: Athlete, source: ODFHeader)] = [:]
         let bases = currentDocuments(ofType: "DT_PARTIC")
-        for document in bases {
-            if case .participants(let list) = document.body { for athlete in list { byCode[athlete.id] = athlete } }
-        }
         let baseGenerated = bases.map(\.header.generated).max() ?? ""
-        for document in updateDocuments(ofType: "DT_PARTIC_UPDATE", after: baseGenerated) {
-            if case .participants(let list) = document.body { for athlete in list { byCode[athlete.id] = athlete } }
+        for document in bases + updateDocuments(ofType: "DT_PARTIC_UPDATE", after: baseGenerated) {
+            if case .participants(let list) = document.body {
+                for athlete in list { byCode[athlete.id] = (athlete, document.header) }
+            }
         }
         return byCode
+    }
+
+    /// The current ODF result message of `unit`, without timing events.
+    public func odfResults(of unit: UnitCode) -> (results: UnitResults, header: ODFHeader)? {
+        for document in currentDocuments(ofType: "DT_RESULT") {
+            if case .unitResults(let results) = document.body, results.unit == unit { return (results, document.header) }
+        }
+        return nil
+    }
+
+    /// Records in force with where each came from: an ODF header, or nil for a Lenex record list.
+    public var recordsWithSource: [(record: RecordEntry, source: ODFHeader?, lenexKey: String?)] {
+        var list: [(record: RecordEntry, source: ODFHeader?, lenexKey: String?)] = []
+        for document in currentDocuments(ofType: "DT_RECORD") {
+            if case .records(let records) = document.body { list += records.map { ($0, document.header, nil) } }
+        }
+        for key in lenex.keys.sorted() { list += lenex[key]!.records.map { ($0, nil, key) } }
+        return list
     }
 
     /// Teams by code.
@@ -170,14 +196,7 @@ public struct ResultsBook: Sendable {
     }
 
     /// Records in force: from DT_RECORD and from Lenex record lists.
-    public var records: [RecordEntry] {
-        var list: [RecordEntry] = []
-        for document in currentDocuments(ofType: "DT_RECORD") {
-            if case .records(let records) = document.body { list += records }
-        }
-        for key in lenex.keys.sorted() { list += lenex[key]!.records }
-        return list
-    }
+    public var records: [RecordEntry] { recordsWithSource.map(\.record) }
 
     /// The units with results (ODF results or timing events), in code order.
     public var units: [UnitCode] {
@@ -191,10 +210,7 @@ public struct ResultsBook: Sendable {
     /// The current results of `unit`: the ODF result message, with timing events filling in what it
     /// does not say yet (ODF, the official record, wins where both speak).
     public func results(of unit: UnitCode) -> UnitResults? {
-        let odf = currentDocuments(ofType: "DT_RESULT").lazy.compactMap { document -> UnitResults? in
-            if case .unitResults(let results) = document.body, results.unit == unit { return results }
-            return nil
-        }.first
+        let odf = odfResults(of: unit)?.results
         guard let unitEvents = events[unit], !unitEvents.isEmpty else { return odf }
         return EventMerge(unit: unit, events: Array(unitEvents.values)).merged(into: odf)
     }

@@ -1,0 +1,96 @@
+public import Foundation
+public import Overlay
+import ZIPFoundation
+
+/// Recognises and parses a results document from its bytes: ODF 2 XML, Lenex 3 (`.lef`, or
+/// zipped `.lxf`), or Podium timing events (JSON). The format is read from the content, never
+/// trusted from a file name.
+public enum DocumentDecoder {
+    /// The largest document (and the largest unzipped Lenex file) Podium accepts.
+    public static let maximumDocumentSize = 10 * 1024 * 1024
+    /// The most entries a `.lxf` archive may hold.
+    static let maximumArchiveEntries = 16
+
+    /// The format the bytes look like, before parsing: `odf`, `lenex`, `lenex-zip`, `podium-events` or nil.
+    public static func sniff(_ data: Data) -> String? {
+        if data.starts(with: [0x50, 0x4B, 0x03, 0x04]) { return "lenex-zip" }
+        var index = data.startIndex
+        if data.starts(with: [0xEF, 0xBB, 0xBF]) { index += 3 }
+        while index < data.endIndex, [0x20, 0x09, 0x0A, 0x0D].contains(data[index]) { index += 1 }
+        guard index < data.endIndex else { return nil }
+        if data[index] == UInt8(ascii: "{") { return "podium-events" }
+        guard data[index] == UInt8(ascii: "<") else { return nil }
+        // The first element's name, past the XML declaration, comments and doctype.
+        let head = String(decoding: data[index..<min(data.endIndex, index + 4096)], as: UTF8.self)
+        guard let match = head.range(of: #"<(?![?!])([A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)"#, options: .regularExpression) else { return nil }
+        let name = head[match].dropFirst().split(separator: ":").last.map(String.init) ?? ""
+        switch name {
+        case "OdfBody": return "odf"
+        case "LENEX": return "lenex"
+        default: return nil
+        }
+    }
+
+    /// Parses a document. Errors name the format and what is wrong, with line or JSON path.
+    public static func decode(_ data: Data) throws(DocumentError) -> ResultsDocument {
+        guard data.count <= maximumDocumentSize else {
+            throw DocumentError(format: sniff(data.prefix(4096)) ?? "unknown", reason: "document of \(data.count) bytes exceeds the \(maximumDocumentSize / 1024 / 1024) MB limit")
+        }
+        switch sniff(data) {
+        case "odf":
+            do { return .odf(try ODFDocument.parse(data)) } catch { throw DocumentError(format: "odf", reason: "\(error)") }
+        case "lenex":
+            do { return .lenex(try LenexDocument.parse(data)) } catch { throw DocumentError(format: "lenex", reason: "\(error)") }
+        case "lenex-zip":
+            let inner = try unzipLenex(data)
+            do { return .lenex(try LenexDocument.parse(inner)) } catch { throw DocumentError(format: "lenex", reason: "\(error)") }
+        case "podium-events":
+            do { return .events(try TimingEventBatch.parse(data)) } catch { throw DocumentError(format: "podium-events", reason: "\(error)") }
+        default:
+            throw DocumentError(format: "unknown", reason: "not ODF 2 XML (<OdfBody>), Lenex 3 (<LENEX>, .lxf) or Podium timing events (JSON)")
+        }
+    }
+
+    /// The `.lef` inside a `.lxf`, read with hard limits: a zip bomb stops at the size limit,
+    /// whatever its headers claim.
+    static func unzipLenex(_ data: Data) throws(DocumentError) -> Data {
+        let archive: Archive
+        do {
+            archive = try Archive(data: data, accessMode: .read)
+        } catch {
+            throw DocumentError(format: "lenex", reason: "not a readable zip archive (.lxf)")
+        }
+        let entries = Array(archive.prefix(maximumArchiveEntries + 1))
+        guard entries.count <= maximumArchiveEntries else {
+            throw DocumentError(format: "lenex", reason: ".lxf holds more than \(maximumArchiveEntries) entries")
+        }
+        let lefs = entries.filter { $0.type == .file && $0.path.lowercased().hasSuffix(".lef") }
+        guard lefs.count == 1, let entry = lefs.first else {
+            throw DocumentError(format: "lenex", reason: ".lxf must hold exactly one .lef file, found \(lefs.count)")
+        }
+        var inflated = Data()
+        do {
+            _ = try archive.extract(entry, skipCRC32: false) { chunk in
+                guard inflated.count + chunk.count <= maximumDocumentSize else { throw UnzipLimit() }
+                inflated.append(chunk)
+            }
+        } catch is UnzipLimit {
+            throw DocumentError(format: "lenex", reason: "\(entry.path) inflates past the \(maximumDocumentSize / 1024 / 1024) MB limit")
+        } catch {
+            throw DocumentError(format: "lenex", reason: "\(entry.path) cannot be unzipped: \(error)")
+        }
+        return inflated
+    }
+
+    private struct UnzipLimit: Error {}
+}
+
+/// Why a received document was refused: its format and a precise reason.
+public struct DocumentError: Error, Hashable, CustomStringConvertible {
+    /// The format it was read as (`unknown` when not recognised).
+    public let format: String
+    /// What is wrong (line, JSON path, limit).
+    public let reason: String
+
+    public var description: String { "\(format): \(reason)" }
+}

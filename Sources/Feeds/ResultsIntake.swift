@@ -1,0 +1,170 @@
+public import Foundation
+public import Overlay
+public import Store
+
+/// What happened to one received document.
+public struct Receipt: Sendable, Equatable, CustomStringConvertible {
+    /// How it was taken.
+    public enum Outcome: Sendable, Equatable {
+        case accepted
+        /// Nothing new: the same bytes as stored document `of`, or content already known.
+        case duplicate(of: Int64?)
+        /// A higher version of the same ODF message is already current.
+        case superseded(currentVersion: Int)
+        /// Refused, with the reason; stored as rejected for the audit log.
+        case rejected(String)
+    }
+
+    /// Where it came from.
+    public let source: String
+    /// The format it was read as.
+    public let format: String
+    /// The stored document id, when it was stored.
+    public let documentID: Int64?
+    /// How it was taken.
+    public let outcome: Outcome
+
+    /// One line for an operator: `accepted`, `duplicate`, `superseded` or `rejected` plus the reason.
+    public var description: String {
+        let id = documentID.map { " #\($0)" } ?? ""
+        switch outcome {
+        case .accepted: return "\(source): accepted (\(format))\(id)"
+        case .duplicate(let original): return "\(source): duplicate (\(format))\(original.map { " of #\($0)" } ?? "")"
+        case .superseded(let version): return "\(source): superseded (\(format)) by version \(version) already current\(id)"
+        case .rejected(let reason): return "\(source): rejected\(id): \(reason)"
+        }
+    }
+}
+
+/// The results intake: takes received documents, keeps every one verbatim in the store's audit
+/// log, applies the accepted ones to the results book and stores the derived facts with them.
+///
+/// Not thread-safe: one intake is owned by one task (the CLI, or an actor in the server).
+public final class ResultsIntake {
+    private let store: any ResultsStore
+    private var ledger: ResultsLedger
+    private var book: ResultsBook
+    /// Stored document id of each accepted document, by what it is (for fact sources).
+    private var documentIDs: [String: Int64] = [:]
+
+    /// Opens the intake over `store`, rebuilding the book from the documents it already holds.
+    public init(store: any ResultsStore, feedFlag: String = "P") throws {
+        self.store = store
+        ledger = ResultsLedger(feedFlag: feedFlag)
+        book = ResultsBook(feedFlag: feedFlag)
+        for record in try store.feedDocuments() where record.outcome != "rejected" {
+            guard let document = try? DocumentDecoder.decode(record.bytes), let received = UTCInstant(iso8601: record.receivedUTC) else { continue }
+            _ = try? book.accept(document)
+            ledger.append(document, receivedAt: received)
+            remember(document, id: record.id)
+        }
+    }
+
+    /// The current book (every accepted document).
+    public var latest: ResultsBook { book }
+
+    /// The book as it stood at wall time `wall`: what was known, and so on air, then.
+    public func book(asKnownAt wall: UTCInstant) -> ResultsBook { ledger.book(asKnownAt: wall) }
+
+    /// Takes one received document. It is stored (with its outcome) before this returns, and
+    /// an accepted document's derived facts are stored in the same transaction.
+    @discardableResult
+    public func receive(_ bytes: Data, source: String, receivedAt: UTCInstant) throws -> Receipt {
+        let hash = SHA256.hex(of: bytes)
+        let format = DocumentDecoder.sniff(bytes.prefix(4096)) ?? "unknown"
+        if let existing = try store.document(sha256: hash) {
+            return Receipt(source: source, format: existing.format, documentID: nil, outcome: .duplicate(of: existing.id))
+        }
+        func record(_ outcome: String, _ detail: String?, format: String) -> FeedDocumentRecord {
+            FeedDocumentRecord(sha256: hash, format: format, source: source, receivedUTC: receivedAt.iso8601, bytes: bytes, outcome: outcome, detail: detail)
+        }
+        let document: ResultsDocument
+        do {
+            document = try DocumentDecoder.decode(bytes)
+        } catch {
+            let id = try store.append(record("rejected", error.reason, format: error.format), replacingFactsWith: nil)
+            return Receipt(source: source, format: error.format, documentID: id, outcome: .rejected(error.description))
+        }
+        var candidate = book
+        let outcome: ResultsBook.Outcome
+        do {
+            outcome = try candidate.accept(document)
+        } catch {
+            let id = try store.append(record("rejected", error.description, format: document.format), replacingFactsWith: nil)
+            return Receipt(source: source, format: document.format, documentID: id, outcome: .rejected(error.description))
+        }
+        switch outcome {
+        case .applied:
+            // The document's own facts name its id, which the store assigns inside the transaction.
+            let known = documentIDs
+            var ids = known
+            let id = try store.append(record("applied", nil, format: document.format)) { id in
+                var withThis = known
+                ResultsIntake.remember(document, id: id, into: &withThis)
+                return FactsDeriver(book: candidate, documentIDs: withThis).facts()
+            }
+            ResultsIntake.remember(document, id: id, into: &ids)
+            book = candidate
+            documentIDs = ids
+            ledger.append(document, receivedAt: receivedAt)
+            return Receipt(source: source, format: document.format, documentID: id, outcome: .accepted)
+        case .duplicate:
+            let id = try store.append(record("duplicate", nil, format: document.format), replacingFactsWith: nil)
+            ledger.append(document, receivedAt: receivedAt)
+            return Receipt(source: source, format: document.format, documentID: id, outcome: .duplicate(of: nil))
+        case .superseded(let version):
+            let id = try store.append(record("superseded", "version \(version) is current", format: document.format), replacingFactsWith: nil)
+            ledger.append(document, receivedAt: receivedAt)
+            return Receipt(source: source, format: document.format, documentID: id, outcome: .superseded(currentVersion: version))
+        }
+    }
+
+    /// Rebuilds the derived facts from the raw log alone and compares them with the stored ones.
+    /// With `repair`, the stored facts are replaced by the rebuilt ones.
+    public func replay(repair: Bool) throws -> ReplayReport {
+        var rebuilt = ResultsBook(feedFlag: book.feedFlag)
+        var ids: [String: Int64] = [:]
+        var documents = 0
+        for record in try store.feedDocuments() where record.outcome == "applied" {
+            let document = try DocumentDecoder.decode(record.bytes)
+            _ = try rebuilt.accept(document)
+            ResultsIntake.remember(document, id: record.id, into: &ids)
+            documents += 1
+        }
+        let expected = FactsDeriver(book: rebuilt, documentIDs: ids).facts()
+        let stored = try store.facts()
+        let differences = ReplayReport.differences(stored: stored, rebuilt: expected)
+        if repair, !differences.isEmpty { try store.replaceFacts(with: expected) }
+        return ReplayReport(documents: documents, differences: differences)
+    }
+
+    private func remember(_ document: ResultsDocument, id: Int64) { ResultsIntake.remember(document, id: id, into: &documentIDs) }
+
+    private static func remember(_ document: ResultsDocument, id: Int64, into ids: inout [String: Int64]) {
+        for key in FactsDeriver.identities(of: document) where ids[key] == nil { ids[key] = id }
+    }
+}
+
+/// What a replay found.
+public struct ReplayReport: Sendable, Equatable {
+    /// Applied documents replayed.
+    public let documents: Int
+    /// One line per difference between stored and rebuilt facts; empty when they agree.
+    public let differences: [String]
+
+    static func differences(stored: DerivedFacts, rebuilt: DerivedFacts) -> [String] {
+        var lines: [String] = []
+        func compare<Row: Hashable>(_ name: String, _ stored: [Row], _ rebuilt: [Row]) {
+            let storedSet = Set(stored)
+            let rebuiltSet = Set(rebuilt)
+            for row in rebuilt where !storedSet.contains(row) { lines.append("\(name): missing from the store: \(row)") }
+            for row in stored where !rebuiltSet.contains(row) { lines.append("\(name): stored but not derivable: \(row)") }
+        }
+        compare("unit", stored.units, rebuilt.units)
+        compare("athlete", stored.athletes, rebuilt.athletes)
+        compare("startList", stored.startLists, rebuilt.startLists)
+        compare("timingFact", stored.timing, rebuilt.timing)
+        compare("record", stored.records, rebuilt.records)
+        return lines
+    }
+}

@@ -1,0 +1,231 @@
+public import Foundation
+
+/// A results document as received by the feeds, kept verbatim for the audit log.
+public struct FeedDocumentRecord: Sendable, Equatable {
+    /// Store-assigned id, in order of receipt (0 before it is stored).
+    public let id: Int64
+    /// SHA-256 of the bytes, lower-case hex: the same bytes twice are the same document.
+    public let sha256: String
+    /// `odf`, `lenex`, `podium-events`, or `unknown` when it could not be recognised.
+    public let format: String
+    /// Where it came from: a file path, an endpoint, a feed name.
+    public let source: String
+    /// When it was received, ISO 8601 UTC with microseconds.
+    public let receivedUTC: String
+    /// The bytes as received (the `.lxf` archive itself for zipped Lenex).
+    public let bytes: Data
+    /// `applied`, `duplicate`, `superseded`, or `rejected`.
+    public let outcome: String
+    /// For a refused document, why; for a superseded one, by what.
+    public let detail: String?
+
+    /// Creates a record.
+    public init(id: Int64 = 0, sha256: String, format: String, source: String, receivedUTC: String, bytes: Data, outcome: String, detail: String?) {
+        self.id = id
+        self.sha256 = sha256
+        self.format = format
+        self.source = source
+        self.receivedUTC = receivedUTC
+        self.bytes = bytes
+        self.outcome = outcome
+        self.detail = detail
+    }
+
+    /// The same record with its store id.
+    public func with(id: Int64) -> FeedDocumentRecord {
+        FeedDocumentRecord(id: id, sha256: sha256, format: format, source: source, receivedUTC: receivedUTC, bytes: bytes, outcome: outcome, detail: detail)
+    }
+}
+
+/// What a derived fact came from: the stored document, and the ODF version or event id in it.
+public struct FactSource: Sendable, Hashable {
+    /// Id of the stored document.
+    public let documentID: Int64
+    /// `DT_RESULT v4`, `event e17`, `lenex`, …
+    public let reference: String
+
+    /// Creates a fact source.
+    public init(documentID: Int64, reference: String) {
+        self.documentID = documentID
+        self.reference = reference
+    }
+}
+
+/// Derived rows: what the current state of the feeds says, each row with its source.
+public struct DerivedFacts: Sendable, Equatable {
+    /// A unit's status and start.
+    public struct UnitRow: Sendable, Hashable {
+        public let unit: String
+        public let status: String?
+        public let startUTC: String?
+        public let source: FactSource
+        public init(unit: String, status: String?, startUTC: String?, source: FactSource) {
+            self.unit = unit
+            self.status = status
+            self.startUTC = startUTC
+            self.source = source
+        }
+    }
+
+    /// An athlete.
+    public struct AthleteRow: Sendable, Hashable {
+        public let code: String
+        public let givenName: String
+        public let familyName: String
+        public let organisation: String
+        public let gender: String?
+        public let birthDate: String?
+        public let source: FactSource
+        public init(code: String, givenName: String, familyName: String, organisation: String, gender: String?, birthDate: String?, source: FactSource) {
+            self.code = code
+            self.givenName = givenName
+            self.familyName = familyName
+            self.organisation = organisation
+            self.gender = gender
+            self.birthDate = birthDate
+            self.source = source
+        }
+    }
+
+    /// A lane of a start list.
+    public struct StartRow: Sendable, Hashable {
+        public let unit: String
+        public let lane: Int
+        public let competitorCode: String
+        /// Relay legs' athlete codes, comma-separated; empty for an individual.
+        public let legs: String
+        public let source: FactSource
+        public init(unit: String, lane: Int, competitorCode: String, legs: String, source: FactSource) {
+            self.unit = unit
+            self.lane = lane
+            self.competitorCode = competitorCode
+            self.legs = legs
+            self.source = source
+        }
+    }
+
+    /// A timing fact: a reaction, a split, a finish or a status of one lane.
+    public struct TimingRow: Sendable, Hashable {
+        public let unit: String
+        public let lane: Int
+        /// `reaction`, `split`, `finish`, `status`, `photo`.
+        public let kind: String
+        /// Metres for a split, 0 otherwise.
+        public let distance: Int
+        /// Race time in milliseconds, when the fact is a time.
+        public let milliseconds: Int64?
+        /// Venue UTC it happened (start + race time), when the start is known.
+        public let happenedUTC: String?
+        /// For status and photo facts: the value (DSQ, pending, …).
+        public let value: String?
+        public let source: FactSource
+        public init(unit: String, lane: Int, kind: String, distance: Int, milliseconds: Int64?, happenedUTC: String?, value: String?, source: FactSource) {
+            self.unit = unit
+            self.lane = lane
+            self.kind = kind
+            self.distance = distance
+            self.milliseconds = milliseconds
+            self.happenedUTC = happenedUTC
+            self.value = value
+            self.source = source
+        }
+    }
+
+    /// A record in force.
+    public struct RecordRow: Sendable, Hashable {
+        public let type: String
+        public let event: String
+        public let holder: String
+        public let organisation: String
+        public let milliseconds: Int64
+        public let date: String?
+        /// Cumulative splits, `distance:milliseconds` comma-separated.
+        public let splits: String
+        public let source: FactSource
+        public init(type: String, event: String, holder: String, organisation: String, milliseconds: Int64, date: String?, splits: String, source: FactSource) {
+            self.type = type
+            self.event = event
+            self.holder = holder
+            self.organisation = organisation
+            self.milliseconds = milliseconds
+            self.date = date
+            self.splits = splits
+            self.source = source
+        }
+    }
+
+    public var units: [UnitRow] = []
+    public var athletes: [AthleteRow] = []
+    public var startLists: [StartRow] = []
+    public var timing: [TimingRow] = []
+    public var records: [RecordRow] = []
+
+    /// Creates an empty set of facts.
+    public init() {}
+
+    /// The same facts in a canonical order, so two derivations compare equal whatever order they were built in.
+    public func sorted() -> DerivedFacts {
+        var copy = self
+        copy.units.sort { $0.unit < $1.unit }
+        copy.athletes.sort { $0.code < $1.code }
+        copy.startLists.sort { ($0.unit, $0.lane) < ($1.unit, $1.lane) }
+        copy.timing.sort { ($0.unit, $0.lane, $0.kind, $0.distance) < ($1.unit, $1.lane, $1.kind, $1.distance) }
+        copy.records.sort { ($0.type, $0.event, $0.milliseconds) < ($1.type, $1.event, $1.milliseconds) }
+        return copy
+    }
+}
+
+/// The results feeds' persistence: the verbatim audit log and the derived facts.
+///
+/// `append` stores a document and replaces the derived facts in one transaction, so a crash
+/// loses nothing that was reported stored. Implementations: `SQLiteStore`, `InMemoryResultsStore`.
+public protocol ResultsStore: Sendable {
+    /// Stores a received document and, when it changed the state, replaces the derived facts with
+    /// what `facts` returns for the document's new id, in one transaction; returns the id.
+    func append(_ document: FeedDocumentRecord, replacingFactsWith facts: ((Int64) -> DerivedFacts)?) throws -> Int64
+    /// The stored document with these bytes' hash, if any.
+    func document(sha256: String) throws -> FeedDocumentRecord?
+    /// Every stored document in order of receipt (id order).
+    func feedDocuments() throws -> [FeedDocumentRecord]
+    /// The derived facts as stored.
+    func facts() throws -> DerivedFacts
+    /// Replaces the derived facts (used by replay to repair).
+    func replaceFacts(with facts: DerivedFacts) throws
+}
+
+/// The same bytes were offered for storage twice (the SQLite store's unique constraint says the same).
+public struct DuplicateDocument: Error, Equatable {
+    /// The content hash.
+    public let sha256: String
+}
+
+/// A results store in memory, with the same contract as the SQLite one; for tests and tools.
+public final class InMemoryResultsStore: ResultsStore, @unchecked Sendable {
+    // @unchecked: every access to the two stored properties holds `lock`.
+    private let lock = NSLock()
+    private var documents: [FeedDocumentRecord] = []
+    private var derived = DerivedFacts()
+
+    /// Creates an empty store.
+    public init() {}
+
+    public func append(_ document: FeedDocumentRecord, replacingFactsWith facts: ((Int64) -> DerivedFacts)?) throws -> Int64 {
+        try lock.withLock {
+            guard !documents.contains(where: { $0.sha256 == document.sha256 }) else { throw DuplicateDocument(sha256: document.sha256) }
+            let stored = document.with(id: Int64(documents.count + 1))
+            documents.append(stored)
+            if let facts { derived = facts(stored.id).sorted() }
+            return stored.id
+        }
+    }
+
+    public func document(sha256: String) throws -> FeedDocumentRecord? {
+        lock.withLock { documents.first { $0.sha256 == sha256 } }
+    }
+
+    public func feedDocuments() throws -> [FeedDocumentRecord] { lock.withLock { documents } }
+
+    public func facts() throws -> DerivedFacts { lock.withLock { derived } }
+
+    public func replaceFacts(with facts: DerivedFacts) throws { lock.withLock { derived = facts.sorted() } }
+}

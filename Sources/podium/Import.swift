@@ -1,0 +1,171 @@
+import ArgumentParser
+import Feeds
+import Foundation
+import Overlay
+import Store
+
+/// `podium import`: takes results documents into the store, one line per document.
+struct Import: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Import results documents (ODF 2, Lenex 3 .lef/.lxf, Podium timing events JSON).",
+        discussion: """
+        Formats are detected from the content. A folder is read in name order; when it holds a \
+        manifest.json ({"documents": [{"file": …, "receivedUTC": …}]}) the documents it lists are \
+        imported with the receipt times it gives. Exits 1 when any document was rejected.
+        """
+    )
+
+    @Argument(help: "Files or folders to import.")
+    var paths: [String] = []
+
+    @Option(help: "Keep watching this folder and import every new file that appears in it.")
+    var watch: String?
+
+    @Option(help: "Seconds between looks at the watched folder.")
+    var interval: Double = 0.5
+
+    @Option(help: "SQLite database of the results feeds.")
+    var database = "var/podium.sqlite"
+
+    func validate() throws {
+        if paths.isEmpty && watch == nil { throw ValidationError("name files or folders to import, or --watch a folder") }
+        if interval <= 0 { throw ValidationError("--interval must be positive") }
+    }
+
+    func run() throws {
+        let intake: ResultsIntake
+        do {
+            intake = try ResultsIntake(store: try SQLiteStore(path: database))
+        } catch {
+            FileHandle.standardError.write(Data("podium import: error: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+        var rejected = 0
+        for path in paths {
+            do {
+                for item in try ImportItem.items(at: path) {
+                    let receipt = try item.receive(into: intake)
+                    print(receipt)
+                    if case .rejected = receipt.outcome { rejected += 1 }
+                }
+            } catch {
+                FileHandle.standardError.write(Data("podium import: error: \(error)\n".utf8))
+                throw ExitCode.failure
+            }
+        }
+        if let watch {
+            try FolderWatch(folder: watch, interval: interval).run { item in
+                do {
+                    print(try item.receive(into: intake))
+                } catch {
+                    FileHandle.standardError.write(Data("podium import: error: \(error)\n".utf8))
+                }
+            }
+        }
+        if rejected > 0 { throw ExitCode.failure }
+    }
+}
+
+/// One file to import, with the receipt time the manifest gives it, if any.
+struct ImportItem {
+    let path: String
+    let receivedAt: UTCInstant?
+
+    func receive(into intake: ResultsIntake) throws -> Receipt {
+        guard let bytes = FileManager.default.contents(atPath: path) else { throw OperatorError("\(path) cannot be read") }
+        return try intake.receive(bytes, source: path, receivedAt: receivedAt ?? UTCInstant.now())
+    }
+
+    /// The files a path stands for: itself, or a folder's files in name order (its manifest's times applied).
+    static func items(at path: String) throws -> [ImportItem] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw OperatorError("\(path) does not exist") }
+        guard isDirectory.boolValue else { return [ImportItem(path: path, receivedAt: nil)] }
+        let folder = URL(fileURLWithPath: path, isDirectory: true)
+        let names = try FileManager.default.contentsOfDirectory(atPath: path)
+            .filter { !$0.hasPrefix(".") && $0 != "manifest.json" }.sorted()
+        let times = try manifestTimes(in: folder)
+        return names.map { ImportItem(path: folder.appendingPathComponent($0).path, receivedAt: times[$0]) }
+    }
+
+    private static func manifestTimes(in folder: URL) throws -> [String: UTCInstant] {
+        let url = folder.appendingPathComponent("manifest.json")
+        guard let data = FileManager.default.contents(atPath: url.path) else { return [:] }
+        guard let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let list = root["documents"] as? [[String: Any]] else {
+            throw OperatorError("\(url.path): expected {\"documents\": [{\"file\": …, \"receivedUTC\": …}]}")
+        }
+        var times: [String: UTCInstant] = [:]
+        for (position, item) in list.enumerated() {
+            guard let file = item["file"] as? String else { throw OperatorError("\(url.path): documents[\(position)].file is missing") }
+            if let text = item["receivedUTC"] {
+                guard let text = text as? String, let instant = UTCInstant(iso8601: text) else {
+                    throw OperatorError("\(url.path): documents[\(position)].receivedUTC is not an ISO 8601 UTC time")
+                }
+                times[file] = instant
+            }
+        }
+        return times
+    }
+}
+
+/// Polls a folder and hands each new, settled file to a handler once.
+///
+/// A file counts as settled when its size and modification time are the same on two looks in a
+/// row, so a document still being written is never read half-way.
+struct FolderWatch {
+    let folder: String
+    let interval: Double
+
+    func run(_ handle: (ImportItem) -> Void) throws {
+        var done: Set<String> = []
+        var lastSeen: [String: (Int, Date)] = [:]
+        while true {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+            for name in names.sorted() where !name.hasPrefix(".") && !done.contains(name) {
+                let path = URL(fileURLWithPath: folder).appendingPathComponent(name).path
+                guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+                      attributes[.type] as? FileAttributeType == .typeRegular,
+                      let size = attributes[.size] as? Int, let modified = attributes[.modificationDate] as? Date
+                else { continue }
+                if let previous = lastSeen[name], previous.0 == size, previous.1 == modified {
+                    done.insert(name)
+                    handle(ImportItem(path: path, receivedAt: nil))
+                } else {
+                    lastSeen[name] = (size, modified)
+                }
+            }
+            Thread.sleep(forTimeInterval: interval)
+        }
+    }
+}
+
+/// `podium replay`: rebuilds the derived facts from the raw document log and reports differences.
+struct Replay: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Rebuild derived results from the raw document log and report any difference.",
+        discussion: "Exits 1 when the stored facts differ from the rebuilt ones (after repairing them with --repair)."
+    )
+
+    @Option(help: "SQLite database of the results feeds.")
+    var database = "var/podium.sqlite"
+
+    @Flag(help: "Replace the stored facts with the rebuilt ones when they differ.")
+    var repair = false
+
+    func run() throws {
+        let report: ReplayReport
+        do {
+            report = try ResultsIntake(store: try SQLiteStore(path: database)).replay(repair: repair)
+        } catch {
+            FileHandle.standardError.write(Data("podium replay: error: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+        report.differences.forEach { print($0) }
+        if report.differences.isEmpty {
+            print("replayed \(report.documents) documents: the stored facts agree")
+        } else {
+            print("replayed \(report.documents) documents: \(report.differences.count) differences\(repair ? ", repaired" : "")")
+            throw ExitCode.failure
+        }
+    }
+}
