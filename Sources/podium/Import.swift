@@ -45,7 +45,7 @@ struct Import: ParsableCommand {
             do {
                 for item in try ImportItem.items(at: path) {
                     let receipt = try item.receive(into: intake)
-                    print(receipt)
+                    report(receipt)
                     if case .rejected = receipt.outcome { rejected += 1 }
                 }
             } catch {
@@ -56,7 +56,7 @@ struct Import: ParsableCommand {
         if let watch {
             try FolderWatch(folder: watch, interval: interval).run { item in
                 do {
-                    print(try item.receive(into: intake))
+                    report(try item.receive(into: intake))
                 } catch {
                     FileHandle.standardError.write(Data("podium import: error: \(error)\n".utf8))
                 }
@@ -64,6 +64,12 @@ struct Import: ParsableCommand {
         }
         if rejected > 0 { throw ExitCode.failure }
     }
+}
+
+/// Writes a receipt line straight to standard output (no buffering), so a line an operator or a
+/// supervising process has seen always names a document already committed to the store.
+func report(_ receipt: Receipt) {
+    FileHandle.standardOutput.write(Data("\(receipt)\n".utf8))
 }
 
 /// One file to import, with the receipt time the manifest gives it, if any.

@@ -1,0 +1,118 @@
+import Foundation
+import Store
+import TestSupport
+import Testing
+
+enum PodiumFeeds {
+    static let root = Fixtures.root.appendingPathComponent("fixtures/feeds")
+
+    static func run(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+        try Fixtures.run(PodiumBinary.path, arguments)
+    }
+}
+
+struct ImportCommandTests {
+    @Test func importsAFolderWithItsManifestTimesThenReportsDuplicates() throws {
+        let database = try Fixtures.scratchFolder().appendingPathComponent("podium.sqlite").path
+        let folder = PodiumFeeds.root.appendingPathComponent("athletics-100m").path
+        let first = try PodiumFeeds.run(["import", folder, "--database", database])
+        #expect(first.status == 0, "\(first.err)")
+        let lines = first.out.split(separator: "\n")
+        #expect(lines.count == 5)
+        #expect(lines.allSatisfy { $0.contains(": accepted (odf) #") })
+        let stored = try SQLiteStore(path: database).feedDocuments()
+        #expect(stored.map(\.receivedUTC).first == "2026-08-02T18:00:00.200000Z")
+
+        let second = try PodiumFeeds.run(["import", folder, "--database", database])
+        #expect(second.status == 0)
+        #expect(second.out.split(separator: "\n").allSatisfy { $0.contains(": duplicate (odf) of #") })
+        #expect(try SQLiteStore(path: database).feedDocuments().count == 5)
+    }
+
+    @Test func aRejectedDocumentIsReportedAndTheRestStillImported() throws {
+        let scratch = try Fixtures.scratchFolder()
+        let folder = scratch.appendingPathComponent("drop")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: PodiumFeeds.root.appendingPathComponent("lenex/podium-open.lxf"), to: folder.appendingPathComponent("a.lxf"))
+        try Data(#"{"format":"podium-events","version":2}"#.utf8).write(to: folder.appendingPathComponent("b.json"))
+        try FileManager.default.copyItem(at: PodiumFeeds.root.appendingPathComponent("events/swim-100-free-events.json"), to: folder.appendingPathComponent("c.json"))
+        let database = scratch.appendingPathComponent("podium.sqlite").path
+        let run = try PodiumFeeds.run(["import", folder.path, "--database", database])
+        #expect(run.status == 1)
+        let lines = run.out.split(separator: "\n").map(String.init)
+        #expect(lines.count == 3)
+        #expect(lines[0].hasSuffix("a.lxf: accepted (lenex) #1"))
+        #expect(lines[1].hasSuffix("b.json: rejected #2: podium-events: $.version: must be 1"))
+        #expect(lines[2].hasSuffix("c.json: accepted (podium-events) #3"))
+        let replay = try PodiumFeeds.run(["replay", "--database", database])
+        #expect(replay.status == 0)
+        #expect(replay.out == "replayed 2 documents: the stored facts agree\n")
+    }
+
+    @Test func watchingAFolderImportsEachNewFileOnce() throws {
+        let scratch = try Fixtures.scratchFolder()
+        let inbox = scratch.appendingPathComponent("inbox")
+        try FileManager.default.createDirectory(at: inbox, withIntermediateDirectories: true)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: PodiumBinary.path)
+        process.arguments = ["import", "--watch", inbox.path, "--interval", "0.05", "--database", scratch.appendingPathComponent("podium.sqlite").path]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        for name in ["01-DT_PARTIC.xml", "02-DT_RESULT-START_LIST.xml"] {
+            try FileManager.default.copyItem(at: PodiumFeeds.root.appendingPathComponent("athletics-100m/\(name)"), to: inbox.appendingPathComponent(name))
+        }
+        var seen = ""
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline, seen.components(separatedBy: "accepted").count - 1 < 2 {
+            seen += String(decoding: pipe.fileHandleForReading.availableData, as: UTF8.self)
+        }
+        process.terminate()
+        process.waitUntilExit()
+        #expect(seen.contains("01-DT_PARTIC.xml: accepted (odf) #1"))
+        #expect(seen.contains("02-DT_RESULT-START_LIST.xml: accepted (odf) #2"))
+    }
+
+    /// A results folder of `count` successive versions of the swimming result message.
+    static func manyVersions(_ count: Int, in folder: URL) throws {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let template = try String(contentsOf: Fixtures.swim.appendingPathComponent("results/05-DT_RESULT-OFFICIAL.xml"), encoding: .utf8)
+        for version in 1...count {
+            let text = template
+                .replacingOccurrences(of: #"Version="4""#, with: #"Version="\#(version)""#)
+                .replacingOccurrences(of: #"Value="3.98""#, with: #"Value="\#(String(format: "%d.%02d", 3 + version / 100, version % 100))""#)
+            try text.write(to: folder.appendingPathComponent(String(format: "v%04d.xml", version)), atomically: true, encoding: .utf8)
+        }
+    }
+
+    @Test func aKillMidImportLosesNothingThatWasReportedAccepted() throws {
+        let scratch = try Fixtures.scratchFolder()
+        let folder = scratch.appendingPathComponent("versions")
+        try Self.manyVersions(2000, in: folder)
+        let database = scratch.appendingPathComponent("podium.sqlite").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: PodiumBinary.path)
+        process.arguments = ["import", folder.path, "--database", database]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        var seen = ""
+        while seen.components(separatedBy: ": accepted").count - 1 < 40 {
+            let chunk = pipe.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen += String(decoding: chunk, as: UTF8.self)
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal, "the import must still have been running when killed")
+
+        let reported = seen.split(separator: "\n").filter { $0.contains(": accepted") }.map { String($0.split(separator: ":").first!) }
+        #expect(reported.count >= 40)
+        let stored = try SQLiteStore(path: database).feedDocuments()
+        let storedSources = Set(stored.filter { $0.outcome == "applied" }.map(\.source))
+        for source in reported { #expect(storedSources.contains(source), "\(source) was reported accepted but is not stored") }
+        let replay = try PodiumFeeds.run(["replay", "--database", database])
+        #expect(replay.status == 0, "\(replay.out)")
+    }
+}
