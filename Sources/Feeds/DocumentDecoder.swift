@@ -21,9 +21,24 @@ public enum DocumentDecoder {
         if data[index] == UInt8(ascii: "{") { return "podium-events" }
         guard data[index] == UInt8(ascii: "<") else { return nil }
         // The first element's name, past the XML declaration, comments and doctype.
-        let head = String(decoding: data[index..<min(data.endIndex, index + 4096)], as: UTF8.self)
-        guard let match = head.range(of: #"<(?![?!])([A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)"#, options: .regularExpression) else { return nil }
-        let name = head[match].dropFirst().split(separator: ":").last.map(String.init) ?? ""
+        var cursor = index
+        var name = ""
+        while cursor < data.endIndex, cursor < index + 4096 {
+            guard data[cursor] == UInt8(ascii: "<") else {
+                cursor += 1
+                continue
+            }
+            let next = cursor + 1 < data.endIndex ? data[cursor + 1] : 0
+            if next == UInt8(ascii: "?") || next == UInt8(ascii: "!") {
+                cursor += 2
+                continue
+            }
+            var end = cursor + 1
+            while end < data.endIndex, !([0x20, 0x09, 0x0A, 0x0D, UInt8(ascii: ">"), UInt8(ascii: "/")].contains(data[end])) { end += 1 }
+            let qualified = String(decoding: data[(cursor + 1)..<end], as: UTF8.self)
+            name = qualified.split(separator: ":").last.map(String.init) ?? qualified
+            break
+        }
         switch name {
         case "OdfBody": return "odf"
         case "LENEX": return "lenex"

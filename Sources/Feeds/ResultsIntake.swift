@@ -46,13 +46,17 @@ public final class ResultsIntake {
     private var book: ResultsBook
     /// Stored document id of each accepted document, by what it is (for fact sources).
     private var documentIDs: [String: Int64] = [:]
+    /// Stored document id by content hash: the duplicate check needs no database read.
+    private var storedHashes: [String: Int64] = [:]
 
     /// Opens the intake over `store`, rebuilding the book from the documents it already holds.
     public init(store: any ResultsStore, feedFlag: String = "P") throws {
         self.store = store
         ledger = ResultsLedger(feedFlag: feedFlag)
         book = ResultsBook(feedFlag: feedFlag)
-        for record in try store.feedDocuments() where record.outcome != "rejected" {
+        for record in try store.feedDocuments() {
+            storedHashes[record.sha256] = record.id
+            guard record.outcome != "rejected" else { continue }
             guard let document = try? DocumentDecoder.decode(record.bytes), let received = UTCInstant(iso8601: record.receivedUTC) else { continue }
             _ = try? book.accept(document)
             ledger.append(document, receivedAt: received)
@@ -72,9 +76,13 @@ public final class ResultsIntake {
     public func receive(_ bytes: Data, source: String, receivedAt: UTCInstant) throws -> Receipt {
         let hash = SHA256.hex(of: bytes)
         let format = DocumentDecoder.sniff(bytes.prefix(4096)) ?? "unknown"
-        if let existing = try store.document(sha256: hash) {
-            return Receipt(source: source, format: existing.format, documentID: nil, outcome: .duplicate(of: existing.id))
+        if let existing = storedHashes[hash] {
+            return Receipt(source: source, format: format, documentID: nil, outcome: .duplicate(of: existing))
         }
+        // (Another process sharing the database that stored these bytes meanwhile makes the
+        // store's unique hash refuse them: an error, never a second copy.)
+        var storedID: Int64?
+        defer { if let id = storedID { storedHashes[hash] = id } }
         func record(_ outcome: String, _ detail: String?, format: String) -> FeedDocumentRecord {
             FeedDocumentRecord(sha256: hash, format: format, source: source, receivedUTC: receivedAt.iso8601, bytes: bytes, outcome: outcome, detail: detail)
         }
@@ -83,6 +91,7 @@ public final class ResultsIntake {
             document = try DocumentDecoder.decode(bytes)
         } catch {
             let id = try store.append(record("rejected", error.reason, format: error.format), replacingFactsWith: nil)
+            storedID = id
             return Receipt(source: source, format: error.format, documentID: id, outcome: .rejected(error.description))
         }
         var candidate = book
@@ -91,6 +100,7 @@ public final class ResultsIntake {
             outcome = try candidate.accept(document)
         } catch {
             let id = try store.append(record("rejected", error.description, format: document.format), replacingFactsWith: nil)
+            storedID = id
             return Receipt(source: source, format: document.format, documentID: id, outcome: .rejected(error.description))
         }
         switch outcome {
@@ -103,6 +113,7 @@ public final class ResultsIntake {
                 ResultsIntake.remember(document, id: id, into: &withThis)
                 return FactsDeriver(book: candidate, documentIDs: withThis).facts()
             }
+            storedID = id
             ResultsIntake.remember(document, id: id, into: &ids)
             book = candidate
             documentIDs = ids
@@ -110,10 +121,12 @@ public final class ResultsIntake {
             return Receipt(source: source, format: document.format, documentID: id, outcome: .accepted)
         case .duplicate:
             let id = try store.append(record("duplicate", nil, format: document.format), replacingFactsWith: nil)
+            storedID = id
             ledger.append(document, receivedAt: receivedAt)
             return Receipt(source: source, format: document.format, documentID: id, outcome: .duplicate(of: nil))
         case .superseded(let version):
             let id = try store.append(record("superseded", "version \(version) is current", format: document.format), replacingFactsWith: nil)
+            storedID = id
             ledger.append(document, receivedAt: receivedAt)
             return Receipt(source: source, format: document.format, documentID: id, outcome: .superseded(currentVersion: version))
         }

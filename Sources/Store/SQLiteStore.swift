@@ -174,13 +174,12 @@ public final class SQLiteStore: JobReading, ResultsStore {
     /// Replaces every derived table's rows; runs inside the caller's transaction.
     private static func write(_ facts: DerivedFacts, into db: Database) throws {
         for table in ["unit", "athlete", "startList", "timingFact", "record"] {
-            try db.execute(sql: "DELETE FROM \(table)")
+            try db.cachedStatement(sql: "DELETE FROM \(table)").execute()
         }
+        // Cached statements: a document's facts are written on every accepted document.
+        let units = try db.cachedStatement(sql: "INSERT INTO unit (code, status, startUTC, sourceDocumentID, sourceReference) VALUES (?, ?, ?, ?, ?)")
         for row in facts.units {
-            try db.execute(
-                sql: "INSERT INTO unit (code, status, startUTC, sourceDocumentID, sourceReference) VALUES (?, ?, ?, ?, ?)",
-                arguments: [row.unit, row.status, row.startUTC, row.source.documentID, row.source.reference]
-            )
+            try units.execute(arguments: [row.unit, row.status, row.startUTC, row.source.documentID, row.source.reference])
         }
         for row in facts.athletes {
             try db.execute(
@@ -191,11 +190,11 @@ public final class SQLiteStore: JobReading, ResultsStore {
                 arguments: [row.code, row.givenName, row.familyName, row.organisation, row.gender, row.birthDate, row.source.documentID, row.source.reference]
             )
         }
+        let starts = try db.cachedStatement(
+            sql: "INSERT INTO startList (unit, lane, competitorCode, legs, sourceDocumentID, sourceReference) VALUES (?, ?, ?, ?, ?, ?)"
+        )
         for row in facts.startLists {
-            try db.execute(
-                sql: "INSERT INTO startList (unit, lane, competitorCode, legs, sourceDocumentID, sourceReference) VALUES (?, ?, ?, ?, ?, ?)",
-                arguments: [row.unit, row.lane, row.competitorCode, row.legs, row.source.documentID, row.source.reference]
-            )
+            try starts.execute(arguments: [row.unit, row.lane, row.competitorCode, row.legs, row.source.documentID, row.source.reference])
         }
         let timing = try db.cachedStatement(sql: """
             INSERT INTO timingFact (unit, lane, kind, distance, milliseconds, happenedUTC, value, sourceDocumentID, sourceReference)

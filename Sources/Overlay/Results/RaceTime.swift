@@ -37,7 +37,8 @@ public struct RaceTime: Sendable, Hashable, Comparable, CustomStringConvertible 
     /// Parses `8.31`, `+0.62`, `1:47.92`, `1:02:03.456`: up to three fraction digits, minutes and
     /// seconds below 60 once a larger unit is present. Returns nil for anything else.
     public init?(parsing text: String) {
-        var body = Substring(text.trimmingCharacters(in: .whitespaces))
+        var body = Substring(text).drop { $0 == " " }
+        while body.last == " " { body = body.dropLast() }
         if body.hasPrefix("+") { body = body.dropFirst() }
         let clockParts = body.split(separator: ":", omittingEmptySubsequences: false)
         guard (1...3).contains(clockParts.count) else { return nil }

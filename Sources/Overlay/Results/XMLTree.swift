@@ -66,12 +66,15 @@ private final class TreeBuilder: NSObject, XMLParserDelegate {
         qualifiedName qName: String?, attributes attributeDict: [String: String] = [:]
     ) {
         // Namespace prefixes are dropped: installations differ (`odf:OdfBody`, a default xmlns), the meaning does not.
-        let attributes = Dictionary(attributeDict.map { (TreeBuilder.localName($0.key), $0.value) }, uniquingKeysWith: { first, _ in first })
+        let attributes = attributeDict.keys.contains(where: { $0.utf8.contains(UInt8(ascii: ":")) })
+            ? Dictionary(attributeDict.map { (TreeBuilder.localName($0.key), $0.value) }, uniquingKeysWith: { first, _ in first })
+            : attributeDict
         stack.append(Open(name: TreeBuilder.localName(elementName), attributes: attributes, line: parser.lineNumber))
     }
 
     static func localName(_ name: String) -> String {
-        name.split(separator: ":", maxSplits: 1).last.map(String.init) ?? name
+        guard let colon = name.firstIndex(of: ":") else { return name }
+        return String(name[name.index(after: colon)...])
     }
 
     func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName qName: String?) {

@@ -28,10 +28,14 @@ public struct UTCInstant: Sendable, Hashable, Comparable, CustomStringConvertibl
         let (year, month, day) = CivilDate.civil(fromDaysSinceEpoch: Int64(days))
         let seconds = microsOfDay / 1_000_000
         let fraction = microsOfDay % 1_000_000
-        return String(
-            format: "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%06lldZ",
-            year, month, day, Int64(seconds / 3600), Int64(seconds / 60 % 60), Int64(seconds % 60), Int64(fraction)
-        )
+        // Hand-padded: String(format:) costs more than the rest of a frame's overlay together.
+        func padded(_ value: Int64, _ width: Int) -> String {
+            let digits = String(value)
+            return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
+        }
+        let yearText = padded(year, 4), monthText = padded(month, 2), dayText = padded(day, 2)
+        let time = padded(Int64(seconds / 3600), 2) + ":" + padded(Int64(seconds / 60 % 60), 2) + ":" + padded(Int64(seconds % 60), 2)
+        return yearText + "-" + monthText + "-" + dayText + "T" + time + "." + padded(Int64(fraction), 6) + "Z"
     }
 
     public var description: String { iso8601 }
