@@ -27,6 +27,18 @@ stddev=$(python3 -c "import json;print(json.load(open('$work/hyperfine.json'))['
 rm -f "$work"/bench.sqlite*
 peak_kb=$(/usr/bin/time -f "%M" "${enrich[@]}" 2>&1 >/dev/null | tail -1)
 
+# Results intake: 2000 versions of an 8-lane DT_RESULT, and a 1.3 MB Lenex meet, each into a fresh database.
+python3 scripts/make-feed-bench.py "$work/feeds" 2000
+hyperfine --warmup 1 --runs 5 --prepare "rm -f $work/feeds.sqlite*" --export-json "$work/odf.json" \
+    "$podium import $work/feeds/versions --database $work/feeds.sqlite" >/dev/null
+hyperfine --warmup 1 --runs 10 --prepare "rm -f $work/feeds.sqlite*" --export-json "$work/lenex.json" \
+    "$podium import $work/feeds/big.lef --database $work/feeds.sqlite" >/dev/null
+odf_mean=$(python3 -c "import json;print(json.load(open('$work/odf.json'))['results'][0]['mean'])")
+lenex_mean=$(python3 -c "import json;print(json.load(open('$work/lenex.json'))['results'][0]['mean'])")
+odf_rate=$(python3 -c "print(round(2000 / $odf_mean))")
+lenex_mb=$(python3 -c "import os;print(round(os.path.getsize('$work/feeds/big.lef') / 1e6, 2))")
+lenex_rate=$(python3 -c "print(round($lenex_mb / $lenex_mean, 1))")
+
 fps=$(python3 -c "print(round($frames / $mean))")
 realtime=$(python3 -c "print(round($frames / $mean / 50, 1))")
 cat > docs/bench-results.md <<TEXT
@@ -40,5 +52,7 @@ Written by \`scripts/bench.sh\` (\`make bench\`) on $(date -u +%Y-%m-%d), $(npro
 | \`podium enrich\` wall time (hyperfine, 5 runs) | $(printf '%.2f' "$mean") s ± $(printf '%.2f' "$stddev") s |
 | throughput | ${fps} frames/s, ${realtime}× real time at 50 fps |
 | peak resident memory | $((peak_kb / 1024)) MB |
+| \`podium import\` of 2000 successive 8-lane DT_RESULT versions (parse, hash, store verbatim, derive and store facts, one transaction each) | $(printf '%.2f' "$odf_mean") s: ${odf_rate} documents/s, process start included |
+| \`podium import\` of a ${lenex_mb} MB Lenex meet (2000 athletes, 6000 results with splits) | $(printf '%.3f' "$lenex_mean") s: ${lenex_rate} MB/s, process start included |
 TEXT
 cat docs/bench-results.md

@@ -9,7 +9,7 @@ packages=(
     pkg-config                                                  # finds FFmpeg for SwiftPM
     ffmpeg                                                      # ffprobe for the tests, the fixture generator
     libxml2                                                     # FoundationXML (ODF parsing)
-    python3                                                     # the fixture generator
+    python3 python3-jsonschema                                  # fixture generators; JSON Schema checks in the tests
 )
 if [[ "${1:-}" == "--bench" ]]; then
     packages+=(hyperfine)
