@@ -81,52 +81,48 @@ public final class ResultsIntake {
         }
         // (Another process sharing the database that stored these bytes meanwhile makes the
         // store's unique hash refuse them: an error, never a second copy.)
-        var storedID: Int64?
-        defer { if let id = storedID { storedHashes[hash] = id } }
-        func record(_ outcome: String, _ detail: String?, format: String) -> FeedDocumentRecord {
-            FeedDocumentRecord(sha256: hash, format: format, source: source, receivedUTC: receivedAt.iso8601, bytes: bytes, outcome: outcome, detail: detail)
+        /// Stores the document with its outcome (and facts, when it changed the state) and remembers its hash.
+        func store(_ outcome: String, _ detail: String?, format: String, facts: ((Int64) -> DerivedFacts)? = nil) throws -> Int64 {
+            let record = FeedDocumentRecord(
+                sha256: hash, format: format, source: source, receivedUTC: receivedAt.iso8601, bytes: bytes, outcome: outcome, detail: detail
+            )
+            let id = try self.store.append(record, replacingFactsWith: facts)
+            storedHashes[hash] = id
+            return id
         }
         let document: ResultsDocument
-        do {
-            document = try DocumentDecoder.decode(bytes)
-        } catch {
-            let id = try store.append(record("rejected", error.reason, format: error.format), replacingFactsWith: nil)
-            storedID = id
-            return Receipt(source: source, format: error.format, documentID: id, outcome: .rejected(error.description))
-        }
-        var candidate = book
         let outcome: ResultsBook.Outcome
-        do {
-            outcome = try candidate.accept(document)
+        var candidate = book
+        do throws(DocumentError) {
+            document = try DocumentDecoder.decode(bytes)
+            do {
+                outcome = try candidate.accept(document)
+            } catch {
+                throw DocumentError(format: document.format, reason: error.description)
+            }
         } catch {
-            let id = try store.append(record("rejected", error.description, format: document.format), replacingFactsWith: nil)
-            storedID = id
-            return Receipt(source: source, format: document.format, documentID: id, outcome: .rejected(error.description))
+            let id = try store("rejected", error.reason, format: error.format)
+            return Receipt(source: source, format: error.format, documentID: id, outcome: .rejected(error.description))
         }
         switch outcome {
         case .applied:
             // The document's own facts name its id, which the store assigns inside the transaction.
             let known = documentIDs
-            var ids = known
-            let id = try store.append(record("applied", nil, format: document.format)) { id in
+            let id = try store("applied", nil, format: document.format) { id in
                 var withThis = known
                 ResultsIntake.remember(document, id: id, into: &withThis)
                 return FactsDeriver(book: candidate, documentIDs: withThis).facts()
             }
-            storedID = id
-            ResultsIntake.remember(document, id: id, into: &ids)
+            ResultsIntake.remember(document, id: id, into: &documentIDs)
             book = candidate
-            documentIDs = ids
             ledger.append(document, receivedAt: receivedAt)
             return Receipt(source: source, format: document.format, documentID: id, outcome: .accepted)
         case .duplicate:
-            let id = try store.append(record("duplicate", nil, format: document.format), replacingFactsWith: nil)
-            storedID = id
+            let id = try store("duplicate", nil, format: document.format)
             ledger.append(document, receivedAt: receivedAt)
             return Receipt(source: source, format: document.format, documentID: id, outcome: .duplicate(of: nil))
         case .superseded(let version):
-            let id = try store.append(record("superseded", "version \(version) is current", format: document.format), replacingFactsWith: nil)
-            storedID = id
+            let id = try store("superseded", "version \(version) is current", format: document.format)
             ledger.append(document, receivedAt: receivedAt)
             return Receipt(source: source, format: document.format, documentID: id, outcome: .superseded(currentVersion: version))
         }

@@ -29,14 +29,8 @@ struct Enrich: ParsableCommand {
     var database = "var/podium.sqlite"
 
     func run() throws {
-        do {
-            let summary = try EnrichmentJob(
-                input: input, results: results, clock: clock, output: out, unit: unit, database: database
-            ).run()
-            print(summary)
-        } catch {
-            FileHandle.standardError.write(Data("podium enrich: error: \(error)\n".utf8))
-            throw ExitCode.failure
+        try reportingErrors("enrich") {
+            print(try EnrichmentJob(input: input, results: results, clock: clock, output: out, unit: unit, database: database).run())
         }
     }
 }

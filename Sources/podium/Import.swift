@@ -33,26 +33,20 @@ struct Import: ParsableCommand {
     }
 
     func run() throws {
-        let intake: ResultsIntake
-        do {
-            intake = try ResultsIntake(store: try SQLiteStore(path: database))
-        } catch {
-            FileHandle.standardError.write(Data("podium import: error: \(error)\n".utf8))
-            throw ExitCode.failure
-        }
+        var intake: ResultsIntake?
         var rejected = 0
-        for path in paths {
-            do {
+        try reportingErrors("import") {
+            let opened = try ResultsIntake(store: try SQLiteStore(path: database))
+            intake = opened
+            for path in paths {
                 for item in try ImportItem.items(at: path) {
-                    let receipt = try item.receive(into: intake)
+                    let receipt = try item.receive(into: opened)
                     report(receipt)
                     if case .rejected = receipt.outcome { rejected += 1 }
                 }
-            } catch {
-                FileHandle.standardError.write(Data("podium import: error: \(error)\n".utf8))
-                throw ExitCode.failure
             }
         }
+        guard let intake else { return }
         if let watch {
             try FolderWatch(folder: watch, interval: interval).run { item in
                 do {
@@ -159,13 +153,9 @@ struct Replay: ParsableCommand {
     var repair = false
 
     func run() throws {
-        let report: ReplayReport
-        do {
-            report = try ResultsIntake(store: try SQLiteStore(path: database)).replay(repair: repair)
-        } catch {
-            FileHandle.standardError.write(Data("podium replay: error: \(error)\n".utf8))
-            throw ExitCode.failure
-        }
+        var found: ReplayReport?
+        try reportingErrors("replay") { found = try ResultsIntake(store: try SQLiteStore(path: database)).replay(repair: repair) }
+        guard let report = found else { return }
         report.differences.forEach { print($0) }
         if report.differences.isEmpty {
             print("replayed \(report.documents) documents: the stored facts agree")

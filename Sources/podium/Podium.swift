@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// The `podium` command: enrichment jobs and the API server.
 @main
@@ -6,7 +7,7 @@ struct Podium: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "podium",
         abstract: "Frame-accurate sports overlays, in band and as JSON.",
-        subcommands: [Enrich.self, Import.self, Replay.self, Serve.self]
+        subcommands: [Enrich.self, Import.self, Replay.self, Results.self, Serve.self]
     )
 }
 
@@ -14,4 +15,16 @@ struct Podium: AsyncParsableCommand {
 struct OperatorError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// Runs a command's body; any error becomes one line on standard error and exit status 1.
+func reportingErrors(_ command: String, _ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let exit as ExitCode {
+        throw exit
+    } catch {
+        FileHandle.standardError.write(Data("podium \(command): error: \(error)\n".utf8))
+        throw ExitCode.failure
+    }
 }

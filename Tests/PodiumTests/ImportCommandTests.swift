@@ -116,3 +116,33 @@ struct ImportCommandTests {
         #expect(replay.status == 0, "\(replay.out)")
     }
 }
+
+struct ResultsCommandTests {
+    @Test func showsWhatWasOnAirAndWhatIsTrueAfterTheCorrection() throws {
+        let scratch = try Fixtures.scratchFolder()
+        let database = scratch.appendingPathComponent("podium.sqlite").path
+        let imported = try PodiumFeeds.run(["import", Fixtures.swim.appendingPathComponent("results").path, "--database", database])
+        #expect(imported.status == 0, "\(imported.err)")
+        // Without a manifest the correction is stamped with the time of import: long after the race was on air.
+        let correction = PodiumFeeds.root.appendingPathComponent("swim-100-free-correction").path
+        #expect(try PodiumFeeds.run(["import", correction, "--database", database]).status == 0)
+
+        let unit = "SWMM100MFR------------FNL-000100--"
+        let onAir = try PodiumFeeds.run(["results", unit, "--as-known-at", "2026-07-31T19:45:00Z", "--database", database])
+        #expect(onAir.status == 0, "\(onAir.err)")
+        let latest = try PodiumFeeds.run(["results", unit, "--database", database])
+        func lane7(_ text: String) throws -> [String: Any] {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+            let lanes = try #require(object["lanes"] as? [[String: Any]])
+            return try #require(lanes.first { $0["lane"] as? Int == 7 })
+        }
+        #expect(try lane7(onAir.out)["rank"] as? Int == 6)
+        #expect(try lane7(onAir.out)["status"] == nil)
+        #expect(try lane7(latest.out)["status"] as? String == "DSQ")
+        #expect(try lane7(latest.out)["name"] as? String == "Mateusz WRÓBEL")
+
+        let unknown = try PodiumFeeds.run(["results", "SWMW200MBF------------FNL-000100--", "--database", database])
+        #expect(unknown.status != 0)
+        #expect(unknown.err == "podium results: error: no results for SWMW200MBF------------FNL-000100--\n")
+    }
+}
