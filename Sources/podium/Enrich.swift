@@ -56,7 +56,7 @@ struct EnrichmentJob {
         }
         let clockFile = try ClockFile(json: clockBytes)
         let folder = try ResultsFolder(path: results)
-        let timeline = try RaceTimeline(results: selectUnit(folder.book), athletes: folder.book.athletes)
+        let timeline = RaceTimeline(book: folder.book, unit: try selectUnit(folder.book))!
 
         let store = try SQLiteStore(path: database)
         let frameRateText = clockFile.frameRate?.description ?? "stream"
@@ -100,17 +100,17 @@ struct EnrichmentJob {
         }
     }
 
-    private func selectUnit(_ book: ResultsBook) throws -> UnitResults {
+    private func selectUnit(_ book: ResultsBook) throws -> UnitCode {
         if let unit {
             guard let code = UnitCode(unit) else { throw OperatorError("--unit \(unit) is not a 34-character RSC") }
-            guard let results = book.results(of: code) else { throw OperatorError("the results hold no DT_RESULT for \(unit)") }
-            return results
+            guard book.results(of: code) != nil else { throw OperatorError("the results hold no DT_RESULT for \(unit)") }
+            return code
         }
         let units = book.units
         guard let first = units.first else { throw OperatorError("the results hold no DT_RESULT document") }
         guard units.count == 1 else {
             throw OperatorError("the results hold \(units.count) units (\(units.map(\.rawValue).joined(separator: ", "))); choose one with --unit")
         }
-        return book.results(of: first)!
+        return first
     }
 }

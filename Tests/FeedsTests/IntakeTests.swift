@@ -66,13 +66,14 @@ struct ResultsIntakeTests {
         #expect(stored.allSatisfy { $0.sha256.count == 64 && $0.outcome == "applied" && $0.format == "odf" })
         let facts = try store.facts()
         #expect(facts.athletes.count == 8)
+        #expect(facts.records.map(\.milliseconds) == [8350])
         #expect(facts.units.map(\.unit) == [FeedFixtures.swimUnit.rawValue])
         #expect(facts.units.first?.status == "OFFICIAL")
         let finish4 = try #require(facts.timing.first { $0.lane == 4 && $0.kind == "finish" })
         #expect(finish4.milliseconds == 8310)
         #expect(finish4.happenedUTC == "2026-07-31T19:42:19.810000Z")
-        #expect(finish4.source == FactSource(documentID: 5, reference: "DT_RESULT v4"))
-        #expect(facts.athletes.first { $0.code == "1100001" }?.source.documentID == 1)
+        #expect(finish4.source == FactSource(documentID: 6, reference: "DT_RESULT v4"))
+        #expect(facts.athletes.first { $0.code == "1100001" }?.source.documentID == 2)
     }
 
     @Test(arguments: StoreKind.allCases)
@@ -83,7 +84,7 @@ struct ResultsIntakeTests {
         for delivery in series { try intake.receive(delivery.bytes, source: delivery.name, receivedAt: delivery.receivedAt) }
         let before = (try store.feedDocuments(), try store.facts())
         let again = try intake.receive(series[2].bytes, source: "again.xml", receivedAt: series[4].receivedAt)
-        #expect(again.outcome == .duplicate(of: 3))
+        #expect(again.outcome == .duplicate(of: 3), "the third document received is stored as #3")
         #expect(try store.feedDocuments() == before.0)
         #expect(try store.facts() == before.1)
     }
@@ -101,7 +102,7 @@ struct ResultsIntakeTests {
             return
         }
         #expect(reason.hasPrefix("odf: line"))
-        #expect(receipt.description.hasPrefix("broken.xml: rejected #6: odf: line"))
+        #expect(receipt.description.hasPrefix("broken.xml: rejected #7: odf: line"))
         let logged = try #require(try store.feedDocuments().last)
         #expect(logged.outcome == "rejected" && logged.detail != nil && logged.bytes == Data(broken))
         #expect(try store.facts() == facts)
@@ -112,8 +113,10 @@ struct ResultsIntakeTests {
         let store = try kind.make()
         let intake = try ResultsIntake(store: store)
         let series = try Delivery.swimSeries()
-        try intake.receive(series[4].bytes, source: series[4].name, receivedAt: series[4].receivedAt)
-        let late = try intake.receive(series[3].bytes, source: series[3].name, receivedAt: series[4].receivedAt.advanced(by: Rational(1)))
+        let official = try #require(series.first { $0.name == "05-DT_RESULT-OFFICIAL.xml" })
+        let live = try #require(series.first { $0.name == "04-DT_RESULT-LIVE-50m.xml" })
+        try intake.receive(official.bytes, source: official.name, receivedAt: official.receivedAt)
+        let late = try intake.receive(live.bytes, source: live.name, receivedAt: official.receivedAt.advanced(by: Rational(1)))
         #expect(late.outcome == .superseded(currentVersion: 4))
         #expect(try store.feedDocuments().last?.outcome == "superseded")
     }
@@ -129,7 +132,7 @@ struct ResultsIntakeTests {
         try intake.receive(try FeedFixtures.data("lenex/podium-open.lxf"), source: "podium-open.lxf", receivedAt: UTCInstant(iso8601: "2026-08-01T20:00:00Z")!)
         let clean = try intake.replay(repair: false)
         #expect(clean.differences.isEmpty, "\(clean.differences)")
-        #expect(clean.documents == 12)
+        #expect(clean.documents == 13)
 
         var tampered = try store.facts()
         tampered.timing.removeFirst()
@@ -148,7 +151,7 @@ struct ResultsIntakeTests {
         }
         let reopened = try ResultsIntake(store: store)
         #expect(reopened.latest.results(of: FeedFixtures.swimUnit)?.status == "OFFICIAL")
-        let receipt = try reopened.receive(try Delivery.swimSeries()[3].bytes + Data("\n".utf8), source: "resent.xml", receivedAt: UTCInstant(iso8601: "2026-07-31T19:50:00Z")!)
+        let receipt = try reopened.receive(try FeedFixtures.swim("04-DT_RESULT-LIVE-50m.xml") + Data("\n".utf8), source: "resent.xml", receivedAt: UTCInstant(iso8601: "2026-07-31T19:50:00Z")!)
         #expect(receipt.outcome == .superseded(currentVersion: 4), "different bytes, same message: the version decides")
     }
 }

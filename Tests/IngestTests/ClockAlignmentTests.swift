@@ -61,6 +61,7 @@ struct IndependentTimingTests {
         }
         #expect(lanes.count == 8)
         let firstTouchMs = lanes.values.compactMap(\.finishMs).min()!
+        let lastTouchMs = lanes.values.compactMap(\.finishMs).max()!
         let frameOf = { (eventMs: Int) in (startMs + eventMs) / 20 }
 
         let carried = try EnrichedClip.swimFixture().carriedOverlays().map(\.overlay)
@@ -81,6 +82,8 @@ struct IndependentTimingTests {
             let expected: (String, Int64)
             if frameStartMs + 20 <= startMs {
                 expected = ("notStarted", 0)
+            } else if startMs + lastTouchMs < frameStartMs + 20 {
+                expected = ("final", Int64(firstTouchMs / 10))
             } else if startMs + firstTouchMs < frameStartMs + 20 {
                 expected = ("stopped", Int64(firstTouchMs / 10))
             } else {

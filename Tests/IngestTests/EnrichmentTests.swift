@@ -35,7 +35,7 @@ struct EnrichedClip {
             _ = try book.accept(try ODFDocument.parse(try Data(contentsOf: folder.appendingPathComponent(name))))
         }
         let unit = try #require(book.units.first)
-        let timeline = RaceTimeline(results: try #require(book.results(of: unit)), athletes: book.athletes)
+        let timeline = try #require(RaceTimeline(book: book, unit: unit))
         return try EnrichedClip(clip: Fixtures.swim.appendingPathComponent("clip.ts"), anchor: clock.anchor, frameRate: clock.frameRate, timeline: timeline)
     }
 

@@ -117,7 +117,7 @@ struct ODFDocumentTests {
 
 struct ResultsBookTests {
     static let files = [
-        "01-DT_PARTIC.xml", "02-DT_RESULT-START_LIST.xml", "03-DT_RESULT-LIVE-reaction.xml",
+        "00-DT_RECORD.xml", "01-DT_PARTIC.xml", "02-DT_RESULT-START_LIST.xml", "03-DT_RESULT-LIVE-reaction.xml",
         "04-DT_RESULT-LIVE-50m.xml", "05-DT_RESULT-OFFICIAL.xml",
     ]
 
@@ -145,15 +145,16 @@ struct ResultsBookTests {
     @Test func aLowerVersionAfterAHigherOneIsKeptOutOfTheCurrentState() throws {
         let documents = try Self.documents()
         var book = ResultsBook()
-        #expect(try book.accept(documents[4]) == .applied)
-        #expect(try book.accept(documents[2]) == .superseded(currentVersion: 4))
-        #expect(try book.accept(documents[4]) == .duplicate)
+        let official = documents[5], liveReaction = documents[3]
+        #expect(try book.accept(official) == .applied)
+        #expect(try book.accept(liveReaction) == .superseded(currentVersion: 4))
+        #expect(try book.accept(official) == .duplicate)
     }
 
     @Test func theSameVersionWithOtherContentIsAConflict() throws {
         let documents = try Self.documents()
         var book = ResultsBook()
-        _ = try book.accept(documents[3])
+        _ = try book.accept(documents[4])
         let text = String(decoding: try ODFDocumentTests.fixtureDocument("04-DT_RESULT-LIVE-50m.xml"), as: UTF8.self)
         let altered = try ODFDocument.parse(Data(text.replacingOccurrences(of: "Value=\"3.98\"", with: "Value=\"3.97\"").utf8))
         #expect(throws: ResultsBookError.conflictingVersion(what: "\(altered.header.key)", version: 3)) {
@@ -172,7 +173,7 @@ struct ResultsBookTests {
 
     @Test func aWithdrawalRemovesTheUnitsResults() throws {
         var book = ResultsBook()
-        _ = try book.accept(try Self.documents()[2])
+        _ = try book.accept(try Self.documents()[3])
         let withdrawal = ODFDocumentTests.header.replacingOccurrences(of: "Version=\"2\"", with: "Version=\"3\"") + "</OdfBody>"
         #expect(try book.accept(try ODFDocument.parse(Data(withdrawal.utf8))) == .applied)
         #expect(book.units.isEmpty)

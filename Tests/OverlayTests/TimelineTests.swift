@@ -1,5 +1,5 @@
 import Foundation
-import Overlay
+@testable import Overlay
 import TestSupport
 import Testing
 
@@ -67,7 +67,9 @@ struct RaceTimelineTests {
         // Touch at 1.5 + 8.31 = 9.81 s, inside frame 490 = [9.80, 9.82).
         #expect(timeline.overlay(for: race.frame(489)).clock == .init(state: .running, hundredths: 828))
         #expect(timeline.overlay(for: race.frame(490)).clock == .init(state: .stopped, hundredths: 831))
-        #expect(timeline.overlay(for: race.frame(600)).clock == .init(state: .stopped, hundredths: 831))
+        #expect(timeline.overlay(for: race.frame(494)).clock == .init(state: .stopped, hundredths: 831))
+        // Lane 1 touches at 1.5 + 8.40 = 9.90 s, frame 495: every lane has touched, the result is final.
+        #expect(timeline.overlay(for: race.frame(495)).clock == .init(state: .final, hundredths: 831))
         #expect(timeline.overlay(for: race.frame(490)).lanes[1].finish?.rank == 1)
         #expect(timeline.overlay(for: race.frame(490)).lanes[0].finish == nil)
     }
@@ -102,8 +104,8 @@ struct PayloadTests {
 
     @Test func theCanonicalJSONHasSortedKeysAndTheFrameKeys() throws {
         let text = String(decoding: overlay.canonicalJSON(), as: UTF8.self)
-        #expect(text.hasPrefix(#"{"captureUTC":"2026-07-31T19:42:12.400000Z","clock":{"display":"0.90","hundredths":90,"state":"running"},"lanes":[{"athlete":"#))
-        #expect(text.hasSuffix(#""pts":216000,"seq":120,"timeBase":"1/90000","unit":"SWMM100MFR------------FNL-000100--"}"#))
+        #expect(text.hasPrefix(#"{"captureUTC":"2026-07-31T19:42:12.400000Z","clock":{"display":"0.90","hundredths":90,"state":"running"},"elements":[],"frame":120,"lanes":[{"athlete":"#))
+        #expect(text.hasSuffix(#""order":[4],"pts":216000,"records":[],"seq":120,"timeBase":"1/90000","unit":"SWMM100MFR------------FNL-000100--"}"#))
         #expect(try JSONDecoder().decode(FrameOverlay.self, from: overlay.canonicalJSON()) == overlay)
     }
 
@@ -133,7 +135,7 @@ struct GoldenFixtureTests {
         let clock = try ClockFile(json: try Data(contentsOf: Fixtures.swim.appendingPathComponent("clock.json")))
         var book = ResultsBook()
         for file in ResultsBookTests.files { _ = try book.accept(try ODFDocument.parse(try ODFDocumentTests.fixtureDocument(file))) }
-        let timeline = RaceTimeline(results: try #require(book.results(of: RaceFixture.unit)), athletes: book.athletes)
+        let timeline = try #require(RaceTimeline(book: book, unit: RaceFixture.unit))
         let capture = CaptureClock(anchor: clock.anchor, frameRate: try #require(clock.frameRate))
         let golden = try String(contentsOf: Fixtures.swim.appendingPathComponent("expected/frames.jsonl"), encoding: .utf8)
             .split(separator: "\n").map(String.init)
@@ -144,5 +146,126 @@ struct GoldenFixtureTests {
             #expect(computed == line, "frame \(index)")
             if computed != line { break }
         }
+    }
+}
+
+struct RaceStateTests {
+    let race = RaceFixture()
+
+    static func marked(_ lane: Int, _ status: CompetitorStatus, reaction: Int64? = nil) -> LaneResult {
+        LaneResult(lane: lane, competitorCode: "C\(lane)", describedAthlete: nil, reaction: reaction.map { RaceTime(milliseconds: $0) },
+                   intermediates: [], finish: RaceTime(milliseconds: 9000), rank: 3, records: ["WR"], status: status)
+    }
+
+    @Test func aDNSShowsFromTheStartAndADSQOnceTheRaceIsComplete() {
+        let timeline = RaceFixture.timeline([
+            RaceFixture.lane(1, finish: 8400, rank: 1), Self.marked(2, .dsq, reaction: 600), Self.marked(3, .dns), RaceFixture.lane(4, finish: 8500, rank: 2),
+        ])
+        let none: [String?] = [nil, nil, nil, nil]
+        let onlyDNS: [String?] = [nil, nil, "DNS", nil]
+        let all: [String?] = [nil, "DSQ", "DNS", nil]
+        #expect(timeline.overlay(for: race.frame(74)).lanes.map(\.status) == none)
+        #expect(timeline.overlay(for: race.frame(200)).lanes.map(\.status) == onlyDNS)
+        // Lane 4 touches at 1.5 + 8.5 = 10.0 s: frame 500 completes the race.
+        #expect(timeline.overlay(for: race.frame(499)).lanes[1].status == nil)
+        let complete = timeline.overlay(for: race.frame(500))
+        #expect(complete.lanes.map(\.status) == all)
+        #expect(complete.lanes[1].finish == nil, "a disqualified lane shows no time, rank or record")
+        #expect(complete.clock.state == .final)
+        #expect(complete.order == [1, 4, 2, 3])
+    }
+
+    @Test func photoFinishPendingShowsFromTheTouch() {
+        let pending = LaneResult(lane: 5, competitorCode: "C5", describedAthlete: nil, reaction: nil, intermediates: [],
+                                 finish: RaceTime(milliseconds: 9810), rank: 2, records: [], photoFinishPending: true)
+        let timeline = RaceFixture.timeline([pending])
+        // 1.5 + 9.81 = 11.31 s: frame 565.
+        #expect(timeline.overlay(for: race.frame(564)).lanes[0].photoFinishPending == nil)
+        #expect(timeline.overlay(for: race.frame(565)).lanes[0].photoFinishPending == true)
+    }
+
+    @Test func theLeaderIsNobodyUntilSomebodyReachesATimingPoint() {
+        let timeline = RaceFixture.timeline([RaceFixture.lane(1, split: 4100), RaceFixture.lane(2, split: 4000)])
+        #expect(timeline.overlay(for: race.frame(100)).leader == nil)
+        #expect(timeline.overlay(for: race.frame(100)).order == [1, 2])
+        // 1.5 + 4.0 = 5.5 s: frame 275.
+        let atSplit = timeline.overlay(for: race.frame(275))
+        #expect(atSplit.leader == 2)
+        #expect(atSplit.order == [2, 1])
+        #expect(atSplit.lanes[1].splits.first?.gap == nil)
+        let later = timeline.overlay(for: race.frame(281))
+        #expect(later.lanes[0].splits.first?.gap?.display == "+0.10")
+        #expect(timeline.overlay(for: race.frame(74)).order.isEmpty)
+    }
+
+    static let record = RecordEntry(
+        type: "WR", event: "SWMM100MFR------------", holder: nil, time: RaceTime(milliseconds: 8000), date: nil,
+        splits: [Intermediate(distance: 50, time: RaceTime(milliseconds: 4000), rank: nil)]
+    )
+
+    @Test(arguments: [
+        // (race hundredths, pool length, distance mm, position mm, length)
+        (Int64(100), 50, Int64(12500), Int64(12500), 1),
+        (400, 50, 50000, 50000, 1),
+        (600, 50, 75000, 25000, 2),
+        (800, 50, 100000, 0, 2),
+        (1000, 50, 100000, 0, 2),
+        (600, 25, 75000, 25000, 3),
+        (700, 25, 87500, 12500, 4),
+    ])
+    func theWorldRecordLineFoldsOntoThePool(hundredths: Int64, pool: Int, distance: Int64, position: Int64, length: Int) throws {
+        let timeline = RaceTimeline(
+            results: UnitResults(unit: RaceFixture.unit, status: nil, startTime: RaceFixture.start, lanes: []),
+            athletes: [:], records: [Self.record], poolLength: pool
+        )
+        // Frame 75 starts at the gun; each frame is 2 hundredths.
+        let line = try #require(timeline.overlay(for: race.frame(75 + Int(hundredths / 2))).worldRecordLine)
+        #expect(line.distanceMillimetres == distance)
+        #expect(line.positionMillimetres == position)
+        #expect(line.length == length)
+        #expect(line.finished == (distance == 100_000))
+    }
+
+    @Test func theWorldRecordLineNeverMovesBackwardAlongTheRace() throws {
+        let timeline = RaceTimeline(
+            results: UnitResults(unit: RaceFixture.unit, status: nil, startTime: RaceFixture.start, lanes: []),
+            athletes: [:], records: [Self.record]
+        )
+        var last: Int64 = -1
+        for frame in 75..<600 {
+            let distance = try #require(timeline.overlay(for: race.frame(frame)).worldRecordLine).distanceMillimetres
+            #expect(distance >= last)
+            last = distance
+        }
+        #expect(timeline.overlay(for: race.frame(74)).worldRecordLine == nil)
+    }
+
+    @Test func theClockNeverRunsBackwardsWithinARace() {
+        let timeline = RaceFixture.timeline([RaceFixture.lane(1, finish: 8400, rank: 1), RaceFixture.lane(2, finish: 8310, rank: 2)])
+        var last: Int64 = 0
+        for frame in 0..<700 {
+            let hundredths = timeline.overlay(for: race.frame(frame)).clock.hundredths
+            #expect(hundredths >= last)
+            last = hundredths
+        }
+    }
+
+    @Test(arguments: [
+        ("SWMM100MFR------------FNL-000100--", 100), ("ATHM100M--------------FNL-000100--", 100),
+        ("SWMW1500MFR-----------FNL-000100--", 1500), ("SWMM4X100MFR----------FNL-000100--", nil),
+    ])
+    func readsTheRaceDistanceFromTheRSC(code: String, metres: Int?) throws {
+        #expect(RaceTimeline.distance(of: try #require(UnitCode(code))) == metres)
+    }
+
+    @Test func keepsOnlyTheRecordsOfTheUnitsEvent() {
+        let other = RecordEntry(type: "WR", event: "SWMW100MFR------------", holder: nil, time: RaceTime(milliseconds: 9000), date: nil, splits: [])
+        let lenex = RecordEntry(type: "WR", event: "100 FREE M LCM", holder: nil, time: RaceTime(milliseconds: 46400), date: nil, splits: [])
+        let timeline = RaceTimeline(
+            results: UnitResults(unit: RaceFixture.unit, status: nil, startTime: nil, lanes: []),
+            athletes: [:], records: [Self.record, other, lenex]
+        )
+        let kept: [RecordEntry] = [Self.record, lenex]
+        #expect(timeline.records == kept, "WR records of the event, fastest first; the women's record is not this event's")
     }
 }

@@ -51,7 +51,7 @@ struct EnrichCommandTests {
         #expect(stored[490].captureUTC == "2026-07-31T19:42:19.800000Z")
         let documents = try store.documents(ofJob: job.id)
         #expect(documents.map(\.source) == ResultsFiles.names)
-        #expect(documents.first?.receivedUTC == "2026-07-31T19:40:00.000000Z")
+        #expect(documents.first?.receivedUTC == "2026-07-31T19:32:10.000000Z")
         #expect(documents.allSatisfy { $0.outcome == "applied" })
     }
 
@@ -132,7 +132,7 @@ struct EnrichCommandTests {
 
 enum ResultsFiles {
     static let names = [
-        "01-DT_PARTIC.xml", "02-DT_RESULT-START_LIST.xml", "03-DT_RESULT-LIVE-reaction.xml",
+        "00-DT_RECORD.xml", "01-DT_PARTIC.xml", "02-DT_RESULT-START_LIST.xml", "03-DT_RESULT-LIVE-reaction.xml",
         "04-DT_RESULT-LIVE-50m.xml", "05-DT_RESULT-OFFICIAL.xml",
     ]
 }

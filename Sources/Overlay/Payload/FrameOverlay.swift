@@ -5,24 +5,66 @@ public import Foundation
 /// The keys `seq`, `pts` and `captureUTC` identify the frame, so in-band and JSON consumers meet
 /// on the same frame. Absent values (no reaction yet, no finish yet) are omitted from the JSON.
 public struct FrameOverlay: Sendable, Hashable, Codable {
-    /// The frame's index in presentation order, from 0.
+    /// The payload's sequence number: one per tagged frame, from 0.
     public let seq: Int
+    /// The frame's index in presentation order in the stream, from 0.
+    public let frame: Int
     /// The frame's presentation timestamp in `timeBase` ticks (unwrapped).
     public let pts: Int64
     /// Seconds per PTS tick, as `num/den`.
     public let timeBase: String
     /// Capture UTC of the frame, ISO 8601 with microseconds.
     public let captureUTC: String
+    /// SMPTE timecode of the frame, when the stream carries one.
+    public var timecode: String?
+    /// Which version of the results the state was computed from.
+    public let dataVersion: String?
+    /// The tracked camera's pose paired with the frame, when tracking is configured.
+    public let camera: CameraPose?
     /// The competition unit (RSC) on screen.
     public let unit: String?
     /// The running race clock.
     public let clock: Clock
     /// Lanes in lane order.
     public let lanes: [Lane]
+    /// Lanes in race order: touched by time, then by distance reached; marked lanes last. Empty before the start.
+    public let order: [Int]
+    /// The leading lane, once the race has started.
+    public let leader: Int?
+    /// Records in force for the event.
+    public let records: [RecordTag]
+    /// Where the world-record holder would be, while a world record with splits is known and the race runs.
+    public let worldRecordLine: WorldRecordLine?
+    /// What the designer's template puts on screen on this frame.
+    public var elements: [Element]
+
+    /// Creates a frame overlay.
+    public init(
+        seq: Int, frame: Int, pts: Int64, timeBase: String, captureUTC: String, timecode: String? = nil, dataVersion: String?,
+        camera: CameraPose?, unit: String?, clock: Clock, lanes: [Lane], order: [Int], leader: Int?, records: [RecordTag],
+        worldRecordLine: WorldRecordLine?, elements: [Element]
+    ) {
+        self.seq = seq
+        self.frame = frame
+        self.pts = pts
+        self.timeBase = timeBase
+        self.captureUTC = captureUTC
+        self.timecode = timecode
+        self.dataVersion = dataVersion
+        self.camera = camera
+        self.unit = unit
+        self.clock = clock
+        self.lanes = lanes
+        self.order = order
+        self.leader = leader
+        self.records = records
+        self.worldRecordLine = worldRecordLine
+        self.elements = elements
+    }
 
     /// The race clock as shown on the frame.
     public struct Clock: Sendable, Hashable, Codable {
-        /// Not started, running, or stopped at the first touch.
+        /// Not started, running, stopped at the first touch, or final once every lane has touched.
         public let state: State
         /// Elapsed race time in whole hundredths, truncated, never negative.
         public let hundredths: Int64
@@ -31,7 +73,7 @@ public struct FrameOverlay: Sendable, Hashable, Codable {
 
         /// Whether the clock runs.
         public enum State: String, Sendable, Hashable, Codable {
-            case notStarted, running, stopped
+            case notStarted, running, stopped, final
         }
 
         /// Creates a clock reading.
@@ -81,6 +123,54 @@ public struct FrameOverlay: Sendable, Hashable, Codable {
         public let time: Time
         /// Rank at that distance.
         public let rank: Int
+        /// Behind the leader at that distance; absent for the leader.
+        public let gap: Gap?
+    }
+
+    /// A time behind the leader: `+0.03`.
+    public struct Gap: Sendable, Hashable, Codable {
+        /// Whole hundredths, truncated.
+        public let hundredths: Int64
+        /// Display text with its sign.
+        public let display: String
+
+        /// Creates a gap from milliseconds.
+        public init(_ milliseconds: Int64) {
+            hundredths = milliseconds / 10
+            display = "+" + RaceTime.display(hundredths: milliseconds / 10)
+        }
+    }
+
+    /// A record in force.
+    public struct RecordTag: Sendable, Hashable, Codable {
+        /// WR, OR, …
+        public let type: String
+        public let time: Time
+        /// Holder's name, when known.
+        public let holder: String?
+
+        /// Creates the tag of a record.
+        public init(_ record: RecordEntry) {
+            type = record.type
+            time = Time(record.time)
+            holder = record.holder.map { "\($0.givenName) \($0.familyName)" }
+        }
+    }
+
+    /// The world-record line: where the record holder would be at this race time.
+    public struct WorldRecordLine: Sendable, Hashable, Codable {
+        /// The record's type (WR).
+        public let type: String
+        /// The race time it was computed for.
+        public let raceTime: Time
+        /// Metres covered along the race, in millimetres.
+        public let distanceMillimetres: Int64
+        /// Position along the pool from the start wall, in millimetres (lengths alternate direction).
+        public let positionMillimetres: Int64
+        /// Which length it is in, from 1.
+        public let length: Int
+        /// The record holder would have finished.
+        public let finished: Bool
     }
 
     /// A lane's finish.
@@ -102,6 +192,10 @@ public struct FrameOverlay: Sendable, Hashable, Codable {
         public let splits: [Split]
         /// The finish, once the athlete has touched.
         public let finish: Finish?
+        /// DNS (from the start), DNF or DSQ (once the race is complete).
+        public let status: String?
+        /// True from the touch while the photo finish is pending; absent otherwise.
+        public let photoFinishPending: Bool?
     }
 
     /// The canonical JSON of this overlay: sorted keys, no escaped slashes, one line.

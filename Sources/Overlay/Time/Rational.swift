@@ -34,6 +34,11 @@ public struct Rational: Sendable, Hashable, Comparable, CustomStringConvertible 
         Rational(lhs.numerator * rhs.numerator, lhs.denominator * rhs.denominator)
     }
 
+    public static func / (lhs: Rational, rhs: Rational) -> Rational {
+        precondition(rhs.numerator != 0, "Rational division by zero")
+        return Rational(lhs.numerator * rhs.denominator, lhs.denominator * rhs.numerator)
+    }
+
     public static func < (lhs: Rational, rhs: Rational) -> Bool {
         lhs.numerator * rhs.denominator < rhs.numerator * lhs.denominator
     }

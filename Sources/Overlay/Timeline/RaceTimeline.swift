@@ -22,6 +22,10 @@ public struct LaneTimeline: Sendable, Hashable {
     public let rank: Int?
     /// Records set by the finish.
     public let records: [String]
+    /// DNS, DNF or DSQ.
+    public let status: CompetitorStatus?
+    /// The finish awaits the photo finish.
+    public let photoFinishPending: Bool
 }
 
 /// The competition as a function of venue time: what had happened by any instant.
@@ -35,13 +39,35 @@ public struct RaceTimeline: Sendable, Hashable {
     public let start: UTCInstant?
     /// The first touch: the running clock stops here and shows the winning time.
     public let clockStop: Timed<RaceTime>?
+    /// The instant the race is complete: the last touch of the lanes that finish.
+    public let raceComplete: UTCInstant?
     /// Lanes in lane order.
     public let lanes: [LaneTimeline]
+    /// Records in force for this event (world, Olympic, …).
+    public let records: [RecordEntry]
+    /// The race distance in metres, read from the RSC (`100M…`), when it states one.
+    public let raceDistance: Int?
+    /// The pool (or track straight) length the world-record line folds onto.
+    public let poolLength: Int
+    /// What version of the results the timeline was built from (`DT_RESULT v4`), carried in every frame.
+    public let dataVersion: String?
 
     /// Places the results of a unit on the venue clock; athletes are looked up by competitor code.
-    public init(results: UnitResults, athletes: [String: Athlete]) {
+    ///
+    /// - Parameters:
+    ///   - records: records in force; those of this unit's event are kept.
+    ///   - poolLength: metres; lengths alternate direction, so the world-record line folds onto it.
+    public init(
+        results: UnitResults, athletes: [String: Athlete], records: [RecordEntry] = [], poolLength: Int = 50,
+        dataVersion: String? = nil
+    ) {
         unit = results.unit
         start = results.startTime
+        self.poolLength = max(1, poolLength)
+        self.dataVersion = dataVersion
+        raceDistance = RaceTimeline.distance(of: results.unit)
+        self.records = records.filter { RaceTimeline.record($0, belongsTo: results.unit) }
+            .sorted { ($0.type, $0.time) < ($1.type, $1.time) }
         let start = results.startTime
         func place(_ time: RaceTime?) -> Timed<RaceTime>? {
             guard let start, let time else { return nil }
@@ -55,63 +81,112 @@ public struct RaceTimeline: Sendable, Hashable {
                 intermediates: start.map { start in
                     lane.intermediates.map { Timed(happenedAt: start.advanced(by: $0.time.seconds), value: $0) }
                 } ?? [],
-                finish: place(lane.finish),
-                rank: lane.rank,
-                records: lane.records
+                finish: lane.status == nil ? place(lane.finish) : nil,
+                rank: lane.status == nil ? lane.rank : nil,
+                records: lane.status == nil ? lane.records : [],
+                status: lane.status,
+                photoFinishPending: lane.photoFinishPending
             )
         }
-        clockStop = lanes.compactMap(\.finish).min { $0.happenedAt < $1.happenedAt }
+        let touches = lanes.compactMap(\.finish)
+        clockStop = touches.min { $0.happenedAt < $1.happenedAt }
+        // Complete once every lane that will touch has touched (lanes with a mark never touch).
+        let racing = lanes.filter { $0.status == nil }
+        raceComplete = !touches.isEmpty && racing.allSatisfy { $0.finish != nil } ? touches.map(\.happenedAt).max() : nil
+    }
+
+    /// The timeline of `unit` from a results book: its athletes, the records in force, and the
+    /// version of the result message it was built from. Nil when the book has no results for the unit.
+    public init?(book: ResultsBook, unit: UnitCode, poolLength: Int = 50) {
+        guard let results = book.results(of: unit) else { return nil }
+        let version = book.odfResults(of: unit).map { "\($0.header.documentType) v\($0.header.version)" }
+        let events = book.events[unit]?.count ?? 0
+        self.init(
+            results: results, athletes: book.athletes, records: book.records, poolLength: poolLength,
+            dataVersion: [version, events > 0 ? "\(events) events" : nil].compactMap { $0 }.joined(separator: " + ")
+        )
     }
 
     /// The overlay state on one frame: every event whose instant falls before the end of the
     /// frame's capture interval is shown, so each appears first on the frame that contains it.
-    public func overlay(for frame: FrameTiming) -> FrameOverlay {
-        FrameOverlay(
+    public func overlay(for frame: FrameTiming, camera: CameraPose? = nil) -> FrameOverlay {
+        let complete = raceComplete.map(frame.shows(eventAt:)) ?? false
+        let laneStates = lanes.map { lane(lane: $0, on: frame, complete: complete) }
+        let order = RaceTimeline.order(laneStates)
+        let started = start.map(frame.shows(eventAt:)) ?? false
+        // Nobody leads before somebody has reached a timing point.
+        let leading = order.first.flatMap { first in laneStates.first { $0.lane == first } }
+        let leader = leading.flatMap { $0.finish != nil || !$0.splits.isEmpty ? $0.lane : nil }
+        return FrameOverlay(
             seq: frame.sequence,
+            frame: frame.sequence,
             pts: frame.pts.ticks,
             timeBase: frame.pts.timeBase.description,
             captureUTC: frame.captureStart.iso8601,
+            dataVersion: dataVersion,
+            camera: camera,
             unit: unit.rawValue,
-            clock: clock(on: frame),
-            lanes: lanes.map { lane(lane: $0, on: frame) }
+            clock: clock(on: frame, complete: complete),
+            lanes: laneStates,
+            order: started ? order : [],
+            leader: leader,
+            records: records.map(FrameOverlay.RecordTag.init),
+            worldRecordLine: worldRecordLine(on: frame),
+            elements: []
         )
     }
 
-    private func clock(on frame: FrameTiming) -> FrameOverlay.Clock {
+    private func clock(on frame: FrameTiming, complete: Bool) -> FrameOverlay.Clock {
         guard let start, frame.shows(eventAt: start) else {
             return FrameOverlay.Clock(state: .notStarted, hundredths: 0)
         }
         if let clockStop, frame.shows(eventAt: clockStop.happenedAt) {
-            return FrameOverlay.Clock(state: .stopped, hundredths: clockStop.value.hundredths)
+            return FrameOverlay.Clock(state: complete ? .final : .stopped, hundredths: clockStop.value.hundredths)
         }
-        // Truncated to hundredths, and zero on the start frame, whose capture began before the gun.
-        let elapsed = frame.captureStart.seconds(since: start) * Rational(100)
-        return FrameOverlay.Clock(state: .running, hundredths: Int64(max(0, elapsed.floor)))
+        return FrameOverlay.Clock(state: .running, hundredths: raceHundredths(on: frame, since: start))
     }
 
-    private func lane(lane: LaneTimeline, on frame: FrameTiming) -> FrameOverlay.Lane {
+    /// Race time on a frame: truncated to hundredths, and zero on the start frame, whose capture began before the gun.
+    private func raceHundredths(on frame: FrameTiming, since start: UTCInstant) -> Int64 {
+        Int64(max(0, (frame.captureStart.seconds(since: start) * Rational(100)).floor))
+    }
+
+    private func lane(lane: LaneTimeline, on frame: FrameTiming, complete: Bool) -> FrameOverlay.Lane {
         let visibleIntermediates = lane.intermediates.filter { frame.shows(eventAt: $0.happenedAt) }
         let splits = visibleIntermediates.map { timed in
-            FrameOverlay.Split(
+            let leaderTime = leaderTime(at: timed.value.distance)
+            return FrameOverlay.Split(
                 distance: timed.value.distance,
                 time: FrameOverlay.Time(timed.value.time),
-                rank: timed.value.rank ?? splitRank(of: timed.value)
+                rank: timed.value.rank ?? splitRank(of: timed.value),
+                gap: leaderTime.flatMap { $0 < timed.value.time ? FrameOverlay.Gap(timed.value.time.milliseconds - $0.milliseconds) : nil }
             )
         }
         var finish: FrameOverlay.Finish?
-        if let touch = lane.finish, frame.shows(eventAt: touch.happenedAt) {
+        let touched = lane.finish.map { frame.shows(eventAt: $0.happenedAt) } ?? false
+        if let touch = lane.finish, touched {
             finish = FrameOverlay.Finish(
-                time: FrameOverlay.Time(touch.value), rank: lane.rank ?? finishRank(of: touch.value),
-                records: lane.records
+                time: FrameOverlay.Time(touch.value), rank: lane.rank ?? finishRank(of: touch.value), records: lane.records
             )
         }
+        // A DNS is known at the start; a DNF or DSQ shows once the race is complete.
+        let started = start.map(frame.shows(eventAt:)) ?? false
+        let statusVisible = lane.status == .dns ? started : complete
         return FrameOverlay.Lane(
             lane: lane.lane,
             athlete: lane.athlete.map { FrameOverlay.AthleteTag($0) },
             reaction: lane.reaction.flatMap { frame.shows(eventAt: $0.happenedAt) ? FrameOverlay.Time($0.value) : nil },
             splits: splits,
-            finish: finish
+            finish: finish,
+            status: statusVisible ? lane.status?.rawValue : nil,
+            photoFinishPending: touched && lane.photoFinishPending ? true : nil
         )
+    }
+
+    /// The fastest time at a distance among all lanes (the leader there), whether or not shown yet:
+    /// a lane's split only shows once reached, and the leader reached it first.
+    private func leaderTime(at distance: Int) -> RaceTime? {
+        lanes.compactMap { lane in lane.intermediates.first { $0.value.distance == distance }?.value.time }.min()
     }
 
     /// Rank at a distance when the results system gave none: one plus the lanes strictly faster
@@ -124,5 +199,79 @@ public struct RaceTimeline: Sendable, Hashable {
 
     private func finishRank(of time: RaceTime) -> Int {
         1 + lanes.filter { ($0.finish?.value).map { $0 < time } ?? false }.count
+    }
+
+    /// Race order on a frame: touched lanes by time, then lanes by furthest distance reached and
+    /// time there, then the rest by lane; lanes with a mark (DNS, DNF, DSQ) last.
+    static func order(_ lanes: [FrameOverlay.Lane]) -> [Int] {
+        func key(_ lane: FrameOverlay.Lane) -> (Int, Int, Int64, Int) {
+            if lane.status != nil { return (3, 0, 0, lane.lane) }
+            if let finish = lane.finish { return (0, 0, finish.time.hundredths, lane.lane) }
+            if let split = lane.splits.last { return (1, -split.distance, split.time.hundredths, lane.lane) }
+            return (2, 0, 0, lane.lane)
+        }
+        return lanes.sorted { key($0) < key($1) }.map(\.lane)
+    }
+
+    // MARK: - World-record line
+
+    /// Where the world-record holder would be at the frame's race time: interpolated through the
+    /// record's cumulative splits, folded onto the pool (lengths alternate direction).
+    private func worldRecordLine(on frame: FrameTiming) -> FrameOverlay.WorldRecordLine? {
+        guard let start, frame.shows(eventAt: start), let distance = raceDistance,
+              let record = records.first(where: { $0.type == "WR" })
+        else { return nil }
+        let hundredths = raceHundredths(on: frame, since: start)
+        let elapsed = Rational(Int128(hundredths), 100)
+        let covered = RaceTimeline.distance(at: elapsed, splits: record.splits, finish: record.time, raceDistance: distance)
+        let length = Rational(Int128(poolLength))
+        let lap = (covered * Rational(1, Int128(poolLength))).floor
+        let intoLength = covered - Rational(lap) * length
+        let outward = lap % 2 == 0
+        let position = outward ? intoLength : length - intoLength
+        return FrameOverlay.WorldRecordLine(
+            type: record.type,
+            raceTime: FrameOverlay.Time(RaceTime(milliseconds: hundredths * 10)),
+            distanceMillimetres: Int64((covered * Rational(1000)).floor),
+            positionMillimetres: Int64((position * Rational(1000)).floor),
+            // The length it is in: a line exactly on a wall still belongs to the length it just finished.
+            length: max(1, min(Int(lap) + (intoLength > .zero ? 1 : 0), max(1, distance / poolLength))),
+            finished: covered >= Rational(Int128(distance))
+        )
+    }
+
+    /// Distance covered at race time `elapsed` on a piecewise-linear path through (0 s, 0 m),
+    /// every split, and (record time, race distance); held at the race distance afterwards.
+    static func distance(at elapsed: Rational, splits: [Intermediate], finish: RaceTime, raceDistance: Int) -> Rational {
+        var points: [(time: Rational, distance: Rational)] = [(.zero, .zero)]
+        for split in splits.sorted(by: { $0.distance < $1.distance }) where split.distance < raceDistance {
+            points.append((split.time.seconds, Rational(Int128(split.distance))))
+        }
+        points.append((finish.seconds, Rational(Int128(raceDistance))))
+        guard elapsed > .zero else { return .zero }
+        for index in 1..<points.count where elapsed <= points[index].time {
+            let (t0, d0) = points[index - 1]
+            let (t1, d1) = points[index]
+            guard t1 > t0 else { return d1 }
+            return d0 + (d1 - d0) * (elapsed - t0) / (t1 - t0)
+        }
+        return Rational(Int128(raceDistance))
+    }
+
+    /// Metres from an RSC's event part: `SWMM100MFR…` is 100.
+    static func distance(of unit: UnitCode) -> Int? {
+        let digits = unit.event.prefix { $0.isNumber }
+        guard !digits.isEmpty, unit.event.dropFirst(digits.count).first == "M" else { return nil }
+        return Int(digits)
+    }
+
+    /// Whether a record belongs to the unit's event: an ODF record names the RSC's first 22
+    /// characters; a Lenex one `distance stroke gender course`.
+    static func record(_ record: RecordEntry, belongsTo unit: UnitCode) -> Bool {
+        if record.event.count == 22 { return unit.rawValue.hasPrefix(record.event) }
+        let parts = record.event.split(separator: " ")
+        let strokes = ["FREE": "FR", "BACK": "BK", "BREAST": "BR", "FLY": "BF", "MEDLEY": "IM"]
+        guard parts.count >= 3, let distance = distance(of: unit), let stroke = strokes[String(parts[1])] else { return false }
+        return String(parts[0]) == "\(distance)" && unit.event.hasPrefix("\(distance)M\(stroke)") && String(parts[2]) == unit.gender
     }
 }
