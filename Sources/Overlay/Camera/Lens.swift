@@ -12,6 +12,13 @@ public struct Lens: Sendable, Hashable {
         public let zoom: Int
         public let focus: Int
         public let focalLengthMm: Double
+
+        /// Creates a calibration point.
+        public init(zoom: Int, focus: Int, focalLengthMm: Double) {
+            self.zoom = zoom
+            self.focus = focus
+            self.focalLengthMm = focalLengthMm
+        }
     }
 
     /// Width of the sensor area the picture uses, millimetres.
