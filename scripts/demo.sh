@@ -13,6 +13,7 @@ swift build --product podium
 podium=$(swift build --show-bin-path)/podium
 mkdir -p var
 "$podium" enrich "$fixture/clip.ts" --results "$fixture/results" --clock "$fixture/clock.json" \
+    --template swimming --camera "$fixture/camera.jsonl" --lens "$fixture/lens.json" \
     --out var/swim-100-free.enriched.ts --database "$database"
 job=$(sqlite3 "$database" "SELECT max(id) FROM job")
 cat <<TEXT

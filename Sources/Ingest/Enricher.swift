@@ -78,7 +78,9 @@ public struct Enricher {
 
         func release(_ presentationTimestamps: [Int64]) throws {
             for pts in presentationTimestamps {
-                let frameClock = clock ?? Enricher.clock(anchor: anchor, frameRate: rate, video: video, firstPTS: pts)
+                let frameClock = clock ?? Enricher.clock(
+                    anchor: anchor, frameRate: rate, timeBase: video.timeBase, wrapBits: video.timestampWrapBits, firstPTS: pts
+                )
                 clock = frameClock
                 let timing = frameClock.timing(sequence: report.frames, pts: MediaTime(ticks: pts, timeBase: video.timeBase))
                 try output.writeMetadata(try tagFrame(timing), pts: pts, timeBase: video.timeBase)
@@ -113,10 +115,10 @@ public struct Enricher {
     /// The frame clock, with the anchor's PTS moved by whole wrap periods to the one nearest the
     /// first frame: an operator reads the anchor off the stream as a 33-bit value, which may sit
     /// on the other side of a wrap from where Podium's unwrapped count begins.
-    static func clock(anchor: ClockAnchor, frameRate: Rational, video: StreamDescription, firstPTS: Int64) -> CaptureClock {
+    public static func clock(anchor: ClockAnchor, frameRate: Rational, timeBase: Rational, wrapBits: Int, firstPTS: Int64) -> CaptureClock {
         var anchor = anchor
-        if anchor.pts.timeBase == video.timeBase {
-            let ticks = TimestampUnwrapper(wrapBits: video.timestampWrapBits).nearest(anchor.pts.ticks, to: firstPTS)
+        if anchor.pts.timeBase == timeBase {
+            let ticks = TimestampUnwrapper(wrapBits: wrapBits).nearest(anchor.pts.ticks, to: firstPTS)
             anchor = ClockAnchor(pts: MediaTime(ticks: ticks, timeBase: anchor.pts.timeBase), utc: anchor.utc)
         }
         return CaptureClock(anchor: anchor, frameRate: frameRate)

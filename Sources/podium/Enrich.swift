@@ -28,9 +28,31 @@ struct Enrich: ParsableCommand {
     @Option(help: "SQLite database recording the job and its frames.")
     var database = "var/podium.sqlite"
 
+    @Option(help: "Overlay template: a file, or the name of one in templates/ (swimming, athletics-100m).")
+    var template: String?
+
+    @Option(help: "Camera tracking recording (JSON lines of FreeD D1 messages with their UTC).")
+    var camera: String?
+
+    @Option(help: "Lens calibration file, for projecting world-anchored elements.")
+    var lens: String?
+
+    @Option(help: "Milliseconds added to a frame's capture time to find its tracking sample.")
+    var trackingDelay = 0
+
     func run() throws {
         try reportingErrors("enrich") {
-            print(try EnrichmentJob(input: input, results: results, clock: clock, output: out, unit: unit, database: database).run())
+            var job = EnrichmentJob(input: input, results: results, clock: clock, output: out, unit: unit, database: database)
+            job.template = try loadTemplate(template)
+            if let camera {
+                guard let data = FileManager.default.contents(atPath: camera) else { throw OperatorError("camera recording \(camera) does not exist") }
+                job.camera = try CameraTrack.recording(data, delay: Rational(Int128(trackingDelay), 1000))
+            }
+            if let lens {
+                guard let data = FileManager.default.contents(atPath: lens) else { throw OperatorError("lens file \(lens) does not exist") }
+                job.lens = try Lens(json: data)
+            }
+            print(try job.run())
         }
     }
 }
@@ -43,6 +65,9 @@ struct EnrichmentJob {
     let output: String
     let unit: String?
     let database: String
+    var template: OverlayTemplate?
+    var camera: CameraTrack?
+    var lens: Lens?
 
     /// Frames are written to the store in batches, so a long file never holds all of them in memory.
     static let storeBatch = 250
@@ -57,6 +82,7 @@ struct EnrichmentJob {
         let clockFile = try ClockFile(json: clockBytes)
         let folder = try ResultsFolder(path: results)
         let timeline = RaceTimeline(book: folder.book, unit: try selectUnit(folder.book))!
+        let renderer = template.map { TemplateRenderer(template: $0, timeline: timeline, lens: lens) }
 
         let store = try SQLiteStore(path: database)
         let frameRateText = clockFile.frameRate?.description ?? "stream"
@@ -72,7 +98,8 @@ struct EnrichmentJob {
             let report = try Enricher(inputURL: input, outputURL: output).run(
                 anchor: clockFile.anchor, frameRate: clockFile.frameRate
             ) { timing in
-                let overlay = timeline.overlay(for: timing)
+                let pose = camera?.pose(forCaptureAt: timing.captureStart)
+                let overlay = renderer?.render(timing, camera: pose) ?? timeline.overlay(for: timing, camera: pose)
                 pending.append(StoredFrame(
                     seq: overlay.seq, pts: overlay.pts, captureUTC: overlay.captureUTC, overlayJSON: overlay.canonicalJSON()
                 ))
@@ -85,7 +112,8 @@ struct EnrichmentJob {
             try store.appendFrames(pending, toJob: jobID)
             try store.finishJob(jobID, failure: nil)
             var lines = [
-                "job \(jobID): \(report.frames) frames tagged (\(report.frameRate) fps, clock: anchor), unit \(timeline.unit)",
+                "job \(jobID): \(report.frames) frames tagged (\(report.frameRate) fps, clock: anchor), unit \(timeline.unit)"
+                    + (template.map { ", template \($0.name)" } ?? "") + (camera.map { ", \($0.samples.count) camera samples" } ?? ""),
                 "wrote \(output); recorded in \(database)",
             ]
             lines += report.droppedStreams.map { "not carried: \($0)" }

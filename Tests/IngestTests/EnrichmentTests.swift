@@ -16,11 +16,11 @@ struct EnrichedClip {
     static let streamTypeAAC: UInt8 = 0x0F
     static let streamTypeMetadata: UInt8 = 0x15
 
-    init(clip: URL, anchor: ClockAnchor, frameRate: Rational?, timeline: RaceTimeline) throws {
+    init(clip: URL, anchor: ClockAnchor, frameRate: Rational?, timeline: RaceTimeline, camera: CameraTrack? = nil) throws {
         let folder = try Fixtures.scratchFolder("enriched")
         outputPath = folder.appendingPathComponent("out.ts").path
         report = try Enricher(inputURL: clip.path, outputURL: outputPath).run(anchor: anchor, frameRate: frameRate) { timing in
-            try OverlayPayload.id3Tag(for: timeline.overlay(for: timing))
+            try OverlayPayload.id3Tag(for: timeline.overlay(for: timing, camera: camera?.pose(forCaptureAt: timing.captureStart)))
         }
         input = try TransportStream(bytes: Array(try Data(contentsOf: clip)))
         output = try TransportStream(bytes: Array(try Data(contentsOf: URL(fileURLWithPath: outputPath))))
@@ -36,7 +36,10 @@ struct EnrichedClip {
         }
         let unit = try #require(book.units.first)
         let timeline = try #require(RaceTimeline(book: book, unit: unit))
-        return try EnrichedClip(clip: Fixtures.swim.appendingPathComponent("clip.ts"), anchor: clock.anchor, frameRate: clock.frameRate, timeline: timeline)
+        let camera = try CameraTrack.recording(try Data(contentsOf: Fixtures.swim.appendingPathComponent("camera.jsonl")))
+        return try EnrichedClip(
+            clip: Fixtures.swim.appendingPathComponent("clip.ts"), anchor: clock.anchor, frameRate: clock.frameRate, timeline: timeline, camera: camera
+        )
     }
 
     var videoPES: [TransportStream.PES] { output.packets[output.pid(ofStreamType: Self.streamTypeH264)!] ?? [] }

@@ -137,12 +137,14 @@ struct GoldenFixtureTests {
         for file in ResultsBookTests.files { _ = try book.accept(try ODFDocument.parse(try ODFDocumentTests.fixtureDocument(file))) }
         let timeline = try #require(RaceTimeline(book: book, unit: RaceFixture.unit))
         let capture = CaptureClock(anchor: clock.anchor, frameRate: try #require(clock.frameRate))
+        let camera = try CameraTrack.recording(try Data(contentsOf: Fixtures.swim.appendingPathComponent("camera.jsonl")))
         let golden = try String(contentsOf: Fixtures.swim.appendingPathComponent("expected/frames.jsonl"), encoding: .utf8)
             .split(separator: "\n").map(String.init)
         #expect(golden.count == 600)
         for (index, line) in golden.enumerated() {
             let pts = MediaTime(ticks: clock.anchor.pts.ticks + Int64(index) * 1800, timeBase: clock.anchor.pts.timeBase)
-            let computed = String(decoding: timeline.overlay(for: capture.timing(sequence: index, pts: pts)).canonicalJSON(), as: UTF8.self)
+            let timing = capture.timing(sequence: index, pts: pts)
+            let computed = String(decoding: timeline.overlay(for: timing, camera: camera.pose(forCaptureAt: timing.captureStart)).canonicalJSON(), as: UTF8.self)
             #expect(computed == line, "frame \(index)")
             if computed != line { break }
         }

@@ -22,12 +22,13 @@ enum PodiumBinary {
 
     static func enrich(_ input: String, results: String = Fixtures.swim.appendingPathComponent("results").path,
                        clock: String = Fixtures.swim.appendingPathComponent("clock.json").path,
-                       in folder: URL) throws -> (status: Int32, out: String, err: String) {
+                       in folder: URL, extra: [String] = []) throws -> (status: Int32, out: String, err: String) {
         try Fixtures.run(path, [
             "enrich", input, "--results", results, "--clock", clock,
+            "--camera", Fixtures.swim.appendingPathComponent("camera.jsonl").path,
             "--out", folder.appendingPathComponent("out.ts").path,
             "--database", folder.appendingPathComponent("podium.sqlite").path,
-        ])
+        ] + extra)
     }
 }
 

@@ -1,3 +1,5 @@
+public import Foundation
+
 /// FreeD type D1 messages: the 29-byte camera pose a tracking head sends per video frame.
 ///
 /// Layout (big-endian): 0xD1, camera id, pan, tilt, roll (24-bit signed ÷ 32768 degrees),
@@ -117,4 +119,38 @@ public struct CameraTrack: Sendable {
         let sample = samples[low - 1]
         return wanted.seconds(since: sample.utc) <= maximumAge ? sample.pose : nil
     }
+}
+
+extension CameraTrack {
+    /// Reads a recording: one JSON object a line, `{"utc": "…", "freed": "d1…"}` (the message as hex).
+    /// A line that is not such an object is an error naming it; a message with a bad checksum is
+    /// counted and dropped, as on the wire.
+    public static func recording(_ data: Data, delay: Rational = .zero) throws(CameraRecordingError) -> CameraTrack {
+        var track = CameraTrack(delay: delay)
+        for (index, line) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true).enumerated() {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                  let utcText = object["utc"] as? String, let utc = UTCInstant(iso8601: utcText),
+                  let hex = object["freed"] as? String, hex.count % 2 == 0
+            else { throw CameraRecordingError(line: index + 1, reason: "expected {\"utc\": ISO 8601, \"freed\": hex}") }
+            var bytes: [UInt8] = []
+            var cursor = hex.startIndex
+            while cursor < hex.endIndex {
+                let next = hex.index(cursor, offsetBy: 2)
+                guard let byte = UInt8(hex[cursor..<next], radix: 16) else {
+                    throw CameraRecordingError(line: index + 1, reason: "\"freed\" is not hexadecimal")
+                }
+                bytes.append(byte)
+                cursor = next
+            }
+            track.add(message: bytes, at: utc)
+        }
+        return track
+    }
+}
+
+/// Why a camera recording was refused.
+public struct CameraRecordingError: Error, Hashable, CustomStringConvertible {
+    public let line: Int
+    public let reason: String
+    public var description: String { "camera recording line \(line): \(reason)" }
 }

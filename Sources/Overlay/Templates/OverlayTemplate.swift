@@ -1,0 +1,213 @@
+public import Foundation
+
+/// A designer's overlay template: the graphics, what triggers each, what text it binds, where it
+/// goes and how it fades. A JSON document, validated with errors that name the JSON path.
+///
+/// ```json
+/// {"name": "swimming", "version": "1", "elements": [
+///   {"id": "clock", "kind": "clock", "trigger": {"on": "start"}, "text": "{{clock.display}}",
+///    "layout": {"rect": [0.78, 0.04, 0.18, 0.07]}, "timing": {"fadeIn": 10}}]}
+/// ```
+public struct OverlayTemplate: Sendable, Hashable {
+    /// Graphic kinds a template may use.
+    public enum Kind: String, Sendable, Hashable, CaseIterable {
+        case text, clock, laneTag, splitBoard, resultBoard, lowerThird, line
+    }
+
+    /// Moments an element can start or end at.
+    public enum Event: String, Sendable, Hashable, CaseIterable {
+        /// From the first frame.
+        case always
+        /// The start signal.
+        case start
+        /// The lane's reaction (per lane).
+        case reaction
+        /// The lane's latest split (per lane; each split triggers again).
+        case split
+        /// The lane's touch (per lane).
+        case finish
+        /// The first touch of the race.
+        case firstFinish
+        /// Every lane that races has touched.
+        case raceComplete
+
+        var perLane: Bool { self == .reaction || self == .split || self == .finish }
+    }
+
+    /// Where an element goes.
+    public enum Layout: Sendable, Hashable {
+        /// A normalised screen rectangle; per-lane elements move down by `rowStep` per place in the race order.
+        case rect([Double], rowStep: Double)
+        /// A world anchor: `laneTag` (above a lane's centre line, `distance` metres from the start wall) or `worldRecordLine`.
+        case world(anchor: String, distance: Double)
+    }
+
+    /// One graphic.
+    public struct Element: Sendable, Hashable {
+        public let id: String
+        public let kind: Kind
+        /// One instance per lane, with `lane` in the text's context.
+        public let perLane: Bool
+        public let on: Event
+        public let until: Event?
+        public let text: Mustache
+        public let layout: Layout
+        /// Frames after the trigger before it shows.
+        public let delay: Int
+        /// Frames it stays after showing; nil means until `until` (or for ever).
+        public let hold: Int?
+        public let fadeIn: Int
+        public let fadeOut: Int
+    }
+
+    public let name: String
+    public let version: String
+    public let elements: [Element]
+
+    /// Parses and validates a template; the error names the JSON path of the bad field and why.
+    public static func parse(_ data: Data) throws(TemplateError) -> OverlayTemplate {
+        let root: JSONValue
+        do {
+            root = try JSONDecoder().decode(JSONValue.self, from: data)
+        } catch {
+            throw TemplateError(path: "$", reason: "not valid JSON")
+        }
+        let fields = try object(root, at: "$", allowed: ["name", "version", "description", "elements"])
+        let name = try string(fields["name"], at: "$.name")
+        let version = try string(fields["version"], at: "$.version")
+        guard case .array(let items)? = fields["elements"], !items.isEmpty else {
+            throw TemplateError(path: "$.elements", reason: "must be a non-empty array")
+        }
+        var elements: [Element] = []
+        var ids: Set<String> = []
+        for (index, item) in items.enumerated() {
+            let element = try parseElement(item, at: "$.elements[\(index)]")
+            guard ids.insert(element.id).inserted else {
+                throw TemplateError(path: "$.elements[\(index)].id", reason: "\"\(element.id)\" is used by an earlier element")
+            }
+            elements.append(element)
+        }
+        return OverlayTemplate(name: name, version: version, elements: elements)
+    }
+
+    private static func object(_ value: JSONValue?, at path: String, allowed: Set<String>) throws(TemplateError) -> [String: JSONValue] {
+        guard case .object(let fields)? = value else { throw TemplateError(path: path, reason: "must be an object") }
+        if let unknown = fields.keys.sorted().first(where: { !allowed.contains($0) }) {
+            throw TemplateError(path: "\(path).\(unknown)", reason: "unknown field; allowed: \(allowed.sorted().joined(separator: ", "))")
+        }
+        return fields
+    }
+
+    private static func string(_ value: JSONValue?, at path: String) throws(TemplateError) -> String {
+        guard case .string(let text)? = value, !text.isEmpty else { throw TemplateError(path: path, reason: "must be a non-empty string") }
+        return text
+    }
+
+    private static func frames(_ value: JSONValue?, at path: String) throws(TemplateError) -> Int? {
+        guard let value else { return nil }
+        guard case .integer(let number) = value, (0...100_000).contains(number) else {
+            throw TemplateError(path: path, reason: "must be a whole number of frames from 0 to 100000")
+        }
+        return Int(number)
+    }
+
+    private static func event(_ value: JSONValue?, at path: String) throws(TemplateError) -> Event {
+        guard case .string(let text)? = value, let event = Event(rawValue: text) else {
+            throw TemplateError(path: path, reason: "must be one of \(Event.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return event
+    }
+
+    private static func parseElement(_ value: JSONValue, at path: String) throws(TemplateError) -> Element {
+        let fields = try object(value, at: path, allowed: ["id", "kind", "perLane", "trigger", "text", "layout", "timing"])
+        let id = try string(fields["id"], at: "\(path).id")
+        guard id.first?.isLetter == true, id.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
+            throw TemplateError(path: "\(path).id", reason: "\"\(id)\" must start with a letter and hold letters, digits, - and _ only")
+        }
+        guard case .string(let kindText)? = fields["kind"], let kind = Kind(rawValue: kindText) else {
+            throw TemplateError(path: "\(path).kind", reason: "must be one of \(Kind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        var perLane = false
+        if let flag = fields["perLane"] {
+            guard case .bool(let value) = flag else { throw TemplateError(path: "\(path).perLane", reason: "must be true or false") }
+            perLane = value
+        }
+        let trigger = try object(fields["trigger"], at: "\(path).trigger", allowed: ["on", "until"])
+        let on = try event(trigger["on"], at: "\(path).trigger.on")
+        let until = try trigger["until"].map { value throws(TemplateError) in try event(value, at: "\(path).trigger.until") }
+        for (event, field) in [(on, "on"), (until, "until")] where event?.perLane == true && !perLane {
+            throw TemplateError(path: "\(path).trigger.\(field)", reason: "\"\(event!.rawValue)\" happens per lane: set \"perLane\": true")
+        }
+        let textSource = try string(fields["text"], at: "\(path).text")
+        let text: Mustache
+        do {
+            text = try Mustache(textSource)
+        } catch {
+            throw TemplateError(path: "\(path).text", reason: error.description)
+        }
+        let layoutFields = try object(fields["layout"], at: "\(path).layout", allowed: ["rect", "rowStep", "world", "distance"])
+        let layout: Layout
+        if let rectValue = layoutFields["rect"] {
+            guard layoutFields["world"] == nil else { throw TemplateError(path: "\(path).layout", reason: "give either \"rect\" or \"world\", not both") }
+            guard case .array(let numbers) = rectValue, numbers.count == 4 else {
+                throw TemplateError(path: "\(path).layout.rect", reason: "must be [x, y, width, height], normalised 0…1")
+            }
+            let rect = numbers.compactMap { value -> Double? in
+                switch value {
+                case .integer(let number): Double(number)
+                case .number(let number): number
+                default: nil
+                }
+            }
+            guard rect.count == 4, rect.allSatisfy({ (0...1).contains($0) }), rect[0] + rect[2] <= 1, rect[1] + rect[3] <= 1, rect[2] > 0, rect[3] > 0 else {
+                throw TemplateError(path: "\(path).layout.rect", reason: "must be [x, y, width, height] inside the screen (0…1, x + width ≤ 1, y + height ≤ 1)")
+            }
+            var rowStep = 0.0
+            if let step = layoutFields["rowStep"] {
+                switch step {
+                case .integer(let number): rowStep = Double(number)
+                case .number(let number): rowStep = number
+                default: throw TemplateError(path: "\(path).layout.rowStep", reason: "must be a number")
+                }
+                guard (0...1).contains(rowStep) else { throw TemplateError(path: "\(path).layout.rowStep", reason: "must be between 0 and 1") }
+            }
+            layout = .rect(rect, rowStep: rowStep)
+        } else if case .string(let anchor)? = layoutFields["world"] {
+            guard anchor == "laneTag" || anchor == "worldRecordLine" else {
+                throw TemplateError(path: "\(path).layout.world", reason: "must be \"laneTag\" or \"worldRecordLine\"")
+            }
+            guard (anchor == "laneTag") == perLane else {
+                throw TemplateError(path: "\(path).layout.world", reason: anchor == "laneTag" ? "a lane tag needs \"perLane\": true" : "the world-record line is one element, not per lane")
+            }
+            var distance = 5.0
+            if let value = layoutFields["distance"] {
+                switch value {
+                case .integer(let number): distance = Double(number)
+                case .number(let number): distance = number
+                default: throw TemplateError(path: "\(path).layout.distance", reason: "must be metres from the start wall")
+                }
+            }
+            layout = .world(anchor: anchor, distance: distance)
+        } else {
+            throw TemplateError(path: "\(path).layout", reason: "needs \"rect\" [x, y, width, height] or \"world\" (laneTag, worldRecordLine)")
+        }
+        let timing = try fields["timing"].map { value throws(TemplateError) in
+            try object(value, at: "\(path).timing", allowed: ["delay", "hold", "fadeIn", "fadeOut"])
+        } ?? [:]
+        return Element(
+            id: id, kind: kind, perLane: perLane, on: on, until: until, text: text, layout: layout,
+            delay: try frames(timing["delay"], at: "\(path).timing.delay") ?? 0,
+            hold: try frames(timing["hold"], at: "\(path).timing.hold"),
+            fadeIn: try frames(timing["fadeIn"], at: "\(path).timing.fadeIn") ?? 0,
+            fadeOut: try frames(timing["fadeOut"], at: "\(path).timing.fadeOut") ?? 0
+        )
+    }
+}
+
+/// Why a template was refused: the JSON path of the bad field and why, so a designer fixes it in one try.
+public struct TemplateError: Error, Hashable, CustomStringConvertible {
+    /// JSONPath, e.g. `$.elements[2].trigger.on`.
+    public let path: String
+    public let reason: String
+    public var description: String { "\(path): \(reason)" }
+}
