@@ -146,3 +146,32 @@ struct ResultsCommandTests {
         #expect(unknown.err == "podium results: error: no results for SWMW200MBF------------FNL-000100--\n")
     }
 }
+
+struct CheckCommandTests {
+    @Test(arguments: [[], ["--template", "swimming"]])
+    func theFixtureMatchesItsGoldenFiles(template: [String]) throws {
+        let run = try Fixtures.run(PodiumBinary.path, ["check", Fixtures.swim.path] + template)
+        #expect(run.status == 0, "\(run.out)\(run.err)")
+        #expect(run.out == "all 600 frames match\n")
+    }
+
+    @Test func aDifferenceIsNamedByFrameFieldExpectedAndActual() throws {
+        let copy = try Fixtures.scratchFolder().appendingPathComponent("swim")
+        try FileManager.default.copyItem(at: Fixtures.swim, to: copy)
+        let golden = copy.appendingPathComponent("expected/frames.jsonl")
+        var lines = try String(contentsOf: golden, encoding: .utf8).split(separator: "\n").map(String.init)
+        lines[104] = lines[104].replacingOccurrences(of: #""reaction":{"display":"0.59","hundredths":59}"#, with: #""reaction":{"display":"0.58","hundredths":58}"#)
+        try (lines.joined(separator: "\n") + "\n").write(to: golden, atomically: true, encoding: .utf8)
+        let run = try Fixtures.run(PodiumBinary.path, ["check", copy.path])
+        #expect(run.status == 1)
+        #expect(run.out == "frame 104: $.lanes[3].reaction.display: expected \"0.58\", got \"0.59\"\n")
+    }
+
+    @Test func aBrokenTemplateIsNamedWithItsJSONPath() throws {
+        let template = try Fixtures.scratchFolder().appendingPathComponent("bad.json")
+        try Data(#"{"name":"bad","version":"1","elements":[{"id":"c","kind":"clock","trigger":{"on":"gun"},"text":"x","layout":{"rect":[0,0,1,1]}}]}"#.utf8).write(to: template)
+        let run = try Fixtures.run(PodiumBinary.path, ["render", Fixtures.swim.path, "--template", template.path])
+        #expect(run.status == 1)
+        #expect(run.err.hasPrefix("podium render: error: template \(template.path): $.elements[0].trigger.on: must be one of"))
+    }
+}

@@ -1,0 +1,173 @@
+import Foundation
+@testable import Overlay
+import TestSupport
+import Testing
+
+struct MustacheTests {
+    static let context: [JSONValue] = [.object([
+        "clock": .object(["display": .string("8.31")]),
+        "lane": .object(["lane": .integer(4), "athlete": .object(["familyName": .string("OKAFOR")]), "records": .array([.string("WR")])]),
+        "ranking": .array([.object(["name": .string("A")]), .object(["name": .string("B")])]),
+        "empty": .array([]),
+    ])]
+
+    @Test(arguments: [
+        ("{{clock.display}}", "8.31"),
+        ("{{lane.lane}} {{lane.athlete.familyName}}", "4 OKAFOR"),
+        ("{{#ranking}}{{name}},{{/ranking}}", "A,B,"),
+        ("{{#lane.records}} {{.}}{{/lane.records}}", " WR"),
+        ("{{^empty}}none{{/empty}}", "none"),
+        ("{{#empty}}x{{/empty}}", ""),
+        ("{{missing.path}}|", "|"),
+        ("{{! a comment }}ok", "ok"),
+        ("{{#lane}}{{lane}} {{clock.display}}{{/lane}}", "4 8.31"),
+    ])
+    func rendersTheSubsetDesignersUse(template: String, expected: String) throws {
+        #expect(try Mustache(template).render(Self.context) == expected)
+    }
+
+    @Test(arguments: [
+        ("{{#a}}x", "at character 0: {{#a}} is never closed"),
+        ("x{{/a}}", "at character 1: {{/a}} closes no open section"),
+        ("{{a", "at character 0: \"{{\" is never closed"),
+        ("{{}}", "at character 0: empty tag"),
+        ("{{a b}}", "at character 0: \"a b\" is not a name"),
+        ("{{#a}}{{/b}}", "at character 6: {{/b}} closes no open section"),
+    ])
+    func refusesBrokenBindingsNamingWhere(template: String, message: String) {
+        #expect {
+            _ = try Mustache(template)
+        } throws: { error in
+            "\(error)".hasPrefix(message)
+        }
+    }
+}
+
+struct TemplateValidationTests {
+    static func template(_ element: String) -> String { #"{"name":"t","version":"1","elements":[\#(element)]}"# }
+    static let clock = #"{"id":"clock","kind":"clock","trigger":{"on":"start"},"text":"{{clock.display}}","layout":{"rect":[0.8,0.04,0.15,0.06]}}"#
+
+    @Test(arguments: ["swimming", "athletics-100m"])
+    func theShippedTemplatesAreValid(name: String) throws {
+        let template = try OverlayTemplate.parse(try Data(contentsOf: Fixtures.root.appendingPathComponent("templates/\(name).json")))
+        #expect(template.name == name)
+        #expect(!template.elements.isEmpty)
+    }
+
+    @Test(arguments: [
+        ("{", "$: not valid JSON"),
+        (#"{"name":"t","version":"1","elements":[]}"#, "$.elements: must be a non-empty array"),
+        (#"{"name":"t","version":"1","elements":[],"colour":"red"}"#, "$.colour: unknown field"),
+        (template(clock + "," + clock), "$.elements[1].id: \"clock\" is used by an earlier element"),
+        (template(#"{"id":"1x","kind":"clock","trigger":{"on":"start"},"text":"x","layout":{"rect":[0,0,1,1]}}"#), "$.elements[0].id: \"1x\" must start with a letter"),
+        (template(#"{"id":"c","kind":"dial","trigger":{"on":"start"},"text":"x","layout":{"rect":[0,0,1,1]}}"#), "$.elements[0].kind: must be one of text, clock"),
+        (template(#"{"id":"c","kind":"clock","trigger":{"on":"touch"},"text":"x","layout":{"rect":[0,0,1,1]}}"#), "$.elements[0].trigger.on: must be one of always, start"),
+        (template(#"{"id":"c","kind":"clock","trigger":{"on":"split"},"text":"x","layout":{"rect":[0,0,1,1]}}"#), "$.elements[0].trigger.on: \"split\" happens per lane: set \"perLane\": true"),
+        (template(#"{"id":"c","kind":"clock","trigger":{"on":"start"},"text":"{{#a}}","layout":{"rect":[0,0,1,1]}}"#), "$.elements[0].text: at character 0: {{#a}} is never closed"),
+        (template(#"{"id":"c","kind":"clock","trigger":{"on":"start"},"text":"x","layout":{"rect":[0.5,0,0.6,0.1]}}"#), "$.elements[0].layout.rect: must be [x, y, width, height] inside the screen"),
+        (template(#"{"id":"c","kind":"clock","trigger":{"on":"start"},"text":"x","layout":{"rect":[0,0,1]}}"#), "$.elements[0].layout.rect: must be [x, y, width, height]"),
+        (template(#"{"id":"c","kind":"clock","trigger":{"on":"start"},"text":"x","layout":{}}"#), "$.elements[0].layout: needs \"rect\""),
+        (template(#"{"id":"c","kind":"laneTag","trigger":{"on":"start"},"text":"x","layout":{"world":"laneTag"}}"#), "$.elements[0].layout.world: a lane tag needs \"perLane\": true"),
+        (template(#"{"id":"c","kind":"line","trigger":{"on":"start"},"text":"x","layout":{"world":"moon"}}"#), "$.elements[0].layout.world: must be \"laneTag\" or \"worldRecordLine\""),
+        (template(#"{"id":"c","kind":"clock","trigger":{"on":"start"},"text":"x","layout":{"rect":[0,0,1,1]},"timing":{"fadeIn":-2}}"#), "$.elements[0].timing.fadeIn: must be a whole number of frames"),
+        (template(#"{"id":"c","kind":"clock","trigger":{"on":"start"},"text":"x","layout":{"rect":[0,0,1,1]},"timing":{"fade":2}}"#), "$.elements[0].timing.fade: unknown field"),
+    ])
+    func namesTheJSONPathOfWhatIsWrong(json: String, message: String) {
+        #expect {
+            _ = try OverlayTemplate.parse(Data(json.utf8))
+        } throws: { error in
+            "\(error)".hasPrefix(message)
+        }
+    }
+}
+
+struct TemplateTimingTests {
+    let race = RaceFixture()
+
+    func renderer(_ element: String, lanes: [LaneResult]) throws -> TemplateRenderer {
+        let template = try OverlayTemplate.parse(Data(TemplateValidationTests.template(element).utf8))
+        return TemplateRenderer(template: template, timeline: RaceFixture.timeline(lanes))
+    }
+
+    @Test func anElementFadesInAfterItsDelayAndHoldsThenFadesOut() throws {
+        // Split at 1.5 + 4.0 = 5.5 s: frame 275. Delay 2, hold 5, fade in 2, fade out 3.
+        let renderer = try renderer(
+            #"{"id":"s","kind":"splitBoard","perLane":true,"trigger":{"on":"split"},"text":"{{lane.split.time.display}}","layout":{"rect":[0,0.5,0.3,0.05]},"timing":{"delay":2,"hold":5,"fadeIn":2,"fadeOut":3}}"#,
+            lanes: [RaceFixture.lane(1, split: 4000)]
+        )
+        let opacities = (274...287).map { renderer.render(race.frame($0)).elements.first?.opacity }
+        #expect(opacities == [nil, nil, nil, 0.5, 1, 1, 1, 1, 0.75, 0.5, 0.25, nil, nil, nil])
+        #expect(renderer.render(race.frame(278)).elements.first?.text == "4.00")
+        #expect(renderer.render(race.frame(278)).elements.first?.id == "s.1")
+    }
+
+    @Test func noElementAppearsBeforeItsTriggerFrame() throws {
+        let renderer = try renderer(
+            #"{"id":"r","kind":"lowerThird","perLane":true,"trigger":{"on":"reaction"},"text":"{{lane.reaction.display}}","layout":{"rect":[0,0.7,0.3,0.04],"rowStep":0.04}}"#,
+            lanes: (1...8).map { RaceFixture.lane($0, reaction: 550 + Int64($0) * 10) }
+        )
+        for frame in 0..<200 {
+            let overlay = renderer.render(race.frame(frame))
+            for element in overlay.elements {
+                let lane = Int(element.id.split(separator: ".").last!)!
+                // The reaction of lane n happens at 1.5 + 0.55 + n/100 s.
+                let triggerFrame = (1500 + 550 + lane * 10) / 20
+                #expect(frame >= triggerFrame, "element \(element.id) on frame \(frame), before its trigger frame \(triggerFrame)")
+            }
+        }
+        #expect(renderer.render(race.frame(199)).elements.count == 8)
+    }
+
+    @Test func untilEndsAnElementAtItsEvent() throws {
+        let renderer = try renderer(
+            #"{"id":"clock","kind":"clock","trigger":{"on":"start","until":"firstFinish"},"text":"{{clock.display}}","layout":{"rect":[0.8,0,0.2,0.1]},"timing":{"fadeOut":1}}"#,
+            lanes: [RaceFixture.lane(1, finish: 8000, rank: 1)]
+        )
+        // Touch at 9.5 s: frame 475 fades out (one frame at 0.5), 476 is empty.
+        #expect(renderer.render(race.frame(474)).elements.first?.opacity == 1)
+        #expect(renderer.render(race.frame(475)).elements.first?.opacity == 0.5)
+        #expect(renderer.render(race.frame(476)).elements.isEmpty)
+    }
+
+    @Test func worldAnchorsWithoutACameraAreNeverGivenScreenPositions() throws {
+        let renderer = try renderer(
+            #"{"id":"tag","kind":"laneTag","perLane":true,"trigger":{"on":"always"},"text":"{{lane.lane}}","layout":{"world":"laneTag","distance":5}}"#,
+            lanes: [RaceFixture.lane(3)]
+        )
+        let element = try #require(renderer.render(race.frame(10)).elements.first)
+        #expect(element.visible == false && element.screen == nil)
+        #expect(element.world == FrameOverlay.WorldAnchor(anchor: "laneTag", points: [[6.25, 5, 0.5]]))
+    }
+}
+
+/// The shipped swimming template on the swimming fixture, recomputed by the pure core and
+/// compared with its golden file, and its in-view geometry checked against the projection.
+struct SwimmingTemplateGoldenTests {
+    @Test func everyFrameMatchesTheGoldenFile() throws {
+        let clock = try ClockFile(json: try Data(contentsOf: Fixtures.swim.appendingPathComponent("clock.json")))
+        var book = ResultsBook()
+        for file in ResultsBookTests.files { _ = try book.accept(try ODFDocument.parse(try ODFDocumentTests.fixtureDocument(file))) }
+        let template = try OverlayTemplate.parse(try Data(contentsOf: Fixtures.root.appendingPathComponent("templates/swimming.json")))
+        let lens = try Lens(json: try Data(contentsOf: Fixtures.swim.appendingPathComponent("lens.json")))
+        let camera = try CameraTrack.recording(try Data(contentsOf: Fixtures.swim.appendingPathComponent("camera.jsonl")))
+        let renderer = TemplateRenderer(template: template, timeline: try #require(RaceTimeline(book: book, unit: RaceFixture.unit)), lens: lens)
+        let capture = CaptureClock(anchor: clock.anchor, frameRate: try #require(clock.frameRate))
+        let golden = try String(contentsOf: Fixtures.swim.appendingPathComponent("expected/frames.swimming.jsonl"), encoding: .utf8)
+            .split(separator: "\n").map(String.init)
+        #expect(golden.count == 600)
+        var visibleTags = 0
+        for (index, line) in golden.enumerated() {
+            let timing = capture.timing(sequence: index, pts: MediaTime(ticks: clock.anchor.pts.ticks + Int64(index) * 1800, timeBase: clock.anchor.pts.timeBase))
+            let overlay = renderer.render(timing, camera: camera.pose(forCaptureAt: timing.captureStart))
+            #expect(String(decoding: overlay.canonicalJSON(), as: UTF8.self) == line, "frame \(index)")
+            for element in overlay.elements where element.visible && element.kind == "laneTag" {
+                visibleTags += 1
+                let projection = Projection(pose: try #require(overlay.camera), lens: lens)
+                let point = try #require(element.world?.points.first)
+                let expected = try #require(projection.project(SIMD3(point[0], point[1], point[2])))
+                #expect(abs(element.screen![0][0] - expected.x) < 0.0001 && abs(element.screen![0][1] - expected.y) < 0.0001)
+            }
+        }
+        #expect(visibleTags > 500, "the pan shows the lane tags for a good part of the race")
+    }
+}
