@@ -107,7 +107,8 @@ struct EnrichmentJob {
                     try store.appendFrames(pending, toJob: jobID)
                     pending.removeAll(keepingCapacity: true)
                 }
-                return try OverlayPayload.id3Tag(for: overlay)
+                // A templated job carries the compact elements in band; the full state is in the store and the API.
+                return try renderer == nil ? OverlayPayload.id3Tag(for: overlay) : CompactPayload.id3Tag(for: overlay)
             }
             try store.appendFrames(pending, toJob: jobID)
             try store.finishJob(jobID, failure: nil)

@@ -178,3 +178,41 @@ struct EnrichmentErrorTests {
         }
     }
 }
+
+struct TemplatedEnrichmentTests {
+    @Test func aTemplatedJobCarriesTheCompactElementsOfEveryFrameAtItsPTS() throws {
+        let clock = try ClockFile(json: try Data(contentsOf: Fixtures.swim.appendingPathComponent("clock.json")))
+        var book = ResultsBook()
+        let folder = Fixtures.swim.appendingPathComponent("results")
+        for name in try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() where name.hasSuffix(".xml") {
+            _ = try book.accept(try ODFDocument.parse(try Data(contentsOf: folder.appendingPathComponent(name))))
+        }
+        let unit = try #require(book.units.first)
+        let renderer = TemplateRenderer(
+            template: try OverlayTemplate.parse(try Data(contentsOf: Fixtures.root.appendingPathComponent("templates/swimming.json"))),
+            timeline: try #require(RaceTimeline(book: book, unit: unit)),
+            lens: try Lens(json: try Data(contentsOf: Fixtures.swim.appendingPathComponent("lens.json")))
+        )
+        let camera = try CameraTrack.recording(try Data(contentsOf: Fixtures.swim.appendingPathComponent("camera.jsonl")))
+        let out = try Fixtures.scratchFolder().appendingPathComponent("templated.ts")
+        _ = try Enricher(inputURL: Fixtures.swim.appendingPathComponent("clip.ts").path, outputURL: out.path)
+            .run(anchor: clock.anchor, frameRate: clock.frameRate) { timing in
+                try CompactPayload.id3Tag(for: renderer.render(timing, camera: camera.pose(forCaptureAt: timing.captureStart)))
+            }
+        let stream = try TransportStream(bytes: Array(try Data(contentsOf: out)))
+        let tagPID = try #require(stream.pid(ofStreamType: 0x15))
+        let videoPID = try #require(stream.pid(ofStreamType: 0x1B))
+        let tags = try #require(stream.packets[tagPID])
+        let video = try #require(stream.packets[videoPID]).compactMap(\.pts).sorted()
+        #expect(tags.count == 600)
+        #expect(tags.compactMap(\.pts) == video)
+        for (index, tag) in tags.enumerated() {
+            let texts = try ParsedID3Tag(bytes: tag.payload).userTexts()
+            #expect(texts.count == 1 && texts[0].description == CompactPayload.textDescription)
+            let payload = try #require(try JSONSerialization.jsonObject(with: Data(texts[0].value.utf8)) as? [String: Any])
+            #expect(payload["s"] as? Int == index)
+            #expect((payload["p"] as? NSNumber)?.int64Value == tag.pts)
+            #expect(texts[0].value.utf8.count <= CompactPayload.budget)
+        }
+    }
+}
