@@ -1,4 +1,5 @@
 import Foundation
+import Overlay
 import Store
 import TestSupport
 import Testing
@@ -173,5 +174,39 @@ struct CheckCommandTests {
         let run = try Fixtures.run(PodiumBinary.path, ["render", Fixtures.swim.path, "--template", template.path])
         #expect(run.status == 1)
         #expect(run.err.hasPrefix("podium render: error: template \(template.path): $.elements[0].trigger.on: must be one of"))
+    }
+}
+
+struct CameraRecordCommandTests {
+    @Test func recordsFreeDFromUDPAndTheRecordingReplaysWithBadMessagesCounted() throws {
+        let out = try Fixtures.scratchFolder().appendingPathComponent("camera.jsonl")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: PodiumBinary.path)
+        process.arguments = ["camera", "record", "--listen", "127.0.0.1:0", "--duration", "2", "--out", out.path]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        var seen = ""
+        while !seen.contains("\n") {
+            let chunk = pipe.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen += String(decoding: chunk, as: UTF8.self)
+        }
+        let port = try #require(UInt16(seen.split(separator: ":").last?.split(separator: "\n").first ?? ""))
+        var messages = (0..<20).map { index in
+            FreeD.encode(CameraPose(camera: 2, pan: Double(index), tilt: -10, roll: 0, x: 1, y: 2, z: 3, zoom: 100, focus: 5))
+        }
+        var broken = messages[0]
+        broken[28] &+= 1
+        messages += [broken, broken, [0xD1, 0x00]]
+        #expect(UDPSender.send(messages, toPort: port) == 23)
+        process.waitUntilExit()
+        let tail = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 0)
+        #expect(tail.contains("recorded 23 messages (3 with a bad checksum or type)"), "\(seen)\(tail)")
+        let track = try CameraTrack.recording(try Data(contentsOf: out))
+        #expect(track.samples.count == 20)
+        #expect(track.rejected == 3)
+        #expect(track.samples.map(\.pose.pan) == (0..<20).map(Double.init))
     }
 }
