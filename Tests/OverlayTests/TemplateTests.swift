@@ -171,3 +171,32 @@ struct SwimmingTemplateGoldenTests {
         #expect(visibleTags > 500, "the pan shows the lane tags for a good part of the race")
     }
 }
+
+/// The athletics template on the athletics fixture: the reaction lower thirds and the result
+/// board, recomputed by the pure core and compared with the golden file.
+struct AthleticsTemplateGoldenTests {
+    @Test func everyFrameMatchesTheGoldenFile() throws {
+        let folder = Fixtures.root.appendingPathComponent("fixtures/athletics-100m")
+        let clock = try ClockFile(json: try Data(contentsOf: folder.appendingPathComponent("clock.json")))
+        var book = ResultsBook()
+        let results = folder.appendingPathComponent("results")
+        for name in try FileManager.default.contentsOfDirectory(atPath: results.path).sorted() where name.hasSuffix(".xml") {
+            _ = try book.accept(try ODFDocument.parse(try Data(contentsOf: results.appendingPathComponent(name))))
+        }
+        let unit = try #require(UnitCode("ATHM100M--------------FNL-000100--"))
+        let renderer = TemplateRenderer(
+            template: try OverlayTemplate.parse(try Data(contentsOf: Fixtures.root.appendingPathComponent("templates/athletics-100m.json"))),
+            timeline: try #require(RaceTimeline(book: book, unit: unit))
+        )
+        let capture = CaptureClock(anchor: clock.anchor, frameRate: try #require(clock.frameRate))
+        let golden = try String(contentsOf: folder.appendingPathComponent("expected/frames.athletics-100m.jsonl"), encoding: .utf8)
+            .split(separator: "\n").map(String.init)
+        #expect(golden.count == 600)
+        for (index, line) in golden.enumerated() {
+            let timing = capture.timing(sequence: index, pts: MediaTime(ticks: clock.anchor.pts.ticks + Int64(index) * 1800, timeBase: clock.anchor.pts.timeBase))
+            #expect(String(decoding: renderer.render(timing).canonicalJSON(), as: UTF8.self) == line, "frame \(index)")
+        }
+        let board = try JSONDecoder().decode(FrameOverlay.self, from: Data(golden[599].utf8)).elements.first { $0.id == "results" }
+        #expect(board?.text == "1 BELL USA 9.57 WR\n2 SANO JPN 9.81\n3 OSEI GBR 9.81\n4 KRÜGER GER 9.90\n5 ASANTE GHA 9.93\nDUARTE POR DSQ\n")
+    }
+}

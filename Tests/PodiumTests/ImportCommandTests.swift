@@ -210,3 +210,12 @@ struct CameraRecordCommandTests {
         #expect(track.samples.map(\.pose.pan) == (0..<20).map(Double.init))
     }
 }
+
+struct AthleticsFixtureTests {
+    @Test(arguments: [[], ["--template", "athletics-100m"]])
+    func theAthleticsFixtureMatchesItsGoldenFiles(template: [String]) throws {
+        let run = try Fixtures.run(PodiumBinary.path, ["check", Fixtures.root.appendingPathComponent("fixtures/athletics-100m").path] + template)
+        #expect(run.status == 0, "\(run.out)\(run.err)")
+        #expect(run.out == "all 600 frames match\n")
+    }
+}
