@@ -14,6 +14,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "podium", targets: ["podium"]),
+        // The pure core as a library, for the benchmark package and other tools.
+        .library(name: "PodiumOverlay", targets: ["Overlay"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),

@@ -39,6 +39,21 @@ odf_rate=$(python3 -c "print(round(2000 / $odf_mean))")
 lenex_mb=$(python3 -c "import os;print(round(os.path.getsize('$work/feeds/big.lef') / 1e6, 2))")
 lenex_rate=$(python3 -c "print(round($lenex_mb / $lenex_mean, 1))")
 
+# Per-frame overlay cost (ordo-one/benchmark, its own package so CI never builds it).
+(cd Benchmarks && swift package --disable-sandbox benchmark --format markdown --no-progress) > "$work/overlay.md" 2>&1 || true
+overlay_state=$(python3 - "$work/overlay.md" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+def p50(section, metric):
+    block = text.split(section, 1)[1] if section in text else ""
+    match = re.search(re.escape(metric) + r"[^|]*\|\s*[\d.]+\s*\|\s*[\d.]+\s*\|\s*([\d.]+)", block)
+    return match.group(1) if match else "?"
+print(p50("State only", "Time (wall clock) (μs)"), p50("State only", "Malloc (total)"),
+      p50("Swimming template", "Time (wall clock) (μs)"), p50("Swimming template", "Malloc (total)"))
+PY
+)
+read -r state_us state_mallocs template_us template_mallocs <<< "$overlay_state"
+
 fps=$(python3 -c "print(round($frames / $mean))")
 realtime=$(python3 -c "print(round($frames / $mean / 50, 1))")
 cat > docs/bench-results.md <<TEXT
@@ -53,6 +68,8 @@ Written by \`scripts/bench.sh\` (\`make bench\`) on $(date -u +%Y-%m-%d), $(npro
 | throughput | ${fps} frames/s, ${realtime}× real time at 50 fps |
 | peak resident memory | $((peak_kb / 1024)) MB |
 | \`podium import\` of 2000 successive 8-lane DT_RESULT versions (parse, hash, store verbatim, derive and store facts, one transaction each) | $(printf '%.2f' "$odf_mean") s: ${odf_rate} documents/s, process start included |
+| per frame, state only (timeline + full JSON + ID3), median | ${state_us} µs, ${state_mallocs} allocations |
+| per frame, swimming template (timeline + elements + compact JSON + ID3), median | ${template_us} µs, ${template_mallocs} allocations (target 5 µs: not met) |
 | \`podium import\` of a ${lenex_mb} MB Lenex meet (2000 athletes, 6000 results with splits) | $(printf '%.3f' "$lenex_mean") s: ${lenex_rate} MB/s, process start included |
 TEXT
 cat docs/bench-results.md

@@ -1,0 +1,44 @@
+import Benchmark
+import Foundation
+import Overlay
+
+/// Per-frame cost of the swimming template on the swimming fixture: overlay state, template
+/// elements and the in-band encoding, one frame per iteration, cycling through the 600 frames.
+let benchmarks: @Sendable () -> Void = {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+    let fixture = root.appendingPathComponent("fixtures/swim-100-free")
+    let clock = try! ClockFile(json: try! Data(contentsOf: fixture.appendingPathComponent("clock.json")))
+    var book = ResultsBook()
+    let results = fixture.appendingPathComponent("results")
+    for name in try! FileManager.default.contentsOfDirectory(atPath: results.path).sorted() where name.hasSuffix(".xml") {
+        _ = try! book.accept(try! ODFDocument.parse(try! Data(contentsOf: results.appendingPathComponent(name))))
+    }
+    let timeline = RaceTimeline(book: book, unit: book.units.first!)!
+    let renderer = TemplateRenderer(
+        template: try! OverlayTemplate.parse(try! Data(contentsOf: root.appendingPathComponent("templates/swimming.json"))),
+        timeline: timeline, lens: try! Lens(json: try! Data(contentsOf: fixture.appendingPathComponent("lens.json")))
+    )
+    let camera = try! CameraTrack.recording(try! Data(contentsOf: fixture.appendingPathComponent("camera.jsonl")))
+    let capture = CaptureClock(anchor: clock.anchor, frameRate: clock.frameRate!)
+    let frames = (0..<600).map { index in
+        capture.timing(sequence: index, pts: MediaTime(ticks: clock.anchor.pts.ticks + Int64(index) * 1800, timeBase: clock.anchor.pts.timeBase))
+    }
+    let poses = frames.map { camera.pose(forCaptureAt: $0.captureStart) }
+
+    Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .mallocCountTotal, .throughput], maxDuration: .seconds(5))
+
+    Benchmark("State only (no template), full JSON in band") { benchmark in
+        for iteration in benchmark.scaledIterations {
+            let index = iteration % frames.count
+            blackHole(try! OverlayPayload.id3Tag(for: timeline.overlay(for: frames[index], camera: poses[index])))
+        }
+    }
+
+    Benchmark("Swimming template, compact in band") { benchmark in
+        for iteration in benchmark.scaledIterations {
+            let index = iteration % frames.count
+            blackHole(try! CompactPayload.id3Tag(for: renderer.render(frames[index], camera: poses[index])))
+        }
+    }
+}
