@@ -27,13 +27,19 @@ struct EnrichedClip {
     }
 
     /// The fixture enriched with its own documents.
-    static func swimFixture() throws -> EnrichedClip {
-        let clock = try ClockFile(json: try Data(contentsOf: Fixtures.swim.appendingPathComponent("clock.json")))
+    /// The swimming fixture's results documents, taken into a book.
+    static func swimBook() throws -> ResultsBook {
         var book = ResultsBook()
         let folder = Fixtures.swim.appendingPathComponent("results")
         for name in try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() where name.hasSuffix(".xml") {
             _ = try book.accept(try ODFDocument.parse(try Data(contentsOf: folder.appendingPathComponent(name))))
         }
+        return book
+    }
+
+    static func swimFixture() throws -> EnrichedClip {
+        let clock = try ClockFile(json: try Data(contentsOf: Fixtures.swim.appendingPathComponent("clock.json")))
+        let book = try swimBook()
         let unit = try #require(book.units.first)
         let timeline = try #require(RaceTimeline(book: book, unit: unit))
         let camera = try CameraTrack.recording(try Data(contentsOf: Fixtures.swim.appendingPathComponent("camera.jsonl")))
@@ -182,11 +188,7 @@ struct EnrichmentErrorTests {
 struct TemplatedEnrichmentTests {
     @Test func aTemplatedJobCarriesTheCompactElementsOfEveryFrameAtItsPTS() throws {
         let clock = try ClockFile(json: try Data(contentsOf: Fixtures.swim.appendingPathComponent("clock.json")))
-        var book = ResultsBook()
-        let folder = Fixtures.swim.appendingPathComponent("results")
-        for name in try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() where name.hasSuffix(".xml") {
-            _ = try book.accept(try ODFDocument.parse(try Data(contentsOf: folder.appendingPathComponent(name))))
-        }
+        let book = try EnrichedClip.swimBook()
         let unit = try #require(book.units.first)
         let renderer = TemplateRenderer(
             template: try OverlayTemplate.parse(try Data(contentsOf: Fixtures.root.appendingPathComponent("templates/swimming.json"))),
