@@ -11,6 +11,8 @@ public struct EnrichmentReport: Sendable, Equatable {
     public var droppedStreams: [String] = []
     /// Video packets without any timestamp; passed through, but no frame clock can place them.
     public var untimedVideoPackets = 0
+    /// Video packets that came without a decode timestamp and were given one (see `DecodeTimestampSynthesizer`).
+    public var synthesizedDecodeTimestamps = 0
     /// The frame rate the clock used.
     public var frameRate: Rational = .zero
     /// The input's container format.
@@ -75,6 +77,9 @@ public struct Enricher {
         })
         var order = PresentationOrder()
         let packet = Packet()
+        // One frame in the video stream's ticks, for inputs whose packets carry no decode timestamp.
+        let frameTicks = (Rational(1) / (rate * video.timeBase)).floor
+        var synthesizer = DecodeTimestampSynthesizer(duration: Int64(frameTicks), depth: max(video.reorderDepth, 2))
 
         func release(_ presentationTimestamps: [Int64]) throws {
             for pts in presentationTimestamps {
@@ -95,7 +100,11 @@ public struct Enricher {
                 continue
             }
             let pts = packet.pts.map { unwrappers[index]!.pts.unwrap($0) }
-            let dts = packet.dts.map { unwrappers[index]!.dts.unwrap($0) }
+            var dts = packet.dts.map { unwrappers[index]!.dts.unwrap($0) }
+            if index == video.index, dts == nil, let pts {
+                dts = synthesizer.decodeTimestamp(forPresentation: pts)
+                report.synthesizedDecodeTimestamps += 1
+            }
             try output.write(packet, inputTimeBase: stream.timeBase, pts: pts, dts: dts)
             report.copiedPackets[index, default: 0] += 1
             if index == video.index {

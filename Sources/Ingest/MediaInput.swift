@@ -25,6 +25,8 @@ public struct StreamDescription: Sendable, Equatable {
     public let timestampWrapBits: Int
     /// Whether the stream is timed ID3 metadata.
     public let isTimedID3: Bool
+    /// How many frames the codec may reorder (B-frames): presentation lags decoding by this many frames.
+    public let reorderDepth: Int
 }
 
 /// One packet read from an input. Owns its `AVPacket` and frees it in `deinit`.
@@ -121,7 +123,8 @@ final class MediaInput {
             timeBase: Rational(Int128(stream.pointee.time_base.num), Int128(stream.pointee.time_base.den)),
             frameRate: rate.num > 0 && rate.den > 0 ? Rational(Int128(rate.num), Int128(rate.den)) : nil,
             containerID: stream.pointee.id, timestampWrapBits: Int(stream.pointee.pts_wrap_bits),
-            isTimedID3: parameters.codec_id == AV_CODEC_ID_TIMED_ID3
+            isTimedID3: parameters.codec_id == AV_CODEC_ID_TIMED_ID3,
+            reorderDepth: Int(parameters.video_delay)
         )
     }
 }

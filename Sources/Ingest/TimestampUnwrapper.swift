@@ -81,3 +81,31 @@ public struct PresentationOrder: Sendable {
         return waiting
     }
 }
+
+/// Decode timestamps for video packets that arrive without one (Matroska and some RTMP sources
+/// carry only presentation times).
+///
+/// The n-th packet in decode order gets `first PTS − depth × duration + n × duration`: it grows
+/// by one frame per packet and, with the codec's reorder depth, stays at or below every later
+/// packet's PTS for constant-rate video. Should a packet's PTS still fall below it (a variable
+/// rate), the sequence is pulled down to that PTS and continues from there, so it never
+/// decreases and never exceeds the PTS of the packet it is given to.
+public struct DecodeTimestampSynthesizer: Sendable {
+    private let duration: Int64
+    private let depth: Int64
+    private var next: Int64?
+
+    /// Creates a synthesizer for frames of `duration` ticks reordered up to `depth` frames deep.
+    public init(duration: Int64, depth: Int) {
+        self.duration = max(1, duration)
+        self.depth = Int64(max(0, depth))
+    }
+
+    /// The decode timestamp of the next packet, presented at `pts`.
+    public mutating func decodeTimestamp(forPresentation pts: Int64) -> Int64 {
+        var value = next ?? pts - depth * duration
+        if value > pts { value = pts }
+        next = value + duration
+        return value
+    }
+}

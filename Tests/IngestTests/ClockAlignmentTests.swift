@@ -158,3 +158,55 @@ struct GeneratedClipTests {
         }
     }
 }
+
+/// Inputs in other containers: MP4 (length-prefixed H.264, which the MPEG-TS muxer turns into
+/// Annex B) and Matroska (no decode timestamps at all, which Podium synthesises).
+struct OtherContainerTests {
+    @Test(arguments: ["mp4", "mkv", "flv"])
+    func everyFrameIsTaggedOnceAtItsPTSAndTheOutputDecodes(container: String) throws {
+        let folder = try Fixtures.scratchFolder("container-\(container)")
+        let input = folder.appendingPathComponent("clip.\(container)")
+        let made = try Fixtures.run("ffmpeg", ["-nostdin", "-v", "error", "-i", Fixtures.swim.appendingPathComponent("clip.ts").path, "-map", "0", "-c", "copy", input.path])
+        try #require(made.status == 0, "ffmpeg: \(made.err)")
+        let anchor = ClockAnchor(pts: MediaTime(ticks: 0, timeBase: Rational(1, 1000)), utc: UTCInstant(millisecondsSinceEpoch: 1_785_526_930_000))
+        let enriched = try EnrichedClip(clip: input, anchor: anchor, frameRate: nil, timeline: GeneratedClipTests.emptyTimeline, readInput: false)
+        #expect(enriched.report.frames == 600)
+        let video = enriched.videoPES
+        #expect(video.count == 600)
+        let carried = try enriched.carriedOverlays()
+        #expect(carried.map(\.pes.pts) == video.compactMap(\.pts).sorted())
+        #expect(carried.map(\.overlay.seq) == Array(0..<600))
+        // Decode timestamps: present, increasing, never after their presentation.
+        let decode = video.compactMap(\.dts)
+        #expect(decode.count == 600)
+        #expect(zip(decode, decode.dropFirst()).allSatisfy { $0 < $1 })
+        #expect(video.allSatisfy { ($0.dts ?? 0) <= ($0.pts ?? 0) })
+        let probe = try Fixtures.run("ffprobe", ["-v", "error", "-show_packets", enriched.outputPath])
+        #expect(probe.status == 0 && probe.err.isEmpty, "ffprobe: \(probe.err)")
+        // Capture times advance exactly one frame (20 ms) per frame, whatever the container's time base.
+        func micros(_ utc: String) -> Int64 {
+            let clock = utc.split(separator: "T")[1].dropLast().split(separator: ":")
+            let seconds = clock[2].split(separator: ".")
+            return (Int64(clock[0])! * 3600 + Int64(clock[1])! * 60 + Int64(seconds[0])!) * 1_000_000 + Int64(seconds[1])!
+        }
+        let first = micros(try #require(carried.first).overlay.captureUTC)
+        #expect(carried.enumerated().allSatisfy { micros($0.element.overlay.captureUTC) - first == Int64($0.offset) * 20_000 })
+    }
+}
+
+struct DecodeTimestampSynthesizerTests {
+    @Test func decodeTimestampsGrowByAFrameAndNeverPassTheirPresentation() {
+        var synthesizer = DecodeTimestampSynthesizer(duration: 20, depth: 2)
+        // I P B B P B B as x264 writes with two B-frames, PTS in ms.
+        let presentation: [Int64] = [40, 100, 60, 80, 160, 120, 140]
+        let decode = presentation.map { synthesizer.decodeTimestamp(forPresentation: $0) }
+        #expect(decode == [0, 20, 40, 60, 80, 100, 120])
+        #expect(zip(decode, presentation).allSatisfy { $0 <= $1 })
+    }
+
+    @Test func aLatePresentationPullsTheSequenceDown() {
+        var synthesizer = DecodeTimestampSynthesizer(duration: 20, depth: 0)
+        let decode = [Int64(0), 20, 30, 50].map { synthesizer.decodeTimestamp(forPresentation: $0) }
+        #expect(decode == [0, 20, 30, 50])
+    }
+}

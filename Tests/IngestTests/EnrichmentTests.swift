@@ -16,13 +16,14 @@ struct EnrichedClip {
     static let streamTypeAAC: UInt8 = 0x0F
     static let streamTypeMetadata: UInt8 = 0x15
 
-    init(clip: URL, anchor: ClockAnchor, frameRate: Rational?, timeline: RaceTimeline, camera: CameraTrack? = nil) throws {
+    /// Enriches `clip`; `readInput` parses the input too (MPEG-TS inputs only).
+    init(clip: URL, anchor: ClockAnchor, frameRate: Rational?, timeline: RaceTimeline, camera: CameraTrack? = nil, readInput: Bool = true) throws {
         let folder = try Fixtures.scratchFolder("enriched")
         outputPath = folder.appendingPathComponent("out.ts").path
         report = try Enricher(inputURL: clip.path, outputURL: outputPath).run(anchor: anchor, frameRate: frameRate) { timing in
             try OverlayPayload.id3Tag(for: timeline.overlay(for: timing, camera: camera?.pose(forCaptureAt: timing.captureStart)))
         }
-        input = try TransportStream(bytes: Array(try Data(contentsOf: clip)))
+        input = readInput ? try TransportStream(bytes: Array(try Data(contentsOf: clip))) : try TransportStream(bytes: [])
         output = try TransportStream(bytes: Array(try Data(contentsOf: URL(fileURLWithPath: outputPath))))
     }
 
