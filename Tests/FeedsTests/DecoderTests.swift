@@ -100,6 +100,8 @@ struct DocumentDecoderTests {
         (#"<?xml version="1.0" encoding="UTF-8"?><odf:OdfBody xmlns:odf="urn:odf" CompetitionCode="OG" DocumentCode="SWMM100M" DocumentType="DT_RESULT" Version="1" FeedFlag="P"><odf:Competition/></odf:OdfBody>"#, "not a 34-character RSC"),
         ("<LENEX version=\"3.0\"><MEETS><MEET name=\"M\"><CLUBS><CLUB name=\"C\"><ATHLETES><ATHLETE athleteid=\"1\" firstname=\"A\" lastname=\"B\"><RESULTS><RESULT resultid=\"1\" eventid=\"1\" reactiontime=\"fast\"/></RESULTS></ATHLETE></ATHLETES></CLUB></CLUBS></MEET></MEETS></LENEX>", "reactiontime \"fast\" is neither"),
         ("<LENEX version=\"2.0\"/>", "is not 3.x"),
+        ("<?xml version=\"1.0\"?>\n<!DOCTYPE x [ <!ENTITY a \"aaaa\"> <!ENTITY b \"&a;&a;&a;&a;\"> ]>\n<OdfBody CompetitionCode=\"&b;\"/>", "odf: line 2: malformed XML: a DOCTYPE declaration is refused"),
+        ("<?xml version=\"1.0\"?><!DOCTYPE x [ <!ENTITY xxe SYSTEM \"file:///etc/passwd\"> ]><LENEX version=\"3.0\">&xxe;</LENEX>", "lenex: line 1: malformed XML: a DOCTYPE declaration is refused"),
     ])
     func refusesBadDocumentsNamingWhatIsWrong(text: String, fragment: String) {
         #expect {

@@ -22,6 +22,12 @@ public struct XMLNode: Sendable, Equatable {
 
     /// Parses a whole document. Errors carry the line and the parser's reason.
     public static func parse(_ data: Data) throws(XMLTreeError) -> XMLNode {
+        // No results feed needs a document type; refusing it outright rules out entity expansion
+        // ("billion laughs") and external entities that would read files or fetch URLs.
+        if let doctype = data.range(of: Data("<!DOCTYPE".utf8)) ?? data.range(of: Data("<!doctype".utf8)) {
+            let line = data[..<doctype.lowerBound].reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) }
+            throw XMLTreeError(line: line, reason: "a DOCTYPE declaration is refused (entities could expand without bound or read files)")
+        }
         let builder = TreeBuilder()
         let parser = XMLParser(data: data)
         parser.shouldProcessNamespaces = false
