@@ -200,3 +200,17 @@ struct AthleticsTemplateGoldenTests {
         #expect(board?.text == "1 BELL USA 9.57 WR\n2 SANO JPN 9.81\n3 OSEI GBR 9.81\n4 KRÜGER GER 9.90\n5 ASANTE GHA 9.93\nDUARTE POR DSQ\n")
     }
 }
+
+struct BindingContextTests {
+    /// The directly built context equals the decoded canonical JSON on every golden frame of both fixtures.
+    @Test(arguments: ["fixtures/swim-100-free/expected/frames.jsonl", "fixtures/athletics-100m/expected/frames.jsonl"])
+    func equalsTheDecodedWireFormat(path: String) throws {
+        let lines = try String(contentsOf: Fixtures.root.appendingPathComponent(path), encoding: .utf8).split(separator: "\n")
+        for (index, line) in lines.enumerated() {
+            let overlay = try JSONDecoder().decode(FrameOverlay.self, from: Data(line.utf8))
+            let decoded = try JSONDecoder().decode(JSONValue.self, from: overlay.canonicalJSON())
+            #expect(overlay.bindingContext() == decoded, "frame \(index)")
+            if overlay.bindingContext() != decoded { break }
+        }
+    }
+}

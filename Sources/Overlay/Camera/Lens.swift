@@ -32,6 +32,8 @@ public struct Lens: Sendable, Hashable {
     public let k2: Double
     /// Calibration points.
     public let calibration: [Point]
+    /// The calibration grouped by focus value (ascending), each group by zoom: computed once, read per frame.
+    private let byFocus: [(focus: Int, points: [Point])]
 
     public static func == (lhs: Lens, rhs: Lens) -> Bool {
         lhs.sensorWidthMm == rhs.sensorWidthMm && lhs.aspect == rhs.aspect && lhs.imageCentre == rhs.imageCentre
@@ -51,6 +53,9 @@ public struct Lens: Sendable, Hashable {
         self.k1 = k1
         self.k2 = k2
         self.calibration = calibration
+        byFocus = Dictionary(grouping: calibration, by: \.focus)
+            .map { (focus: $0.key, points: $0.value.sorted { $0.zoom < $1.zoom }) }
+            .sorted { $0.focus < $1.focus }
     }
 
     /// Reads a lens file; errors name the field.
@@ -87,8 +92,6 @@ public struct Lens: Sendable, Hashable {
 
     /// Focal length at a zoom and focus: linear in zoom within each calibrated focus, then linear between the two nearest focus values.
     public func focalLength(zoom: Int, focus: Int) -> Double {
-        let byFocus = Dictionary(grouping: calibration, by: \.focus).mapValues { $0.sorted { $0.zoom < $1.zoom } }
-        let focusValues = byFocus.keys.sorted()
         func alongZoom(_ points: [Point]) -> Double {
             guard let first = points.first, let last = points.last else { return 1 }
             if zoom <= first.zoom { return first.focalLengthMm }
@@ -97,13 +100,13 @@ public struct Lens: Sendable, Hashable {
             let (a, b) = (points[upper - 1], points[upper])
             return a.focalLengthMm + (b.focalLengthMm - a.focalLengthMm) * Double(zoom - a.zoom) / Double(b.zoom - a.zoom)
         }
-        guard let lowFocus = focusValues.last(where: { $0 <= focus }) ?? focusValues.first,
-              let highFocus = focusValues.first(where: { $0 >= focus }) ?? focusValues.last
+        guard let low = byFocus.last(where: { $0.focus <= focus }) ?? byFocus.first,
+              let high = byFocus.first(where: { $0.focus >= focus }) ?? byFocus.last
         else { return 1 }
-        let low = alongZoom(byFocus[lowFocus]!)
-        guard highFocus != lowFocus else { return low }
-        let high = alongZoom(byFocus[highFocus]!)
-        return low + (high - low) * Double(focus - lowFocus) / Double(highFocus - lowFocus)
+        let lowFocal = alongZoom(low.points)
+        guard high.focus != low.focus else { return lowFocal }
+        let highFocal = alongZoom(high.points)
+        return lowFocal + (highFocal - lowFocal) * Double(focus - low.focus) / Double(high.focus - low.focus)
     }
 }
 

@@ -49,11 +49,17 @@ public struct TemplateRenderer: Sendable {
 
     /// Frames since `instant`, counting the frame whose capture interval contains it as 0.
     private func framesSince(_ instant: UTCInstant, on frame: FrameTiming) -> Int64 {
-        let duration = frame.captureEnd.seconds(since: frame.captureStart)
-        let ratio = frame.captureEnd.seconds(since: instant) / duration
-        // ceil(ratio) − 1
-        let floor = ratio.floor
-        return Int64(Rational(floor) == ratio ? floor - 1 : floor)
+        // ⌈(end − instant) / (end − start)⌉ − 1, in integers over a common denominator (no gcd per frame).
+        let end = frame.captureEnd.secondsSinceEpoch, start = frame.captureStart.secondsSinceEpoch, at = instant.secondsSinceEpoch
+        let sinceNumerator = end.numerator * at.denominator - at.numerator * end.denominator
+        let sinceDenominator = end.denominator * at.denominator
+        let durationNumerator = end.numerator * start.denominator - start.numerator * end.denominator
+        let durationDenominator = end.denominator * start.denominator
+        let numerator = sinceNumerator * durationDenominator
+        let denominator = sinceDenominator * durationNumerator
+        let quotient = numerator / denominator
+        let ceiling = numerator % denominator != 0 && (numerator > 0) == (denominator > 0) ? quotient + 1 : quotient
+        return Int64(ceiling - 1)
     }
 
     private func instant(of event: OverlayTemplate.Event, lane: LaneTimeline?, on frame: FrameTiming) -> UTCInstant? {
@@ -131,10 +137,8 @@ public struct TemplateRenderer: Sendable {
     }
 
     /// The state as the text bindings see it: the overlay's JSON, plus `ranking` (lanes in race order).
-    private func context(of overlay: FrameOverlay) -> JSONValue {
-        guard case .object(var fields) = (try? JSONDecoder().decode(JSONValue.self, from: overlay.canonicalJSON())) ?? .null else {
-            return .null
-        }
+    func context(of overlay: FrameOverlay) -> JSONValue {
+        guard case .object(var fields) = overlay.bindingContext() else { return .null }
         let lanes = laneValues(.object(fields))
         let byLane = Dictionary(uniqueKeysWithValues: zip(overlay.lanes.map(\.lane), lanes))
         fields["ranking"] = .array(overlay.order.compactMap { byLane[$0] })
