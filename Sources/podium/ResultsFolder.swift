@@ -1,3 +1,4 @@
+import Feeds
 import Foundation
 import Overlay
 import Store
@@ -9,7 +10,9 @@ import Store
 /// {"documents": [{"file": "01-DT_PARTIC.xml", "format": "odf", "receivedUTC": "2026-07-31T19:40:00.000Z"}]}
 /// ```
 ///
-/// Without a manifest every `*.xml` file is read in name order and its receipt time is unknown.
+/// Any format the feeds read (ODF 2, Lenex 3 `.lef`/`.lxf`, Podium timing events), detected from
+/// the content. Without a manifest every `*.xml`, `*.json`, `*.lef` and `*.lxf` file is read in
+/// name order and its receipt time is unknown.
 struct ResultsFolder {
     struct Entry {
         let file: String
@@ -33,11 +36,11 @@ struct ResultsFolder {
             guard let bytes = FileManager.default.contents(atPath: url.path) else {
                 throw OperatorError("results document \(url.path) is listed but cannot be read")
             }
-            let document: ODFDocument
+            let document: ResultsDocument
             do {
-                document = try ODFDocument.parse(bytes)
+                document = try DocumentDecoder.decode(bytes)
             } catch {
-                throw OperatorError("results document \(entry.file), \(error)")
+                throw OperatorError("results document \(entry.file): \(error)")
             }
             let outcome: String
             do {
@@ -50,7 +53,7 @@ struct ResultsFolder {
                 throw OperatorError("results document \(entry.file): \(error)")
             }
             documents.append(ReceivedDocument(
-                source: entry.file, format: "odf", receivedUTC: entry.receivedUTC, bytes: bytes, outcome: outcome
+                source: entry.file, format: document.format, receivedUTC: entry.receivedUTC, bytes: bytes, outcome: outcome
             ))
         }
         self.book = book
@@ -60,9 +63,10 @@ struct ResultsFolder {
     private static func entries(in folder: URL) throws -> [Entry] {
         let manifestURL = folder.appendingPathComponent("manifest.json")
         let names = try FileManager.default.contentsOfDirectory(atPath: folder.path)
-        let xmlFiles = names.filter { $0.lowercased().hasSuffix(".xml") }.sorted()
+        let documentExtensions = [".xml", ".json", ".lef", ".lxf"]
+        let xmlFiles = names.filter { name in name != "manifest.json" && documentExtensions.contains { name.lowercased().hasSuffix($0) } }.sorted()
         guard let manifest = FileManager.default.contents(atPath: manifestURL.path) else {
-            guard !xmlFiles.isEmpty else { throw OperatorError("results folder \(folder.path) holds no .xml documents") }
+            guard !xmlFiles.isEmpty else { throw OperatorError("results folder \(folder.path) holds no results documents (.xml, .json, .lef, .lxf)") }
             return xmlFiles.map { Entry(file: $0, receivedUTC: nil) }
         }
         guard let root = try? JSONSerialization.jsonObject(with: manifest) as? [String: Any],
@@ -79,8 +83,8 @@ struct ResultsFolder {
             guard let file = item["file"] as? String, !file.isEmpty, !file.contains("/") else {
                 throw OperatorError("\(manifestURL.path): documents[\(position)].file must be a file name in the folder")
             }
-            if let format = item["format"], format as? String != "odf" {
-                throw OperatorError("\(manifestURL.path): documents[\(position)].format must be \"odf\"")
+            if let format = item["format"], !["odf", "lenex", "podium-events"].contains(format as? String ?? "") {
+                throw OperatorError("\(manifestURL.path): documents[\(position)].format must be \"odf\", \"lenex\" or \"podium-events\"")
             }
             var received: String?
             if let text = item["receivedUTC"] {

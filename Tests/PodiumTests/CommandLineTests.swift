@@ -103,7 +103,29 @@ struct EnrichCommandTests {
         let text = try String(contentsOf: official, encoding: .utf8).replacingOccurrences(of: "Result=\"8.31\"", with: "Result=\"8,31\"")
         try text.write(to: official, atomically: true, encoding: .utf8)
         let run = try PodiumBinary.enrich(Fixtures.swim.appendingPathComponent("clip.ts").path, results: results.path, in: folder)
-        Self.expectOneLineError(run, mentioning: "05-DT_RESULT-OFFICIAL.xml, line 7: Result Result \"8,31\" is not a race time")
+        Self.expectOneLineError(run, mentioning: "results document 05-DT_RESULT-OFFICIAL.xml: odf: line 7: Result Result \"8,31\" is not a race time")
+    }
+
+    @Test func timingEventsInTheResultsFolderFillInWhatTheODFDoesNotSay() async throws {
+        let folder = try Fixtures.scratchFolder()
+        let results = folder.appendingPathComponent("results")
+        try FileManager.default.createDirectory(at: results, withIntermediateDirectories: true)
+        for name in ["01-DT_PARTIC.xml", "02-DT_RESULT-START_LIST.xml"] {
+            try FileManager.default.copyItem(at: Fixtures.swim.appendingPathComponent("results/\(name)"), to: results.appendingPathComponent(name))
+        }
+        try FileManager.default.copyItem(
+            at: Fixtures.root.appendingPathComponent("fixtures/feeds/events/swim-100-free-events.json"), to: results.appendingPathComponent("03-events.json")
+        )
+        let run = try PodiumBinary.enrich(Fixtures.swim.appendingPathComponent("clip.ts").path, results: results.path, in: folder)
+        #expect(run.status == 0, "\(run.err)")
+        let store = try SQLiteStore(path: folder.appendingPathComponent("podium.sqlite").path)
+        let job = try #require(try await store.jobs().first)
+        #expect(try store.documents(ofJob: job.id).map(\.format) == ["odf", "odf", "podium-events"])
+        // Lane 4's reaction came only as an event (0.59 at 19:42:12.090): it shows from frame 104.
+        let frames = try await store.frames(jobID: job.id, from: 103, to: 104, limit: 2).map { String(decoding: $0.overlayJSON, as: UTF8.self) }
+        #expect(!frames[0].contains(#""reaction":{"display":"0.59""#))
+        #expect(frames[1].contains(#""reaction":{"display":"0.59""#))
+        #expect(frames[1].contains(#""dataVersion":"DT_RESULT v1 + 7 events""#))
     }
 
     @Test func aDocumentMissingFromTheManifestIsRefused() throws {
