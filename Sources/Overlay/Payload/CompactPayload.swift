@@ -21,6 +21,7 @@ public enum CompactPayload {
     /// The compact JSON of a frame.
     public static func json(for overlay: FrameOverlay) -> Data {
         var out = "{\"e\":["
+        out.reserveCapacity(1024)
         var first = true
         for element in overlay.elements where element.visible {
             if !first { out += "," }
@@ -61,6 +62,10 @@ public enum CompactPayload {
 
     /// A JSON string literal.
     static func quoted(_ text: String) -> String {
+        // Most texts need no escaping: one copy, no per-character work.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            return "\"" + text + "\""
+        }
         var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {

@@ -20,23 +20,32 @@ public struct ID3Tag: Sendable, Hashable {
 
     /// The serialised tag.
     public func encoded() throws(ID3TagError) -> [UInt8] {
-        var body: [UInt8] = []
+        // One buffer, sizes patched in afterwards: this runs once per video frame.
+        var tag: [UInt8] = [0x49, 0x44, 0x33, 4, 0, 0, 0, 0, 0, 0]
         for frame in frames {
-            let (identifier, content): (String, [UInt8])
+            let start = tag.count
             switch frame {
             case let .userText(description, value):
                 // Encoding byte 3 = UTF-8; the description is NUL-terminated, the value runs to the end.
-                identifier = "TXXX"
-                content = [3] + Array(description.utf8) + [0] + Array(value.utf8)
+                tag.reserveCapacity(tag.count + 11 + description.utf8.count + value.utf8.count)
+                tag += [0x54, 0x58, 0x58, 0x58, 0, 0, 0, 0, 0, 0, 3]
+                tag += description.utf8
+                tag.append(0)
+                tag += value.utf8
             case let .privateData(owner, data):
-                identifier = "PRIV"
-                content = Array(owner.utf8) + [0] + data
+                tag += [0x50, 0x52, 0x49, 0x56, 0, 0, 0, 0, 0, 0]
+                tag += owner.utf8
+                tag.append(0)
+                tag += data
             }
-            guard content.count <= ID3Tag.maximumSize else { throw .tooLarge(content.count) }
-            body += Array(identifier.utf8) + ID3Tag.syncsafe(content.count) + [0, 0] + content
+            let contentSize = tag.count - start - 10
+            guard contentSize <= ID3Tag.maximumSize else { throw .tooLarge(contentSize) }
+            tag.replaceSubrange(start + 4..<start + 8, with: ID3Tag.syncsafe(contentSize))
         }
-        guard body.count <= ID3Tag.maximumSize else { throw .tooLarge(body.count) }
-        return Array("ID3".utf8) + [4, 0, 0] + ID3Tag.syncsafe(body.count) + body
+        let bodySize = tag.count - 10
+        guard bodySize <= ID3Tag.maximumSize else { throw .tooLarge(bodySize) }
+        tag.replaceSubrange(6..<10, with: ID3Tag.syncsafe(bodySize))
+        return tag
     }
 
     /// A 28-bit size written as four 7-bit bytes, so no byte can look like an MPEG sync word.

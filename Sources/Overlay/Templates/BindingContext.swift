@@ -8,7 +8,7 @@ extension FrameOverlay {
         var fields: [String: JSONValue] = [
             "seq": .integer(Int64(seq)), "frame": .integer(Int64(frame)), "pts": .integer(pts),
             "timeBase": .string(timeBase), "captureUTC": .string(captureUTC),
-            "clock": .object(["state": .string(clock.state.rawValue), "hundredths": .integer(clock.hundredths), "display": .string(clock.display)]),
+            "clock": clock.bindingValue,
             "lanes": .array(lanes.map(\.bindingValue)),
             "order": .array(order.map { .integer(Int64($0)) }),
             "records": .array(records.map { record in
@@ -22,21 +22,31 @@ extension FrameOverlay {
         if let dataVersion { fields["dataVersion"] = .string(dataVersion) }
         if let unit { fields["unit"] = .string(unit) }
         if let leader { fields["leader"] = .integer(Int64(leader)) }
-        if let camera {
-            fields["camera"] = .object([
-                "camera": .integer(Int64(camera.camera)), "pan": .wholeOrFraction(camera.pan), "tilt": .wholeOrFraction(camera.tilt),
-                "roll": .wholeOrFraction(camera.roll), "x": .wholeOrFraction(camera.x), "y": .wholeOrFraction(camera.y),
-                "z": .wholeOrFraction(camera.z), "zoom": .integer(Int64(camera.zoom)), "focus": .integer(Int64(camera.focus)),
-            ])
-        }
-        if let line = worldRecordLine {
-            fields["worldRecordLine"] = .object([
-                "type": .string(line.type), "raceTime": line.raceTime.bindingValue,
-                "distanceMillimetres": .integer(line.distanceMillimetres), "positionMillimetres": .integer(line.positionMillimetres),
-                "length": .integer(Int64(line.length)), "finished": .bool(line.finished),
-            ])
-        }
+        if let camera { fields["camera"] = camera.bindingValue }
+        if let line = worldRecordLine { fields["worldRecordLine"] = line.bindingValue }
         return .object(fields)
+    }
+}
+
+extension FrameOverlay.Clock {
+    var bindingValue: JSONValue { .object(["state": .string(state.rawValue), "hundredths": .integer(hundredths), "display": .string(display)]) }
+}
+
+extension FrameOverlay.WorldRecordLine {
+    var bindingValue: JSONValue {
+        .object([
+            "type": .string(type), "raceTime": raceTime.bindingValue, "distanceMillimetres": .integer(distanceMillimetres),
+            "positionMillimetres": .integer(positionMillimetres), "length": .integer(Int64(length)), "finished": .bool(finished),
+        ])
+    }
+}
+
+extension CameraPose {
+    var bindingValue: JSONValue {
+        .object([
+            "camera": .integer(Int64(camera)), "pan": .wholeOrFraction(pan), "tilt": .wholeOrFraction(tilt), "roll": .wholeOrFraction(roll),
+            "x": .wholeOrFraction(x), "y": .wholeOrFraction(y), "z": .wholeOrFraction(z), "zoom": .integer(Int64(zoom)), "focus": .integer(Int64(focus)),
+        ])
     }
 }
 

@@ -15,6 +15,24 @@ public struct Mustache: Sendable, Hashable {
     /// The source text.
     public let source: String
 
+    /// The first component of every name the template binds (`clock` for `{{clock.display}}`).
+    var names: Set<String> {
+        var found: Set<String> = []
+        func collect(_ nodes: [Node]) {
+            for node in nodes {
+                switch node {
+                case .text: continue
+                case .value(let path): if let first = path.first { found.insert(first) }
+                case let .section(path, children, _):
+                    if let first = path.first { found.insert(first) }
+                    collect(children)
+                }
+            }
+        }
+        collect(nodes)
+        return found
+    }
+
     /// Compiles a template; an unclosed or mismatched section is an error naming its offset.
     public init(_ source: String) throws(MustacheError) {
         self.source = source

@@ -10,12 +10,35 @@ public struct TemplateRenderer: Sendable {
     /// Lane width in metres; lane n's centre line is at x = (n − ½) × width.
     public let laneWidth: Double
 
+    /// Names whose values change from frame to frame: a text binding none of them is the same
+    /// on every frame of an epoch and is rendered once per epoch.
+    static let volatileNames: Set<String> = ["clock", "worldRecordLine", "captureUTC", "seq", "frame", "pts", "camera", "timecode"]
+
+    /// Element ids whose text binds a volatile name.
+    private let volatileElements: Set<String>
+    /// `id.lane` of every per-lane element instance, by element and lane position.
+    private let instanceIDs: [String: [String]]
+    /// Binding contexts and the texts that do not change within an epoch.
+    private let epochs = EpochCache<EpochContext>()
+
+    /// What every frame of an epoch shares.
+    struct EpochContext: Sendable {
+        let root: JSONValue
+        let laneContexts: [JSONValue]
+        /// Rendered texts of the non-volatile element instances, by instance id.
+        let texts: [String: String]
+    }
+
     /// Creates a renderer.
     public init(template: OverlayTemplate, timeline: RaceTimeline, lens: Lens? = nil, laneWidth: Double = 2.5) {
         self.template = template
         self.timeline = timeline
         self.lens = lens
         self.laneWidth = laneWidth
+        volatileElements = Set(template.elements.filter { !$0.text.names.isDisjoint(with: TemplateRenderer.volatileNames) }.map(\.id))
+        instanceIDs = Dictionary(uniqueKeysWithValues: template.elements.filter(\.perLane).map { element in
+            (element.id, timeline.lanes.map { "\(element.id).\($0.lane)" })
+        })
     }
 
     /// The frame's overlay with its elements filled in.
@@ -27,22 +50,61 @@ public struct TemplateRenderer: Sendable {
 
     /// The elements active on a frame, in template order (per-lane elements in lane order).
     public func elements(for frame: FrameTiming, overlay: FrameOverlay, camera: CameraPose?) -> [FrameOverlay.Element] {
-        let root = context(of: overlay)
+        let shared = epochs.value(for: timeline.epoch(of: frame)) { epochContext(of: overlay) }
         let projection = camera.flatMap { pose in lens.map { Projection(pose: pose, lens: $0) } }
+        var volatile: JSONValue?
+        func text(_ element: OverlayTemplate.Element, id: String, lane: Int?) -> String {
+            if let cached = shared.texts[id] { return cached }
+            if volatile == nil { volatile = TemplateRenderer.volatileContext(of: overlay) }
+            var context = [shared.root, volatile!]
+            if let lane { context.append(shared.laneContexts[lane]) }
+            return element.text.render(context)
+        }
         var result: [FrameOverlay.Element] = []
         for element in template.elements {
             if element.perLane {
-                for (lane, laneValue) in zip(timeline.lanes, laneValues(root)) {
+                let ids = instanceIDs[element.id]!
+                for (position, lane) in timeline.lanes.enumerated() {
                     guard let opacity = opacity(of: element, on: frame, lane: lane) else { continue }
                     let place = overlay.order.firstIndex(of: lane.lane) ?? (lane.lane - 1)
-                    result.append(make(element, id: "\(element.id).\(lane.lane)", context: [root, .object(["lane": laneValue])],
-                                       opacity: opacity, lane: lane.lane, place: place, overlay: overlay, projection: projection))
+                    result.append(make(element, id: ids[position], text: text(element, id: ids[position], lane: position), opacity: opacity,
+                                       lane: lane.lane, place: place, overlay: overlay, projection: projection))
                 }
             } else if let opacity = opacity(of: element, on: frame, lane: nil) {
-                result.append(make(element, id: element.id, context: [root], opacity: opacity, lane: nil, place: 0, overlay: overlay, projection: projection))
+                result.append(make(element, id: element.id, text: text(element, id: element.id, lane: nil), opacity: opacity,
+                                   lane: nil, place: 0, overlay: overlay, projection: projection))
             }
         }
         return result
+    }
+
+    /// The contexts of an epoch and the texts of its non-volatile element instances.
+    private func epochContext(of overlay: FrameOverlay) -> EpochContext {
+        let root = context(of: overlay)
+        let laneContexts = laneValues(root).map { JSONValue.object(["lane": $0]) }
+        var texts: [String: String] = [:]
+        for element in template.elements where !volatileElements.contains(element.id) {
+            if element.perLane {
+                for (position, id) in instanceIDs[element.id]!.enumerated() {
+                    texts[id] = element.text.render([root, laneContexts[position]])
+                }
+            } else {
+                texts[element.id] = element.text.render([root])
+            }
+        }
+        return EpochContext(root: root, laneContexts: laneContexts, texts: texts)
+    }
+
+    /// The frame-by-frame values, shadowing the epoch's in a binding context.
+    static func volatileContext(of overlay: FrameOverlay) -> JSONValue {
+        var fields: [String: JSONValue] = [
+            "seq": .integer(Int64(overlay.seq)), "frame": .integer(Int64(overlay.frame)), "pts": .integer(overlay.pts),
+            "captureUTC": .string(overlay.captureUTC), "clock": overlay.clock.bindingValue,
+        ]
+        if let line = overlay.worldRecordLine { fields["worldRecordLine"] = line.bindingValue }
+        if let camera = overlay.camera { fields["camera"] = camera.bindingValue }
+        if let timecode = overlay.timecode { fields["timecode"] = .string(timecode) }
+        return .object(fields)
     }
 
     // MARK: - Timing
@@ -103,10 +165,9 @@ public struct TemplateRenderer: Sendable {
     // MARK: - Content and geometry
 
     private func make(
-        _ element: OverlayTemplate.Element, id: String, context: [JSONValue], opacity: Double, lane: Int?, place: Int,
+        _ element: OverlayTemplate.Element, id: String, text: String, opacity: Double, lane: Int?, place: Int,
         overlay: FrameOverlay, projection: Projection?
     ) -> FrameOverlay.Element {
-        let text = element.text.render(context)
         switch element.layout {
         case let .rect(rect, rowStep):
             let y = min(1 - rect[3], rect[1] + rowStep * Double(place))

@@ -32,7 +32,7 @@ public struct LaneTimeline: Sendable, Hashable {
 ///
 /// Built from the current results of one unit; every event is placed at start + its race time,
 /// because that is when it happened, whatever time the document carrying it was sent.
-public struct RaceTimeline: Sendable, Hashable {
+public struct RaceTimeline: Sendable {
     /// The unit.
     public let unit: UnitCode
     /// The start signal, if the unit has started.
@@ -51,6 +51,27 @@ public struct RaceTimeline: Sendable, Hashable {
     public let poolLength: Int
     /// What version of the results the timeline was built from (`DT_RESULT v4`), carried in every frame.
     public let dataVersion: String?
+    /// Every instant at which something discrete changes (start, reactions, splits, touches,
+    /// completion), sorted: the discrete state of a frame depends only on how many of these it shows.
+    let instants: [UTCInstant]
+    /// The records in force as every frame shows them.
+    private let recordTags: [FrameOverlay.RecordTag]
+    /// The time base as text, the same on every frame.
+    private let timeBaseText = EpochCache<String>()
+    /// The world-record holder's path in integer milliseconds and millimetres.
+    private let recordPath: [(milliseconds: Int64, millimetres: Int64)]
+    /// Discrete frame states by epoch (the number of instants shown), so frames between two
+    /// timing events reuse their lanes, order and leader.
+    private let states = EpochCache<DiscreteState>()
+
+    /// The parts of a frame's state that change only at timing events.
+    struct DiscreteState: Sendable {
+        let lanes: [FrameOverlay.Lane]
+        let order: [Int]
+        let leader: Int?
+        let complete: Bool
+        let started: Bool
+    }
 
     /// Places the results of a unit on the venue clock; athletes are looked up by competitor code.
     ///
@@ -93,6 +114,31 @@ public struct RaceTimeline: Sendable, Hashable {
         // Complete once every lane that will touch has touched (lanes with a mark never touch).
         let racing = lanes.filter { $0.status == nil }
         raceComplete = !touches.isEmpty && racing.allSatisfy { $0.finish != nil } ? touches.map(\.happenedAt).max() : nil
+        var instants = [start, raceComplete].compactMap { $0 }
+        for lane in lanes {
+            instants += [lane.reaction?.happenedAt, lane.finish?.happenedAt].compactMap { $0 } + lane.intermediates.map(\.happenedAt)
+        }
+        self.instants = instants.sorted()
+        recordTags = self.records.map(FrameOverlay.RecordTag.init)
+        if let distance = raceDistance, let record = self.records.first(where: { $0.type == "WR" }) {
+            var path: [(Int64, Int64)] = [(0, 0)]
+            for split in record.splits where split.distance < distance { path.append((split.time.milliseconds, Int64(split.distance) * 1000)) }
+            path.append((record.time.milliseconds, Int64(distance) * 1000))
+            recordPath = path
+        } else {
+            recordPath = []
+        }
+    }
+
+    /// How many of the timeline's instants the frame shows: frames with the same epoch share their discrete state.
+    func epoch(of frame: FrameTiming) -> Int {
+        var low = 0
+        var high = instants.count
+        while low < high {
+            let middle = (low + high) / 2
+            if frame.shows(eventAt: instants[middle]) { low = middle + 1 } else { high = middle }
+        }
+        return low
     }
 
     /// The timeline of `unit` from a results book: its athletes, the records in force, and the
@@ -110,30 +156,39 @@ public struct RaceTimeline: Sendable, Hashable {
     /// The overlay state on one frame: every event whose instant falls before the end of the
     /// frame's capture interval is shown, so each appears first on the frame that contains it.
     public func overlay(for frame: FrameTiming, camera: CameraPose? = nil) -> FrameOverlay {
-        let complete = raceComplete.map(frame.shows(eventAt:)) ?? false
-        let laneStates = lanes.map { lane(lane: $0, on: frame, complete: complete) }
-        let order = RaceTimeline.order(laneStates)
-        let started = start.map(frame.shows(eventAt:)) ?? false
-        // Nobody leads before somebody has reached a timing point.
-        let leading = order.first.flatMap { first in laneStates.first { $0.lane == first } }
-        let leader = leading.flatMap { $0.finish != nil || !$0.splits.isEmpty ? $0.lane : nil }
+        let state = discreteState(on: frame)
         return FrameOverlay(
             seq: frame.sequence,
             frame: frame.sequence,
             pts: frame.pts.ticks,
-            timeBase: frame.pts.timeBase.description,
+            timeBase: timeBaseText.value(for: 0) { frame.pts.timeBase.description },
             captureUTC: frame.captureStart.iso8601,
             dataVersion: dataVersion,
             camera: camera,
             unit: unit.rawValue,
-            clock: clock(on: frame, complete: complete),
-            lanes: laneStates,
-            order: started ? order : [],
-            leader: leader,
-            records: records.map(FrameOverlay.RecordTag.init),
+            clock: clock(on: frame, complete: state.complete),
+            lanes: state.lanes,
+            order: state.started ? state.order : [],
+            leader: state.leader,
+            records: recordTags,
             worldRecordLine: worldRecordLine(on: frame),
             elements: []
         )
+    }
+
+    /// Lanes, order and leader on a frame: computed once per epoch.
+    func discreteState(on frame: FrameTiming) -> DiscreteState {
+        states.value(for: epoch(of: frame)) {
+            let complete = raceComplete.map(frame.shows(eventAt:)) ?? false
+            let laneStates = lanes.map { lane(lane: $0, on: frame, complete: complete) }
+            let order = RaceTimeline.order(laneStates)
+            // Nobody leads before somebody has reached a timing point.
+            let leading = order.first.flatMap { first in laneStates.first { $0.lane == first } }
+            let leader = leading.flatMap { $0.finish != nil || !$0.splits.isEmpty ? $0.lane : nil }
+            return DiscreteState(
+                lanes: laneStates, order: order, leader: leader, complete: complete, started: start.map(frame.shows(eventAt:)) ?? false
+            )
+        }
     }
 
     private func clock(on frame: FrameTiming, complete: Bool) -> FrameOverlay.Clock {
@@ -148,7 +203,12 @@ public struct RaceTimeline: Sendable, Hashable {
 
     /// Race time on a frame: truncated to hundredths, and zero on the start frame, whose capture began before the gun.
     private func raceHundredths(on frame: FrameTiming, since start: UTCInstant) -> Int64 {
-        Int64(max(0, (frame.captureStart.seconds(since: start) * Rational(100)).floor))
+        // floor((capture − start) × 100) over a common denominator: no gcd on the per-frame path.
+        let capture = frame.captureStart.secondsSinceEpoch, gun = start.secondsSinceEpoch
+        let numerator = (capture.numerator * gun.denominator - gun.numerator * capture.denominator) * 100
+        let denominator = capture.denominator * gun.denominator
+        guard numerator > 0 else { return 0 }
+        return Int64(numerator / denominator)
     }
 
     private func lane(lane: LaneTimeline, on frame: FrameTiming, complete: Bool) -> FrameOverlay.Lane {
@@ -218,44 +278,44 @@ public struct RaceTimeline: Sendable, Hashable {
     /// Where the world-record holder would be at the frame's race time: interpolated through the
     /// record's cumulative splits, folded onto the pool (lengths alternate direction).
     private func worldRecordLine(on frame: FrameTiming) -> FrameOverlay.WorldRecordLine? {
-        guard let start, frame.shows(eventAt: start), let distance = raceDistance,
+        guard let start, frame.shows(eventAt: start), let distance = raceDistance, recordPath.count >= 2,
               let record = records.first(where: { $0.type == "WR" })
         else { return nil }
         let hundredths = raceHundredths(on: frame, since: start)
-        let elapsed = Rational(Int128(hundredths), 100)
-        let covered = RaceTimeline.distance(at: elapsed, splits: record.splits, finish: record.time, raceDistance: distance)
-        let length = Rational(Int128(poolLength))
-        let lap = (covered * Rational(1, Int128(poolLength))).floor
-        let intoLength = covered - Rational(lap) * length
+        let elapsed = hundredths * 10
+        // Exact in integers: times are whole milliseconds and distances whole millimetres, so the
+        // floor of the interpolated position is the segment start plus a floored integer quotient.
+        let totalMillimetres = Int64(distance) * 1000
+        var covered = totalMillimetres
+        var exact = true
+        if let upper = recordPath.firstIndex(where: { elapsed <= $0.milliseconds }), upper > 0 {
+            let (t0, d0) = recordPath[upper - 1]
+            let (t1, d1) = recordPath[upper]
+            if t1 > t0 {
+                let numerator = (d1 - d0) * (elapsed - t0)
+                covered = d0 + numerator / (t1 - t0)
+                exact = numerator % (t1 - t0) == 0
+            } else {
+                covered = d1
+            }
+        } else if elapsed <= 0 {
+            covered = 0
+        }
+        let length = Int64(poolLength) * 1000
+        let lap = covered / length
+        let into = covered - lap * length
         let outward = lap % 2 == 0
-        let position = outward ? intoLength : length - intoLength
+        // Coming back, the position is the length minus the distance into it, rounded down.
+        let position = outward ? into : length - into - (exact ? 0 : 1)
+        let inLength = into > 0 || !exact
         return FrameOverlay.WorldRecordLine(
             type: record.type,
-            raceTime: FrameOverlay.Time(RaceTime(milliseconds: hundredths * 10)),
-            distanceMillimetres: Int64((covered * Rational(1000)).floor),
-            positionMillimetres: Int64((position * Rational(1000)).floor),
-            // The length it is in: a line exactly on a wall still belongs to the length it just finished.
-            length: max(1, min(Int(lap) + (intoLength > .zero ? 1 : 0), max(1, distance / poolLength))),
-            finished: covered >= Rational(Int128(distance))
+            raceTime: FrameOverlay.Time(RaceTime(milliseconds: elapsed)),
+            distanceMillimetres: covered,
+            positionMillimetres: position,
+            length: max(1, min(Int(lap) + (inLength ? 1 : 0), max(1, distance / poolLength))),
+            finished: covered >= totalMillimetres
         )
-    }
-
-    /// Distance covered at race time `elapsed` on a piecewise-linear path through (0 s, 0 m),
-    /// every split, and (record time, race distance); held at the race distance afterwards.
-    static func distance(at elapsed: Rational, splits: [Intermediate], finish: RaceTime, raceDistance: Int) -> Rational {
-        var points: [(time: Rational, distance: Rational)] = [(.zero, .zero)]
-        for split in splits.sorted(by: { $0.distance < $1.distance }) where split.distance < raceDistance {
-            points.append((split.time.seconds, Rational(Int128(split.distance))))
-        }
-        points.append((finish.seconds, Rational(Int128(raceDistance))))
-        guard elapsed > .zero else { return .zero }
-        for index in 1..<points.count where elapsed <= points[index].time {
-            let (t0, d0) = points[index - 1]
-            let (t1, d1) = points[index]
-            guard t1 > t0 else { return d1 }
-            return d0 + (d1 - d0) * (elapsed - t0) / (t1 - t0)
-        }
-        return Rational(Int128(raceDistance))
     }
 
     /// Metres from an RSC's event part: `SWMM100MFR…` is 100.

@@ -1,0 +1,17 @@
+import Foundation
+
+/// Values computed once per epoch (the number of timing events a frame shows) and reused by
+/// every frame of the same epoch. A cache only: the value is a pure function of the epoch, so
+/// sharing it changes no result. Thread-safe, so the timeline stays `Sendable`.
+final class EpochCache<Value: Sendable>: @unchecked Sendable {
+    // @unchecked: `values` is only touched while `lock` is held.
+    private let lock = NSLock()
+    private var values: [Int: Value] = [:]
+
+    func value(for epoch: Int, compute: () -> Value) -> Value {
+        if let cached = lock.withLock({ values[epoch] }) { return cached }
+        let value = compute()
+        lock.withLock { values[epoch] = value }
+        return value
+    }
+}
