@@ -19,70 +19,123 @@ public enum CompactPayload {
     public static let textDescription = "com.podium.elements"
 
     /// The compact JSON of a frame.
-    public static func json(for overlay: FrameOverlay) -> Data {
-        var out = "{\"e\":["
+    public static func json(for overlay: FrameOverlay) -> Data { Data(bytes(for: overlay)) }
+
+    /// The compact JSON of a frame as bytes.
+    static func bytes(for overlay: FrameOverlay) -> [UInt8] {
+        var out: [UInt8] = []
         out.reserveCapacity(1024)
+        out += "{\"e\":[".utf8
         var first = true
         for element in overlay.elements where element.visible {
-            if !first { out += "," }
+            if !first { out.append(UInt8(ascii: ",")) }
             first = false
-            out += "[" + quoted(element.id) + "," + quoted(element.text) + "," + number(element.opacity) + ","
+            out.append(UInt8(ascii: "["))
+            appendQuoted(element.id, to: &out)
+            out.append(UInt8(ascii: ","))
+            appendQuoted(element.text, to: &out)
+            out.append(UInt8(ascii: ","))
+            appendNumber(element.opacity, to: &out)
+            out.append(UInt8(ascii: ","))
             if let rect = element.rect {
-                out += "[" + rect.map(number).joined(separator: ",") + "]"
+                appendNumbers(rect, to: &out)
             } else if let screen = element.screen {
-                out += "[" + screen.map { "[" + $0.map(number).joined(separator: ",") + "]" }.joined(separator: ",") + "]"
+                out.append(UInt8(ascii: "["))
+                for (index, point) in screen.enumerated() {
+                    if index > 0 { out.append(UInt8(ascii: ",")) }
+                    appendNumbers(point, to: &out)
+                }
+                out.append(UInt8(ascii: "]"))
             } else {
-                out += "null"
+                out += "null".utf8
             }
-            out += "]"
+            out.append(UInt8(ascii: "]"))
         }
-        out += "],\"f\":\(overlay.frame),\"p\":\(overlay.pts),\"s\":\(overlay.seq),\"u\":" + quoted(overlay.captureUTC)
-        if let version = overlay.dataVersion { out += ",\"v\":" + quoted(version) }
-        out += "}"
-        return Data(out.utf8)
+        out += "],\"f\":".utf8
+        appendInteger(Int64(overlay.frame), to: &out)
+        out += ",\"p\":".utf8
+        appendInteger(overlay.pts, to: &out)
+        out += ",\"s\":".utf8
+        appendInteger(Int64(overlay.seq), to: &out)
+        out += ",\"u\":".utf8
+        appendQuoted(overlay.captureUTC, to: &out)
+        if let version = overlay.dataVersion {
+            out += ",\"v\":".utf8
+            appendQuoted(version, to: &out)
+        }
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+
+    private static func appendNumbers(_ values: [Double], to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "["))
+        for (index, value) in values.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            appendNumber(value, to: &out)
+        }
+        out.append(UInt8(ascii: "]"))
+    }
+
+    private static func appendInteger(_ value: Int64, to out: inout [UInt8]) {
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            repeat {
+                buffer[count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                count += 1
+            } while magnitude > 0
+            for index in stride(from: count - 1, through: 0, by: -1) { out.append(buffer[index]) }
+        }
+    }
+
+    /// A number to 1/1000, without trailing zeros, straight into the buffer: 0.5, 1, 0.125.
+    private static func appendNumber(_ value: Double, to out: inout [UInt8]) {
+        let thousandths = Int64((value * 1000).rounded())
+        if thousandths < 0 { out.append(UInt8(ascii: "-")) }
+        let magnitude = Int64(thousandths.magnitude)
+        appendInteger(magnitude / 1000, to: &out)
+        var fraction = magnitude % 1000
+        guard fraction != 0 else { return }
+        out.append(UInt8(ascii: "."))
+        var divisor: Int64 = 100
+        while fraction > 0 {
+            out.append(UInt8(ascii: "0") + UInt8(fraction / divisor))
+            fraction %= divisor
+            divisor /= 10
+        }
+    }
+
+    private static func appendQuoted(_ text: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        // Most texts need no escaping: copy them whole.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            out += text.utf8
+            out.append(UInt8(ascii: "\""))
+            return
+        }
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
+            case UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
+            case 0x0A: out += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
+            case 0x0D: out += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
+            case 0x09: out += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                out += [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+            default:
+                out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
     }
 
     /// The ID3 tag carrying the compact form.
     public static func id3Tag(for overlay: FrameOverlay) throws(ID3TagError) -> [UInt8] {
-        try ID3Tag(frames: [.userText(description: textDescription, value: String(decoding: json(for: overlay), as: UTF8.self))]).encoded()
-    }
-
-    /// A number to 1/1000, without trailing zeros: 0.5, 1, 0.125.
-    static func number(_ value: Double) -> String {
-        let thousandths = Int64((value * 1000).rounded())
-        let sign = thousandths < 0 ? "-" : ""
-        let magnitude = thousandths.magnitude
-        let whole = magnitude / 1000
-        var fraction = String(magnitude % 1000)
-        guard fraction != "0" else { return sign + String(whole) }
-        fraction = String(repeating: "0", count: 3 - fraction.count) + fraction
-        while fraction.hasSuffix("0") { fraction.removeLast() }
-        return sign + String(whole) + "." + fraction
-    }
-
-    /// A JSON string literal.
-    static func quoted(_ text: String) -> String {
-        // Most texts need no escaping: one copy, no per-character work.
-        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            return "\"" + text + "\""
-        }
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
+        try ID3Tag.userTextTag(description: textDescription, value: bytes(for: overlay))
     }
 }

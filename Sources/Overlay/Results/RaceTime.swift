@@ -26,12 +26,35 @@ public struct RaceTime: Sendable, Hashable, Comparable, CustomStringConvertible 
         let seconds = total / 100 % 60
         let minutes = total / 6000 % 60
         let hours = total / 360_000
-        let fractionText = fraction < 10 ? "0\(fraction)" : "\(fraction)"
-        if hours > 0 {
-            return "\(hours):\(minutes < 10 ? "0" : "")\(minutes):\(seconds < 10 ? "0" : "")\(seconds).\(fractionText)"
+        // Digits into one small buffer: the clock is formatted on every frame.
+        var text: [UInt8] = []
+        text.reserveCapacity(16)
+        func digits(_ value: Int64, padded: Bool) {
+            if value >= 10 || padded {
+                var string = Array(String(value).utf8)
+                if padded && string.count < 2 { string.insert(UInt8(ascii: "0"), at: 0) }
+                text += string
+            } else {
+                text.append(UInt8(ascii: "0") + UInt8(value))
+            }
         }
-        if minutes > 0 { return "\(minutes):\(seconds < 10 ? "0" : "")\(seconds).\(fractionText)" }
-        return "\(seconds).\(fractionText)"
+        if hours > 0 {
+            digits(hours, padded: false)
+            text.append(UInt8(ascii: ":"))
+            digits(minutes, padded: true)
+            text.append(UInt8(ascii: ":"))
+            digits(seconds, padded: true)
+        } else if minutes > 0 {
+            digits(minutes, padded: false)
+            text.append(UInt8(ascii: ":"))
+            digits(seconds, padded: true)
+        } else {
+            digits(seconds, padded: false)
+        }
+        text.append(UInt8(ascii: "."))
+        text.append(UInt8(ascii: "0") + UInt8(fraction / 10))
+        text.append(UInt8(ascii: "0") + UInt8(fraction % 10))
+        return String(decoding: text, as: UTF8.self)
     }
 
     /// Parses `8.31`, `+0.62`, `1:47.92`, `1:02:03.456`: up to three fraction digits, minutes and

@@ -14,19 +14,33 @@ public struct TemplateRenderer: Sendable {
     /// on every frame of an epoch and is rendered once per epoch.
     static let volatileNames: Set<String> = ["clock", "worldRecordLine", "captureUTC", "seq", "frame", "pts", "camera", "timecode"]
 
-    /// Element ids whose text binds a volatile name.
-    private let volatileElements: Set<String>
-    /// `id.lane` of every per-lane element instance, by element and lane position.
-    private let instanceIDs: [String: [String]]
+    /// What is known of each template element before any frame, in template order.
+    private let plans: [Plan]
     /// Binding contexts and the texts that do not change within an epoch.
     private let epochs = EpochCache<EpochContext>()
+    /// The width of the pool in lanes, for the world-record line.
+    private let poolWidth: Double
+
+    /// An element's instance ids, geometry and whether its text changes within an epoch.
+    struct Plan: Sendable {
+        /// One id per instance: the element's own, or `id.lane` per lane position.
+        let ids: [String]
+        /// The text binds a name that changes from frame to frame.
+        let volatile: Bool
+        /// The frame-by-frame names the text binds (a subset of `volatileNames`).
+        let volatileNames: Set<String>
+        /// Screen rectangles by place in the race order (rect layouts).
+        let rects: [[Double]]
+        /// World anchors by lane position (lane tags).
+        let anchors: [FrameOverlay.WorldAnchor]
+    }
 
     /// What every frame of an epoch shares.
     struct EpochContext: Sendable {
         let root: JSONValue
         let laneContexts: [JSONValue]
-        /// Rendered texts of the non-volatile element instances, by instance id.
-        let texts: [String: String]
+        /// Rendered texts of the non-volatile element instances, by element index and instance.
+        let texts: [[String]?]
     }
 
     /// Creates a renderer.
@@ -35,44 +49,69 @@ public struct TemplateRenderer: Sendable {
         self.timeline = timeline
         self.lens = lens
         self.laneWidth = laneWidth
-        volatileElements = Set(template.elements.filter { !$0.text.names.isDisjoint(with: TemplateRenderer.volatileNames) }.map(\.id))
-        instanceIDs = Dictionary(uniqueKeysWithValues: template.elements.filter(\.perLane).map { element in
-            (element.id, timeline.lanes.map { "\(element.id).\($0.lane)" })
-        })
+        let places = max(1, timeline.lanes.count)
+        plans = template.elements.map { element in
+            var rects: [[Double]] = []
+            var anchors: [FrameOverlay.WorldAnchor] = []
+            switch element.layout {
+            case let .rect(rect, rowStep):
+                rects = (0..<places).map { place in
+                    let y = min(1 - rect[3], rect[1] + rowStep * Double(place))
+                    return [rect[0], (y * 10000).rounded() / 10000, rect[2], rect[3]]
+                }
+            case let .world(anchor, distance) where anchor == "laneTag":
+                anchors = timeline.lanes.map { lane in
+                    FrameOverlay.WorldAnchor(anchor: anchor, points: [[(Double(lane.lane) - 0.5) * laneWidth, distance, 0.5]])
+                }
+            case .world:
+                break
+            }
+            return Plan(
+                ids: element.perLane ? timeline.lanes.map { "\(element.id).\($0.lane)" } : [element.id],
+                volatile: !element.text.names.isDisjoint(with: TemplateRenderer.volatileNames),
+                volatileNames: element.text.names.intersection(TemplateRenderer.volatileNames),
+                rects: rects, anchors: anchors
+            )
+        }
+        poolWidth = Double(timeline.lanes.map(\.lane).max() ?? 8) * laneWidth
     }
 
     /// The frame's overlay with its elements filled in.
     public func render(_ frame: FrameTiming, camera: CameraPose? = nil) -> FrameOverlay {
-        var overlay = timeline.overlay(for: frame, camera: camera)
-        overlay.elements = elements(for: frame, overlay: overlay, camera: camera)
+        let epoch = timeline.epoch(of: frame)
+        var overlay = timeline.overlay(for: frame, camera: camera, epoch: epoch)
+        overlay.elements = elements(for: frame, overlay: overlay, camera: camera, epoch: epoch)
         return overlay
     }
 
     /// The elements active on a frame, in template order (per-lane elements in lane order).
     public func elements(for frame: FrameTiming, overlay: FrameOverlay, camera: CameraPose?) -> [FrameOverlay.Element] {
-        let shared = epochs.value(for: timeline.epoch(of: frame)) { epochContext(of: overlay) }
+        elements(for: frame, overlay: overlay, camera: camera, epoch: timeline.epoch(of: frame))
+    }
+
+    private func elements(for frame: FrameTiming, overlay: FrameOverlay, camera: CameraPose?, epoch: Int) -> [FrameOverlay.Element] {
+        let shared = epochs.value(for: epoch) { epochContext(of: overlay) }
         let projection = camera.flatMap { pose in lens.map { Projection(pose: pose, lens: $0) } }
-        var volatile: JSONValue?
-        func text(_ element: OverlayTemplate.Element, id: String, lane: Int?) -> String {
-            if let cached = shared.texts[id] { return cached }
-            if volatile == nil { volatile = TemplateRenderer.volatileContext(of: overlay) }
-            var context = [shared.root, volatile!]
+        func text(_ index: Int, instance: Int, lane: Int?) -> String {
+            if let cached = shared.texts[index] { return cached[instance] }
+            var context = [shared.root, TemplateRenderer.volatileContext(of: overlay, names: plans[index].volatileNames)]
             if let lane { context.append(shared.laneContexts[lane]) }
-            return element.text.render(context)
+            return template.elements[index].text.render(context)
         }
         var result: [FrameOverlay.Element] = []
-        for element in template.elements {
+        result.reserveCapacity(plans.reduce(0) { $0 + $1.ids.count })
+        for (index, element) in template.elements.enumerated() {
+            let plan = plans[index]
             if element.perLane {
-                let ids = instanceIDs[element.id]!
                 for (position, lane) in timeline.lanes.enumerated() {
                     guard let opacity = opacity(of: element, on: frame, lane: lane) else { continue }
                     let place = overlay.order.firstIndex(of: lane.lane) ?? (lane.lane - 1)
-                    result.append(make(element, id: ids[position], text: text(element, id: ids[position], lane: position), opacity: opacity,
-                                       lane: lane.lane, place: place, overlay: overlay, projection: projection))
+                    result.append(make(element, plan: plan, id: plan.ids[position], text: text(index, instance: position, lane: position),
+                                       opacity: opacity, position: position, place: place, overlay: overlay, projection: projection))
                 }
             } else if let opacity = opacity(of: element, on: frame, lane: nil) {
-                result.append(make(element, id: element.id, text: text(element, id: element.id, lane: nil), opacity: opacity,
-                                   lane: nil, place: 0, overlay: overlay, projection: projection))
+                result.append(make(element, plan: plan, id: plan.ids[0], text: text(index, instance: 0, lane: nil), opacity: opacity,
+                                   position: nil, place: 0, overlay: overlay, projection: projection))
             }
         }
         return result
@@ -82,32 +121,49 @@ public struct TemplateRenderer: Sendable {
     private func epochContext(of overlay: FrameOverlay) -> EpochContext {
         let root = context(of: overlay)
         let laneContexts = laneValues(root).map { JSONValue.object(["lane": $0]) }
-        var texts: [String: String] = [:]
-        for element in template.elements where !volatileElements.contains(element.id) {
-            if element.perLane {
-                for (position, id) in instanceIDs[element.id]!.enumerated() {
-                    texts[id] = element.text.render([root, laneContexts[position]])
-                }
-            } else {
-                texts[element.id] = element.text.render([root])
-            }
+        let texts: [[String]?] = template.elements.enumerated().map { index, element in
+            guard !plans[index].volatile else { return nil }
+            if element.perLane { return laneContexts.map { element.text.render([root, $0]) } }
+            return [element.text.render([root])]
         }
         return EpochContext(root: root, laneContexts: laneContexts, texts: texts)
     }
 
     /// The frame-by-frame values, shadowing the epoch's in a binding context.
-    static func volatileContext(of overlay: FrameOverlay) -> JSONValue {
-        var fields: [String: JSONValue] = [
-            "seq": .integer(Int64(overlay.seq)), "frame": .integer(Int64(overlay.frame)), "pts": .integer(overlay.pts),
-            "captureUTC": .string(overlay.captureUTC), "clock": overlay.clock.bindingValue,
-        ]
-        if let line = overlay.worldRecordLine { fields["worldRecordLine"] = line.bindingValue }
-        if let camera = overlay.camera { fields["camera"] = camera.bindingValue }
-        if let timecode = overlay.timecode { fields["timecode"] = .string(timecode) }
+    static func volatileContext(of overlay: FrameOverlay, names: Set<String>) -> JSONValue {
+        var fields: [String: JSONValue] = [:]
+        for name in names {
+            switch name {
+            case "seq": fields[name] = .integer(Int64(overlay.seq))
+            case "frame": fields[name] = .integer(Int64(overlay.frame))
+            case "pts": fields[name] = .integer(overlay.pts)
+            case "captureUTC": fields[name] = .string(overlay.captureUTC)
+            case "clock": fields[name] = overlay.clock.bindingValue
+            case "worldRecordLine": fields[name] = overlay.worldRecordLine?.bindingValue
+            case "camera": fields[name] = overlay.camera?.bindingValue
+            case "timecode": fields[name] = overlay.timecode.map { .string($0) }
+            default: continue
+            }
+        }
+        // Names with no value this frame are present as null, so they shadow the epoch's values.
+        for name in names where fields[name] == nil { fields[name] = .null }
         return .object(fields)
     }
 
     // MARK: - Timing
+
+    /// Frame counting without division, for the common case.
+    enum FrameCount {
+        /// Whether at least `count` whole frames have started since the frame that showed `instant`:
+        /// (end − instant) ≥ (count + 1) × duration, compared by cross-multiplication.
+        static func atLeast(_ count: Int, since instant: UTCInstant, on frame: FrameTiming) -> Bool {
+            let end = frame.captureEnd.secondsSinceEpoch, start = frame.captureStart.secondsSinceEpoch, at = instant.secondsSinceEpoch
+            // (end − at) = (endN·atD − atN·endD) / (endD·atD); duration = (endN·startD − startN·endD) / (endD·startD)
+            let since = (end.numerator * at.denominator - at.numerator * end.denominator) * start.denominator
+            let frames = (end.numerator * start.denominator - start.numerator * end.denominator) * at.denominator * Int128(count + 1)
+            return since >= frames
+        }
+    }
 
     /// Frames since `instant`, counting the frame whose capture interval contains it as 0.
     private func framesSince(_ instant: UTCInstant, on frame: FrameTiming) -> Int64 {
@@ -138,19 +194,28 @@ public struct TemplateRenderer: Sendable {
 
     /// Nil when the element is not on screen; otherwise its opacity, from the fades.
     private func opacity(of element: OverlayTemplate.Element, on frame: FrameTiming, lane: LaneTimeline?) -> Double? {
-        let sinceTrigger: Int64
-        if element.on == .always {
-            sinceTrigger = Int64(frame.sequence)
-        } else {
-            guard let trigger = instant(of: element.on, lane: lane, on: frame), frame.shows(eventAt: trigger) else { return nil }
-            sinceTrigger = framesSince(trigger, on: frame)
+        var trigger: UTCInstant?
+        if element.on != .always {
+            guard let instant = instant(of: element.on, lane: lane, on: frame), frame.shows(eventAt: instant) else { return nil }
+            trigger = instant
         }
+        var end: UTCInstant?
+        if let until = element.until, let instant = instant(of: until, lane: lane, on: frame), frame.shows(eventAt: instant) {
+            end = instant
+        }
+        // Most frames of most elements are long past their fade in and have no end yet: settle
+        // those with one comparison, and count frames exactly only near a trigger or an end.
+        let settled = element.delay + max(element.fadeIn, 1) + (element.hold.map { _ in 0 } ?? 0)
+        if end == nil, element.hold == nil, trigger.map({ FrameCount.atLeast(settled, since: $0, on: frame) }) ?? (frame.sequence >= settled) {
+            return 1
+        }
+        let sinceTrigger = trigger.map { framesSince($0, on: frame) } ?? Int64(frame.sequence)
         let shown = sinceTrigger - Int64(element.delay)
         guard shown >= 0 else { return nil }
         // Frames since the element's end, when it has ended.
         var sinceEnd: Int64?
         if let hold = element.hold, shown >= hold { sinceEnd = shown - Int64(hold) }
-        if let until = element.until, let end = instant(of: until, lane: lane, on: frame), frame.shows(eventAt: end) {
+        if let end {
             let afterUntil = framesSince(end, on: frame)
             sinceEnd = min(sinceEnd ?? afterUntil, afterUntil)
         }
@@ -165,34 +230,40 @@ public struct TemplateRenderer: Sendable {
     // MARK: - Content and geometry
 
     private func make(
-        _ element: OverlayTemplate.Element, id: String, text: String, opacity: Double, lane: Int?, place: Int,
+        _ element: OverlayTemplate.Element, plan: Plan, id: String, text: String, opacity: Double, position: Int?, place: Int,
         overlay: FrameOverlay, projection: Projection?
     ) -> FrameOverlay.Element {
         switch element.layout {
-        case let .rect(rect, rowStep):
-            let y = min(1 - rect[3], rect[1] + rowStep * Double(place))
+        case .rect:
+            let places = plan.rects
             return FrameOverlay.Element(
-                id: id, kind: element.kind.rawValue, text: text, rect: [rect[0], (y * 10000).rounded() / 10000, rect[2], rect[3]],
+                id: id, kind: element.kind.rawValue, text: text, rect: places[min(place, places.count - 1)],
                 world: nil, screen: nil, visible: true, opacity: opacity
             )
-        case let .world(anchor, distance):
-            let points: [[Double]]
-            if anchor == "laneTag", let lane {
-                points = [[(Double(lane) - 0.5) * laneWidth, distance, 0.5]]
+        case let .world(anchor, _):
+            let world: FrameOverlay.WorldAnchor
+            if let position, !plan.anchors.isEmpty {
+                world = plan.anchors[position]
             } else if let line = overlay.worldRecordLine {
                 let y = Double(line.positionMillimetres) / 1000
-                let lanes = Double(timeline.lanes.map(\.lane).max() ?? 8)
-                points = [[0, y, 0], [lanes * laneWidth, y, 0]]
+                world = FrameOverlay.WorldAnchor(anchor: anchor, points: [[0, y, 0], [poolWidth, y, 0]])
             } else {
-                points = []
+                world = FrameOverlay.WorldAnchor(anchor: anchor, points: [])
             }
-            let projected = projection.map { projection in points.map { projection.project(SIMD3($0[0], $0[1], $0[2])) } }
-            let onScreen = projected.map { !$0.isEmpty && $0.allSatisfy { $0 != nil } } ?? false
+            var screen: [[Double]]?
+            if let projection, !world.points.isEmpty {
+                screen = []
+                for point in world.points {
+                    guard let projected = projection.project(SIMD3(point[0], point[1], point[2])) else {
+                        screen = nil
+                        break
+                    }
+                    screen!.append([(projected.x * 10000).rounded() / 10000, (projected.y * 10000).rounded() / 10000])
+                }
+            }
             return FrameOverlay.Element(
-                id: id, kind: element.kind.rawValue, text: text, rect: nil,
-                world: FrameOverlay.WorldAnchor(anchor: anchor, points: points),
-                screen: onScreen ? projected!.map { [($0!.x * 10000).rounded() / 10000, ($0!.y * 10000).rounded() / 10000] } : nil,
-                visible: onScreen, opacity: opacity
+                id: id, kind: element.kind.rawValue, text: text, rect: nil, world: world, screen: screen,
+                visible: screen != nil, opacity: opacity
             )
         }
     }

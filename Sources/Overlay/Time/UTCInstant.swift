@@ -23,19 +23,35 @@ public struct UTCInstant: Sendable, Hashable, Comparable, CustomStringConvertibl
 
     /// ISO 8601 in UTC with microseconds, truncated toward the past: `2026-07-31T19:42:11.500000Z`.
     public var iso8601: String {
-        let micros = (secondsSinceEpoch * Rational(1_000_000)).floor
+        // floor(seconds × 10⁶) straight from numerator and denominator: no gcd on the per-frame path.
+        let (micros, _) = Self.floorDivide(secondsSinceEpoch.numerator * 1_000_000, secondsSinceEpoch.denominator)
         let (days, microsOfDay) = Self.floorDivide(micros, 86_400_000_000)
         let (year, month, day) = CivilDate.civil(fromDaysSinceEpoch: Int64(days))
-        let seconds = microsOfDay / 1_000_000
-        let fraction = microsOfDay % 1_000_000
-        // Hand-padded: String(format:) costs more than the rest of a frame's overlay together.
-        func padded(_ value: Int64, _ width: Int) -> String {
-            let digits = String(value)
-            return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
+        let seconds = Int64(microsOfDay / 1_000_000)
+        let fraction = Int64(microsOfDay % 1_000_000)
+        // Written digit by digit into one buffer: this runs for every frame.
+        var text = [UInt8](repeating: 0, count: 27)
+        func put(_ value: Int64, at offset: Int, width: Int) {
+            var remaining = value
+            for index in stride(from: offset + width - 1, through: offset, by: -1) {
+                text[index] = UInt8(ascii: "0") + UInt8(remaining % 10)
+                remaining /= 10
+            }
         }
-        let yearText = padded(year, 4), monthText = padded(month, 2), dayText = padded(day, 2)
-        let time = padded(Int64(seconds / 3600), 2) + ":" + padded(Int64(seconds / 60 % 60), 2) + ":" + padded(Int64(seconds % 60), 2)
-        return yearText + "-" + monthText + "-" + dayText + "T" + time + "." + padded(Int64(fraction), 6) + "Z"
+        put(year, at: 0, width: 4)
+        put(month, at: 5, width: 2)
+        put(day, at: 8, width: 2)
+        put(seconds / 3600, at: 11, width: 2)
+        put(seconds / 60 % 60, at: 14, width: 2)
+        put(seconds % 60, at: 17, width: 2)
+        put(fraction, at: 20, width: 6)
+        for (offset, character) in [(4, "-"), (7, "-"), (10, "T"), (13, ":"), (16, ":"), (19, "."), (26, "Z")] as [(Int, Character)] {
+            text[offset] = character.asciiValue!
+        }
+        guard year >= 0, year <= 9999 else {
+            return "\(year)-\(month)-\(day)T\(seconds / 3600):\(seconds / 60 % 60):\(seconds % 60).\(fraction)Z"
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 
     public var description: String { iso8601 }

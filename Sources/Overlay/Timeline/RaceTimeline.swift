@@ -156,7 +156,12 @@ public struct RaceTimeline: Sendable {
     /// The overlay state on one frame: every event whose instant falls before the end of the
     /// frame's capture interval is shown, so each appears first on the frame that contains it.
     public func overlay(for frame: FrameTiming, camera: CameraPose? = nil) -> FrameOverlay {
-        let state = discreteState(on: frame)
+        overlay(for: frame, camera: camera, epoch: epoch(of: frame))
+    }
+
+    /// The overlay of a frame whose epoch is already known.
+    func overlay(for frame: FrameTiming, camera: CameraPose?, epoch: Int) -> FrameOverlay {
+        let state = discreteState(on: frame, epoch: epoch)
         return FrameOverlay(
             seq: frame.sequence,
             frame: frame.sequence,
@@ -177,8 +182,8 @@ public struct RaceTimeline: Sendable {
     }
 
     /// Lanes, order and leader on a frame: computed once per epoch.
-    func discreteState(on frame: FrameTiming) -> DiscreteState {
-        states.value(for: epoch(of: frame)) {
+    func discreteState(on frame: FrameTiming, epoch: Int) -> DiscreteState {
+        states.value(for: epoch) {
             let complete = raceComplete.map(frame.shows(eventAt:)) ?? false
             let laneStates = lanes.map { lane(lane: $0, on: frame, complete: complete) }
             let order = RaceTimeline.order(laneStates)
