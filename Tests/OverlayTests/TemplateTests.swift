@@ -214,3 +214,74 @@ struct BindingContextTests {
         }
     }
 }
+
+struct TemplateValuesAndStatusTests {
+    let race = RaceFixture()
+
+    @Test func aTimeObjectRendersAsItsDisplay() throws {
+        let context: [JSONValue] = [.object(["lane": .object(["split": .object(["time": .object(["hundredths": .integer(412), "display": .string("4.12")])])])])]
+        #expect(try Mustache("{{lane.split.time}}").render(context) == "4.12")
+    }
+
+    @Test func valuesAreBoundForGraphicsEnginesAndCarriedInBand() throws {
+        let element = #"{"id":"tag","kind":"laneTag","perLane":true,"trigger":{"on":"start"},"text":"{{lane.lane}}","values":{"name":"{{lane.athlete.familyName}}","clock":"{{clock}}"},"layout":{"rect":[0,0,0.2,0.05],"rowStep":0.05}}"#
+        let template = try OverlayTemplate.parse(Data(TemplateValidationTests.template(element).utf8))
+        let renderer = TemplateRenderer(template: template, timeline: RaceFixture.timeline([RaceFixture.lane(2)]))
+        let overlay = renderer.render(race.frame(100))
+        #expect(overlay.elements.first?.values == ["name": "F2", "clock": "0.50"])
+        #expect(renderer.render(race.frame(101)).elements.first?.values?["clock"] == "0.52", "a value binding the clock changes every frame")
+        let compact = try #require(try JSONSerialization.jsonObject(with: CompactPayload.json(for: overlay)) as? [String: Any])
+        let first = try #require((compact["e"] as? [[Any]])?.first)
+        #expect(first.count == 5)
+        #expect(first[4] as? [String: String] == ["clock": "0.50", "name": "F2"])
+    }
+
+    @Test(arguments: [
+        (#"{"id":"t","kind":"text","trigger":{"on":"start"},"text":"x","values":{"1st":"x"},"layout":{"rect":[0,0,1,1]}}"#, "$.elements[0].values.1st: a value name starts with a letter"),
+        (#"{"id":"t","kind":"text","trigger":{"on":"start"},"text":"x","values":{"name":"{{#a}}"},"layout":{"rect":[0,0,1,1]}}"#, "$.elements[0].values.name: at character 0"),
+        (#"{"id":"t","kind":"text","trigger":{"on":"start"},"text":"x","values":["x"],"layout":{"rect":[0,0,1,1]}}"#, "$.elements[0].values: must be an object"),
+        (#"{"id":"t","kind":"text","trigger":{"on":"status"},"text":"x","layout":{"rect":[0,0,1,1]}}"#, "$.elements[0].trigger.on: \"status\" happens per lane"),
+    ])
+    func refusesBadValuesAndTriggers(element: String, message: String) {
+        #expect {
+            _ = try OverlayTemplate.parse(Data(TemplateValidationTests.template(element).utf8))
+        } throws: { error in
+            "\(error)".hasPrefix(message)
+        }
+    }
+
+    @Test func aStatusGraphicShowsWhenTheMarkDoes() throws {
+        let element = #"{"id":"mark","kind":"lowerThird","perLane":true,"trigger":{"on":"status"},"text":"{{lane.lane}} {{lane.status}}","layout":{"rect":[0,0.8,0.3,0.04]}}"#
+        let template = try OverlayTemplate.parse(Data(TemplateValidationTests.template(element).utf8))
+        let renderer = TemplateRenderer(template: template, timeline: RaceFixture.timeline([
+            RaceFixture.lane(1, finish: 8500, rank: 1), RaceStateTests.marked(2, .dsq), RaceStateTests.marked(3, .dns),
+        ]))
+        #expect(renderer.render(race.frame(74)).elements.isEmpty)
+        #expect(renderer.render(race.frame(75)).elements.map(\.text) == ["3 DNS"])
+        // Lane 1 touches at 10.0 s (frame 500): the race is complete and the DSQ shows.
+        #expect(renderer.render(race.frame(499)).elements.map(\.text) == ["3 DNS"])
+        #expect(renderer.render(race.frame(500)).elements.map(\.text) == ["2 DSQ", "3 DNS"])
+    }
+}
+
+struct CorrectionTimelineTests {
+    /// After OFFICIAL, lane 7 of the swimming final is disqualified on review: what aired showed
+    /// its touch and rank 6; the corrected timeline shows the DSQ and moves lanes 1 and 8 up.
+    @Test func theCorrectedTimelineDiffersFromWhatAired() throws {
+        var aired = ResultsBook()
+        for file in ResultsBookTests.files { _ = try aired.accept(try ODFDocument.parse(try ODFDocumentTests.fixtureDocument(file))) }
+        var corrected = aired
+        _ = try corrected.accept(try ODFDocument.parse(try Data(contentsOf: Fixtures.root.appendingPathComponent(
+            "fixtures/feeds/swim-100-free-correction/06-DT_RESULT-OFFICIAL-corrected.xml"))))
+        let clock = try ClockFile(json: try Data(contentsOf: Fixtures.swim.appendingPathComponent("clock.json")))
+        let frame = CaptureClock(anchor: clock.anchor, frameRate: try #require(clock.frameRate))
+            .timing(sequence: 599, pts: MediaTime(ticks: clock.anchor.pts.ticks + 599 * 1800, timeBase: clock.anchor.pts.timeBase))
+        let before = try #require(RaceTimeline(book: aired, unit: RaceFixture.unit)).overlay(for: frame)
+        let after = try #require(RaceTimeline(book: corrected, unit: RaceFixture.unit)).overlay(for: frame)
+        #expect(before.lanes[6].finish?.rank == 6 && before.lanes[6].status == nil)
+        #expect(after.lanes[6].finish == nil && after.lanes[6].status == "DSQ")
+        #expect(after.lanes[0].finish?.rank == 6 && after.lanes[7].finish?.rank == 7)
+        #expect(before.order.last == 8 && after.order.last == 7)
+        #expect(before.dataVersion == "DT_RESULT v4" && after.dataVersion == "DT_RESULT v5")
+    }
+}

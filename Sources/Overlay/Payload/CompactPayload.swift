@@ -9,7 +9,8 @@ public import Foundation
 ///  "f":490,"p":1011600,"s":490,"u":"2026-07-31T19:42:19.800000Z","v":"DT_RESULT v4"}
 /// ```
 ///
-/// Each element is `[id, text, opacity, geometry]`: geometry is the screen rectangle
+/// Each element is `[id, text, opacity, geometry]`, plus `{name: value}` when the template gives
+/// it values: geometry is the screen rectangle
 /// `[x, y, w, h]` or the projected points `[[x, y], …]`, rounded to 1/1000 of the screen; world
 /// anchors that are not in view are left out (the API has them).
 public enum CompactPayload {
@@ -48,6 +49,17 @@ public enum CompactPayload {
                 out.append(UInt8(ascii: "]"))
             } else {
                 out += "null".utf8
+            }
+            if let values = element.values {
+                out.append(UInt8(ascii: ","))
+                out.append(UInt8(ascii: "{"))
+                for (index, name) in values.keys.sorted().enumerated() {
+                    if index > 0 { out.append(UInt8(ascii: ",")) }
+                    appendQuoted(name, to: &out)
+                    out.append(UInt8(ascii: ":"))
+                    appendQuoted(values[name]!, to: &out)
+                }
+                out.append(UInt8(ascii: "}"))
             }
             out.append(UInt8(ascii: "]"))
         }

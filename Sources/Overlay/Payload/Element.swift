@@ -10,6 +10,8 @@ extension FrameOverlay {
         public let kind: String
         /// The bound text.
         public let text: String
+        /// Named values for a graphics engine to bind to, when the template declares them.
+        public let values: [String: String]?
         /// Screen rectangle, normalised: x, y (top left), width, height, each 0…1; absent for world-anchored elements.
         public let rect: [Double]?
         /// The world anchor, for AR elements.
@@ -22,10 +24,14 @@ extension FrameOverlay {
         public let opacity: Double
 
         /// Creates an element.
-        public init(id: String, kind: String, text: String, rect: [Double]?, world: WorldAnchor?, screen: [[Double]]?, visible: Bool, opacity: Double) {
+        public init(
+            id: String, kind: String, text: String, values: [String: String]? = nil, rect: [Double]?, world: WorldAnchor?,
+            screen: [[Double]]?, visible: Bool, opacity: Double
+        ) {
             self.id = id
             self.kind = kind
             self.text = text
+            self.values = values
             self.rect = rect
             self.world = world
             self.screen = screen

@@ -139,7 +139,10 @@ public struct Mustache: Sendable, Hashable {
         case .integer(let number): String(number)
         case .number(let number): String(number)
         case .string(let text): text
-        case .array, .object: ""
+        case .object(let fields):
+            // A time, gap or clock renders as what a result board shows: `{{lane.split.time}}` is "4.12".
+            if case .string(let display)? = fields["display"] { display } else { "" }
+        case .array: ""
         }
     }
 }

@@ -30,8 +30,10 @@ public struct OverlayTemplate: Sendable, Hashable {
         case firstFinish
         /// Every lane that races has touched.
         case raceComplete
+        /// The lane's status mark shows (per lane): a DNS from the start, a DNF or DSQ once the race is complete.
+        case status
 
-        var perLane: Bool { self == .reaction || self == .split || self == .finish }
+        var perLane: Bool { self == .reaction || self == .split || self == .finish || self == .status }
     }
 
     /// Where an element goes.
@@ -40,6 +42,12 @@ public struct OverlayTemplate: Sendable, Hashable {
         case rect([Double], rowStep: Double)
         /// A world anchor: `laneTag` (above a lane's centre line, `distance` metres from the start wall) or `worldRecordLine`.
         case world(anchor: String, distance: Double)
+    }
+
+    /// A named value of an element and its binding.
+    public struct ValueBinding: Sendable, Hashable {
+        public let name: String
+        public let binding: Mustache
     }
 
     /// One graphic.
@@ -51,6 +59,8 @@ public struct OverlayTemplate: Sendable, Hashable {
         public let on: Event
         public let until: Event?
         public let text: Mustache
+        /// Named values a graphics engine binds to (OGraf-style data), each a binding like `text`.
+        public let values: [ValueBinding]
         public let layout: Layout
         /// Frames after the trigger before it shows.
         public let delay: Int
@@ -58,6 +68,9 @@ public struct OverlayTemplate: Sendable, Hashable {
         public let hold: Int?
         public let fadeIn: Int
         public let fadeOut: Int
+
+        /// Every name the text and the values bind.
+        var names: Set<String> { values.reduce(text.names) { $0.union($1.binding.names) } }
     }
 
     public let name: String
@@ -119,7 +132,7 @@ public struct OverlayTemplate: Sendable, Hashable {
     }
 
     private static func parseElement(_ value: JSONValue, at path: String) throws(TemplateError) -> Element {
-        let fields = try object(value, at: path, allowed: ["id", "kind", "perLane", "trigger", "text", "layout", "timing"])
+        let fields = try object(value, at: path, allowed: ["id", "kind", "perLane", "trigger", "text", "values", "layout", "timing"])
         let id = try string(fields["id"], at: "\(path).id")
         guard id.first?.isLetter == true, id.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
             throw TemplateError(path: "\(path).id", reason: "\"\(id)\" must start with a letter and hold letters, digits, - and _ only")
@@ -144,6 +157,21 @@ public struct OverlayTemplate: Sendable, Hashable {
             text = try Mustache(textSource)
         } catch {
             throw TemplateError(path: "\(path).text", reason: error.description)
+        }
+        var values: [ValueBinding] = []
+        if let valuesField = fields["values"] {
+            guard case .object(let entries) = valuesField else { throw TemplateError(path: "\(path).values", reason: "must be an object of name → binding") }
+            for name in entries.keys.sorted() {
+                guard name.first?.isLetter == true, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
+                    throw TemplateError(path: "\(path).values.\(name)", reason: "a value name starts with a letter and holds letters, digits and _ only")
+                }
+                let source = try string(entries[name], at: "\(path).values.\(name)")
+                do {
+                    values.append(ValueBinding(name: name, binding: try Mustache(source)))
+                } catch {
+                    throw TemplateError(path: "\(path).values.\(name)", reason: error.description)
+                }
+            }
         }
         let layoutFields = try object(fields["layout"], at: "\(path).layout", allowed: ["rect", "rowStep", "world", "distance"])
         let layout: Layout
@@ -195,7 +223,7 @@ public struct OverlayTemplate: Sendable, Hashable {
             try object(value, at: "\(path).timing", allowed: ["delay", "hold", "fadeIn", "fadeOut"])
         } ?? [:]
         return Element(
-            id: id, kind: kind, perLane: perLane, on: on, until: until, text: text, layout: layout,
+            id: id, kind: kind, perLane: perLane, on: on, until: until, text: text, values: values, layout: layout,
             delay: try frames(timing["delay"], at: "\(path).timing.delay") ?? 0,
             hold: try frames(timing["hold"], at: "\(path).timing.hold"),
             fadeIn: try frames(timing["fadeIn"], at: "\(path).timing.fadeIn") ?? 0,

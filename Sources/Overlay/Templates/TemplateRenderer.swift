@@ -35,12 +35,18 @@ public struct TemplateRenderer: Sendable {
         let anchors: [FrameOverlay.WorldAnchor]
     }
 
+    /// An element instance's text and values.
+    struct Content: Sendable {
+        let text: String
+        let values: [String: String]?
+    }
+
     /// What every frame of an epoch shares.
     struct EpochContext: Sendable {
         let root: JSONValue
         let laneContexts: [JSONValue]
-        /// Rendered texts of the non-volatile element instances, by element index and instance.
-        let texts: [[String]?]
+        /// Rendered content of the non-volatile element instances, by element index and instance.
+        let texts: [[Content]?]
     }
 
     /// Creates a renderer.
@@ -68,8 +74,8 @@ public struct TemplateRenderer: Sendable {
             }
             return Plan(
                 ids: element.perLane ? timeline.lanes.map { "\(element.id).\($0.lane)" } : [element.id],
-                volatile: !element.text.names.isDisjoint(with: TemplateRenderer.volatileNames),
-                volatileNames: element.text.names.intersection(TemplateRenderer.volatileNames),
+                volatile: !element.names.isDisjoint(with: TemplateRenderer.volatileNames),
+                volatileNames: element.names.intersection(TemplateRenderer.volatileNames),
                 rects: rects, anchors: anchors
             )
         }
@@ -92,11 +98,11 @@ public struct TemplateRenderer: Sendable {
     private func elements(for frame: FrameTiming, overlay: FrameOverlay, camera: CameraPose?, epoch: Int) -> [FrameOverlay.Element] {
         let shared = epochs.value(for: epoch) { epochContext(of: overlay) }
         let projection = camera.flatMap { pose in lens.map { Projection(pose: pose, lens: $0) } }
-        func text(_ index: Int, instance: Int, lane: Int?) -> String {
+        func text(_ index: Int, instance: Int, lane: Int?) -> Content {
             if let cached = shared.texts[index] { return cached[instance] }
             var context = [shared.root, TemplateRenderer.volatileContext(of: overlay, names: plans[index].volatileNames)]
             if let lane { context.append(shared.laneContexts[lane]) }
-            return template.elements[index].text.render(context)
+            return TemplateRenderer.content(of: template.elements[index], in: context)
         }
         var result: [FrameOverlay.Element] = []
         result.reserveCapacity(plans.reduce(0) { $0 + $1.ids.count })
@@ -121,12 +127,19 @@ public struct TemplateRenderer: Sendable {
     private func epochContext(of overlay: FrameOverlay) -> EpochContext {
         let root = context(of: overlay)
         let laneContexts = laneValues(root).map { JSONValue.object(["lane": $0]) }
-        let texts: [[String]?] = template.elements.enumerated().map { index, element in
+        let texts: [[Content]?] = template.elements.enumerated().map { index, element in
             guard !plans[index].volatile else { return nil }
-            if element.perLane { return laneContexts.map { element.text.render([root, $0]) } }
-            return [element.text.render([root])]
+            if element.perLane { return laneContexts.map { TemplateRenderer.content(of: element, in: [root, $0]) } }
+            return [TemplateRenderer.content(of: element, in: [root])]
         }
         return EpochContext(root: root, laneContexts: laneContexts, texts: texts)
+    }
+
+    static func content(of element: OverlayTemplate.Element, in context: [JSONValue]) -> Content {
+        Content(
+            text: element.text.render(context),
+            values: element.values.isEmpty ? nil : Dictionary(uniqueKeysWithValues: element.values.map { ($0.name, $0.binding.render(context)) })
+        )
     }
 
     /// The frame-by-frame values, shadowing the epoch's in a binding context.
@@ -189,6 +202,10 @@ public struct TemplateRenderer: Sendable {
         case .reaction: return lane?.reaction?.happenedAt
         case .finish: return lane?.finish?.happenedAt
         case .split: return lane?.intermediates.last { frame.shows(eventAt: $0.happenedAt) }?.happenedAt
+        case .status:
+            // As the state shows it: a DNS from the start, a DNF or DSQ once the race is complete.
+            guard let mark = lane?.status else { return nil }
+            return mark == .dns ? timeline.start : timeline.raceComplete
         }
     }
 
@@ -230,14 +247,14 @@ public struct TemplateRenderer: Sendable {
     // MARK: - Content and geometry
 
     private func make(
-        _ element: OverlayTemplate.Element, plan: Plan, id: String, text: String, opacity: Double, position: Int?, place: Int,
+        _ element: OverlayTemplate.Element, plan: Plan, id: String, text content: Content, opacity: Double, position: Int?, place: Int,
         overlay: FrameOverlay, projection: Projection?
     ) -> FrameOverlay.Element {
         switch element.layout {
         case .rect:
             let places = plan.rects
             return FrameOverlay.Element(
-                id: id, kind: element.kind.rawValue, text: text, rect: places[min(place, places.count - 1)],
+                id: id, kind: element.kind.rawValue, text: content.text, values: content.values, rect: places[min(place, places.count - 1)],
                 world: nil, screen: nil, visible: true, opacity: opacity
             )
         case let .world(anchor, _):
@@ -262,7 +279,7 @@ public struct TemplateRenderer: Sendable {
                 }
             }
             return FrameOverlay.Element(
-                id: id, kind: element.kind.rawValue, text: text, rect: nil, world: world, screen: screen,
+                id: id, kind: element.kind.rawValue, text: content.text, values: content.values, rect: nil, world: world, screen: screen,
                 visible: screen != nil, opacity: opacity
             )
         }
