@@ -19,13 +19,17 @@ public enum CompactPayload {
     /// The TXXX description that marks the compact form.
     public static let textDescription = "com.podium.elements"
 
+    /// ID3v2.4 header, TXXX frame header, UTF-8 encoding byte and the description: sizes patched per frame.
+    private static let tagHeader: [UInt8] =
+        [0x49, 0x44, 0x33, 4, 0, 0, 0, 0, 0, 0, 0x54, 0x58, 0x58, 0x58, 0, 0, 0, 0, 0, 0, 3] + Array(textDescription.utf8) + [0]
+
     /// The compact JSON of a frame.
     public static func json(for overlay: FrameOverlay) -> Data { Data(bytes(for: overlay)) }
 
     /// The compact JSON of a frame as bytes.
-    static func bytes(for overlay: FrameOverlay) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(1024)
+    static func bytes(for overlay: FrameOverlay, after prefix: [UInt8] = []) -> [UInt8] {
+        var out = prefix
+        out.reserveCapacity(prefix.count + 1024)
         out += "{\"e\":[".utf8
         var first = true
         for element in overlay.elements where element.visible {
@@ -148,6 +152,12 @@ public enum CompactPayload {
 
     /// The ID3 tag carrying the compact form.
     public static func id3Tag(for overlay: FrameOverlay) throws(ID3TagError) -> [UInt8] {
-        try ID3Tag.userTextTag(description: textDescription, value: bytes(for: overlay))
+        // The JSON is written after the tag's headers in the same buffer; the sizes are patched in after.
+        var tag = bytes(for: overlay, after: tagHeader)
+        let content = tag.count - 20
+        guard content + 10 <= ID3Tag.maximumSize else { throw .tooLarge(content) }
+        tag.replaceSubrange(6..<10, with: ID3Tag.syncsafe(content + 10))
+        tag.replaceSubrange(14..<18, with: ID3Tag.syncsafe(content))
+        return tag
     }
 }

@@ -96,6 +96,12 @@ public struct FrameOverlay: Sendable, Hashable, Codable {
             hundredths = time.hundredths
             display = time.description
         }
+
+        /// Creates the shown form from whole hundredths and their text.
+        init(hundredths: Int64, display: String) {
+            self.hundredths = hundredths
+            self.display = display
+        }
     }
 
     /// The athlete tag of a lane.

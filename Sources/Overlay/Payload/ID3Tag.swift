@@ -48,23 +48,6 @@ public struct ID3Tag: Sendable, Hashable {
         return tag
     }
 
-    /// A tag of one TXXX frame whose value is already UTF-8 bytes (the per-frame path: no string round trip).
-    static func userTextTag(description: String, value: [UInt8]) throws(ID3TagError) -> [UInt8] {
-        let contentSize = 1 + description.utf8.count + 1 + value.count
-        guard contentSize + 10 <= maximumSize else { throw .tooLarge(contentSize) }
-        var tag: [UInt8] = []
-        tag.reserveCapacity(20 + contentSize)
-        tag += [0x49, 0x44, 0x33, 4, 0, 0]
-        tag += syncsafe(contentSize + 10)
-        tag += [0x54, 0x58, 0x58, 0x58]
-        tag += syncsafe(contentSize)
-        tag += [0, 0, 3]
-        tag += description.utf8
-        tag.append(0)
-        tag += value
-        return tag
-    }
-
     /// A 28-bit size written as four 7-bit bytes, so no byte can look like an MPEG sync word.
     static func syncsafe(_ value: Int) -> [UInt8] {
         [UInt8(value >> 21 & 0x7F), UInt8(value >> 14 & 0x7F), UInt8(value >> 7 & 0x7F), UInt8(value & 0x7F)]

@@ -26,35 +26,34 @@ public struct RaceTime: Sendable, Hashable, Comparable, CustomStringConvertible 
         let seconds = total / 100 % 60
         let minutes = total / 6000 % 60
         let hours = total / 360_000
-        // Digits into one small buffer: the clock is formatted on every frame.
-        var text: [UInt8] = []
-        text.reserveCapacity(16)
-        func digits(_ value: Int64, padded: Bool) {
-            if value >= 10 || padded {
-                var string = Array(String(value).utf8)
-                if padded && string.count < 2 { string.insert(UInt8(ascii: "0"), at: 0) }
-                text += string
-            } else {
-                text.append(UInt8(ascii: "0") + UInt8(value))
-            }
-        }
+        // Written straight into the string's storage: the clock is formatted on every frame, and
+        // results this short live inline in the String, without a heap allocation.
         if hours > 0 {
-            digits(hours, padded: false)
-            text.append(UInt8(ascii: ":"))
-            digits(minutes, padded: true)
-            text.append(UInt8(ascii: ":"))
-            digits(seconds, padded: true)
-        } else if minutes > 0 {
-            digits(minutes, padded: false)
-            text.append(UInt8(ascii: ":"))
-            digits(seconds, padded: true)
-        } else {
-            digits(seconds, padded: false)
+            return "\(hours):\(minutes < 10 ? "0" : "")\(minutes):\(seconds < 10 ? "0" : "")\(seconds).\(fraction < 10 ? "0" : "")\(fraction)"
         }
-        text.append(UInt8(ascii: "."))
-        text.append(UInt8(ascii: "0") + UInt8(fraction / 10))
-        text.append(UInt8(ascii: "0") + UInt8(fraction % 10))
-        return String(decoding: text, as: UTF8.self)
+        let length = (minutes > 0 ? (minutes >= 10 ? 2 : 1) + 3 : (seconds >= 10 ? 2 : 1)) + 3
+        return String(unsafeUninitializedCapacity: length) { buffer in
+            var index = 0
+            func put(_ byte: UInt8) {
+                buffer[index] = byte
+                index += 1
+            }
+            let zero = UInt8(ascii: "0")
+            if minutes > 0 {
+                if minutes >= 10 { put(zero + UInt8(minutes / 10)) }
+                put(zero + UInt8(minutes % 10))
+                put(UInt8(ascii: ":"))
+                put(zero + UInt8(seconds / 10))
+                put(zero + UInt8(seconds % 10))
+            } else {
+                if seconds >= 10 { put(zero + UInt8(seconds / 10)) }
+                put(zero + UInt8(seconds % 10))
+            }
+            put(UInt8(ascii: "."))
+            put(zero + UInt8(fraction / 10))
+            put(zero + UInt8(fraction % 10))
+            return index
+        }
     }
 
     /// Parses `8.31`, `+0.62`, `1:47.92`, `1:02:03.456`: up to three fraction digits, minutes and

@@ -15,6 +15,12 @@ public struct Mustache: Sendable, Hashable {
     /// The source text.
     public let source: String
 
+    /// The path of a template that is a single value and nothing else (`{{clock.display}}`).
+    var singleValuePath: [String]? {
+        guard nodes.count == 1, case .value(let path) = nodes[0] else { return nil }
+        return path
+    }
+
     /// The first component of every name the template binds (`clock` for `{{clock.display}}`).
     var names: Set<String> {
         var found: Set<String> = []

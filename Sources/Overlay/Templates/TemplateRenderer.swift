@@ -29,6 +29,8 @@ public struct TemplateRenderer: Sendable {
         let volatile: Bool
         /// The frame-by-frame names the text binds (a subset of `volatileNames`).
         let volatileNames: Set<String>
+        /// For a text that is exactly `{{clock.FIELD}}` and no values: the field, read straight from the frame.
+        let directClock: String?
         /// Screen rectangles by place in the race order (rect layouts).
         let rects: [[Double]]
         /// World anchors by lane position (lane tags).
@@ -76,6 +78,9 @@ public struct TemplateRenderer: Sendable {
                 ids: element.perLane ? timeline.lanes.map { "\(element.id).\($0.lane)" } : [element.id],
                 volatile: !element.names.isDisjoint(with: TemplateRenderer.volatileNames),
                 volatileNames: element.names.intersection(TemplateRenderer.volatileNames),
+                directClock: element.values.isEmpty ? element.text.singleValuePath.flatMap { path in
+                    path.count == 2 && path[0] == "clock" && ["display", "hundredths", "state"].contains(path[1]) ? path[1] : nil
+                } : nil,
                 rects: rects, anchors: anchors
             )
         }
@@ -100,6 +105,7 @@ public struct TemplateRenderer: Sendable {
         let projection = camera.flatMap { pose in lens.map { Projection(pose: pose, lens: $0) } }
         func text(_ index: Int, instance: Int, lane: Int?) -> Content {
             if let cached = shared.texts[index] { return cached[instance] }
+            if let direct = plans[index].directClock { return Content(text: TemplateRenderer.clockText(direct, of: overlay), values: nil) }
             var context = [shared.root, TemplateRenderer.volatileContext(of: overlay, names: plans[index].volatileNames)]
             if let lane { context.append(shared.laneContexts[lane]) }
             return TemplateRenderer.content(of: template.elements[index], in: context)
@@ -133,6 +139,15 @@ public struct TemplateRenderer: Sendable {
             return [TemplateRenderer.content(of: element, in: [root])]
         }
         return EpochContext(root: root, laneContexts: laneContexts, texts: texts)
+    }
+
+    /// A clock field as its binding would render it.
+    static func clockText(_ field: String, of overlay: FrameOverlay) -> String {
+        switch field {
+        case "hundredths": String(overlay.clock.hundredths)
+        case "state": overlay.clock.state.rawValue
+        default: overlay.clock.display
+        }
     }
 
     static func content(of element: OverlayTemplate.Element, in context: [JSONValue]) -> Content {

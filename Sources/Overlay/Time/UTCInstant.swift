@@ -29,29 +29,34 @@ public struct UTCInstant: Sendable, Hashable, Comparable, CustomStringConvertibl
         let (year, month, day) = CivilDate.civil(fromDaysSinceEpoch: Int64(days))
         let seconds = Int64(microsOfDay / 1_000_000)
         let fraction = Int64(microsOfDay % 1_000_000)
-        // Written digit by digit into one buffer: this runs for every frame.
-        var text = [UInt8](repeating: 0, count: 27)
-        func put(_ value: Int64, at offset: Int, width: Int) {
-            var remaining = value
-            for index in stride(from: offset + width - 1, through: offset, by: -1) {
-                text[index] = UInt8(ascii: "0") + UInt8(remaining % 10)
-                remaining /= 10
-            }
-        }
-        put(year, at: 0, width: 4)
-        put(month, at: 5, width: 2)
-        put(day, at: 8, width: 2)
-        put(seconds / 3600, at: 11, width: 2)
-        put(seconds / 60 % 60, at: 14, width: 2)
-        put(seconds % 60, at: 17, width: 2)
-        put(fraction, at: 20, width: 6)
-        for (offset, character) in [(4, "-"), (7, "-"), (10, "T"), (13, ":"), (16, ":"), (19, "."), (26, "Z")] as [(Int, Character)] {
-            text[offset] = character.asciiValue!
-        }
         guard year >= 0, year <= 9999 else {
             return "\(year)-\(month)-\(day)T\(seconds / 3600):\(seconds / 60 % 60):\(seconds % 60).\(fraction)Z"
         }
-        return String(decoding: text, as: UTF8.self)
+        // Written digit by digit straight into the string's storage: this runs for every frame.
+        return String(unsafeUninitializedCapacity: 27) { text in
+            func put(_ value: Int64, at offset: Int, width: Int) {
+                var remaining = value
+                for index in stride(from: offset + width - 1, through: offset, by: -1) {
+                    text[index] = UInt8(ascii: "0") + UInt8(remaining % 10)
+                    remaining /= 10
+                }
+            }
+            put(year, at: 0, width: 4)
+            put(month, at: 5, width: 2)
+            put(day, at: 8, width: 2)
+            put(seconds / 3600, at: 11, width: 2)
+            put(seconds / 60 % 60, at: 14, width: 2)
+            put(seconds % 60, at: 17, width: 2)
+            put(fraction, at: 20, width: 6)
+            text[4] = UInt8(ascii: "-")
+            text[7] = UInt8(ascii: "-")
+            text[10] = UInt8(ascii: "T")
+            text[13] = UInt8(ascii: ":")
+            text[16] = UInt8(ascii: ":")
+            text[19] = UInt8(ascii: ".")
+            text[26] = UInt8(ascii: "Z")
+            return 27
+        }
     }
 
     public var description: String { iso8601 }

@@ -162,6 +162,7 @@ public struct RaceTimeline: Sendable {
     /// The overlay of a frame whose epoch is already known.
     func overlay(for frame: FrameTiming, camera: CameraPose?, epoch: Int) -> FrameOverlay {
         let state = discreteState(on: frame, epoch: epoch)
+        let clock = clock(on: frame, complete: state.complete)
         return FrameOverlay(
             seq: frame.sequence,
             frame: frame.sequence,
@@ -171,12 +172,12 @@ public struct RaceTimeline: Sendable {
             dataVersion: dataVersion,
             camera: camera,
             unit: unit.rawValue,
-            clock: clock(on: frame, complete: state.complete),
+            clock: clock,
             lanes: state.lanes,
             order: state.started ? state.order : [],
             leader: state.leader,
             records: recordTags,
-            worldRecordLine: worldRecordLine(on: frame),
+            worldRecordLine: worldRecordLine(on: frame, clock: clock),
             elements: []
         )
     }
@@ -282,7 +283,7 @@ public struct RaceTimeline: Sendable {
 
     /// Where the world-record holder would be at the frame's race time: interpolated through the
     /// record's cumulative splits, folded onto the pool (lengths alternate direction).
-    private func worldRecordLine(on frame: FrameTiming) -> FrameOverlay.WorldRecordLine? {
+    private func worldRecordLine(on frame: FrameTiming, clock: FrameOverlay.Clock) -> FrameOverlay.WorldRecordLine? {
         guard let start, frame.shows(eventAt: start), let distance = raceDistance, recordPath.count >= 2,
               let record = records.first(where: { $0.type == "WR" })
         else { return nil }
@@ -315,7 +316,9 @@ public struct RaceTimeline: Sendable {
         let inLength = into > 0 || !exact
         return FrameOverlay.WorldRecordLine(
             type: record.type,
-            raceTime: FrameOverlay.Time(RaceTime(milliseconds: elapsed)),
+            // While the clock runs it shows this very race time: share its text.
+            raceTime: clock.state == .running && clock.hundredths == hundredths
+                ? FrameOverlay.Time(hundredths: hundredths, display: clock.display) : FrameOverlay.Time(RaceTime(milliseconds: elapsed)),
             distanceMillimetres: covered,
             positionMillimetres: position,
             length: max(1, min(Int(lap) + (inLength ? 1 : 0), max(1, distance / poolLength))),
