@@ -46,16 +46,14 @@ import re, sys
 text = open(sys.argv[1]).read()
 def p50(section, metric):
     block = text.split(section, 1)[1].split("###", 1)[0] if section in text else ""
-    match = re.search(re.escape(metric) + r"[^|]*?(\((μs|ns|ms)\))?[^|]*\|\s*[\d.]+\s*\|\s*[\d.]+\s*\|\s*([\d.]+)", block)
-    if not match:
-        return "?"
-    value = float(match.group(3))
-    unit = match.group(2)
-    if unit == "ns":
-        value /= 1000
-    elif unit == "ms":
-        value *= 1000
-    return f"{value:g}"
+    for line in block.splitlines():
+        if line.startswith("| " + metric):
+            unit = re.search(r"\((μs|ns|ms|us)\)", line)
+            cells = [cell.strip() for cell in line.split("|")[1:-1]]
+            value = float(cells[3])
+            scale = {"ns": 0.001, "ms": 1000.0}.get(unit.group(1) if unit else "", 1.0)
+            return f"{value * scale:g}"
+    return "?"
 state = p50("State only", "Time (wall clock)")
 template = p50("Swimming template", "Time (wall clock)")
 verdict = "met" if template != "?" and float(template) <= 5 else "not met"
