@@ -271,3 +271,16 @@ struct RaceStateTests {
         #expect(timeline.records == kept, "WR records of the event, fastest first; the women's record is not this event's")
     }
 }
+
+struct TimelineReuseTests {
+    /// One timeline serving frames of two time bases (a TS and an MP4 rendition) names each frame's own.
+    @Test func eachFrameCarriesItsOwnTimeBase() {
+        let timeline = RaceFixture.timeline([RaceFixture.lane(1)])
+        let anchor = ClockAnchor(pts: MediaTime(ticks: 0, timeBase: Rational(1, 90000)), utc: RaceFixture.start)
+        let clock = CaptureClock(anchor: anchor, frameRate: Rational(50))
+        let ts = timeline.overlay(for: clock.timing(sequence: 0, pts: MediaTime(ticks: 0, timeBase: Rational(1, 90000))))
+        let mp4 = timeline.overlay(for: clock.timing(sequence: 0, pts: MediaTime(ticks: 0, timeBase: Rational(1, 12800))))
+        #expect(ts.timeBase == "1/90000")
+        #expect(mp4.timeBase == "1/12800")
+    }
+}

@@ -12,7 +12,7 @@ public struct TemplateRenderer: Sendable {
 
     /// Names whose values change from frame to frame: a text binding none of them is the same
     /// on every frame of an epoch and is rendered once per epoch.
-    static let volatileNames: Set<String> = ["clock", "worldRecordLine", "captureUTC", "seq", "frame", "pts", "camera", "timecode"]
+    static let volatileNames: Set<String> = ["clock", "worldRecordLine", "captureUTC", "seq", "frame", "pts", "timeBase", "camera", "timecode"]
 
     /// What is known of each template element before any frame, in template order.
     private let plans: [Plan]
@@ -170,6 +170,7 @@ public struct TemplateRenderer: Sendable {
             case "worldRecordLine": fields[name] = overlay.worldRecordLine?.bindingValue
             case "camera": fields[name] = overlay.camera?.bindingValue
             case "timecode": fields[name] = overlay.timecode.map { .string($0) }
+            case "timeBase": fields[name] = .string(overlay.timeBase)
             default: continue
             }
         }

@@ -15,3 +15,18 @@ final class EpochCache<Value: Sendable>: @unchecked Sendable {
         return value
     }
 }
+
+/// The value for the last key asked for: a one-entry cache for what almost never changes
+/// (the time base of a job's frames), safe when it does.
+final class LastValueCache<Key: Equatable & Sendable, Value: Sendable>: @unchecked Sendable {
+    // @unchecked: `last` is only touched while `lock` is held.
+    private let lock = NSLock()
+    private var last: (key: Key, value: Value)?
+
+    func value(for key: Key, compute: (Key) -> Value) -> Value {
+        if let cached = lock.withLock({ last }), cached.key == key { return cached.value }
+        let value = compute(key)
+        lock.withLock { last = (key, value) }
+        return value
+    }
+}

@@ -56,8 +56,8 @@ public struct RaceTimeline: Sendable {
     let instants: [UTCInstant]
     /// The records in force as every frame shows them.
     private let recordTags: [FrameOverlay.RecordTag]
-    /// The time base as text, the same on every frame.
-    private let timeBaseText = EpochCache<String>()
+    /// The time base as text: formatted once per time base, not once per frame.
+    private let timeBaseText = LastValueCache<Rational, String>()
     /// The world-record holder's path in integer milliseconds and millimetres.
     private let recordPath: [(milliseconds: Int64, millimetres: Int64)]
     /// Discrete frame states by epoch (the number of instants shown), so frames between two
@@ -167,7 +167,7 @@ public struct RaceTimeline: Sendable {
             seq: frame.sequence,
             frame: frame.sequence,
             pts: frame.pts.ticks,
-            timeBase: timeBaseText.value(for: 0) { frame.pts.timeBase.description },
+            timeBase: timeBaseText.value(for: frame.pts.timeBase) { $0.description },
             captureUTC: frame.captureStart.iso8601,
             dataVersion: dataVersion,
             camera: camera,
