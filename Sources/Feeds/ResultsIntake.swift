@@ -83,8 +83,13 @@ public final class ResultsIntake {
         // store's unique hash refuse them: an error, never a second copy.)
         /// Stores the document with its outcome (and facts, when it changed the state) and remembers its hash.
         func store(_ outcome: String, _ detail: String?, format: String, facts: ((Int64) -> DerivedFacts)? = nil) throws -> Int64 {
+            // An oversized document is kept only up to the size limit (its hash is of the whole):
+            // the audit log records what came, without letting one sender fill the disk.
+            let kept = bytes.count > DocumentDecoder.maximumDocumentSize ? bytes.prefix(DocumentDecoder.maximumDocumentSize) : bytes
+            let note = kept.count < bytes.count ? "; first \(kept.count) of \(bytes.count) bytes kept" : ""
             let record = FeedDocumentRecord(
-                sha256: hash, format: format, source: source, receivedUTC: receivedAt.iso8601, bytes: bytes, outcome: outcome, detail: detail
+                sha256: hash, format: format, source: source, receivedUTC: receivedAt.iso8601, bytes: Data(kept), outcome: outcome,
+                detail: detail.map { $0 + note }
             )
             let id = try self.store.append(record, replacingFactsWith: facts)
             storedHashes[hash] = id

@@ -109,6 +109,24 @@ struct ResultsIntakeTests {
     }
 
     @Test(arguments: StoreKind.allCases)
+    func anOversizedDocumentIsRejectedAndKeptOnlyUpToTheLimit(kind: StoreKind) throws {
+        let store = try kind.make()
+        let intake = try ResultsIntake(store: store)
+        var big = Data(#"<?xml version="1.0"?><OdfBody "#.utf8)
+        big.append(Data(repeating: 0x20, count: 12 * 1024 * 1024))
+        let receipt = try intake.receive(big, source: "big.xml", receivedAt: UTCInstant(iso8601: "2026-07-31T19:50:00Z")!)
+        guard case .rejected(let reason) = receipt.outcome else {
+            Issue.record("expected a rejection, got \(receipt)")
+            return
+        }
+        #expect(reason.contains("exceeds the 10 MB limit"))
+        let logged = try #require(try store.feedDocuments().last)
+        #expect(logged.bytes.count == DocumentDecoder.maximumDocumentSize)
+        #expect(logged.detail?.hasSuffix("first 10485760 of \(big.count) bytes kept") == true)
+        #expect(logged.sha256.count == 64)
+    }
+
+    @Test(arguments: StoreKind.allCases)
     func anOlderVersionArrivingLateIsSupersededAndLogged(kind: StoreKind) throws {
         let store = try kind.make()
         let intake = try ResultsIntake(store: store)
