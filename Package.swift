@@ -72,7 +72,12 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         // Independent readers (MPEG-TS, ID3) and fixture paths shared by the test targets.
-        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strictSettings),
+        .target(
+            name: "TestSupport",
+            dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            path: "Tests/TestSupport",
+            swiftSettings: strictSettings
+        ),
         .testTarget(name: "OverlayTests", dependencies: ["Overlay", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "Overlay", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(

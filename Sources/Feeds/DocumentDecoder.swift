@@ -1,6 +1,5 @@
 public import Foundation
 public import Overlay
-import ZIPFoundation
 
 /// Recognises and parses a results document from its bytes: ODF 2 XML, Lenex 3 (`.lef`, or
 /// zipped `.lxf`), or Podium timing events (JSON). The format is read from the content, never
@@ -66,38 +65,16 @@ public enum DocumentDecoder {
         }
     }
 
-    /// The `.lef` inside a `.lxf`, read with hard limits: a zip bomb stops at the size limit,
-    /// whatever its headers claim.
+    /// The `.lef` inside a `.lxf`, read with hard limits (a zip bomb stops at the size limit).
     static func unzipLenex(_ data: Data) throws(DocumentError) -> Data {
-        let archive: Archive
         do {
-            archive = try Archive(data: data, accessMode: .read)
-        } catch {
+            return try SingleFileArchive.contents(of: data, endingWith: ".lef", limit: maximumDocumentSize, maximumEntries: maximumArchiveEntries)
+        } catch .unreadable {
             throw DocumentError(format: "lenex", reason: "not a readable zip archive (.lxf)")
-        }
-        let entries = Array(archive.prefix(maximumArchiveEntries + 1))
-        guard entries.count <= maximumArchiveEntries else {
-            throw DocumentError(format: "lenex", reason: ".lxf holds more than \(maximumArchiveEntries) entries")
-        }
-        let lefs = entries.filter { $0.type == .file && $0.path.lowercased().hasSuffix(".lef") }
-        guard lefs.count == 1, let entry = lefs.first else {
-            throw DocumentError(format: "lenex", reason: ".lxf must hold exactly one .lef file, found \(lefs.count)")
-        }
-        var inflated = Data()
-        do {
-            _ = try archive.extract(entry, skipCRC32: false) { chunk in
-                guard inflated.count + chunk.count <= maximumDocumentSize else { throw UnzipLimit() }
-                inflated.append(chunk)
-            }
-        } catch is UnzipLimit {
-            throw DocumentError(format: "lenex", reason: "\(entry.path) inflates past the \(maximumDocumentSize / 1024 / 1024) MB limit")
         } catch {
-            throw DocumentError(format: "lenex", reason: "\(entry.path) cannot be unzipped: \(error)")
+            throw DocumentError(format: "lenex", reason: error.description.replacingOccurrences(of: "the archive", with: ".lxf"))
         }
-        return inflated
     }
-
-    private struct UnzipLimit: Error {}
 }
 
 /// Why a received document was refused: its format and a precise reason.

@@ -72,14 +72,14 @@ public struct Enricher {
             }
         }
         let output = try MediaOutput(url: outputURL, input: input, copying: copied)
-        var unwrappers = Dictionary(uniqueKeysWithValues: input.streams.map {
-            ($0.index, (pts: TimestampUnwrapper(wrapBits: $0.timestampWrapBits), dts: TimestampUnwrapper(wrapBits: $0.timestampWrapBits)))
-        })
-        var order = PresentationOrder()
+        // Other streams' timestamps are only unwrapped; the video stream's also become frames.
+        var unwrappers = input.streams.map {
+            (pts: TimestampUnwrapper(wrapBits: $0.timestampWrapBits), dts: TimestampUnwrapper(wrapBits: $0.timestampWrapBits))
+        }
+        var frames = VideoFrameSequencer(
+            wrapBits: video.timestampWrapBits, frameTicks: Int64((Rational(1) / (rate * video.timeBase)).floor), reorderDepth: video.reorderDepth
+        )
         let packet = Packet()
-        // One frame in the video stream's ticks, for inputs whose packets carry no decode timestamp.
-        let frameTicks = (Rational(1) / (rate * video.timeBase)).floor
-        var synthesizer = DecodeTimestampSynthesizer(duration: Int64(frameTicks), depth: max(video.reorderDepth, 2))
 
         func release(_ presentationTimestamps: [Int64]) throws {
             for pts in presentationTimestamps {
@@ -96,27 +96,22 @@ public struct Enricher {
         while try input.read(into: packet) {
             defer { packet.unreference() }
             let index = packet.streamIndex
-            guard output.outputIndex[index] != nil, let stream = input.streams.first(where: { $0.index == index }) else {
-                continue
-            }
-            let pts = packet.pts.map { unwrappers[index]!.pts.unwrap($0) }
-            var dts = packet.dts.map { unwrappers[index]!.dts.unwrap($0) }
-            if index == video.index, dts == nil, let pts {
-                dts = synthesizer.decodeTimestamp(forPresentation: pts)
-                report.synthesizedDecodeTimestamps += 1
-            }
-            try output.write(packet, inputTimeBase: stream.timeBase, pts: pts, dts: dts)
-            report.copiedPackets[index, default: 0] += 1
+            guard output.outputIndex[index] != nil else { continue }
             if index == video.index {
-                guard let presented = pts ?? dts else {
-                    report.untimedVideoPackets += 1
-                    continue
-                }
-                order.insert(pts: presented)
-                try release(order.release(throughDecodeTimestamp: dts ?? presented))
+                let step = frames.push(pts: packet.pts, dts: packet.dts)
+                if step.synthesized { report.synthesizedDecodeTimestamps += 1 }
+                if step.pts == nil && step.dts == nil { report.untimedVideoPackets += 1 }
+                try output.write(packet, inputTimeBase: video.timeBase, pts: step.pts, dts: step.dts)
+                report.copiedPackets[index, default: 0] += 1
+                try release(step.released)
+            } else {
+                let pts = packet.pts.map { unwrappers[index].pts.unwrap($0) }
+                let dts = packet.dts.map { unwrappers[index].dts.unwrap($0) }
+                try output.write(packet, inputTimeBase: input.streams[index].timeBase, pts: pts, dts: dts)
+                report.copiedPackets[index, default: 0] += 1
             }
         }
-        try release(order.drain())
+        try release(frames.drain())
         try output.finish()
         return report
     }

@@ -11,24 +11,21 @@ public struct FrameReader {
     public init(inputURL: String) { self.inputURL = inputURL }
 
     /// Presentation timestamps (unwrapped) of every video frame, in presentation order, with the
-    /// video stream's time base and frame rate.
-    public func presentationTimestamps() throws -> (video: StreamDescription, pts: [Int64]) {
+    /// video stream. `frameRate` (when the stream states none) sizes the decode timestamps
+    /// supplied for inputs that carry none.
+    public func presentationTimestamps(frameRate: Rational? = nil) throws -> (video: StreamDescription, pts: [Int64]) {
         let input = try MediaInput(url: inputURL)
         guard let video = input.streams.first(where: { $0.kind == .video }) else { throw MediaError.noVideoStream(url: inputURL) }
-        var pts = TimestampUnwrapper(wrapBits: video.timestampWrapBits)
-        var dts = TimestampUnwrapper(wrapBits: video.timestampWrapBits)
-        var order = PresentationOrder()
+        let rate = frameRate ?? video.frameRate
+        let frameTicks = rate.map { Int64((Rational(1) / ($0 * video.timeBase)).floor) } ?? 1
+        var frames = VideoFrameSequencer(wrapBits: video.timestampWrapBits, frameTicks: frameTicks, reorderDepth: video.reorderDepth)
         var result: [Int64] = []
         let packet = Packet()
         while try input.read(into: packet) {
             defer { packet.unreference() }
             guard packet.streamIndex == video.index else { continue }
-            let presented = packet.pts.map { pts.unwrap($0) }
-            let decoded = packet.dts.map { dts.unwrap($0) }
-            guard let timestamp = presented ?? decoded else { continue }
-            order.insert(pts: timestamp)
-            result += order.release(throughDecodeTimestamp: decoded ?? timestamp)
+            result += frames.push(pts: packet.pts, dts: packet.dts).released
         }
-        return (video, result + order.drain())
+        return (video, result + frames.drain())
     }
 }

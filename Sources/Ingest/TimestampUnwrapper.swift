@@ -109,3 +109,49 @@ public struct DecodeTimestampSynthesizer: Sendable {
         return value
     }
 }
+
+/// The video stream's packets turned into frames: timestamps unwrapped, a missing decode
+/// timestamp supplied, and frames released in presentation order once final. One definition
+/// for every reader of video packets (the enrichment and the frame listing).
+public struct VideoFrameSequencer: Sendable {
+    private var pts: TimestampUnwrapper
+    private var dts: TimestampUnwrapper
+    private var synthesizer: DecodeTimestampSynthesizer
+    private var order = PresentationOrder()
+
+    /// What one packet became.
+    public struct Step: Sendable, Equatable {
+        /// Unwrapped presentation timestamp, if the packet had one.
+        public let pts: Int64?
+        /// Unwrapped or supplied decode timestamp.
+        public let dts: Int64?
+        /// The decode timestamp was supplied by Podium.
+        public let synthesized: Bool
+        /// Frames (PTS) final in presentation order after this packet.
+        public let released: [Int64]
+    }
+
+    /// Creates a sequencer for a stream wrapping at `wrapBits`, with frames of `frameTicks` reordered up to `reorderDepth` deep.
+    public init(wrapBits: Int, frameTicks: Int64, reorderDepth: Int) {
+        pts = TimestampUnwrapper(wrapBits: wrapBits)
+        dts = TimestampUnwrapper(wrapBits: wrapBits)
+        synthesizer = DecodeTimestampSynthesizer(duration: frameTicks, depth: max(reorderDepth, 2))
+    }
+
+    /// Takes the next video packet in decode order.
+    public mutating func push(pts rawPTS: Int64?, dts rawDTS: Int64?) -> Step {
+        let presented = rawPTS.map { pts.unwrap($0) }
+        var decoded = rawDTS.map { dts.unwrap($0) }
+        var synthesized = false
+        if decoded == nil, let presented {
+            decoded = synthesizer.decodeTimestamp(forPresentation: presented)
+            synthesized = true
+        }
+        guard let frame = presented ?? decoded else { return Step(pts: nil, dts: nil, synthesized: false, released: []) }
+        order.insert(pts: frame)
+        return Step(pts: presented, dts: decoded, synthesized: synthesized, released: order.release(throughDecodeTimestamp: decoded ?? frame))
+    }
+
+    /// The frames still waiting, at the end of the input.
+    public mutating func drain() -> [Int64] { order.drain() }
+}

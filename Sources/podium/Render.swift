@@ -1,4 +1,5 @@
 import ArgumentParser
+import Feeds
 import Foundation
 import Ingest
 import Overlay
@@ -29,7 +30,7 @@ struct FixtureCase {
         guard let unit = results.book.units.first, let timeline = RaceTimeline(book: results.book, unit: unit) else {
             throw OperatorError("\(folder.path)/results hold no unit results")
         }
-        let (video, timestamps) = try FrameReader(inputURL: clip).presentationTimestamps()
+        let (video, timestamps) = try FrameReader(inputURL: clip).presentationTimestamps(frameRate: clock.frameRate)
         guard let rate = clock.frameRate ?? video.frameRate, let first = timestamps.first else {
             throw OperatorError("\(clip) has no frames, or no frame rate (give one in clock.json)")
         }
@@ -44,7 +45,7 @@ struct FixtureCase {
 
     /// The golden file for a template (or for none).
     func expectedPath(template: OverlayTemplate?) -> String {
-        folder.appendingPathComponent(template.map { "expected/frames.\($0.name).jsonl" } ?? "expected/frames.jsonl").path
+        folder.appendingPathComponent(template.map { "expected/frames.\($0.name).jsonl.zip" } ?? "expected/frames.jsonl.zip").path
     }
 }
 
@@ -88,7 +89,7 @@ struct Render: ParsableCommand {
 /// `podium check`: a fixture's render against its golden file, with a readable first difference.
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Compare a fixture's render with its golden file (expected/frames.jsonl, or expected/frames.NAME.jsonl for a template).",
+        abstract: "Compare a fixture's render with its golden file (expected/frames.jsonl.zip, or expected/frames.NAME.jsonl.zip for a template).",
         discussion: "Exits 1 and names the first differing frame, field, expected and actual value when they differ."
     )
 
@@ -106,8 +107,14 @@ struct Check: ParsableCommand {
             let loaded = try loadTemplate(template)
             let rendered = try fixtureCase.render(template: loaded).map { String(decoding: $0.canonicalJSON(), as: UTF8.self) }
             let path = fixtureCase.expectedPath(template: loaded)
-            guard let golden = try? String(contentsOfFile: path, encoding: .utf8) else { throw OperatorError("no golden file \(path)") }
-            let expected = golden.split(separator: "\n").map(String.init)
+            guard let zipped = FileManager.default.contents(atPath: path) else { throw OperatorError("no golden file \(path)") }
+            let golden: Data
+            do {
+                golden = try SingleFileArchive.contents(of: zipped, endingWith: ".jsonl", limit: 256 * 1024 * 1024)
+            } catch {
+                throw OperatorError("golden file \(path): \(error)")
+            }
+            let expected = String(decoding: golden, as: UTF8.self).split(separator: "\n").map(String.init)
             count = rendered.count
             differences = GoldenDiff.compare(expected: expected, actual: rendered)
         }

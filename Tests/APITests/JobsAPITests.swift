@@ -14,8 +14,7 @@ struct JobsAPITests {
 
     init() throws {
         store = try SQLiteStore(path: try Fixtures.scratchFolder("api").appendingPathComponent("podium.sqlite").path)
-        golden = try String(contentsOf: Fixtures.swim.appendingPathComponent("expected/frames.jsonl"), encoding: .utf8)
-            .split(separator: "\n").map(String.init)
+        golden = try Fixtures.swimGolden()
         jobID = try store.startJob(
             JobDescription(createdUTC: "2026-07-31T19:40:00.000000Z", input: "clip.ts", output: "out.ts", unit: "SWMM100MFR------------FNL-000100--", clockSource: "anchor", frameRate: "50"),
             documents: []

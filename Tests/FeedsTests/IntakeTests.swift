@@ -210,18 +210,6 @@ struct AsKnownAtTests {
 }
 
 struct PermutationTests {
-    /// A small deterministic generator, so a failing order can be reproduced from its seed.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// The facts without their sources: which stored document produced a fact depends on arrival order, the fact does not.
     static func content(_ facts: DerivedFacts) -> [String] {
         facts.units.map { "\($0.unit) \($0.status ?? "") \($0.startUTC ?? "")" }

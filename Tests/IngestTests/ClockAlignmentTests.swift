@@ -181,6 +181,10 @@ struct OtherContainerTests {
         #expect(decode.count == 600)
         #expect(zip(decode, decode.dropFirst()).allSatisfy { $0 < $1 })
         #expect(video.allSatisfy { ($0.dts ?? 0) <= ($0.pts ?? 0) })
+        // Listing the frames (as `podium render` does) gives the same presentation order.
+        let listed = try FrameReader(inputURL: input.path).presentationTimestamps().pts
+        #expect(listed.count == 600)
+        #expect(zip(listed, listed.dropFirst()).allSatisfy { $0 < $1 })
         let probe = try Fixtures.run("ffprobe", ["-v", "error", "-show_packets", enriched.outputPath])
         #expect(probe.status == 0 && probe.err.isEmpty, "ffprobe: \(probe.err)")
         // Capture times advance exactly one frame (20 ms) per frame, whatever the container's time base.

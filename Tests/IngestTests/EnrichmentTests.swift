@@ -84,8 +84,7 @@ struct EnrichmentTests {
     }
 
     @Test func theCarriedJSONIsTheGoldenFileByteForByte() throws {
-        let golden = try String(contentsOf: Fixtures.swim.appendingPathComponent("expected/frames.jsonl"), encoding: .utf8)
-            .split(separator: "\n").map(String.init)
+        let golden = try Fixtures.swimGolden()
         let carried = try EnrichedClip.swimFixture().carriedOverlays().map(\.json)
         #expect(carried == golden)
     }
@@ -143,21 +142,10 @@ struct EnrichmentErrorTests {
         #expect(throws: MediaError.notFound(url: "/nonexistent/clip.ts")) { try enrich("/nonexistent/clip.ts") }
     }
 
-    /// Deterministic noise (xorshift64), so a failure names a reproducible input.
-    static func noise(seed: UInt64, count: Int) -> Data {
-        var state = seed
-        return Data((0..<count).map { _ in
-            state ^= state << 13
-            state ^= state >> 7
-            state ^= state << 17
-            return UInt8(truncatingIfNeeded: state)
-        })
-    }
-
     @Test(arguments: [UInt64(1), 2, 3, 0x9E37_79B9_7F4A_7C15])
     func randomBytesAreNotMedia(seed: UInt64) throws {
         let path = try Fixtures.scratchFolder().appendingPathComponent("noise.ts").path
-        try Self.noise(seed: seed, count: 200_000).write(to: URL(fileURLWithPath: path))
+        try SplitMix.noise(seed: seed, count: 200_000).write(to: URL(fileURLWithPath: path))
         #expect {
             try enrich(path)
         } throws: { error in

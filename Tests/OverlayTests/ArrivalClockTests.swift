@@ -1,20 +1,9 @@
 import Foundation
 import Overlay
+import TestSupport
 import Testing
 
 struct ArrivalClockTests {
-    /// A small deterministic generator, so a failing run can be reproduced from its seed.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// 10 s of 50 fps whose stream clock runs 100 ppm against UTC, arriving 0.5 s after capture
     /// with ±40 ms uniform jitter: at least 99 % of frames are placed within half a frame.
     @Test(arguments: [UInt64(1), 2, 3, 4, 5], [100.0, -100.0])

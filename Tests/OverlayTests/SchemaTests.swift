@@ -21,14 +21,15 @@ struct SchemaTests {
         return run.out.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    @Test(arguments: ["expected/frames.jsonl", "expected/frames.swimming.jsonl"])
-    func theGoldenFramesFollowTheFrameOverlaySchema(file: String) throws {
-        #expect(try Self.invalidLines(schema: "frame-overlay.schema.json", lines: Fixtures.swim.appendingPathComponent(file)) == "[]")
+    @Test(arguments: ["frames", "frames.swimming"])
+    func theGoldenFramesFollowTheFrameOverlaySchema(name: String) throws {
+        let lines = try Fixtures.scratchFolder().appendingPathComponent("\(name).jsonl")
+        try Data((try Fixtures.swimGolden(name).joined(separator: "\n") + "\n").utf8).write(to: lines)
+        #expect(try Self.invalidLines(schema: "frame-overlay.schema.json", lines: lines) == "[]")
     }
 
     @Test func theCompactPayloadFollowsItsSchemaAndStaysWithinBudget() throws {
-        let frames = try String(contentsOf: Fixtures.swim.appendingPathComponent("expected/frames.swimming.jsonl"), encoding: .utf8)
-            .split(separator: "\n").map { try JSONDecoder().decode(FrameOverlay.self, from: Data($0.utf8)) }
+        let frames = try Fixtures.swimGolden("frames.swimming").map { try JSONDecoder().decode(FrameOverlay.self, from: Data($0.utf8)) }
         let payloads = frames.map(CompactPayload.json(for:))
         let file = try Fixtures.scratchFolder().appendingPathComponent("compact.jsonl")
         try Data(payloads.map { $0 + Data("\n".utf8) }.joined()).write(to: file)
@@ -41,7 +42,7 @@ struct SchemaTests {
     @Test func compactNumbersAndStringsAreExactJSON() throws {
         let element = FrameOverlay.Element(id: "results", kind: "resultBoard", text: "1 WRÓBEL \"POL\"\n2\tX\u{1}", rect: [0.25, 0.2, 0.5, 0.6],
                                            world: nil, screen: nil, visible: true, opacity: 0.3333)
-        var overlay = try JSONDecoder().decode(FrameOverlay.self, from: Data(try String(contentsOf: Fixtures.swim.appendingPathComponent("expected/frames.jsonl"), encoding: .utf8).split(separator: "\n")[0].utf8))
+        var overlay = try JSONDecoder().decode(FrameOverlay.self, from: Data(try Fixtures.swimGolden()[0].utf8))
         overlay.elements = [element]
         let json = CompactPayload.json(for: overlay)
         let decoded = try #require(try JSONSerialization.jsonObject(with: json) as? [String: Any])

@@ -152,8 +152,7 @@ struct SwimmingTemplateGoldenTests {
         let camera = try CameraTrack.recording(try Data(contentsOf: Fixtures.swim.appendingPathComponent("camera.jsonl")))
         let renderer = TemplateRenderer(template: template, timeline: try #require(RaceTimeline(book: book, unit: RaceFixture.unit)), lens: lens)
         let capture = CaptureClock(anchor: clock.anchor, frameRate: try #require(clock.frameRate))
-        let golden = try String(contentsOf: Fixtures.swim.appendingPathComponent("expected/frames.swimming.jsonl"), encoding: .utf8)
-            .split(separator: "\n").map(String.init)
+        let golden = try Fixtures.swimGolden("frames.swimming")
         #expect(golden.count == 600)
         var visibleTags = 0
         for (index, line) in golden.enumerated() {
@@ -189,8 +188,7 @@ struct AthleticsTemplateGoldenTests {
             timeline: try #require(RaceTimeline(book: book, unit: unit))
         )
         let capture = CaptureClock(anchor: clock.anchor, frameRate: try #require(clock.frameRate))
-        let golden = try String(contentsOf: folder.appendingPathComponent("expected/frames.athletics-100m.jsonl"), encoding: .utf8)
-            .split(separator: "\n").map(String.init)
+        let golden = try Fixtures.goldenLines(folder.appendingPathComponent("expected/frames.athletics-100m.jsonl.zip"))
         #expect(golden.count == 600)
         for (index, line) in golden.enumerated() {
             let timing = capture.timing(sequence: index, pts: MediaTime(ticks: clock.anchor.pts.ticks + Int64(index) * 1800, timeBase: clock.anchor.pts.timeBase))
@@ -203,9 +201,9 @@ struct AthleticsTemplateGoldenTests {
 
 struct BindingContextTests {
     /// The directly built context equals the decoded canonical JSON on every golden frame of both fixtures.
-    @Test(arguments: ["fixtures/swim-100-free/expected/frames.jsonl", "fixtures/athletics-100m/expected/frames.jsonl"])
+    @Test(arguments: ["fixtures/swim-100-free/expected/frames.jsonl.zip", "fixtures/athletics-100m/expected/frames.jsonl.zip"])
     func equalsTheDecodedWireFormat(path: String) throws {
-        let lines = try String(contentsOf: Fixtures.root.appendingPathComponent(path), encoding: .utf8).split(separator: "\n")
+        let lines = try Fixtures.goldenLines(Fixtures.root.appendingPathComponent(path))
         for (index, line) in lines.enumerated() {
             let overlay = try JSONDecoder().decode(FrameOverlay.self, from: Data(line.utf8))
             let decoded = try JSONDecoder().decode(JSONValue.self, from: overlay.canonicalJSON())

@@ -138,8 +138,7 @@ struct GoldenFixtureTests {
         let timeline = try #require(RaceTimeline(book: book, unit: RaceFixture.unit))
         let capture = CaptureClock(anchor: clock.anchor, frameRate: try #require(clock.frameRate))
         let camera = try CameraTrack.recording(try Data(contentsOf: Fixtures.swim.appendingPathComponent("camera.jsonl")))
-        let golden = try String(contentsOf: Fixtures.swim.appendingPathComponent("expected/frames.jsonl"), encoding: .utf8)
-            .split(separator: "\n").map(String.init)
+        let golden = try Fixtures.swimGolden()
         #expect(golden.count == 600)
         for (index, line) in golden.enumerated() {
             let pts = MediaTime(ticks: clock.anchor.pts.ticks + Int64(index) * 1800, timeBase: clock.anchor.pts.timeBase)

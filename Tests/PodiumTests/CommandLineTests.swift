@@ -46,8 +46,7 @@ struct EnrichCommandTests {
         #expect(job.frames == 600)
         #expect(job.description.unit == "SWMM100MFR------------FNL-000100--")
         let stored = try await store.frames(jobID: job.id, from: 0, to: 599, limit: 600)
-        let golden = try String(contentsOf: Fixtures.swim.appendingPathComponent("expected/frames.jsonl"), encoding: .utf8)
-            .split(separator: "\n").map(String.init)
+        let golden = try Fixtures.swimGolden()
         #expect(stored.map { String(decoding: $0.overlayJSON, as: UTF8.self) } == golden)
         #expect(stored[490].captureUTC == "2026-07-31T19:42:19.800000Z")
         let documents = try store.documents(ofJob: job.id)
@@ -85,13 +84,7 @@ struct EnrichCommandTests {
     @Test func randomBytesAreOneLineSayingItIsNotMedia() throws {
         let folder = try Fixtures.scratchFolder()
         let noise = folder.appendingPathComponent("noise.bin")
-        var state: UInt64 = 0x2545_F491_4F6C_DD1D
-        try Data((0..<100_000).map { _ in
-            state ^= state << 13
-            state ^= state >> 7
-            state ^= state << 17
-            return UInt8(truncatingIfNeeded: state)
-        }).write(to: noise)
+        try SplitMix.noise(seed: 0x2545_F491_4F6C_DD1D, count: 100_000).write(to: noise)
         Self.expectOneLineError(try PodiumBinary.enrich(noise.path, in: folder), mentioning: "is not a media stream Podium can read")
     }
 

@@ -159,10 +159,10 @@ struct CheckCommandTests {
     @Test func aDifferenceIsNamedByFrameFieldExpectedAndActual() throws {
         let copy = try Fixtures.scratchFolder().appendingPathComponent("swim")
         try FileManager.default.copyItem(at: Fixtures.swim, to: copy)
-        let golden = copy.appendingPathComponent("expected/frames.jsonl")
-        var lines = try String(contentsOf: golden, encoding: .utf8).split(separator: "\n").map(String.init)
+        let golden = copy.appendingPathComponent("expected/frames.jsonl.zip")
+        var lines = try Fixtures.goldenLines(golden)
         lines[104] = lines[104].replacingOccurrences(of: #""reaction":{"display":"0.59","hundredths":59}"#, with: #""reaction":{"display":"0.58","hundredths":58}"#)
-        try (lines.joined(separator: "\n") + "\n").write(to: golden, atomically: true, encoding: .utf8)
+        try Fixtures.writeGolden(lines, to: golden)
         let run = try Fixtures.run(PodiumBinary.path, ["check", copy.path])
         #expect(run.status == 1)
         #expect(run.out == "frame 104: $.lanes[3].reaction.display: expected \"0.58\", got \"0.59\"\n")
