@@ -7,6 +7,8 @@
 #include <libavutil/error.h>
 #include <libavutil/mathematics.h>
 #include <libavutil/opt.h>
+#include <libavutil/timecode.h>
+#include <libavcodec/defs.h>
 #include <libswscale/swscale.h>
 
 /* Macros that Swift cannot import, re-exported as inline functions. */

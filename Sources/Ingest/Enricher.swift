@@ -19,49 +19,56 @@ public struct EnrichmentReport: Sendable, Equatable {
     public var inputFormat = ""
     /// The streams of the input.
     public var inputStreams: [StreamDescription] = []
+    /// What ingest saw: clock source, epochs, gaps, reconnections, corrupt packets.
+    public var ingest = IngestStats()
 }
 
 /// A job's frame source and sink: demuxes an input, copies every stream unchanged, and adds one
 /// timed-ID3 tag per video frame carrying what `tagFrame` returns for it.
 public struct Enricher {
-    /// The input path.
+    /// The input URL or path.
     public let inputURL: String
     /// The MPEG-TS output path.
     public let outputURL: String
+    /// What the input may reach and how a live input is reopened.
+    public var policy: InputPolicy
+    /// Stops the run from another thread.
+    public var cancellation: InputCancellation
 
     /// Creates an enrichment of `inputURL` into `outputURL`.
-    public init(inputURL: String, outputURL: String) {
+    public init(inputURL: String, outputURL: String, policy: InputPolicy = InputPolicy(), cancellation: InputCancellation = InputCancellation()) {
         self.inputURL = inputURL
         self.outputURL = outputURL
+        self.policy = policy
+        self.cancellation = cancellation
+    }
+
+    /// Runs the whole input through with the operator's anchor.
+    public func run(
+        anchor: ClockAnchor, frameRate: Rational?, tagFrame: (FrameTiming) throws -> [UInt8]
+    ) throws -> EnrichmentReport {
+        try run(clock: ClockSettings(source: .anchor, anchor: anchor, frameRate: frameRate), tagFrame: { frame, _ in try tagFrame(frame) })
     }
 
     /// Runs the whole input through.
     ///
     /// - Parameters:
-    ///   - anchor: the operator's clock anchor; its PTS is in the anchor's own time base.
-    ///   - frameRate: overrides the stream's frame rate for frame durations.
-    ///   - tagFrame: the ID3 tag for a frame; called once per frame, in presentation order.
+    ///   - clock: the clock source and what it needs.
+    ///   - tagFrame: the ID3 tag for a frame; called once per frame, in presentation order, with the source that placed it.
+    ///   - gap: called for every gap in the input.
     public func run(
-        anchor: ClockAnchor, frameRate: Rational?, tagFrame: (FrameTiming) throws -> [UInt8]
+        clock: ClockSettings, tagFrame: (FrameTiming, IngestFrame) throws -> [UInt8], gap: (InputGap) throws -> Void = { _ in }
     ) throws -> EnrichmentReport {
         guard outputURL.hasSuffix(".ts") else {
             throw MediaError.unsupportedOutput(url: outputURL, detail: "timed ID3 needs an MPEG-TS output; name it *.ts")
         }
-        let input = try MediaInput(url: inputURL)
+        let session = try IngestSession(url: inputURL, policy: policy, clock: clock, cancellation: cancellation)
         var report = EnrichmentReport()
-        report.inputFormat = input.formatName
-        report.inputStreams = input.streams
-        guard let video = input.streams.first(where: { $0.kind == .video }) else {
-            throw MediaError.noVideoStream(url: inputURL)
-        }
-        guard let rate = frameRate ?? video.frameRate, rate > .zero else {
-            throw MediaError.clock("\(inputURL) states no frame rate; give one in the clock file")
-        }
-        report.frameRate = rate
-        var clock: CaptureClock?
-
+        report.inputFormat = session.formatName
+        report.inputStreams = session.streams
+        report.frameRate = session.frameRate
         var copied: [StreamDescription] = []
-        for stream in input.streams {
+        for stream in session.streams {
             if stream.isTimedID3 {
                 // FFmpeg 5.1's TS demuxer drops the first 5 bytes of these PES; passing them on would corrupt them.
                 report.droppedStreams.append("stream \(stream.index) (timed ID3): FFmpeg 5.1 demuxes it truncated")
@@ -71,60 +78,27 @@ public struct Enricher {
                 copied.append(stream)
             }
         }
-        let output = try MediaOutput(url: outputURL, input: input, copying: copied)
-        // Other streams' timestamps are only unwrapped; the video stream's also become frames.
-        var unwrappers = input.streams.map {
-            (pts: TimestampUnwrapper(wrapBits: $0.timestampWrapBits), dts: TimestampUnwrapper(wrapBits: $0.timestampWrapBits))
-        }
-        var frames = VideoFrameSequencer(
-            wrapBits: video.timestampWrapBits, frameTicks: Int64((Rational(1) / (rate * video.timeBase)).floor), reorderDepth: video.reorderDepth
-        )
-        let packet = Packet()
-
-        func release(_ presentationTimestamps: [Int64]) throws {
-            for pts in presentationTimestamps {
-                let frameClock = clock ?? Enricher.clock(
-                    anchor: anchor, frameRate: rate, timeBase: video.timeBase, wrapBits: video.timestampWrapBits, firstPTS: pts
-                )
-                clock = frameClock
-                let timing = frameClock.timing(sequence: report.frames, pts: MediaTime(ticks: pts, timeBase: video.timeBase))
-                try output.writeMetadata(try tagFrame(timing), pts: pts, timeBase: video.timeBase)
+        let output = try MediaOutput(url: outputURL, input: session.input, copying: copied)
+        let video = session.video
+        let stats = try session.run(
+            packet: { packet, stream, pts, dts in
+                guard output.outputIndex[stream.index] != nil else { return }
+                try output.write(packet, inputIndex: stream.index, inputTimeBase: stream.timeBase, pts: pts, dts: dts)
+                report.copiedPackets[stream.index, default: 0] += 1
+            },
+            frame: { frame in
+                guard let timing = frame.timing else {
+                    throw MediaError.clock("frame \(frame.index) of \(inputURL) could not be placed in time")
+                }
+                try output.writeMetadata(try tagFrame(timing, frame), pts: frame.outputPTS, timeBase: video.timeBase)
                 report.frames += 1
-            }
-        }
-
-        while try input.read(into: packet) {
-            defer { packet.unreference() }
-            let index = packet.streamIndex
-            guard output.outputIndex[index] != nil else { continue }
-            if index == video.index {
-                let step = frames.push(pts: packet.pts, dts: packet.dts)
-                if step.synthesized { report.synthesizedDecodeTimestamps += 1 }
-                if step.pts == nil && step.dts == nil { report.untimedVideoPackets += 1 }
-                try output.write(packet, inputTimeBase: video.timeBase, pts: step.pts, dts: step.dts)
-                report.copiedPackets[index, default: 0] += 1
-                try release(step.released)
-            } else {
-                let pts = packet.pts.map { unwrappers[index].pts.unwrap($0) }
-                let dts = packet.dts.map { unwrappers[index].dts.unwrap($0) }
-                try output.write(packet, inputTimeBase: input.streams[index].timeBase, pts: pts, dts: dts)
-                report.copiedPackets[index, default: 0] += 1
-            }
-        }
-        try release(frames.drain())
+            },
+            gap: gap, progress: nil
+        )
         try output.finish()
+        report.untimedVideoPackets = stats.untimedVideoPackets
+        report.synthesizedDecodeTimestamps = stats.synthesizedDecodeTimestamps
+        report.ingest = stats
         return report
-    }
-
-    /// The frame clock, with the anchor's PTS moved by whole wrap periods to the one nearest the
-    /// first frame: an operator reads the anchor off the stream as a 33-bit value, which may sit
-    /// on the other side of a wrap from where Podium's unwrapped count begins.
-    public static func clock(anchor: ClockAnchor, frameRate: Rational, timeBase: Rational, wrapBits: Int, firstPTS: Int64) -> CaptureClock {
-        var anchor = anchor
-        if anchor.pts.timeBase == timeBase {
-            let ticks = TimestampUnwrapper(wrapBits: wrapBits).nearest(anchor.pts.ticks, to: firstPTS)
-            anchor = ClockAnchor(pts: MediaTime(ticks: ticks, timeBase: anchor.pts.timeBase), utc: anchor.utc)
-        }
-        return CaptureClock(anchor: anchor, frameRate: frameRate)
     }
 }

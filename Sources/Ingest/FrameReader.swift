@@ -14,18 +14,20 @@ public struct FrameReader {
     /// video stream. `frameRate` (when the stream states none) sizes the decode timestamps
     /// supplied for inputs that carry none.
     public func presentationTimestamps(frameRate: Rational? = nil) throws -> (video: StreamDescription, pts: [Int64]) {
-        let input = try MediaInput(url: inputURL)
-        guard let video = input.streams.first(where: { $0.kind == .video }) else { throw MediaError.noVideoStream(url: inputURL) }
-        let rate = frameRate ?? video.frameRate
-        let frameTicks = rate.map { Int64((Rational(1) / ($0 * video.timeBase)).floor) } ?? 1
-        var frames = VideoFrameSequencer(wrapBits: video.timestampWrapBits, frameTicks: frameTicks, reorderDepth: video.reorderDepth)
+        let session = try IngestSession(url: inputURL, clock: ClockSettings(frameRate: frameRate, required: false))
         var result: [Int64] = []
-        let packet = Packet()
-        while try input.read(into: packet) {
-            defer { packet.unreference() }
-            guard packet.streamIndex == video.index else { continue }
-            result += frames.push(pts: packet.pts, dts: packet.dts).released
-        }
-        return (video, result + frames.drain())
+        _ = try session.run(frame: { result.append($0.video.pts) })
+        return (session.video, result)
+    }
+
+    /// The capture timing of every video frame, in presentation order, placed by `clock`.
+    public func timings(clock: ClockSettings) throws -> [FrameTiming] {
+        let session = try IngestSession(url: inputURL, clock: clock)
+        var timings: [FrameTiming] = []
+        _ = try session.run(frame: { frame in
+            guard let timing = frame.timing else { throw MediaError.clock("frame \(frame.index) of \(inputURL) could not be placed in time") }
+            timings.append(timing)
+        })
+        return timings
     }
 }

@@ -14,6 +14,10 @@ public enum MediaError: Error, Equatable, CustomStringConvertible {
     case clock(String)
     /// The output cannot carry what was asked of it.
     case unsupportedOutput(url: String, detail: String)
+    /// A URL was refused before anything was opened: which URL and which rule.
+    case refusedURL(url: String, rule: String)
+    /// A live input could not be reopened within the reconnection policy.
+    case inputLost(url: String, attempts: Int, lastError: String)
 
     public var description: String {
         switch self {
@@ -29,6 +33,10 @@ public enum MediaError: Error, Equatable, CustomStringConvertible {
             "frame clock: \(detail)"
         case let .unsupportedOutput(url, detail):
             "\(url): \(detail)"
+        case let .refusedURL(url, rule):
+            "refused \(url): \(rule)"
+        case let .inputLost(url, attempts, lastError):
+            "\(url) could not be reopened after \(attempts) attempts: \(lastError)"
         }
     }
 

@@ -46,6 +46,19 @@ final class Packet {
     var streamIndex: Int { Int(pointer.pointee.stream_index) }
     var pts: Int64? { pointer.pointee.pts == podium_nopts_value() ? nil : pointer.pointee.pts }
     var dts: Int64? { pointer.pointee.dts == podium_nopts_value() ? nil : pointer.pointee.dts }
+    var duration: Int64 { pointer.pointee.duration }
+    var isKeyframe: Bool { pointer.pointee.flags & AV_PKT_FLAG_KEY != 0 }
+    var isCorrupt: Bool { pointer.pointee.flags & AV_PKT_FLAG_CORRUPT != 0 }
+
+    /// The producer reference time attached by the demuxer (RTCP sender reports), in µs since the Unix epoch.
+    var producerReferenceMicroseconds: Int64? {
+        var size = 0
+        guard let data = av_packet_get_side_data(pointer, AV_PKT_DATA_PRFT, &size), size >= MemoryLayout<AVProducerReferenceTime>.size else {
+            return nil
+        }
+        return UnsafeRawPointer(data).loadUnaligned(as: AVProducerReferenceTime.self).wallclock
+    }
+
     var bytes: UnsafeBufferPointer<UInt8> {
         UnsafeBufferPointer(start: pointer.pointee.data, count: Int(pointer.pointee.size))
     }
@@ -55,32 +68,59 @@ final class Packet {
 
 /// A demuxed input: owns the `AVFormatContext` and closes it in `deinit`.
 ///
-/// Inputs are opened with explicit protocol and format whitelists: a file job may read the file
-/// and nothing it points to.
+/// Inputs are opened with the protocol and format whitelists of their `InputEndpoint`, every
+/// nested open passes through `InputGuard` (host allowlist, no local files from the network),
+/// and every blocking call can be interrupted through the guard's cancellation.
 final class MediaInput {
-    /// Formats Podium demuxes from files; others are refused before any probing of exotic demuxers.
-    static let fileFormats = "mpegts,mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,flv,h264,hevc"
-
     let url: String
     let streams: [StreamDescription]
+    let inputGuard: InputGuard
     private var context: UnsafeMutablePointer<AVFormatContext>?
 
-    init(url: String) throws(MediaError) {
-        self.url = url
-        guard FileManager.default.fileExists(atPath: url) else { throw .notFound(url: url) }
+    /// FFmpeg's chatter (every HLS tag it skips, every segment it opens) is not the operator's business; warnings are.
+    private static let quietLogs: Void = av_log_set_level(AV_LOG_WARNING)
+
+    init(guarding inputGuard: InputGuard) throws(MediaError) {
+        MediaInput.quietLogs
+        let endpoint = inputGuard.endpoint
+        self.url = endpoint.url
+        self.inputGuard = inputGuard
+        if endpoint.kind == .file, !FileManager.default.fileExists(atPath: endpoint.openURL) { throw .notFound(url: url) }
         var options: OpaquePointer?
         defer { av_dict_free(&options) }
-        av_dict_set(&options, "protocol_whitelist", "file", 0)
-        av_dict_set(&options, "format_whitelist", MediaInput.fileFormats, 0)
-        var opened: UnsafeMutablePointer<AVFormatContext>?
-        let openCode = avformat_open_input(&opened, url, nil, &options)
+        av_dict_set(&options, "protocol_whitelist", endpoint.protocolWhitelist, 0)
+        av_dict_set(&options, "format_whitelist", endpoint.formatWhitelist, 0)
+        let timeout = String(Int64(inputGuard.policy.readTimeout * 1_000_000))
+        switch endpoint.kind {
+        case .file, .stdin:
+            break
+        case .udp:
+            av_dict_set(&options, "timeout", timeout, 0)
+            av_dict_set(&options, "overrun_nonfatal", "1", 0)
+            av_dict_set(&options, "fifo_size", "278876", 0)
+        case .srt:
+            av_dict_set(&options, "rw_timeout", timeout, 0)
+            av_dict_set(&options, "timeout", timeout, 0)
+        case .rtsp:
+            av_dict_set(&options, "timeout", timeout, 0)
+        case .rtmp, .hls:
+            av_dict_set(&options, "rw_timeout", timeout, 0)
+        }
+        guard let allocated = avformat_alloc_context() else { throw .ffmpeg(operation: "allocating", target: url, code: 0, message: "out of memory") }
+        inputGuard.install(on: allocated)
+        // Podium unwraps timestamps itself; FFmpeg's one-period correction misreads backward jumps.
+        allocated.pointee.correct_ts_overflow = 0
+        var opened: UnsafeMutablePointer<AVFormatContext>? = allocated
+        let openCode = avformat_open_input(&opened, endpoint.openURL, nil, &options)
+        if let refusal = inputGuard.takeRefusal() { throw refusal }
         // Unrecognised data, or data that only a demuxer outside the whitelist claims (EINVAL).
         if openCode == podium_averror_invaliddata() || openCode == podium_averror(EINVAL) {
-            throw .notMedia(url: url, detail: "no demuxer among \(MediaInput.fileFormats) recognises it")
+            throw .notMedia(url: url, detail: "no demuxer among \(endpoint.formatWhitelist) recognises it")
         }
         try MediaError.check(openCode, "opening input", url)
         context = opened
         let infoCode = avformat_find_stream_info(opened, nil)
+        if let refusal = inputGuard.takeRefusal() { avformat_close_input(&context); throw refusal }
         if infoCode < 0 {
             avformat_close_input(&context)
             throw .notMedia(url: url, detail: MediaError.message(for: infoCode))
@@ -92,6 +132,9 @@ final class MediaInput {
 
     deinit { avformat_close_input(&context) }
 
+    /// Closes the input now (a UDP or SRT listener must release its port before it is reopened).
+    func close() { avformat_close_input(&context) }
+
     /// The name FFmpeg gave the container format (`mpegts`, `mov,mp4,…`).
     var formatName: String { String(cString: context!.pointee.iformat.pointee.name) }
 
@@ -99,8 +142,28 @@ final class MediaInput {
     func read(into packet: Packet) throws(MediaError) -> Bool {
         let code = av_read_frame(context, packet.pointer)
         if code == podium_averror_eof() { return false }
+        if let refusal = inputGuard.takeRefusal() { throw refusal }
         try MediaError.check(code, "reading a packet", url)
         return true
+    }
+
+    /// The `timecode` metadata of the video stream or the container (a MOV/MP4 `tmcd` track's start).
+    func startTimecode(ofStream index: Int) -> String? {
+        guard let context else { return nil }
+        for dictionary in [context.pointee.streams[index]!.pointee.metadata, context.pointee.metadata] {
+            if let entry = av_dict_get(dictionary, "timecode", nil, 0), let value = entry.pointee.value {
+                return String(cString: value)
+            }
+        }
+        return nil
+    }
+
+    /// How far through the input reading is, for recorded files with a known size.
+    var progress: Double? {
+        guard let io = context?.pointee.pb else { return nil }
+        let size = avio_size(io)
+        guard size > 0 else { return nil }
+        return min(1, Double(avio_tell(io)) / Double(size))
     }
 
     /// Codec parameters of stream `index`, for the muxer to copy. Ingest-internal.

@@ -65,8 +65,7 @@ final class MediaOutput {
     }
 
     /// Writes a copied packet. Its timestamps are replaced by the unwrapped ones and rescaled to the output.
-    func write(_ packet: Packet, inputTimeBase: Rational, pts: Int64?, dts: Int64?) throws(MediaError) {
-        let inputIndex = packet.streamIndex
+    func write(_ packet: Packet, inputIndex: Int, inputTimeBase: Rational, pts: Int64?, dts: Int64?) throws(MediaError) {
         guard let index = outputIndex[inputIndex], let context else { return }
         packet.pointer.pointee.pts = pts ?? podium_nopts_value()
         packet.pointer.pointee.dts = dts ?? podium_nopts_value()

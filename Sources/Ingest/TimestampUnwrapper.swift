@@ -1,3 +1,5 @@
+public import Overlay
+
 /// Unwraps timestamps that a container stores modulo 2^bits (MPEG-TS: 33 bits, about 26.5 h at 90 kHz).
 ///
 /// Each raw value is moved by the multiple of 2^bits that lands it closest to the previous
@@ -52,8 +54,8 @@ extension Int64 {
 /// (PTS ≥ DTS, and DTS only grows), so every frame with PTS ≤ d is final in order and can be
 /// released. This is also what the MPEG-TS muxer needs: the metadata stream's timestamps
 /// must increase, and the video stream's DTS must already have passed them.
-public struct PresentationOrder: Sendable {
-    private var waiting: [Int64] = []
+public struct PresentationOrder<Frame: Sendable>: Sendable {
+    private var waiting: [(pts: Int64, frame: Frame)] = []
 
     /// Creates an empty queue.
     public init() {}
@@ -61,25 +63,30 @@ public struct PresentationOrder: Sendable {
     /// How many frames wait for release.
     public var count: Int { waiting.count }
 
-    /// Queues a frame presented at `pts`.
-    public mutating func insert(pts: Int64) {
+    /// Queues `frame`, presented at `pts`.
+    public mutating func insert(pts: Int64, frame: Frame) {
         // Reorder depth is a handful of frames, so a sorted insert beats a heap here.
-        let index = waiting.firstIndex { $0 > pts } ?? waiting.endIndex
-        waiting.insert(pts, at: index)
+        let index = waiting.firstIndex { $0.pts > pts } ?? waiting.endIndex
+        waiting.insert((pts, frame), at: index)
     }
 
     /// Releases, in presentation order, every frame presented at or before `decodeTimestamp`.
-    public mutating func release(throughDecodeTimestamp decodeTimestamp: Int64) -> [Int64] {
-        let ready = waiting.prefix { $0 <= decodeTimestamp }
+    public mutating func release(throughDecodeTimestamp decodeTimestamp: Int64) -> [Frame] {
+        let ready = waiting.prefix { $0.pts <= decodeTimestamp }.map(\.frame)
         waiting.removeFirst(ready.count)
-        return Array(ready)
+        return ready
     }
 
-    /// Releases everything (end of input).
-    public mutating func drain() -> [Int64] {
+    /// Releases everything (end of input, or the end of an epoch).
+    public mutating func drain() -> [Frame] {
         defer { waiting.removeAll() }
-        return waiting
+        return waiting.map(\.frame)
     }
+}
+
+extension PresentationOrder where Frame == Int64 {
+    /// Queues a frame known by its PTS alone.
+    public mutating func insert(pts: Int64) { insert(pts: pts, frame: pts) }
 }
 
 /// Decode timestamps for video packets that arrive without one (Matroska and some RTMP sources
@@ -110,14 +117,43 @@ public struct DecodeTimestampSynthesizer: Sendable {
     }
 }
 
+/// One video frame as Ingest knows it once its packet has been read.
+public struct VideoFrame: Sendable, Equatable {
+    /// Presentation timestamp, unwrapped to 64 bits by Podium.
+    public let pts: Int64
+    /// Decode timestamp (unwrapped, or supplied when the packet had none).
+    public let dts: Int64
+    /// Duration in stream ticks (the packet's, or one nominal frame).
+    public let duration: Int64
+    /// Whether the packet is a keyframe.
+    public let keyframe: Bool
+    /// Discontinuity epoch: 0 at the start, raised at every timestamp jump and every reconnection.
+    public let epoch: Int
+    /// When the packet arrived (live inputs).
+    public let arrival: UTCInstant?
+    /// The capture UTC the chosen clock source states for this frame, if any.
+    public let reference: UTCInstant?
+}
+
 /// The video stream's packets turned into frames: timestamps unwrapped, a missing decode
-/// timestamp supplied, and frames released in presentation order once final. One definition
-/// for every reader of video packets (the enrichment and the frame listing).
+/// timestamp supplied, discontinuities detected, and frames released in presentation order
+/// once final. One definition for every reader of video packets.
+///
+/// A decode timestamp that jumps forward by more than `discontinuityTicks`, or back by more
+/// than a frame, starts a new epoch: the frames of the old epoch are all released first (their
+/// order cannot mix with the new timestamps), then counting starts afresh.
 public struct VideoFrameSequencer: Sendable {
+    private let wrapBits: Int
+    private let frameTicks: Int64
+    private let reorderDepth: Int
+    private let discontinuityTicks: Int64
     private var pts: TimestampUnwrapper
     private var dts: TimestampUnwrapper
     private var synthesizer: DecodeTimestampSynthesizer
-    private var order = PresentationOrder()
+    private var order = PresentationOrder<VideoFrame>()
+    private var lastDecode: Int64?
+    /// The epoch of the frames being read; `startEpoch()` and timestamp jumps raise it.
+    public private(set) var epoch = 0
 
     /// What one packet became.
     public struct Step: Sendable, Equatable {
@@ -127,31 +163,70 @@ public struct VideoFrameSequencer: Sendable {
         public let dts: Int64?
         /// The decode timestamp was supplied by Podium.
         public let synthesized: Bool
-        /// Frames (PTS) final in presentation order after this packet.
-        public let released: [Int64]
+        /// The packet started a new epoch.
+        public let newEpoch: Bool
+        /// Frames final in presentation order after this packet.
+        public let released: [VideoFrame]
     }
 
-    /// Creates a sequencer for a stream wrapping at `wrapBits`, with frames of `frameTicks` reordered up to `reorderDepth` deep.
-    public init(wrapBits: Int, frameTicks: Int64, reorderDepth: Int) {
+    /// Creates a sequencer for a stream wrapping at `wrapBits`, with frames of `frameTicks`
+    /// reordered up to `reorderDepth` deep; `discontinuityTicks` (default: 1 s at 90 kHz scaled
+    /// to 50 frames) is the forward jump that starts a new epoch.
+    public init(wrapBits: Int, frameTicks: Int64, reorderDepth: Int, discontinuityTicks: Int64? = nil) {
+        self.wrapBits = wrapBits
+        self.frameTicks = max(1, frameTicks)
+        self.reorderDepth = reorderDepth
+        self.discontinuityTicks = discontinuityTicks ?? max(1, frameTicks) * 50
         pts = TimestampUnwrapper(wrapBits: wrapBits)
         dts = TimestampUnwrapper(wrapBits: wrapBits)
         synthesizer = DecodeTimestampSynthesizer(duration: frameTicks, depth: max(reorderDepth, 2))
     }
 
     /// Takes the next video packet in decode order.
-    public mutating func push(pts rawPTS: Int64?, dts rawDTS: Int64?) -> Step {
-        let presented = rawPTS.map { pts.unwrap($0) }
+    public mutating func push(
+        pts rawPTS: Int64?, dts rawDTS: Int64?, duration: Int64 = 0, keyframe: Bool = false,
+        arrival: UTCInstant? = nil, reference: UTCInstant? = nil
+    ) -> Step {
+        var presented = rawPTS.map { pts.unwrap($0) }
         var decoded = rawDTS.map { dts.unwrap($0) }
+        var released: [VideoFrame] = []
+        var newEpoch = false
+        if let check = decoded ?? presented, let lastDecode,
+           check - lastDecode > discontinuityTicks || lastDecode - check > frameTicks + frameTicks / 2 {
+            released = startEpoch()
+            newEpoch = true
+            presented = rawPTS.map { pts.unwrap($0) }
+            decoded = rawDTS.map { dts.unwrap($0) }
+        }
         var synthesized = false
         if decoded == nil, let presented {
             decoded = synthesizer.decodeTimestamp(forPresentation: presented)
             synthesized = true
         }
-        guard let frame = presented ?? decoded else { return Step(pts: nil, dts: nil, synthesized: false, released: []) }
-        order.insert(pts: frame)
-        return Step(pts: presented, dts: decoded, synthesized: synthesized, released: order.release(throughDecodeTimestamp: decoded ?? frame))
+        guard let frame = presented ?? decoded, let decodeTime = decoded else {
+            return Step(pts: nil, dts: nil, synthesized: false, newEpoch: newEpoch, released: released)
+        }
+        lastDecode = decodeTime
+        order.insert(pts: frame, frame: VideoFrame(
+            pts: frame, dts: decodeTime, duration: duration > 0 ? duration : frameTicks, keyframe: keyframe,
+            epoch: epoch, arrival: arrival, reference: reference
+        ))
+        released += order.release(throughDecodeTimestamp: decodeTime)
+        return Step(pts: presented, dts: decoded, synthesized: synthesized, newEpoch: newEpoch, released: released)
+    }
+
+    /// Ends the current epoch (a timestamp jump, or a reopened input): releases every waiting
+    /// frame and starts counting timestamps afresh.
+    public mutating func startEpoch() -> [VideoFrame] {
+        let released = order.drain()
+        epoch += 1
+        pts = TimestampUnwrapper(wrapBits: wrapBits)
+        dts = TimestampUnwrapper(wrapBits: wrapBits)
+        synthesizer = DecodeTimestampSynthesizer(duration: frameTicks, depth: max(reorderDepth, 2))
+        lastDecode = nil
+        return released
     }
 
     /// The frames still waiting, at the end of the input.
-    public mutating func drain() -> [Int64] { order.drain() }
+    public mutating func drain() -> [VideoFrame] { order.drain() }
 }

@@ -10,14 +10,13 @@ struct Enrich: ParsableCommand {
         abstract: "Enrich a video file with frame-locked overlay data (timed ID3 in MPEG-TS)."
     )
 
-    @Argument(help: "The input video file.")
+    @Argument(help: "The input: a file, -, udp://, srt://, rtmp://, rtsp:// or an http(s) HLS playlist.")
     var input: String
+
+    @OptionGroup var inputOptions: InputOptions
 
     @Option(help: "Folder of results documents (ODF 2 XML, with an optional manifest.json of receipt times).")
     var results: String
-
-    @Option(help: "Clock file: the anchor \"PTS p is capture UTC t\" and the frame rate.")
-    var clock: String
 
     @Option(help: "The enriched MPEG-TS file to write.")
     var out: String
@@ -42,7 +41,13 @@ struct Enrich: ParsableCommand {
 
     func run() throws {
         try reportingErrors("enrich") {
-            var job = EnrichmentJob(input: input, results: results, clock: clock, output: out, unit: unit, database: database)
+            let cancellation = InputCancellation()
+            StopSignals.cancel(cancellation)
+            var job = EnrichmentJob(
+                input: input, results: results, clock: try inputOptions.clockSettings(required: true), output: out, unit: unit, database: database
+            )
+            job.policy = inputOptions.policy
+            job.cancellation = cancellation
             job.template = try loadTemplate(template)
             if let camera {
                 guard let data = FileManager.default.contents(atPath: camera) else { throw OperatorError("camera recording \(camera) does not exist") }
@@ -61,13 +66,15 @@ struct Enrich: ParsableCommand {
 struct EnrichmentJob {
     let input: String
     let results: String
-    let clock: String
+    let clock: ClockSettings
     let output: String
     let unit: String?
     let database: String
     var template: OverlayTemplate?
     var camera: CameraTrack?
     var lens: Lens?
+    var policy = InputPolicy()
+    var cancellation = InputCancellation()
 
     /// Frames are written to the store in batches, so a long file never holds all of them in memory.
     static let storeBatch = 250
@@ -76,28 +83,23 @@ struct EnrichmentJob {
         let inputPath = URL(fileURLWithPath: input).standardizedFileURL.resolvingSymlinksInPath().path
         let outputPath = URL(fileURLWithPath: output).standardizedFileURL.resolvingSymlinksInPath().path
         guard inputPath != outputPath else { throw OperatorError("--out \(output) is the input itself; choose another file") }
-        guard let clockBytes = FileManager.default.contents(atPath: clock) else {
-            throw OperatorError("clock file \(clock) does not exist")
-        }
-        let clockFile = try ClockFile(json: clockBytes)
         let folder = try ResultsFolder(path: results)
         let timeline = RaceTimeline(book: folder.book, unit: try selectUnit(folder.book))!
         let renderer = template.map { TemplateRenderer(template: $0, timeline: timeline, lens: lens) }
 
         let store = try SQLiteStore(path: database)
-        let frameRateText = clockFile.frameRate?.description ?? "stream"
+        let frameRateText = clock.frameRate?.description ?? "stream"
         let jobID = try store.startJob(
             JobDescription(
                 createdUTC: UTCInstant.now().iso8601,
-                input: input, output: output, unit: timeline.unit.rawValue, clockSource: "anchor", frameRate: frameRateText
+                input: input, output: output, unit: timeline.unit.rawValue, clockSource: clock.source?.rawValue ?? "auto", frameRate: frameRateText
             ),
             documents: folder.documents
         )
         var pending: [StoredFrame] = []
         do {
-            let report = try Enricher(inputURL: input, outputURL: output).run(
-                anchor: clockFile.anchor, frameRate: clockFile.frameRate
-            ) { timing in
+            let enricher = Enricher(inputURL: input, outputURL: output, policy: policy, cancellation: cancellation)
+            let report = try enricher.run(clock: clock, tagFrame: { timing, _ in
                 let pose = camera?.pose(forCaptureAt: timing.captureStart)
                 let overlay = renderer?.render(timing, camera: pose) ?? timeline.overlay(for: timing, camera: pose)
                 pending.append(StoredFrame(
@@ -109,14 +111,21 @@ struct EnrichmentJob {
                 }
                 // A templated job carries the compact elements in band; the full state is in the store and the API.
                 return try renderer == nil ? OverlayPayload.id3Tag(for: overlay) : CompactPayload.id3Tag(for: overlay)
-            }
+            }, gap: { gap in
+                FileHandle.standardError.write(Data("gap after frame \(gap.afterFrame): \(gap.framesMissing) frames missing\(gap.reconnected ? " (input reopened)" : "")\n".utf8))
+            })
             try store.appendFrames(pending, toJob: jobID)
             try store.finishJob(jobID, failure: nil)
             var lines = [
-                "job \(jobID): \(report.frames) frames tagged (\(report.frameRate) fps, clock: anchor), unit \(timeline.unit)"
+                "job \(jobID): \(report.frames) frames tagged (\(report.frameRate) fps, clock: \(report.ingest.clockSource?.rawValue ?? "none")), unit \(timeline.unit)"
                     + (template.map { ", template \($0.name)" } ?? "") + (camera.map { ", \($0.samples.count) camera samples" } ?? ""),
                 "wrote \(output); recorded in \(database)",
             ]
+            let ingest = report.ingest
+            if ingest.epochs > 1 || ingest.corruptPackets > 0 || !ingest.gaps.isEmpty || ingest.reconnects > 0 {
+                lines.append("epochs: \(ingest.epochs); corrupt packets skipped: \(ingest.corruptPackets); gaps: \(ingest.gaps.count); reconnects: \(ingest.reconnects)")
+            }
+            if ingest.stopped { lines.append("stopped before the end of the input") }
             lines += report.droppedStreams.map { "not carried: \($0)" }
             if report.untimedVideoPackets > 0 {
                 lines.append("\(report.untimedVideoPackets) video packets had no timestamp and carry no overlay")

@@ -30,14 +30,9 @@ struct FixtureCase {
         guard let unit = results.book.units.first, let timeline = RaceTimeline(book: results.book, unit: unit) else {
             throw OperatorError("\(folder.path)/results hold no unit results")
         }
-        let (video, timestamps) = try FrameReader(inputURL: clip).presentationTimestamps(frameRate: clock.frameRate)
-        guard let rate = clock.frameRate ?? video.frameRate, let first = timestamps.first else {
-            throw OperatorError("\(clip) has no frames, or no frame rate (give one in clock.json)")
-        }
-        let frameClock = Enricher.clock(anchor: clock.anchor, frameRate: rate, timeBase: video.timeBase, wrapBits: video.timestampWrapBits, firstPTS: first)
+        let timings = try FrameReader(inputURL: clip).timings(clock: ClockSettings(source: .anchor, anchor: clock.anchor, frameRate: clock.frameRate))
         let renderer = template.map { TemplateRenderer(template: $0, timeline: timeline, lens: lens) }
-        return timestamps.enumerated().map { index, pts in
-            let timing = frameClock.timing(sequence: index, pts: MediaTime(ticks: pts, timeBase: video.timeBase))
+        return timings.map { timing in
             let pose = camera?.pose(forCaptureAt: timing.captureStart)
             return renderer?.render(timing, camera: pose) ?? timeline.overlay(for: timing, camera: pose)
         }

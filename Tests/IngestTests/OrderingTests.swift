@@ -57,7 +57,7 @@ struct TimestampUnwrapperTests {
 struct PresentationOrderTests {
     @Test func releasesFramesInPresentationOrderOnceTheDecodeTimestampPassesThem() {
         // I P B B in decode order (PTS 2,5,3,4 with DTS 0,1,2,3), as x264 writes with 2 B-frames.
-        var order = PresentationOrder()
+        var order = PresentationOrder<Int64>()
         var released: [Int64] = []
         for (pts, dts) in [(Int64(2), Int64(0)), (5, 1), (3, 2), (4, 3), (8, 4), (6, 5), (7, 6)] {
             order.insert(pts: pts)

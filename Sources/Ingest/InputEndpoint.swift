@@ -1,0 +1,205 @@
+import Foundation
+
+/// The kinds of input Podium opens, each with its own protocol and format whitelists.
+public enum InputKind: String, Sendable, Equatable, CaseIterable {
+    case file, stdin, udp, srt, rtmp, rtsp, hls
+
+    /// Whether the input is a live feed: it may stall or end and is then reopened, and frames
+    /// have a meaningful arrival time.
+    public var isLive: Bool {
+        switch self {
+        case .file, .stdin: false
+        case .udp, .srt, .rtmp, .rtsp, .hls: true
+        }
+    }
+}
+
+/// How Podium may reach the network on behalf of an input, and how it behaves when a live input fails.
+public struct InputPolicy: Sendable, Equatable {
+    /// Hosts an input, an HLS segment or key, or a redirect may name. Exact names or addresses;
+    /// a leading `*.` allows a domain's subdomains. Loopback is always allowed.
+    public var allowedHosts: [String]
+    /// Seconds a read may wait for data before the input counts as stalled.
+    public var readTimeout: Double
+    /// Reopening of a live input that stalled, failed or ended.
+    public var reconnect: ReconnectPolicy
+
+    /// Creates a policy; by default only loopback is reachable, reads time out after 5 s.
+    public init(allowedHosts: [String] = [], readTimeout: Double = 5, reconnect: ReconnectPolicy = ReconnectPolicy()) {
+        self.allowedHosts = allowedHosts
+        self.readTimeout = readTimeout
+        self.reconnect = reconnect
+    }
+
+    /// Whether `host` may be contacted.
+    public func allows(host: String) -> Bool {
+        let host = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        if InputPolicy.loopback.contains(host) || host.hasPrefix("127.") { return true }
+        return allowedHosts.contains { pattern in
+            let pattern = pattern.lowercased()
+            if pattern.hasPrefix("*.") { return host.hasSuffix(pattern.dropFirst(1)) }
+            return host == pattern
+        }
+    }
+
+    private static let loopback: Set<String> = ["localhost", "::1", "127.0.0.1"]
+}
+
+/// Bounded exponential backoff for reopening a live input.
+public struct ReconnectPolicy: Sendable, Equatable {
+    /// Wait before the first reopening attempt, in seconds.
+    public var initialDelay: Double
+    /// The longest wait between attempts, in seconds.
+    public var maximumDelay: Double
+    /// Attempts in a row before the job gives up; nil tries for as long as the job runs.
+    public var maximumAttempts: Int?
+
+    /// Creates a policy (defaults: 0.25 s doubling up to 5 s, unbounded attempts).
+    public init(initialDelay: Double = 0.25, maximumDelay: Double = 5, maximumAttempts: Int? = nil) {
+        self.initialDelay = initialDelay
+        self.maximumDelay = maximumDelay
+        self.maximumAttempts = maximumAttempts
+    }
+
+    /// The wait before attempt `attempt` (1-based).
+    public func delay(beforeAttempt attempt: Int) -> Double {
+        min(maximumDelay, initialDelay * pow(2, Double(max(0, attempt - 1))))
+    }
+}
+
+/// An input URL checked against Podium's rules and resolved to what FFmpeg is allowed to do with it.
+///
+/// Pure: no FFmpeg and no I/O. Every URL FFmpeg later opens on the input's behalf (HLS segments
+/// and keys, redirect targets) is checked with `check(nested:)` before it is opened.
+public struct InputEndpoint: Sendable, Equatable {
+    /// The URL as given (a path for files, `-` for standard input).
+    public let url: String
+    /// What FFmpeg opens: the URL, with `pipe:0` for standard input.
+    public let openURL: String
+    /// The kind of input.
+    public let kind: InputKind
+    /// FFmpeg protocols the input may use, nested ones included.
+    public let protocolWhitelist: String
+    /// FFmpeg demuxers the input may be probed with.
+    public let formatWhitelist: String
+    /// The host the URL names, if any.
+    public let host: String?
+
+    /// Demuxers for recorded files.
+    static let fileFormats = "mpegts,mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,flv,h264,hevc"
+
+    /// Checks `url` against `policy` and resolves its kind.
+    public init(_ url: String, policy: InputPolicy) throws(MediaError) {
+        self.url = url
+        try InputEndpoint.refuseNestingProtocols(url)
+        if url == "-" || url == "pipe:" || url == "pipe:0" {
+            (openURL, kind, host) = ("pipe:0", .stdin, nil)
+            (protocolWhitelist, formatWhitelist) = ("pipe", "mpegts,flv,h264,hevc,matroska,webm")
+            return
+        }
+        guard let scheme = InputEndpoint.scheme(of: url) else {
+            (openURL, kind, host) = (url, .file, nil)
+            (protocolWhitelist, formatWhitelist) = ("file", InputEndpoint.fileFormats)
+            return
+        }
+        let components = URLComponents(string: url)
+        // `udp://@:1234` and `srt://:9000` receive on every local address.
+        let host = components?.host.flatMap { $0.isEmpty ? nil : $0 }
+            ?? (url.contains("://@") || url.contains("://:") ? "0.0.0.0" : nil)
+        switch scheme {
+        case "file":
+            let path = components?.path ?? String(url.dropFirst("file:".count))
+            (openURL, kind, self.host) = (path, .file, nil)
+            (protocolWhitelist, formatWhitelist) = ("file", InputEndpoint.fileFormats)
+            return
+        case "udp":
+            (kind, protocolWhitelist, formatWhitelist) = (.udp, "udp", "mpegts")
+        case "srt":
+            (kind, protocolWhitelist, formatWhitelist) = (.srt, "srt", "mpegts")
+        case "rtmp":
+            (kind, protocolWhitelist, formatWhitelist) = (.rtmp, "rtmp,tcp", "flv,live_flv")
+        case "rtsp":
+            (kind, protocolWhitelist, formatWhitelist) = (.rtsp, "rtp,srtp,udp,tcp", "rtsp")
+        case "http", "https":
+            guard components?.path.lowercased().hasSuffix(".m3u8") == true else {
+                throw .refusedURL(url: url, rule: "an http(s) input must be an HLS playlist (*.m3u8)")
+            }
+            (kind, protocolWhitelist, formatWhitelist) = (.hls, "http,https,tcp,tls,crypto,hls", "hls,mpegts,mov,mp4,aac,mp3,webvtt")
+        default:
+            throw .refusedURL(url: url, rule: "scheme \(scheme): is not an input Podium opens (file, -, udp, srt, rtmp, rtsp, http(s) HLS)")
+        }
+        guard let host else { throw .refusedURL(url: url, rule: "a \(scheme) input must name a host") }
+        guard InputEndpoint.receivesLocally(kind: kind, host: host, url: url) || policy.allows(host: host) else {
+            throw .refusedURL(url: url, rule: "host \(host) is not in the allowed hosts")
+        }
+        (openURL, self.host) = (url, host)
+    }
+
+    /// Checks a URL that FFmpeg is about to open on this input's behalf.
+    ///
+    /// A file input may only open files; a network input only http(s) (HLS segments, keys,
+    /// redirects) to allowed hosts: never `file:` (a network playlist reaching into the disk),
+    /// never the nesting protocols.
+    public func check(nested nestedURL: String, policy: InputPolicy) throws(MediaError) {
+        try InputEndpoint.refuseNestingProtocols(nestedURL)
+        var target = nestedURL
+        for prefix in ["crypto+", "crypto:"] where target.lowercased().hasPrefix(prefix) {
+            target = String(target.dropFirst(prefix.count))
+        }
+        let scheme = InputEndpoint.scheme(of: target)
+        switch kind {
+        case .file:
+            guard scheme == nil || scheme == "file" else {
+                throw .refusedURL(url: nestedURL, rule: "a file input may not open \(scheme!): URLs")
+            }
+        case .stdin:
+            guard target == openURL else { throw .refusedURL(url: nestedURL, rule: "standard input opens nothing else") }
+        case .udp, .srt, .rtmp, .rtsp, .hls:
+            if target == openURL { return }
+            guard let scheme, scheme == "http" || scheme == "https" else {
+                let rule = scheme == nil || scheme == "file"
+                    ? "a network input may not open local files" : "a network input may open only http(s) URLs, not \(scheme!):"
+                throw .refusedURL(url: nestedURL, rule: rule)
+            }
+            guard let host = URLComponents(string: target)?.host, !host.isEmpty else {
+                throw .refusedURL(url: nestedURL, rule: "the URL names no host")
+            }
+            guard policy.allows(host: host) else { throw .refusedURL(url: nestedURL, rule: "host \(host) is not in the allowed hosts") }
+        }
+    }
+
+    /// FFmpeg protocols that open other resources inside themselves, out of reach of any check.
+    private static func refuseNestingProtocols(_ url: String) throws(MediaError) {
+        let lowered = url.lowercased()
+        for (prefix, name) in [("concat:", "concat"), ("concatf:", "concatf"), ("subfile,", "subfile"), ("subfile:", "subfile"), ("data:", "data")]
+        where lowered.hasPrefix(prefix) || lowered.hasPrefix("crypto+" + prefix) || lowered.hasPrefix("crypto:" + prefix) {
+            throw .refusedURL(url: url, rule: "the \(name) protocol is never opened")
+        }
+    }
+
+    /// The scheme of `url`, lowercased, or nil for a plain path.
+    static func scheme(of url: String) -> String? {
+        guard let colon = url.firstIndex(of: ":") else { return nil }
+        let scheme = url[..<colon]
+        guard let first = scheme.first, first.isLetter,
+              scheme.allSatisfy({ $0.isLetter || $0.isNumber || "+-.".contains($0) }) else { return nil }
+        return scheme.lowercased()
+    }
+
+    /// Inputs that receive on a local address contact no host: a UDP bind to a wildcard or
+    /// multicast group, an SRT or RTSP listener.
+    private static func receivesLocally(kind: InputKind, host: String, url: String) -> Bool {
+        let wildcard = ["0.0.0.0", "::", "[::]", "@"].contains(host)
+        switch kind {
+        case .udp:
+            let first = host.split(separator: ".").first.flatMap { Int($0) } ?? 0
+            return wildcard || (224...239).contains(first)
+        case .srt:
+            return wildcard || url.contains("mode=listener")
+        case .rtsp:
+            return wildcard && url.contains("listen")
+        default:
+            return false
+        }
+    }
+}

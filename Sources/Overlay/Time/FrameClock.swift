@@ -1,0 +1,228 @@
+/// Where a frame's capture UTC comes from.
+public enum ClockSource: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
+    /// The operator's anchor: "PTS p was captured at UTC t".
+    case anchor
+    /// A MOV/MP4 `tmcd` track's start timecode on a given day.
+    case timecodeTrack = "tmcd"
+    /// H.264/HEVC picture-timing SEI timecodes (SMPTE 12M), read by decoding the video.
+    case pictureTiming = "sei-timecode"
+    /// Producer reference time (RTCP sender reports of an RTSP source).
+    case producerReference = "prft"
+    /// HLS `EXT-X-PROGRAM-DATE-TIME` of each segment's first frame.
+    case programDateTime = "hls-pdt"
+    /// Arrival time minus a configured latency, smoothed by a robust fit.
+    case arrival
+
+    public var description: String { rawValue }
+
+    /// Sources that state the UTC of particular frames as the stream goes (as opposed to once, or never).
+    public var statesFrameTimes: Bool {
+        switch self {
+        case .timecodeTrack, .pictureTiming, .producerReference, .programDateTime: true
+        case .anchor, .arrival: false
+        }
+    }
+}
+
+/// An SMPTE 12M time-of-day timecode, `HH:MM:SS:FF`, or `HH:MM:SS;FF` for drop-frame counting.
+public struct SMPTETimecode: Sendable, Hashable, CustomStringConvertible {
+    public let hours: Int, minutes: Int, seconds: Int, frames: Int
+    /// Drop-frame counting (29.97 and 59.94 fps): frame labels 0 and 1 (0–3 at 59.94) are
+    /// skipped every minute except every tenth, so labels keep pace with the wall clock.
+    public let dropFrame: Bool
+
+    /// Parses `10:00:00:00`, `10:00:00;00` or `10:00:00.00` (the last two: drop-frame).
+    public init?(_ text: String) {
+        let parts = text.split(whereSeparator: { ":;.,".contains($0) }).map { Int($0) }
+        guard parts.count == 4, let hours = parts[0], let minutes = parts[1], let seconds = parts[2], let frames = parts[3],
+              (0..<24).contains(hours), (0..<60).contains(minutes), (0..<60).contains(seconds), frames >= 0
+        else { return nil }
+        (self.hours, self.minutes, self.seconds, self.frames) = (hours, minutes, seconds, frames)
+        dropFrame = text.contains(";") || text.contains(".") || text.contains(",")
+    }
+
+    public var description: String {
+        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "\(two(hours)):\(two(minutes)):\(two(seconds))\(dropFrame ? ";" : ":")\(two(frames))"
+    }
+
+    /// Seconds since midnight of the frame this label names, at `frameRate`.
+    ///
+    /// Drop-frame labels are turned into the frame count since midnight and multiplied by the
+    /// exact frame duration (1001/30000 s). Non-drop labels are read as clock time (HH:MM:SS plus
+    /// FF of the nominal rate): that is how a jam-synced generator labels frames. Nil when the
+    /// frame number is not below the rate, or drop-frame is used at a rate that has none.
+    public func secondsSinceMidnight(frameRate: Rational) -> Rational? {
+        let nominal = Int((frameRate + Rational(999, 1000)).floor)
+        guard nominal > 0, frames < nominal else { return nil }
+        let clockSeconds = hours * 3600 + minutes * 60 + seconds
+        guard dropFrame else { return Rational(Int128(clockSeconds)) + Rational(Int128(frames), Int128(nominal)) }
+        guard frameRate.denominator == 1001, nominal % 30 == 0 else { return nil }
+        let dropped = nominal / 15
+        let totalMinutes = hours * 60 + minutes
+        guard minutes % 10 == 0 || seconds > 0 || frames >= dropped else { return nil }
+        let frameNumber = clockSeconds * nominal + frames - dropped * (totalMinutes - totalMinutes / 10)
+        return Rational(Int128(frameNumber)) / frameRate
+    }
+}
+
+/// The day a time-of-day timecode belongs to: midnight in the venue's zone.
+public struct TimecodeDay: Sendable, Hashable {
+    /// Midnight (00:00:00 of the timecode) as a UTC instant.
+    public let midnight: UTCInstant
+
+    /// `date` as `YYYY-MM-DD`, `zone` as `Z` or `±HH:MM` (the zone the timecode generator runs in).
+    public init?(date: String, zone: String = "Z") {
+        guard date.count == 10, let midnight = UTCInstant(iso8601: date + "T00:00:00" + zone) else { return nil }
+        self.midnight = midnight
+    }
+
+    /// The UTC instant a timecode names on this day.
+    public func instant(of timecode: SMPTETimecode, frameRate: Rational) -> UTCInstant? {
+        timecode.secondsSinceMidnight(frameRate: frameRate).map { midnight.advanced(by: $0) }
+    }
+}
+
+/// What the clock needs to know about one video frame, in presentation order.
+public struct FrameClockInput: Sendable, Equatable {
+    /// The frame's presentation timestamp (unwrapped).
+    public let pts: MediaTime
+    /// Discontinuity epoch: raised by Ingest when the timestamps jump.
+    public let epoch: Int
+    /// When the frame's packet arrived (live inputs only).
+    public let arrival: UTCInstant?
+    /// The capture UTC the selected source states for exactly this frame, if it states one.
+    public let reference: UTCInstant?
+
+    /// Creates the clock's view of a frame.
+    public init(pts: MediaTime, epoch: Int, arrival: UTCInstant? = nil, reference: UTCInstant? = nil) {
+        self.pts = pts
+        self.epoch = epoch
+        self.arrival = arrival
+        self.reference = reference
+    }
+}
+
+/// A frame placed in UTC, and by which source.
+public struct FramePlacement: Sendable, Equatable {
+    /// Capture UTC of the frame.
+    public let captureUTC: UTCInstant
+    /// The source that produced it (a fallback may stand in until the chosen source speaks).
+    public let source: ClockSource
+    /// The frame starts a new anchor (first frame, new epoch, or a reference that disagreed).
+    public let reanchored: Bool
+
+    /// Creates a placement.
+    public init(captureUTC: UTCInstant, source: ClockSource, reanchored: Bool) {
+        self.captureUTC = captureUTC
+        self.source = source
+        self.reanchored = reanchored
+    }
+}
+
+/// Turns frames into capture UTC with the chosen source. Pure: arrival times are given to it.
+///
+/// - Anchor: the operator's anchor for the first epoch.
+/// - Sources that state frame times re-anchor on the first such frame of an epoch and whenever
+///   a stated time departs from the running mapping by more than `tolerance` (a timecode jump,
+///   a new segment's PDT); between statements frames follow the PTS exactly.
+/// - Arrival: a robust fit of arrival against PTS per epoch, minus the latency.
+/// - A new epoch with nothing stated continues from the previous frame: one frame duration
+///   later, or, on a live input, as much later as the frames arrived apart (a reconnection gap).
+/// - Until a stating source first speaks on a live input, arrival stands in (and says so).
+public struct FrameClockEngine: Sendable {
+    /// The chosen source.
+    public let source: ClockSource
+    /// Nominal frame duration, seconds.
+    public let frameDuration: Rational
+    /// How far a stated time may depart from the mapping before the mapping follows it.
+    public let tolerance: Rational
+    private let operatorAnchor: ClockAnchor?
+    private let latency: Double
+    private var mapping: (anchor: ClockAnchor, source: ClockSource)?
+    private var arrivalFit: ArrivalClock
+    private var epoch: Int?
+    private var previous: (captureUTC: UTCInstant, arrival: UTCInstant?, source: ClockSource)?
+    private var lastPTS: MediaTime?
+
+    /// Creates an engine.
+    /// - Parameters:
+    ///   - anchor: required for `.anchor`; already moved onto the first epoch's timestamps.
+    ///   - latency: seconds from capture to arrival (arrival source and fallback).
+    ///   - tolerance: defaults to a millisecond, or half a frame for timecodes (which count whole frames).
+    public init(source: ClockSource, frameRate: Rational, anchor: ClockAnchor? = nil, latency: Double = 0, tolerance: Rational? = nil) {
+        precondition(frameRate > .zero, "frame rate must be positive")
+        self.source = source
+        frameDuration = Rational(frameRate.denominator, frameRate.numerator)
+        operatorAnchor = anchor
+        self.latency = latency
+        let timecode = source == .pictureTiming || source == .timecodeTrack
+        self.tolerance = tolerance ?? (timecode ? frameDuration / Rational(2) : Rational(1, 1000))
+        arrivalFit = ArrivalClock(latency: latency)
+    }
+
+    /// Places the next frame; nil when nothing can place it (a recorded input whose chosen source
+    /// has not stated a time yet).
+    public mutating func place(_ frame: FrameClockInput) -> FramePlacement? {
+        let newEpoch = frame.epoch != epoch
+        if newEpoch {
+            epoch = frame.epoch
+            arrivalFit = ArrivalClock(latency: latency)
+        }
+        if let arrival = frame.arrival { arrivalFit.observe(pts: frame.pts, arrival: arrival) }
+        let placement = placement(of: frame, newEpoch: newEpoch)
+        if let placement {
+            previous = (placement.captureUTC, frame.arrival, placement.source)
+            lastPTS = frame.pts
+        }
+        return placement
+    }
+
+    private mutating func placement(of frame: FrameClockInput, newEpoch: Bool) -> FramePlacement? {
+        if newEpoch { mapping = nil }
+        if source.statesFrameTimes, let stated = frame.reference {
+            if let mapping, mapping.source == source {
+                let predicted = mapping.anchor.utc.advanced(by: frame.pts.seconds - mapping.anchor.pts.seconds)
+                let departure = stated.seconds(since: predicted)
+                if departure <= tolerance && Rational.zero - departure <= tolerance {
+                    return FramePlacement(captureUTC: predicted, source: source, reanchored: false)
+                }
+            }
+            return anchor(frame, at: stated, source: source)
+        }
+        if let mapping {
+            if mapping.source == .arrival, let fitted = arrivalFit.captureUTC(of: frame.pts) {
+                // The fit moves with every frame; capture times must still only go forward.
+                if let previous, let lastPTS, !(previous.captureUTC < fitted) {
+                    let stepped = previous.captureUTC.advanced(by: frame.pts.seconds - lastPTS.seconds)
+                    return FramePlacement(captureUTC: stepped, source: .arrival, reanchored: false)
+                }
+                return FramePlacement(captureUTC: fitted, source: .arrival, reanchored: false)
+            }
+            let utc = mapping.anchor.utc.advanced(by: frame.pts.seconds - mapping.anchor.pts.seconds)
+            return FramePlacement(captureUTC: utc, source: mapping.source, reanchored: false)
+        }
+        if source == .anchor, let operatorAnchor, previous == nil {
+            mapping = (operatorAnchor, .anchor)
+            return FramePlacement(captureUTC: operatorAnchor.utc.advanced(by: frame.pts.seconds - operatorAnchor.pts.seconds), source: .anchor, reanchored: true)
+        }
+        if let previous {
+            // Continue from the last frame: the jump in timestamps says nothing about time, the arrivals do.
+            var gap = frameDuration
+            if let before = previous.arrival, let now = frame.arrival {
+                let apart = now.seconds(since: before)
+                if frameDuration < apart { gap = apart }
+            }
+            return anchor(frame, at: previous.captureUTC.advanced(by: gap), source: previous.source)
+        }
+        if let arrival = frame.arrival {
+            return anchor(frame, at: arrival.advanced(by: Rational(Int128((latency * -1_000_000).rounded()), 1_000_000)), source: .arrival)
+        }
+        return nil
+    }
+
+    private mutating func anchor(_ frame: FrameClockInput, at utc: UTCInstant, source: ClockSource) -> FramePlacement {
+        mapping = (ClockAnchor(pts: frame.pts, utc: utc), source)
+        return FramePlacement(captureUTC: utc, source: source, reanchored: true)
+    }
+}
