@@ -13,6 +13,8 @@ public struct EnrichmentReport: Sendable, Equatable {
     public var untimedVideoPackets = 0
     /// Video packets that came without a decode timestamp and were given one (see `DecodeTimestampSynthesizer`).
     public var synthesizedDecodeTimestamps = 0
+    /// Upstream timed-ID3 packets that were neither a whole tag nor one FFmpeg had cut (not carried).
+    public var unrepairableID3Packets = 0
     /// The frame rate the clock used.
     public var frameRate: Rational = .zero
     /// The input's container format.
@@ -70,8 +72,8 @@ public struct Enricher {
         var copied: [StreamDescription] = []
         for stream in session.streams {
             if stream.isTimedID3 {
-                // FFmpeg 5.1's TS demuxer drops the first 5 bytes of these PES; passing them on would corrupt them.
-                report.droppedStreams.append("stream \(stream.index) (timed ID3): FFmpeg 5.1 demuxes it truncated")
+                // Upstream timed metadata (an encoder's, a packager's) stays, on its own PID, repaired (see TimedID3Repair).
+                copied.append(stream)
             } else if stream.kind == .data || stream.kind == .other {
                 report.droppedStreams.append("stream \(stream.index) (\(stream.codecName)): not carried in MPEG-TS")
             } else {
@@ -83,6 +85,15 @@ public struct Enricher {
         let stats = try session.run(
             packet: { packet, stream, pts, dts in
                 guard output.outputIndex[stream.index] != nil else { return }
+                if stream.isTimedID3 {
+                    guard let pts, let tag = TimedID3Repair.restore(Array(packet.bytes)) else {
+                        report.unrepairableID3Packets += 1
+                        return
+                    }
+                    try output.writeMetadata(tag, pts: pts, timeBase: stream.timeBase, inputIndex: stream.index)
+                    report.copiedPackets[stream.index, default: 0] += 1
+                    return
+                }
                 try output.write(packet, inputIndex: stream.index, inputTimeBase: stream.timeBase, pts: pts, dts: dts)
                 report.copiedPackets[stream.index, default: 0] += 1
             },

@@ -3,9 +3,11 @@ public import Overlay
 
 /// The parts of an HLS media playlist Podium needs and FFmpeg 5.1 drops: each segment's
 /// `EXT-X-PROGRAM-DATE-TIME`. Pure: the playlist's text is given.
-public struct HLSPlaylist: Sendable, Equatable {
+public struct HLSPlaylist: Sendable {
     /// A segment with its absolute URL.
     public struct Segment: Sendable, Equatable {
+        /// The segment URI as the playlist writes it.
+        public let uri: String
         /// The segment URL, resolved against the playlist's.
         public let url: String
         /// The capture UTC of the segment's first frame, when the playlist states it (directly,
@@ -17,8 +19,8 @@ public struct HLSPlaylist: Sendable, Equatable {
 
     /// Segments in playlist order.
     public let segments: [Segment]
-    /// Variant playlists, when this is a multivariant (master) playlist.
-    public let variants: [String]
+    /// Variant playlists, when this is a multivariant (master) playlist: as written, and resolved.
+    public let variants: [(uri: String, url: String)]
     /// The playlist is complete (`EXT-X-ENDLIST`): when its last segment has been read, the input has ended for good.
     public let ended: Bool
 
@@ -30,7 +32,7 @@ public struct HLSPlaylist: Sendable, Equatable {
             return url.absoluteURL.absoluteString
         }
         var segments: [Segment] = []
-        var variants: [String] = []
+        var variants: [(uri: String, url: String)] = []
         var pendingDate: UTCInstant?
         var carried: UTCInstant?
         var duration: Rational?
@@ -51,12 +53,12 @@ public struct HLSPlaylist: Sendable, Equatable {
                 carried = nil
             } else if !line.hasPrefix("#") {
                 if expectVariant {
-                    variants.append(resolve(line))
+                    variants.append((line, resolve(line)))
                     expectVariant = false
                     continue
                 }
                 let date = pendingDate ?? carried
-                segments.append(Segment(url: resolve(line), programDateTime: date, stated: pendingDate != nil))
+                segments.append(Segment(uri: line, url: resolve(line), programDateTime: date, stated: pendingDate != nil))
                 carried = zip(date, duration).map { $0.advanced(by: $1) }
                 pendingDate = nil
                 duration = nil

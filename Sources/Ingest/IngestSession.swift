@@ -138,7 +138,8 @@ public final class IngestSession {
                 opened = try MediaInput(guarding: InputGuard(endpoint: endpoint, policy: policy, cancellation: cancellation))
             } catch {
                 attempt += 1
-                guard endpoint.kind.isLive, !error.isRefusal, !cancellation.isCancelled,
+                // Only a connection can be retried: a refusal, or bytes that are not media, stay so.
+                guard endpoint.kind.isLive, error.isConnectionFailure, !cancellation.isCancelled,
                       policy.reconnect.maximumAttempts.map({ attempt < $0 }) ?? true else { throw error }
                 IngestSession.sleep(policy.reconnect.delay(beforeAttempt: attempt), unless: cancellation)
             }
@@ -239,7 +240,10 @@ public final class IngestSession {
                 }
                 // Frames that came before the source first spoke take its mapping backwards.
                 for (waiting, waitingPTS) in unplaced {
-                    let utc = placement.captureUTC.advanced(by: Rational(Int128(waiting.pts - frame.pts)) * video.timeBase)
+                    let utc = clock.project(
+                        MediaTime(ticks: waiting.pts, timeBase: video.timeBase),
+                        from: ClockAnchor(pts: MediaTime(ticks: frame.pts, timeBase: video.timeBase), utc: placement.captureUTC)
+                    )
                     try emit(waiting, placement: FramePlacement(captureUTC: utc, source: placement.source, reanchored: false), outputPTS: waitingPTS)
                 }
                 unplaced.removeAll()
@@ -446,6 +450,11 @@ extension VideoFrame {
 extension MediaError {
     var isRefusal: Bool {
         if case .refusedURL = self { return true }
+        return false
+    }
+
+    var isConnectionFailure: Bool {
+        if case .ffmpeg = self { return true }
         return false
     }
 }

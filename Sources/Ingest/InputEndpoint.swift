@@ -16,8 +16,9 @@ public enum InputKind: String, Sendable, Equatable, CaseIterable {
 
 /// How Podium may reach the network on behalf of an input, and how it behaves when a live input fails.
 public struct InputPolicy: Sendable, Equatable {
-    /// Hosts an input, an HLS segment or key, or a redirect may name. Exact names or addresses;
-    /// a leading `*.` allows a domain's subdomains. Loopback is always allowed.
+    /// Hosts an input, an HLS segment or key, or a redirect may name, besides the input's own
+    /// host. Exact names or addresses; a leading `*.` allows a domain's subdomains. An input
+    /// typed on loopback is allowed; loopback reached from a playlist is not, unless listed.
     public var allowedHosts: [String]
     /// Seconds a read may wait for data before the input counts as stalled.
     public var readTimeout: Double
@@ -33,8 +34,7 @@ public struct InputPolicy: Sendable, Equatable {
 
     /// Whether `host` may be contacted.
     public func allows(host: String) -> Bool {
-        let host = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-        if InputPolicy.loopback.contains(host) || host.hasPrefix("127.") { return true }
+        let host = InputPolicy.normalize(host)
         return allowedHosts.contains { pattern in
             let pattern = pattern.lowercased()
             if pattern.hasPrefix("*.") { return host.hasSuffix(pattern.dropFirst(1)) }
@@ -42,7 +42,15 @@ public struct InputPolicy: Sendable, Equatable {
         }
     }
 
-    private static let loopback: Set<String> = ["localhost", "::1", "127.0.0.1"]
+    /// Whether `host` names this machine.
+    static func isLoopback(_ host: String) -> Bool {
+        let host = normalize(host)
+        return host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+
+    static func normalize(_ host: String) -> String {
+        host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+    }
 }
 
 /// Bounded exponential backoff for reopening a live input.
@@ -129,7 +137,7 @@ public struct InputEndpoint: Sendable, Equatable {
             throw .refusedURL(url: url, rule: "scheme \(scheme): is not an input Podium opens (file, -, udp, srt, rtmp, rtsp, http(s) HLS)")
         }
         guard let host else { throw .refusedURL(url: url, rule: "a \(scheme) input must name a host") }
-        guard InputEndpoint.receivesLocally(kind: kind, host: host, url: url) || policy.allows(host: host) else {
+        guard InputEndpoint.receivesLocally(kind: kind, host: host, url: url) || InputPolicy.isLoopback(host) || policy.allows(host: host) else {
             throw .refusedURL(url: url, rule: "host \(host) is not in the allowed hosts")
         }
         (openURL, self.host) = (url, host)
@@ -164,7 +172,10 @@ public struct InputEndpoint: Sendable, Equatable {
             guard let host = URLComponents(string: target)?.host, !host.isEmpty else {
                 throw .refusedURL(url: nestedURL, rule: "the URL names no host")
             }
-            guard policy.allows(host: host) else { throw .refusedURL(url: nestedURL, rule: "host \(host) is not in the allowed hosts") }
+            // The input's own host serves its segments; any other host must be allowed by name.
+            guard InputPolicy.normalize(host) == self.host.map(InputPolicy.normalize) || policy.allows(host: host) else {
+                throw .refusedURL(url: nestedURL, rule: "host \(host) is not the input's host nor in the allowed hosts")
+            }
         }
     }
 
@@ -196,8 +207,6 @@ public struct InputEndpoint: Sendable, Equatable {
             return wildcard || (224...239).contains(first)
         case .srt:
             return wildcard || url.contains("mode=listener")
-        case .rtsp:
-            return wildcard && url.contains("listen")
         default:
             return false
         }

@@ -80,6 +80,16 @@ final class InputGuard: @unchecked Sendable {
             refusal = error
             return podium_averror(EPERM)
         }
+        // A playlist is read and every URI in it checked before FFmpeg sees it: one hostile
+        // segment and nothing of the playlist is opened.
+        if endpoint.kind == .hls, InputGuard.isPlaylist(url) {
+            do {
+                try admitPlaylist(url)
+            } catch {
+                refusal = error
+                return podium_averror(EPERM)
+            }
+        }
         guard let defaultOpen else { return podium_averror(EPERM) }
         let code = defaultOpen(context, io, url, flags, options)
         guard code >= 0, let pb = io?.pointee else { return code }
@@ -99,21 +109,27 @@ final class InputGuard: @unchecked Sendable {
             }
         }
         opened.append(url)
-        if endpoint.kind == .hls { noteHLSOpen(url) }
+        if endpoint.kind == .hls, !InputGuard.isPlaylist(url), let date = segmentDates[HLSKey.normalize(url)] {
+            pendingSegmentDate = date
+        }
         return code
     }
 
-    private func noteHLSOpen(_ url: String) {
-        let path = URLComponents(string: url)?.path.lowercased() ?? url
-        if path.hasSuffix(".m3u8") {
-            guard let text = fetch(url) else { return }
-            let playlist = HLSPlaylist(text: text, baseURL: url)
-            if playlist.variants.isEmpty { playlistEnded = playlist.ended }
-            for segment in playlist.segments {
-                if let date = segment.programDateTime { segmentDates[HLSKey.normalize(segment.url)] = date }
-            }
-        } else if let date = segmentDates[HLSKey.normalize(url)] {
-            pendingSegmentDate = date
+    static func isPlaylist(_ url: String) -> Bool {
+        (URLComponents(string: url)?.path.lowercased() ?? url.lowercased()).hasSuffix(".m3u8")
+    }
+
+    /// Reads a playlist, checks every variant and segment URI, and keeps the segments' dates.
+    private func admitPlaylist(_ url: String) throws(MediaError) {
+        guard let text = fetch(url) else { return }
+        let playlist = HLSPlaylist(text: text, baseURL: url)
+        for (uri, resolved) in playlist.variants.map({ ($0.uri, $0.url) }) + playlist.segments.map({ ($0.uri, $0.url) }) {
+            try endpoint.check(nested: uri.contains(":") ? uri : resolved, policy: policy)
+            try endpoint.check(nested: resolved, policy: policy)
+        }
+        if playlist.variants.isEmpty { playlistEnded = playlist.ended }
+        for segment in playlist.segments {
+            if let date = segment.programDateTime { segmentDates[HLSKey.normalize(segment.url)] = date }
         }
     }
 

@@ -76,9 +76,11 @@ final class MediaOutput {
         try MediaError.check(av_interleaved_write_frame(context, packet.pointer), "writing a packet", url)
     }
 
-    /// Writes one timed-ID3 tag presented with the frame at `pts` (in `timeBase`).
-    func writeMetadata(_ tag: [UInt8], pts: Int64, timeBase: Rational) throws(MediaError) {
+    /// Writes one timed-ID3 tag presented at `pts` (in `timeBase`): Podium's own, or, with
+    /// `inputIndex`, one of an upstream timed-ID3 stream copied through.
+    func writeMetadata(_ tag: [UInt8], pts: Int64, timeBase: Rational, inputIndex: Int? = nil) throws(MediaError) {
         guard let context else { return }
+        let metadataIndex = inputIndex.flatMap { outputIndex[$0] } ?? self.metadataIndex
         let packet = metadataPacket.pointer
         av_packet_unref(packet)
         try MediaError.check(av_new_packet(packet, Int32(tag.count)), "allocating a metadata packet", url)

@@ -30,6 +30,8 @@ final class PictureTimingReader {
         guard let decoder, frame != nil else { throw .ffmpeg(operation: "allocating a decoder", target: url, code: 0, message: "out of memory") }
         try MediaError.check(avcodec_parameters_to_context(decoder, parameters), "configuring the decoder", url)
         decoder.pointee.thread_count = 1
+        // Timecodes above 30 fps pack a field bit that only the frame rate can unpack.
+        decoder.pointee.framerate = AVRational(num: Int32(rate.numerator), den: Int32(rate.denominator))
         decoder.pointee.skip_loop_filter = AVDISCARD_ALL
         decoder.pointee.pkt_timebase = AVRational(num: Int32(video.timeBase.numerator), den: Int32(video.timeBase.denominator))
         try MediaError.check(avcodec_open2(decoder, codec, nil), "opening the decoder", url)

@@ -137,7 +137,7 @@ struct GeneratedClipTests {
         #expect(Set(carried.compactMap(\.pes.pts)) == videoPTS)
     }
 
-    @Test func anNTSCRateGivesExactCaptureTimesFromTheStreamsOwnRate() throws {
+    @Test func anNTSCRateGivesCaptureTimesOnTheExactFrameGrid() throws {
         let clip = try Self.makeClip(["-f", "lavfi", "-i", "testsrc2=size=160x90:rate=60000/1001:duration=2"], name: "ntsc")
         let raw = try TransportStream(bytes: Array(Data(contentsOf: clip)))
         let videoPID = try #require(raw.pid(ofStreamType: 0x1B))
@@ -149,10 +149,11 @@ struct GeneratedClipTests {
         let carried = try enriched.carriedOverlays()
         #expect(carried.count == 120)
         for (index, item) in carried.enumerated() {
-            // 1001/60000 s is 1501.5 ticks: PTS alternate 1501/1502 steps; capture time follows the PTS exactly.
+            // 1001/60000 s is 1501.5 ticks: PTS alternate 1501/1502 steps, but capture times keep to
+            // the frame grid, k · 1001/60000 s: a tick of rounding never reaches them.
             let ticks = item.overlay.pts - firstPTS
             #expect(item.pes.pts == item.overlay.pts)
-            let micros = ticks * 1_000_000 / 90000
+            let micros = Int64(index) * 1001 * 1_000_000 / 60000
             #expect(item.overlay.captureUTC == String(format: "2026-01-01T00:00:%02lld.%06lldZ", micros / 1_000_000, micros % 1_000_000))
             #expect(abs(ticks * 60000 - Int64(index) * 1001 * 90000) < 60000, "frame \(index) sits within a tick of its nominal time")
         }

@@ -182,7 +182,7 @@ public struct FrameClockEngine: Sendable {
         if newEpoch { mapping = nil }
         if source.statesFrameTimes, let stated = frame.reference {
             if let mapping, mapping.source == source {
-                let predicted = mapping.anchor.utc.advanced(by: frame.pts.seconds - mapping.anchor.pts.seconds)
+                let predicted = project(frame.pts, from: mapping.anchor)
                 let departure = stated.seconds(since: predicted)
                 if departure <= tolerance && Rational.zero - departure <= tolerance {
                     return FramePlacement(captureUTC: predicted, source: source, reanchored: false)
@@ -194,17 +194,16 @@ public struct FrameClockEngine: Sendable {
             if mapping.source == .arrival, let fitted = arrivalFit.captureUTC(of: frame.pts) {
                 // The fit moves with every frame; capture times must still only go forward.
                 if let previous, let lastPTS, !(previous.captureUTC < fitted) {
-                    let stepped = previous.captureUTC.advanced(by: frame.pts.seconds - lastPTS.seconds)
+                    let stepped = project(frame.pts, from: ClockAnchor(pts: lastPTS, utc: previous.captureUTC))
                     return FramePlacement(captureUTC: stepped, source: .arrival, reanchored: false)
                 }
                 return FramePlacement(captureUTC: fitted, source: .arrival, reanchored: false)
             }
-            let utc = mapping.anchor.utc.advanced(by: frame.pts.seconds - mapping.anchor.pts.seconds)
-            return FramePlacement(captureUTC: utc, source: mapping.source, reanchored: false)
+            return FramePlacement(captureUTC: project(frame.pts, from: mapping.anchor), source: mapping.source, reanchored: false)
         }
         if source == .anchor, let operatorAnchor, previous == nil {
             mapping = (operatorAnchor, .anchor)
-            return FramePlacement(captureUTC: operatorAnchor.utc.advanced(by: frame.pts.seconds - operatorAnchor.pts.seconds), source: .anchor, reanchored: true)
+            return FramePlacement(captureUTC: project(frame.pts, from: operatorAnchor), source: .anchor, reanchored: true)
         }
         if let previous {
             // Continue from the last frame: the jump in timestamps says nothing about time, the arrivals do.
@@ -219,6 +218,19 @@ public struct FrameClockEngine: Sendable {
             return anchor(frame, at: arrival.advanced(by: Rational(Int128((latency * -1_000_000).rounded()), 1_000_000)), source: .arrival)
         }
         return nil
+    }
+
+    /// The UTC of `pts` on the line through `anchor`. A distance within one tick of a whole
+    /// number of frames is that number of frames exactly: a 90 kHz PTS cannot hold 1001/60000 s
+    /// and rounds every frame by up to a tick, which must not reach the capture time.
+    public func project(_ pts: MediaTime, from anchor: ClockAnchor) -> UTCInstant {
+        let distance = pts.seconds - anchor.pts.seconds
+        let frames = (distance / frameDuration + Rational(1, 2)).floor
+        let snapped = Rational(frames) * frameDuration
+        let error = distance - snapped
+        let tick = pts.timeBase
+        if error <= tick && Rational.zero - error <= tick { return anchor.utc.advanced(by: snapped) }
+        return anchor.utc.advanced(by: distance)
     }
 
     private mutating func anchor(_ frame: FrameClockInput, at utc: UTCInstant, source: ClockSource) -> FramePlacement {

@@ -1,0 +1,192 @@
+import Foundation
+import Ingest
+import Overlay
+import Synchronization
+import TestSupport
+import Testing
+
+/// Live inputs on loopback, with real senders (`ffmpeg -re`) and a real HTTP server.
+@Suite(.serialized)
+struct LiveInputTests {
+    /// A session read on its own thread, collecting frames and gaps.
+    final class Reader: @unchecked Sendable {
+        let lock = NSLock()
+        private(set) var frames: [IngestFrame] = []
+        private(set) var gaps: [InputGap] = []
+        private(set) var result: Result<IngestStats, any Error>?
+        let cancellation = InputCancellation()
+        private let done = DispatchSemaphore(value: 0)
+
+        init(url: String, policy: InputPolicy, clock: ClockSettings = ClockSettings(latency: 0.1)) {
+            Thread.detachNewThread { [self] in
+                let outcome = Result<IngestStats, any Error> {
+                    let session = try IngestSession(url: url, policy: policy, clock: clock, cancellation: cancellation)
+                    return try session.run(
+                        frame: { frame in self.lock.withLock { self.frames.append(frame) } },
+                        gap: { gap in self.lock.withLock { self.gaps.append(gap) } }
+                    )
+                }
+                lock.withLock { result = outcome }
+                done.signal()
+            }
+        }
+
+        var frameCount: Int { lock.withLock { frames.count } }
+
+        /// Waits until `count` frames arrived (at most `timeout` seconds).
+        func waitForFrames(_ count: Int, timeout: Double) {
+            let deadline = Date().addingTimeInterval(timeout)
+            while frameCount < count && Date() < deadline { usleep(20_000) }
+        }
+
+        /// Cancels and waits for the run to end; returns how long that took.
+        func stop() -> (stats: IngestStats?, error: (any Error)?, seconds: Double) {
+            let started = Date()
+            cancellation.cancel()
+            _ = done.wait(timeout: .now() + 10)
+            let seconds = Date().timeIntervalSince(started)
+            return lock.withLock {
+                switch result {
+                case .success(let stats): (stats, nil, seconds)
+                case .failure(let error): (nil, error, seconds)
+                case nil: (nil, nil, seconds)
+                }
+            }
+        }
+    }
+
+    static func sender(_ clip: URL, to url: String) throws -> BackgroundProcess {
+        try BackgroundProcess("ffmpeg", ["-hide_banner", "-v", "error", "-re", "-i", clip.path, "-map", "0", "-c", "copy", "-f", "mpegts", url])
+    }
+
+    @Test func aUDPSenderKilledAndRestartedIsOneGapAndTheFrameIndexesContinue() throws {
+        let folder = try Fixtures.scratchFolder()
+        let clip = folder.appendingPathComponent("live.ts")
+        try Clips.transportStream(at: clip, seconds: 3)
+        let port = Loopback.freePort()
+        let url = "udp://127.0.0.1:\(port)"
+        let policy = InputPolicy(readTimeout: 0.5, reconnect: ReconnectPolicy(initialDelay: 0.1, maximumDelay: 0.5))
+        let reader = Reader(url: url, policy: policy)
+        usleep(300_000)
+        let first = try Self.sender(clip, to: url + "?pkt_size=1316")
+        reader.waitForFrames(60, timeout: 10)
+        first.kill()
+        usleep(1_500_000)
+        let second = try Self.sender(clip, to: url + "?pkt_size=1316")
+        second.wait(timeout: 15)
+        usleep(500_000)
+        let (stats, error, _) = reader.stop()
+        #expect(error == nil, "\(String(describing: error))")
+        let frames = reader.lock.withLock { reader.frames }
+        let gaps = reader.lock.withLock { reader.gaps }
+        #expect(stats?.reconnects == 1)
+        #expect(gaps.filter(\.reconnected).count == 1, "gaps: \(gaps)")
+        #expect(frames.map(\.index) == Array(0..<frames.count))
+        // The second sender's whole clip arrived after the gap.
+        #expect(frames.filter { $0.video.epoch == frames.last!.video.epoch }.count >= 148)
+        let reconnectGap = try #require(gaps.first { $0.reconnected })
+        #expect(reconnectGap.framesMissing >= 50, "the sender was away for more than a second")
+        let utc = frames.compactMap { $0.timing?.captureStart }
+        #expect(utc.count == frames.count && zip(utc, utc.dropFirst()).allSatisfy { $0 < $1 })
+    }
+
+    @Test func anSRTCallerDeliversEveryFrameToAListeningJob() throws {
+        let folder = try Fixtures.scratchFolder()
+        let clip = folder.appendingPathComponent("srt.ts")
+        try Clips.transportStream(at: clip, seconds: 3)
+        let port = Loopback.freePort()
+        let reader = Reader(url: "srt://127.0.0.1:\(port)?mode=listener", policy: InputPolicy(readTimeout: 1))
+        usleep(300_000)
+        let sender = try Self.sender(clip, to: "srt://127.0.0.1:\(port)?mode=caller&pkt_size=1316&linger=1")
+        sender.wait(timeout: 15)
+        reader.waitForFrames(150, timeout: 5)
+        let (stats, error, _) = reader.stop()
+        #expect(error == nil, "\(String(describing: error))")
+        let frames = reader.lock.withLock { reader.frames }
+        #expect(frames.count == 150)
+        #expect(stats?.clockSource == .arrival)
+        let pts = frames.map(\.video.pts)
+        #expect(zip(pts, pts.dropFirst()).allSatisfy { $1 - $0 == 1800 })
+    }
+
+    @Test func hlsProgramDateTimesPlaceEachSegmentsFirstFrame() throws {
+        let folder = try Fixtures.scratchFolder()
+        let clip = folder.appendingPathComponent("source.ts")
+        try Clips.transportStream(at: clip, seconds: 6)
+        // A packager's playlist: 2 s segments cut at keyframes, each with its program date-time.
+        try Clips.ffmpeg([
+            "-i", clip.path, "-map", "0", "-c", "copy", "-f", "hls", "-hls_time", "2", "-hls_list_size", "0",
+            "-hls_flags", "program_date_time", "-hls_playlist_type", "vod", folder.appendingPathComponent("index.m3u8").path,
+        ])
+        let (server, port) = try Loopback.httpServer(serving: folder)
+        defer { server.kill() }
+        let url = "http://127.0.0.1:\(port)/index.m3u8"
+        let session = try IngestSession(url: url, clock: ClockSettings())
+        #expect(session.clockSource == .programDateTime)
+        var frames: [IngestFrame] = []
+        let stats = try session.run(frame: { frames.append($0) })
+        #expect(frames.count == 300)
+        #expect(stats.placedBy == [.programDateTime: 300])
+
+        let playlist = HLSPlaylist(text: try String(contentsOf: folder.appendingPathComponent("index.m3u8"), encoding: .utf8), baseURL: url)
+        #expect(playlist.ended && playlist.segments.count == 3)
+        var firstFrame = 0
+        for segment in playlist.segments {
+            // Each segment's frames, counted independently with ffprobe.
+            let probe = try Fixtures.run("ffprobe", ["-v", "error", "-select_streams", "v", "-count_packets", "-show_entries", "stream=nb_read_packets", "-of", "csv=p=0",
+                                                     folder.appendingPathComponent(URL(string: segment.url)!.lastPathComponent).path])
+            let count = try #require(probe.out.split(whereSeparator: { !$0.isNumber }).first.flatMap { Int($0) })
+            let frame = frames[firstFrame]
+            #expect(frame.video.keyframe)
+            let stated = try #require(segment.programDateTime)
+            let difference = frame.timing!.captureStart.seconds(since: stated)
+            #expect(difference < Rational(1, 1000) && Rational(-1, 1000) < difference, "segment \(segment.url)")
+            firstFrame += count
+        }
+        #expect(firstFrame == 300)
+    }
+
+    @Test func hostilePlaylistsAreRefusedBeforeAnythingIsOpened() throws {
+        let folder = try Fixtures.scratchFolder()
+        let clip = folder.appendingPathComponent("seg.ts")
+        try Clips.transportStream(at: clip, seconds: 1)
+        let secret = folder.appendingPathComponent("secret.ts")
+        try Data(contentsOf: clip).write(to: secret)
+        let playlists = [
+            "local-file.m3u8": "file://\(secret.path)",
+            "other-host.m3u8": "http://media.example.net/seg.ts",
+            "loopback-by-name.m3u8": "http://localhost:1/seg.ts",
+            "concat.m3u8": "concat:\(secret.path)|\(secret.path)",
+            "subfile.m3u8": "subfile,,start,0,end,0,,:\(secret.path)",
+            "data.m3u8": "data:video/mp2t;base64,R0lGODlh",
+            "crypto.m3u8": "crypto+file://\(secret.path)",
+        ]
+        for (name, segment) in playlists {
+            try "#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1.0,\n\(segment)\n#EXT-X-ENDLIST\n".write(
+                to: folder.appendingPathComponent(name), atomically: true, encoding: .utf8
+            )
+        }
+        let (server, port) = try Loopback.httpServer(serving: folder)
+        defer { server.kill() }
+        for (name, segment) in playlists.sorted(by: { $0.key < $1.key }) {
+            #expect("\(name) is refused") {
+                let session = try IngestSession(url: "http://127.0.0.1:\(port)/\(name)", clock: ClockSettings(required: false))
+                _ = try session.run(frame: { _ in })
+            } throws: { error in
+                guard case let .refusedURL(url, rule) = error as? MediaError else { return false }
+                return url.hasSuffix(String(segment.suffix(8))) && !rule.isEmpty
+            }
+        }
+    }
+
+    @Test func stoppingASilentInputReturnsWithinASecond() throws {
+        let port = Loopback.freePort()
+        let reader = Reader(url: "udp://127.0.0.1:\(port)", policy: InputPolicy(readTimeout: 30))
+        usleep(500_000)
+        let (_, _, seconds) = reader.stop()
+        #expect(seconds < 1, "stopped after \(seconds) s")
+        let listener = Reader(url: "srt://127.0.0.1:\(Loopback.freePort())?mode=listener", policy: InputPolicy(readTimeout: 30))
+        usleep(500_000)
+        #expect(listener.stop().seconds < 1)
+    }
+}

@@ -1,0 +1,192 @@
+import Foundation
+import Ingest
+import Overlay
+import TestSupport
+import Testing
+
+/// Recorded inputs generated inside the tests: wraps, discontinuities, exotic rates, damage, timecodes.
+struct RecordedInputTests {
+    static let day = UTCInstant(iso8601: "2026-07-31T10:00:00Z")!
+
+    /// Every frame of `path`, read with `clock`.
+    static func frames(_ path: String, clock: ClockSettings) throws -> (frames: [IngestFrame], stats: IngestStats) {
+        let session = try IngestSession(url: path, clock: clock)
+        var frames: [IngestFrame] = []
+        let stats = try session.run(frame: { frames.append($0) })
+        return (frames, stats)
+    }
+
+    static func microseconds(_ instant: UTCInstant) -> Int64 {
+        Int64((instant.secondsSinceEpoch * Rational(1_000_000) + Rational(1, 2)).floor)
+    }
+
+    @Test func aTimestampWrapInTheMiddleKeepsPTSIncreasingAndTheClockContinuous() throws {
+        let folder = try Fixtures.scratchFolder()
+        let clip = folder.appendingPathComponent("wrap.ts")
+        // Starts 2 s before 2^33 ticks: the wrap falls in the middle of the 4 s clip.
+        try Clips.transportStream(at: clip, seconds: 4, extra: ["-output_ts_offset", String(Double(1 << 33) / 90000 - 2)])
+        let anchor = ClockAnchor(pts: MediaTime(ticks: (1 << 33) - 2 * 90000, timeBase: Rational(1, 90000)), utc: Self.day)
+        let (frames, stats) = try Self.frames(clip.path, clock: ClockSettings(source: .anchor, anchor: anchor))
+        #expect(frames.count == 200)
+        #expect(stats.epochs == 1)
+        let pts = frames.map(\.video.pts)
+        #expect(zip(pts, pts.dropFirst()).allSatisfy { $0 < $1 })
+        #expect(pts.last! > 1 << 33, "the count goes on past 2^33")
+        let utc = frames.map { Self.microseconds($0.timing!.captureStart) }
+        #expect(zip(utc, utc.dropFirst()).allSatisfy { $1 - $0 == 20_000 })
+    }
+
+    @Test func twoPiecesConcatenatedByteForByteAreTwoEpochsWithNoFrameMisplaced() throws {
+        let folder = try Fixtures.scratchFolder()
+        let first = folder.appendingPathComponent("a.ts")
+        let second = folder.appendingPathComponent("b.ts")
+        try Clips.transportStream(at: first, seconds: 2)
+        try Clips.transportStream(at: second, seconds: 3, size: "352x198")
+        let joined = folder.appendingPathComponent("joined.ts")
+        try (try Data(contentsOf: first) + Data(contentsOf: second)).write(to: joined)
+        let start = try Self.frames(first.path, clock: ClockSettings(required: false)).frames[0].video.pts
+        let anchor = ClockAnchor(pts: MediaTime(ticks: start, timeBase: Rational(1, 90000)), utc: Self.day)
+        let (frames, stats) = try Self.frames(joined.path, clock: ClockSettings(source: .anchor, anchor: anchor))
+        #expect(stats.epochs == 2)
+        // FFmpeg 5.1 blames the continuity break at the splice on the PES before it: that one packet is skipped as corrupt.
+        #expect(frames.count + stats.corruptPackets == 250 && stats.corruptPackets <= 1)
+        let boundary = try #require(frames.firstIndex { $0.video.epoch == 1 })
+        #expect(frames[..<boundary].allSatisfy { $0.video.epoch == 0 } && frames[boundary...].allSatisfy { $0.video.epoch == 1 })
+        #expect(frames.count - boundary == 150, "the second piece arrives whole")
+        // The first piece sits on its anchor; the second follows it one frame after its last frame, none on the first piece's time.
+        let origin = Self.microseconds(Self.day)
+        for frame in frames[..<boundary] {
+            #expect(Self.microseconds(frame.timing!.captureStart) == origin + (frame.video.pts - start) * 1_000_000 / 90000)
+        }
+        let lastBefore = Self.microseconds(frames[boundary - 1].timing!.captureStart)
+        for (offset, frame) in frames[boundary...].enumerated() {
+            #expect(Self.microseconds(frame.timing!.captureStart) == lastBefore + Int64(offset + 1) * 20_000)
+        }
+        let pieceTwo = frames[boundary...].map(\.video.pts)
+        #expect(zip(pieceTwo, pieceTwo.dropFirst()).allSatisfy { $1 - $0 == 1800 })
+
+        // Enriched, the two epochs join into one timeline an independent reader accepts.
+        let out = folder.appendingPathComponent("out.ts")
+        let report = try Enricher(inputURL: joined.path, outputURL: out.path).run(anchor: anchor, frameRate: nil) { _ in [] }
+        #expect(report.frames == frames.count)
+        let probe = try Fixtures.run("ffprobe", ["-v", "error", "-show_entries", "packet=pts", "-select_streams", "v", "-of", "csv=p=0", out.path])
+        #expect(probe.status == 0 && probe.err.isEmpty, "ffprobe: \(probe.err)")
+        #expect(probe.out.split(separator: "\n").count == 250 - stats.corruptPackets)
+    }
+
+    @Test func hevcAt5994IsExactToTheMicrosecond() throws {
+        let folder = try Fixtures.scratchFolder()
+        let clip = folder.appendingPathComponent("hevc.ts")
+        try Clips.ffmpeg([
+            "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=60000/1001:duration=3",
+            "-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=error:pools=1:frame-threads=1", "-f", "mpegts", clip.path,
+        ])
+        let start = try Self.frames(clip.path, clock: ClockSettings(required: false)).frames[0].video.pts
+        let anchor = ClockAnchor(pts: MediaTime(ticks: start, timeBase: Rational(1, 90000)), utc: Self.day)
+        let (frames, stats) = try Self.frames(clip.path, clock: ClockSettings(source: .anchor, anchor: anchor))
+        #expect(stats.frameRate == Rational(60000, 1001))
+        #expect(frames.count >= 179)
+        for frame in frames {
+            // k · 1001/60000 s, in whole microseconds, rounded half up: computed in integers only.
+            let k = Int64(frame.index)
+            let expected = Self.microseconds(Self.day) + (k * 1001 * 1_000_000 * 2 + 60000) / (60000 * 2)
+            #expect(Self.microseconds(frame.timing!.captureStart) == expected, "frame \(k)")
+        }
+    }
+
+    @Test func corruptedBytesAreCountedAndSkippedAndTheJobCompletes() throws {
+        var bytes = Array(try Data(contentsOf: Fixtures.swim.appendingPathComponent("clip.ts")))
+        var generator = SplitMix(state: 11)
+        var damaged: [UInt8] = []
+        for packet in 0..<(bytes.count / 188) {
+            var slice = Array(bytes[packet * 188..<(packet + 1) * 188])
+            let roll = Int.random(in: 0..<100, using: &generator)
+            if (1000..<4000).contains(packet) && roll == 0 { continue }   // a lost packet: continuity error
+            if (1000..<4000).contains(packet) && roll == 1 {
+                for _ in 0..<6 { slice[Int.random(in: 4..<188, using: &generator)] = UInt8.random(in: 0...255, using: &generator) }
+            }
+            damaged += slice
+        }
+        damaged += (0..<4000).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        bytes = damaged
+        let folder = try Fixtures.scratchFolder()
+        let clip = folder.appendingPathComponent("damaged.ts")
+        try Data(bytes).write(to: clip)
+        let anchor = try ClockFile(json: Data(contentsOf: Fixtures.swim.appendingPathComponent("clock.json"))).anchor
+        let (frames, stats) = try Self.frames(clip.path, clock: ClockSettings(source: .anchor, anchor: anchor))
+        #expect(stats.corruptPackets > 0)
+        #expect(frames.count > 500 && frames.count < 600)
+        #expect(frames.map(\.index) == Array(0..<frames.count))
+        // Frames lost to damage are gaps; the frames that remain keep their exact time.
+        #expect(stats.gaps.reduce(0) { $0 + $1.framesMissing } + frames.count == 600)
+    }
+
+    @Test func aMovTimecodeTrackPlacesFramesOnItsDay() throws {
+        let folder = try Fixtures.scratchFolder()
+        let clip = folder.appendingPathComponent("tc.mov")
+        try Clips.ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25:duration=2", "-c:v", "libx264", "-preset", "ultrafast", "-threads", "1", "-timecode", "10:00:00:12", clip.path])
+        let day = try #require(TimecodeDay(date: "2026-07-31", zone: "+02:00"))
+        let (frames, stats) = try Self.frames(clip.path, clock: ClockSettings(timecodeDay: day))
+        #expect(stats.clockSource == .timecodeTrack, "auto chooses the timecode track once a day is given")
+        // 10:00:00:12 at 25 fps in UTC+2 is 08:00:00.48Z.
+        #expect(frames[0].timing?.captureStart == UTCInstant(iso8601: "2026-07-31T08:00:00.48Z"))
+        #expect(frames[49].timing?.captureStart == UTCInstant(iso8601: "2026-07-31T08:00:02.44Z"))
+        #expect(throws: MediaError.self) { try IngestSession(url: clip.path, clock: ClockSettings(source: .timecodeTrack)) }
+    }
+
+    @Test func pictureTimingTimecodesAreReadByDecodingAndFollowATimecodeJump() throws {
+        let folder = try Fixtures.scratchFolder()
+        let raw = folder.appendingPathComponent("raw.h264")
+        try Clips.ffmpeg([
+            "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=50:duration=2", "-c:v", "libx264", "-preset", "ultrafast", "-threads", "1",
+            "-x264-params", "aud=1:pic-struct=1:bframes=0", "-f", "h264", raw.path,
+        ])
+        // Frames 0–49 from 19:42:10:00; frames 50–99 restamped from 19:42:30:00 (a generator re-jammed).
+        let bytes = Array(try Data(contentsOf: raw))
+        let units = PictureTimingStamper.nalUnits(bytes)
+        let split = units.indices.filter { units[$0][0] & 0x1F == 9 }[50]
+        func annexB(_ units: ArraySlice<[UInt8]>) -> [UInt8] { units.flatMap { [0, 0, 0, 1] + $0 } }
+        let first = PictureTimingStamper.stamp(annexB(units[..<split]), firstFrame: (19 * 3600 + 42 * 60 + 10) * 50, fps: 50)
+        let second = PictureTimingStamper.stamp(annexB(units[split...]), firstFrame: (19 * 3600 + 42 * 60 + 30) * 50, fps: 50)
+        let stamped = folder.appendingPathComponent("stamped.h264")
+        try Data(first + second).write(to: stamped)
+        let clip = folder.appendingPathComponent("stamped.ts")
+        try Clips.ffmpeg(["-framerate", "50", "-i", stamped.path, "-c", "copy", "-f", "mpegts", clip.path])
+
+        let day = try #require(TimecodeDay(date: "2026-07-31"))
+        let (frames, stats) = try Self.frames(clip.path, clock: ClockSettings(source: .pictureTiming, timecodeDay: day))
+        #expect(frames.count == 100)
+        #expect(stats.placedBy == [.pictureTiming: 100])
+        let base = Self.microseconds(UTCInstant(iso8601: "2026-07-31T19:42:10Z")!)
+        for frame in frames {
+            let expected = frame.index < 50 ? base + Int64(frame.index) * 20_000 : base + 20_000_000 + Int64(frame.index - 50) * 20_000
+            #expect(Self.microseconds(frame.timing!.captureStart) == expected, "frame \(frame.index)")
+        }
+        // Without any timecode in the stream the source has nothing to say, and says so.
+        let plain = folder.appendingPathComponent("plain.ts")
+        try Clips.transportStream(at: plain, seconds: 1)
+        #expect(throws: MediaError.self) { try Self.frames(plain.path, clock: ClockSettings(source: .pictureTiming, timecodeDay: day)) }
+    }
+
+    @Test func aFileWithoutAnyClockIsAClearErrorUnlessOnlyProbed() throws {
+        let path = Fixtures.swim.appendingPathComponent("clip.ts").path
+        #expect {
+            try IngestSession(url: path, clock: ClockSettings())
+        } throws: { error in
+            "\(error)".contains("carries no clock") && "\(error)".contains("--clock")
+        }
+        let (frames, stats) = try Self.frames(path, clock: ClockSettings(required: false))
+        #expect(frames.count == 600 && frames.allSatisfy { $0.timing == nil } && stats.clockSource == nil)
+    }
+
+    @Test func refusesNotMediaAndInputsWithoutVideo() throws {
+        let folder = try Fixtures.scratchFolder()
+        let noise = folder.appendingPathComponent("noise.ts")
+        var generator = SplitMix(state: 3)
+        try Data((0..<100_000).map { _ in UInt8.random(in: 0...255, using: &generator) }).write(to: noise)
+        #expect(throws: MediaError.self) { try IngestSession(url: noise.path, clock: ClockSettings(required: false)) }
+        let audio = folder.appendingPathComponent("audio.ts")
+        try Clips.ffmpeg(["-f", "lavfi", "-i", "sine=duration=1", "-c:a", "aac", "-f", "mpegts", audio.path])
+        #expect(throws: MediaError.noVideoStream(url: audio.path)) { try IngestSession(url: audio.path, clock: ClockSettings(required: false)) }
+    }
+}

@@ -1,0 +1,104 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+public import Foundation
+
+/// A program running in the background for a live test (a sender, an HTTP server), stopped on demand.
+public final class BackgroundProcess: @unchecked Sendable {
+    private let process = Process()
+
+    /// Starts `executable` (found on the PATH unless absolute) with `arguments`; output is discarded.
+    public init(_ executable: String, _ arguments: [String], directory: URL? = nil) throws {
+        process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : "/usr/bin/env")
+        process.arguments = executable.hasPrefix("/") ? arguments : [executable] + arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        if let directory { process.currentDirectoryURL = directory }
+        try process.run()
+    }
+
+    /// Whether the program still runs.
+    public var isRunning: Bool { process.isRunning }
+
+    /// Waits for the program to end by itself (at most `timeout` seconds).
+    public func wait(timeout: Double) {
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+    }
+
+    /// Kills the program at once (SIGKILL: a sender dying mid-stream) and waits for it.
+    public func kill() {
+        guard process.isRunning else { return }
+        Glibc.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    deinit { kill() }
+}
+
+/// Local ports and loopback servers for live tests.
+public enum Loopback {
+    /// A TCP port nothing listens on right now (the kernel's choice; UDP tests use the same number).
+    public static func freePort() -> UInt16 {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        inet_pton(AF_INET, "127.0.0.1", &address.sin_addr)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) }
+        }
+        _ = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+        }
+        return UInt16(bigEndian: address.sin_port)
+    }
+
+    /// Serves `folder` over HTTP on 127.0.0.1 (Python's http.server, a real server); returns once it answers.
+    public static func httpServer(serving folder: URL) throws -> (server: BackgroundProcess, port: UInt16) {
+        let port = freePort()
+        let server = try BackgroundProcess("python3", ["-m", "http.server", String(port), "--bind", "127.0.0.1", "--directory", folder.path])
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = port.bigEndian
+            inet_pton(AF_INET, "127.0.0.1", &address.sin_addr)
+            let connected = withUnsafePointer(to: &address) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            close(descriptor)
+            if connected == 0 { return (server, port) }
+            usleep(50_000)
+        }
+        throw CocoaError(.fileReadUnknown)
+    }
+}
+
+/// Generated test clips (lavfi sources through FFmpeg's own encoders), small and deterministic.
+public enum Clips {
+    /// Runs ffmpeg with `arguments` (after `-v error -y`); throws its error output on failure.
+    public static func ffmpeg(_ arguments: [String]) throws {
+        let result = try Fixtures.run("ffmpeg", ["-hide_banner", "-v", "error", "-y"] + arguments)
+        guard result.status == 0 else { throw ClipError(message: result.err) }
+    }
+
+    /// An H.264 + AAC MPEG-TS clip of `seconds` at `rate` fps, with a moving test pattern.
+    public static func transportStream(at path: URL, seconds: Int, rate: String = "50", size: String = "320x180", extra: [String] = []) throws {
+        try ffmpeg([
+            "-f", "lavfi", "-i", "testsrc2=size=\(size):rate=\(rate):duration=\(seconds)",
+            "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=\(seconds)",
+            "-map", "0:v", "-map", "1:a", "-c:v", "libx264", "-preset", "ultrafast", "-g", rate.hasPrefix("60000") ? "60" : "25",
+            "-bf", "2", "-threads", "1", "-c:a", "aac", "-b:a", "64k",
+        ] + extra + ["-f", "mpegts", path.path])
+    }
+
+    public struct ClipError: Error, CustomStringConvertible {
+        public let message: String
+        public var description: String { "ffmpeg: \(message)" }
+    }
+}
