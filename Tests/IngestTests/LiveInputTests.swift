@@ -109,6 +109,27 @@ struct LiveInputTests {
         #expect(zip(pts, pts.dropFirst()).allSatisfy { $1 - $0 == 1800 })
     }
 
+    @Test func anRTMPServerIsPulledWithFLVTimestamps() throws {
+        let folder = try Fixtures.scratchFolder()
+        let clip = folder.appendingPathComponent("rtmp.ts")
+        try Clips.transportStream(at: clip, seconds: 3)
+        let port = Loopback.freePort()
+        let url = "rtmp://127.0.0.1:\(port)/live/race"
+        // FFmpeg as the RTMP server a venue encoder would publish to; Podium plays from it.
+        let server = try BackgroundProcess("ffmpeg", ["-hide_banner", "-v", "error", "-re", "-i", clip.path, "-map", "0", "-c", "copy", "-f", "flv", "-listen", "1", url])
+        defer { server.kill() }
+        usleep(500_000)
+        let reader = Reader(url: url, policy: InputPolicy(readTimeout: 1, reconnect: ReconnectPolicy(maximumAttempts: 1)))
+        reader.waitForFrames(100, timeout: 10)
+        let (_, error, _) = reader.stop()
+        #expect(error == nil, "\(String(describing: error))")
+        let frames = reader.lock.withLock { reader.frames }
+        #expect(frames.count >= 100)
+        #expect(frames.first?.timeBase == Rational(1, 1000))
+        let pts = frames.prefix(90).map(\.video.pts)
+        #expect(zip(pts, pts.dropFirst()).allSatisfy { $1 - $0 == 20 })
+    }
+
     @Test func hlsProgramDateTimesPlaceEachSegmentsFirstFrame() throws {
         let folder = try Fixtures.scratchFolder()
         let clip = folder.appendingPathComponent("source.ts")
