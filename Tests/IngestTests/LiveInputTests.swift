@@ -55,15 +55,19 @@ struct LiveInputTests {
         }
     }
 
+    /// A fresh 3 s clip for a sender and a free loopback port to send it on.
+    static func clipAndPort() throws -> (clip: URL, port: UInt16) {
+        let clip = try Fixtures.scratchFolder().appendingPathComponent("live.ts")
+        try Clips.transportStream(at: clip, seconds: 3)
+        return (clip, Loopback.freePort())
+    }
+
     static func sender(_ clip: URL, to url: String) throws -> BackgroundProcess {
         try BackgroundProcess("ffmpeg", ["-hide_banner", "-v", "error", "-re", "-i", clip.path, "-map", "0", "-c", "copy", "-f", "mpegts", url])
     }
 
     @Test func aUDPSenderKilledAndRestartedIsOneGapAndTheFrameIndexesContinue() throws {
-        let folder = try Fixtures.scratchFolder()
-        let clip = folder.appendingPathComponent("live.ts")
-        try Clips.transportStream(at: clip, seconds: 3)
-        let port = Loopback.freePort()
+        let (clip, port) = try Self.clipAndPort()
         let url = "udp://127.0.0.1:\(port)"
         let policy = InputPolicy(readTimeout: 0.5, reconnect: ReconnectPolicy(initialDelay: 0.1, maximumDelay: 0.5))
         let reader = Reader(url: url, policy: policy)
@@ -91,10 +95,7 @@ struct LiveInputTests {
     }
 
     @Test func anSRTCallerDeliversEveryFrameToAListeningJob() throws {
-        let folder = try Fixtures.scratchFolder()
-        let clip = folder.appendingPathComponent("srt.ts")
-        try Clips.transportStream(at: clip, seconds: 3)
-        let port = Loopback.freePort()
+        let (clip, port) = try Self.clipAndPort()
         let reader = Reader(url: "srt://127.0.0.1:\(port)?mode=listener", policy: InputPolicy(readTimeout: 1))
         usleep(300_000)
         let sender = try Self.sender(clip, to: "srt://127.0.0.1:\(port)?mode=caller&pkt_size=1316&linger=1")
@@ -110,10 +111,7 @@ struct LiveInputTests {
     }
 
     @Test func anRTMPServerIsPulledWithFLVTimestamps() throws {
-        let folder = try Fixtures.scratchFolder()
-        let clip = folder.appendingPathComponent("rtmp.ts")
-        try Clips.transportStream(at: clip, seconds: 3)
-        let port = Loopback.freePort()
+        let (clip, port) = try Self.clipAndPort()
         let url = "rtmp://127.0.0.1:\(port)/live/race"
         // FFmpeg as the RTMP server a venue encoder would publish to; Podium plays from it.
         let server = try BackgroundProcess("ffmpeg", ["-hide_banner", "-v", "error", "-re", "-i", clip.path, "-map", "0", "-c", "copy", "-f", "flv", "-listen", "1", url])
