@@ -186,9 +186,7 @@ public final class IngestSession {
         let jumpTicks = Int64((Rational(Int128((settings.discontinuitySeconds * 1000).rounded()), 1000) / video.timeBase).floor)
         var sequencer = VideoFrameSequencer(wrapBits: video.timestampWrapBits, frameTicks: frameTicks, reorderDepth: video.reorderDepth, discontinuityTicks: jumpTicks)
         var joiner = EpochJoiner(streams: streams, margin: Rational(1, 2))
-        var clock = FrameClockEngine(
-            source: clockSource ?? .arrival, frameRate: frameRate, anchor: settings.anchor.map(adjustedAnchor), latency: settings.latency
-        )
+        var clock = FrameClockEngine(source: clockSource ?? .arrival, frameRate: frameRate, anchor: settings.anchor, latency: settings.latency)
         let timecodes = clockSource == .pictureTiming ? try PictureTimingReader(input: input, video: video, rate: frameRate, day: settings.timecodeDay!) : nil
         var held: [VideoFrame] = []
         var unplaced: [(VideoFrame, Int64)] = []
@@ -227,6 +225,11 @@ public final class IngestSession {
             for var frame in released {
                 if firstFrame, let tmcdReference {
                     frame = frame.with(reference: tmcdReference)
+                }
+                if firstFrame, let anchor = settings.anchor {
+                    clock = FrameClockEngine(
+                        source: clockSource ?? .arrival, frameRate: frameRate, anchor: adjusted(anchor, toFrameAt: frame.pts), latency: settings.latency
+                    )
                 }
                 firstFrame = false
                 let outputPTS = joiner.outputTicks(frame.pts, stream: video.index, epoch: frame.epoch)
@@ -379,15 +382,13 @@ public final class IngestSession {
         return map
     }
 
-    /// The operator's anchor moved by whole wrap periods next to where the stream starts: an
-    /// operator reads it off the stream as a 33-bit value, which Podium's count starts below 2^33.
-    private func adjustedAnchor(_ anchor: ClockAnchor) -> ClockAnchor {
+    /// The operator's anchor moved by whole wrap periods to the representation nearest the first
+    /// frame: an operator reads it off the stream as a 33-bit value, which may sit on the other
+    /// side of a wrap from where Podium's unwrapped count begins.
+    private func adjusted(_ anchor: ClockAnchor, toFrameAt firstPTS: Int64) -> ClockAnchor {
         guard anchor.pts.timeBase == video.timeBase else { return anchor }
-        let ticks = TimestampUnwrapper(wrapBits: video.timestampWrapBits).nearest(anchor.pts.ticks, to: 0)
-        let period = video.timestampWrapBits >= 63 ? 0 : Int64(1) << video.timestampWrapBits
-        // The first unwrapped frame lies in [0, 2^bits); an anchor within a period of it maps directly.
-        let moved = ticks < 0 && period > 0 ? ticks + period : ticks
-        return ClockAnchor(pts: MediaTime(ticks: moved, timeBase: anchor.pts.timeBase), utc: anchor.utc)
+        let ticks = TimestampUnwrapper(wrapBits: video.timestampWrapBits).nearest(anchor.pts.ticks, to: firstPTS)
+        return ClockAnchor(pts: MediaTime(ticks: ticks, timeBase: anchor.pts.timeBase), utc: anchor.utc)
     }
 
     private static func chooseSource(_ settings: ClockSettings, endpoint: InputEndpoint, video: StreamDescription, tmcd: String?) throws(MediaError) -> ClockSource? {

@@ -34,6 +34,11 @@ struct RecordedInputTests {
         #expect(pts.last! > 1 << 33, "the count goes on past 2^33")
         let utc = frames.map { Self.microseconds($0.timing!.captureStart) }
         #expect(zip(utc, utc.dropFirst()).allSatisfy { $1 - $0 == 20_000 })
+        // The same instant anchored on a frame after the wrap, as an operator reads it off the stream (33 bits).
+        let later = frames[150]
+        let wrappedAnchor = ClockAnchor(pts: MediaTime(ticks: later.video.pts % (1 << 33), timeBase: Rational(1, 90000)), utc: later.timing!.captureStart)
+        let (again, _) = try Self.frames(clip.path, clock: ClockSettings(source: .anchor, anchor: wrappedAnchor))
+        #expect(again.map { $0.timing!.captureStart } == frames.map { $0.timing!.captureStart })
     }
 
     @Test func twoPiecesConcatenatedByteForByteAreTwoEpochsWithNoFrameMisplaced() throws {
