@@ -241,7 +241,10 @@ public final class IngestSession {
                     try emit(frame, placement: nil, outputPTS: outputPTS)
                     continue
                 }
-                // Frames that came before the source first spoke take its mapping backwards.
+                // Frames that came before the source first spoke take its mapping backwards (within their epoch only).
+                if let stale = unplaced.first, stale.0.epoch != frame.epoch {
+                    throw MediaError.clock("the \(clockSource?.rawValue ?? "chosen") source stated no time in epoch \(stale.0.epoch) of \(endpoint.url)")
+                }
                 for (waiting, waitingPTS) in unplaced {
                     let utc = clock.project(
                         MediaTime(ticks: waiting.pts, timeBase: video.timeBase),

@@ -84,7 +84,8 @@ final class InputGuard: @unchecked Sendable {
         // segment and nothing of the playlist is opened.
         if endpoint.kind == .hls, InputGuard.isPlaylist(url) {
             do {
-                try admitPlaylist(url)
+                // Unread means unchecked: fail closed, as a read error a live input retries.
+                guard try admitPlaylist(url) else { return podium_averror(EIO) }
             } catch {
                 refusal = error
                 return podium_averror(EPERM)
@@ -120,8 +121,9 @@ final class InputGuard: @unchecked Sendable {
     }
 
     /// Reads a playlist, checks every variant and segment URI, and keeps the segments' dates.
-    private func admitPlaylist(_ url: String) throws(MediaError) {
-        guard let text = fetch(url) else { return }
+    /// False when the playlist could not be read.
+    private func admitPlaylist(_ url: String) throws(MediaError) -> Bool {
+        guard let text = fetch(url) else { return false }
         let playlist = HLSPlaylist(text: text, baseURL: url)
         for (uri, resolved) in playlist.variants.map({ ($0.uri, $0.url) }) + playlist.segments.map({ ($0.uri, $0.url) }) {
             try endpoint.check(nested: uri.contains(":") ? uri : resolved, policy: policy)
@@ -131,6 +133,7 @@ final class InputGuard: @unchecked Sendable {
         for segment in playlist.segments {
             if let date = segment.programDateTime { segmentDates[HLSKey.normalize(segment.url)] = date }
         }
+        return true
     }
 
     /// Reads a playlist on Podium's own connection (same whitelist, same interrupt), at most 1 MB.
