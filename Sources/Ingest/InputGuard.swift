@@ -38,8 +38,6 @@ final class InputGuard: @unchecked Sendable {
     private var segmentDates: [String: UTCInstant] = [:]
     /// The date of the segment opened last, until its first keyframe claims it.
     private var pendingSegmentDate: UTCInstant?
-    /// URLs opened, in order.
-    private(set) var opened: [String] = []
     /// Every media playlist read so far is complete (VOD): its end is the input's end.
     private(set) var playlistEnded = false
 
@@ -109,7 +107,6 @@ final class InputGuard: @unchecked Sendable {
                 }
             }
         }
-        opened.append(url)
         if endpoint.kind == .hls, !InputGuard.isPlaylist(url), let date = segmentDates[HLSKey.normalize(url)] {
             pendingSegmentDate = date
         }
