@@ -12,10 +12,7 @@ trap 'rm -rf "$work"' EXIT
 swift build -c release --product podium
 podium=$(swift build -c release --show-bin-path)/podium
 
-ffmpeg -nostdin -v error -f lavfi -i "testsrc2=size=1920x1080:rate=50:duration=60" \
-    -f lavfi -i "sine=frequency=440:sample_rate=48000:duration=60" \
-    -c:v libx264 -preset ultrafast -threads 1 -b:v 8M -maxrate 8M -bufsize 16M -g 50 \
-    -c:a aac -b:a 128k -f mpegts "$work/input.ts"
+scripts/make-bench-input.sh "$work/input.ts"
 frames=$(ffprobe -v error -select_streams v:0 -count_packets -show_entries stream=nb_read_packets -of csv=p=0 "$work/input.ts" | grep -m1 -E "^[0-9]+")
 size_mb=$(du -m "$work/input.ts" | cut -f1)
 

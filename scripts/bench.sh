@@ -82,3 +82,4 @@ Written by \`scripts/bench.sh\` (\`make bench\`) on $(date -u +%Y-%m-%d), $(npro
 TEXT
 cat docs/bench-results.md
 scripts/bench-ingest.sh
+scripts/bench-enrich.sh

@@ -10,6 +10,8 @@ packages=(
     ffmpeg                                                      # ffprobe for the tests, the fixture generator
     libxml2                                                     # FoundationXML (ODF parsing)
     python3 python3-jsonschema                                  # fixture generators; JSON Schema checks in the tests
+    gstreamer1.0-plugins-base-apps gstreamer1.0-plugins-base    # gst-discoverer-1.0: a second, independent demuxer
+    gstreamer1.0-plugins-good gstreamer1.0-plugins-bad          #   for every enriched output (qtdemux, flvdemux, tsdemux, hlsdemux)
 )
 if [[ "${1:-}" == "--bench" ]]; then
     packages+=(hyperfine)

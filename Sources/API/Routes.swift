@@ -43,7 +43,8 @@ struct JobsController<Store: JobReading> {
         return jsonResponse(try canonicalEncoder().encode(JobResponse(job)))
     }
 
-    /// `GET /v1/jobs/{id}/frames?from=&to=`: frame indexes, inclusive; pages of at most 500 with a `next` cursor.
+    /// `GET /v1/jobs/{id}/frames?from=&to=&asOf=`: frame indexes, inclusive; pages of at most 500
+    /// with a `next` cursor; `asOf=aired` (default) is what went out in band, `latest` applies corrections.
     @Sendable func frames(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let job = try await requireJob(context)
         let from = try integerParameter(request, "from") ?? 0
@@ -57,7 +58,11 @@ struct JobsController<Store: JobReading> {
                 details: ["from": "\(from)", "to": "\(to)"]
             )
         }
-        let frames = try await store.frames(jobID: job.id, from: from, to: to, limit: maximumFramesPerPage + 1)
+        let versionText = request.uri.queryParameters.get("asOf") ?? FrameVersion.aired.rawValue
+        guard let version = FrameVersion(rawValue: String(versionText)) else {
+            throw APIError(.badRequest, code: "bad_request", message: "asOf must be aired or latest", details: ["asOf": String(versionText)])
+        }
+        let frames = try await store.frames(jobID: job.id, from: from, to: to, limit: maximumFramesPerPage + 1, asOf: version)
         let page = frames.prefix(maximumFramesPerPage)
         // The stored overlay JSON is spliced in verbatim: the API serves the very bytes carried in band.
         var body = Data(#"{"frames":["#.utf8)

@@ -11,6 +11,8 @@ struct JobResponse: Encodable {
     let frameRate: String
     let state: String
     let frames: Int
+    /// Frames whose state changed after they aired.
+    let corrections: Int
     let failure: String?
 
     init(_ record: JobRecord) {
@@ -23,6 +25,7 @@ struct JobResponse: Encodable {
         frameRate = record.description.frameRate
         state = record.state
         frames = record.frames
+        corrections = record.corrections
         failure = record.failure
     }
 }

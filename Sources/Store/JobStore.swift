@@ -40,12 +40,16 @@ public struct JobRecord: Sendable, Equatable {
     public let failure: String?
 
     /// Creates a job record.
-    public init(id: Int64, description: JobDescription, state: String, frames: Int, failure: String?) {
+    /// Frames whose visible state changed after they aired (documents that arrived too late for them).
+    public let corrections: Int
+
+    public init(id: Int64, description: JobDescription, state: String, frames: Int, failure: String?, corrections: Int = 0) {
         self.id = id
         self.description = description
         self.state = state
         self.frames = frames
         self.failure = failure
+        self.corrections = corrections
     }
 }
 
@@ -70,6 +74,34 @@ public struct StoredFrame: Sendable, Equatable {
 }
 
 /// A results document exactly as received, for the audit log.
+/// A frame's state as it should have been, once documents that arrived after it aired are counted.
+public struct StoredCorrection: Sendable, Equatable {
+    /// The frame's sequence number.
+    public let seq: Int
+    /// The corrected `FrameOverlay`, canonical JSON.
+    public let overlayJSON: Data
+    /// The results version the correction comes from.
+    public let dataVersion: String?
+    /// Whether a viewer would see the difference (not only a newer data version).
+    public let visible: Bool
+
+    /// Creates a correction.
+    public init(seq: Int, overlayJSON: Data, dataVersion: String?, visible: Bool) {
+        self.seq = seq
+        self.overlayJSON = overlayJSON
+        self.dataVersion = dataVersion
+        self.visible = visible
+    }
+}
+
+/// Which state of a frame to read.
+public enum FrameVersion: String, Sendable, CaseIterable {
+    /// What went out in band.
+    case aired
+    /// With every correction applied.
+    case latest
+}
+
 public struct ReceivedDocument: Sendable, Equatable {
     /// Where it came from (file name, feed endpoint).
     public let source: String
@@ -99,5 +131,12 @@ public protocol JobReading: Sendable {
     /// One job, or nil.
     func job(id: Int64) async throws -> JobRecord?
     /// Frames of a job with `from ≤ seq ≤ to`, at most `limit`, in order.
-    func frames(jobID: Int64, from: Int, to: Int, limit: Int) async throws -> [StoredFrame]
+    func frames(jobID: Int64, from: Int, to: Int, limit: Int, asOf version: FrameVersion) async throws -> [StoredFrame]
+}
+
+extension JobReading {
+    /// Frames as they aired.
+    public func frames(jobID: Int64, from: Int, to: Int, limit: Int) async throws -> [StoredFrame] {
+        try await frames(jobID: jobID, from: from, to: to, limit: limit, asOf: .aired)
+    }
 }

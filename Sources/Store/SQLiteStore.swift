@@ -112,6 +112,21 @@ public final class SQLiteStore: JobReading, ResultsStore {
                 table.column("sourceReference", .text).notNull()
             }
         }
+        migrator.registerMigration("v3: corrections and output stats") { db in
+            // What a frame should have shown once later documents arrived; the aired frame stays in `frame`.
+            try db.create(table: "correction") { table in
+                table.column("jobID", .integer).notNull().references("job", onDelete: .cascade)
+                table.column("seq", .integer).notNull()
+                table.column("overlay", .blob).notNull()
+                table.column("dataVersion", .text)
+                table.column("visible", .boolean).notNull()
+                table.primaryKey(["jobID", "seq"])
+            }
+            try db.alter(table: "job") { table in
+                table.add(column: "corrections", .integer).notNull().defaults(to: 0)
+                table.add(column: "stats", .text)
+            }
+        }
         return migrator
     }
 
@@ -258,6 +273,27 @@ public final class SQLiteStore: JobReading, ResultsStore {
         }
     }
 
+    /// Records corrections (replacing earlier ones of the same frames) and sets the job's count of
+    /// visibly corrected frames.
+    public func recordCorrections(_ corrections: [StoredCorrection], toJob jobID: Int64) throws {
+        try pool.write { db in
+            let statement = try db.cachedStatement(
+                sql: "INSERT OR REPLACE INTO correction (jobID, seq, overlay, dataVersion, visible) VALUES (?, ?, ?, ?, ?)"
+            )
+            for correction in corrections {
+                try statement.execute(arguments: [jobID, correction.seq, correction.overlayJSON, correction.dataVersion, correction.visible])
+            }
+            try db.execute(
+                sql: "UPDATE job SET corrections = (SELECT COUNT(*) FROM correction WHERE jobID = ? AND visible) WHERE id = ?", arguments: [jobID, jobID]
+            )
+        }
+    }
+
+    /// Stores the job's run statistics (outputs, drops, latency) as JSON.
+    public func recordStats(_ json: String, ofJob jobID: Int64) throws {
+        try pool.write { db in try db.execute(sql: "UPDATE job SET stats = ? WHERE id = ?", arguments: [json, jobID]) }
+    }
+
     /// Marks a job completed, or failed with the reason.
     public func finishJob(_ jobID: Int64, failure: String?) throws {
         try pool.write { db in
@@ -292,11 +328,16 @@ public final class SQLiteStore: JobReading, ResultsStore {
         }
     }
 
-    public func frames(jobID: Int64, from: Int, to: Int, limit: Int) async throws -> [StoredFrame] {
-        try await pool.read { db in
+    public func frames(jobID: Int64, from: Int, to: Int, limit: Int, asOf version: FrameVersion) async throws -> [StoredFrame] {
+        let overlay = version == .aired ? "frame.overlay" : "COALESCE(correction.overlay, frame.overlay)"
+        return try await pool.read { db in
             try Row.fetchAll(
                 db,
-                sql: "SELECT seq, pts, captureUTC, overlay FROM frame WHERE jobID = ? AND seq BETWEEN ? AND ? ORDER BY seq LIMIT ?",
+                sql: """
+                    SELECT frame.seq, frame.pts, frame.captureUTC, \(overlay) AS overlay FROM frame
+                    LEFT JOIN correction ON correction.jobID = frame.jobID AND correction.seq = frame.seq
+                    WHERE frame.jobID = ? AND frame.seq BETWEEN ? AND ? ORDER BY frame.seq LIMIT ?
+                    """,
                 arguments: [jobID, from, to, limit]
             ).map { row in
                 StoredFrame(seq: row["seq"], pts: row["pts"], captureUTC: row["captureUTC"], overlayJSON: row["overlay"])
@@ -311,7 +352,7 @@ public final class SQLiteStore: JobReading, ResultsStore {
                 createdUTC: row["createdUTC"], input: row["input"], output: row["output"], unit: row["unit"],
                 clockSource: row["clockSource"], frameRate: row["frameRate"]
             ),
-            state: row["state"], frames: row["frames"], failure: row["failure"]
+            state: row["state"], frames: row["frames"], failure: row["failure"], corrections: row["corrections"]
         )
     }
 }

@@ -73,6 +73,9 @@ enum StopSignals {
     nonisolated(unsafe) private static var sources: [any DispatchSourceSignal] = []
 
     static func cancel(_ cancellation: InputCancellation) {
+        // A receiver that goes away (a closed pipe on `--out -`, an RTMP server hanging up) is an
+        // output failing, reported as such, not a reason for the process to die.
+        signal(SIGPIPE, SIG_IGN)
         for number in [SIGINT, SIGTERM] {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())

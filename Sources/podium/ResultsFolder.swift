@@ -21,6 +21,10 @@ struct ResultsFolder {
 
     let book: ResultsBook
     let documents: [ReceivedDocument]
+    /// Every accepted document with its receipt time; a document without one counts as known from the start.
+    let ledger: ResultsLedger
+    /// The file names read.
+    let files: Set<String>
 
     init(path: String) throws {
         let folder = URL(fileURLWithPath: path, isDirectory: true)
@@ -31,6 +35,7 @@ struct ResultsFolder {
         let entries = try ResultsFolder.entries(in: folder)
         var book = ResultsBook()
         var documents: [ReceivedDocument] = []
+        var ledger = ResultsLedger()
         for entry in entries {
             let url = folder.appendingPathComponent(entry.file)
             guard let bytes = FileManager.default.contents(atPath: url.path) else {
@@ -55,9 +60,40 @@ struct ResultsFolder {
             documents.append(ReceivedDocument(
                 source: entry.file, format: document.format, receivedUTC: entry.receivedUTC, bytes: bytes, outcome: outcome
             ))
+            let known = entry.receivedUTC.flatMap(UTCInstant.init(iso8601:)) ?? UTCInstant(secondsSinceEpoch: .zero)
+            if outcome == "applied" { ledger.append(document, receivedAt: known) }
         }
         self.book = book
         self.documents = documents
+        self.ledger = ledger
+        files = Set(entries.map(\.file))
+    }
+
+    /// Documents that appeared in the folder after `seen` was taken (a live job picks up what the
+    /// timing system writes while it runs). A file is read once it has been still for 200 ms, so a
+    /// half-written one is not taken; one that cannot be read as a document is reported once and skipped.
+    static func newDocuments(in path: String, seen: inout Set<String>, report: (String) -> Void) -> [(file: String, document: ResultsDocument, bytes: Data)] {
+        let folder = URL(fileURLWithPath: path, isDirectory: true)
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else { return [] }
+        let documentExtensions = [".xml", ".json", ".lef", ".lxf"]
+        var found: [(String, ResultsDocument, Data)] = []
+        for name in names.sorted() where !seen.contains(name) && name != "manifest.json" && documentExtensions.contains(where: { name.lowercased().hasSuffix($0) }) {
+            let url = folder.appendingPathComponent(name)
+            guard let modified = (try? FileManager.default.attributesOfItem(atPath: url.path))?[.modificationDate] as? Date,
+                  Date().timeIntervalSince(modified) > 0.2
+            else { continue }
+            seen.insert(name)
+            guard let bytes = FileManager.default.contents(atPath: url.path) else {
+                report("results document \(name) could not be read; skipped")
+                continue
+            }
+            do {
+                found.append((name, try DocumentDecoder.decode(bytes), bytes))
+            } catch {
+                report("results document \(name): \(error); skipped")
+            }
+        }
+        return found
     }
 
     private static func entries(in folder: URL) throws -> [Entry] {

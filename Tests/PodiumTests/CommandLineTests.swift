@@ -37,7 +37,7 @@ struct EnrichCommandTests {
         let folder = try Fixtures.scratchFolder()
         let run = try PodiumBinary.enrich(Fixtures.swim.appendingPathComponent("clip.ts").path, in: folder)
         #expect(run.status == 0, "stderr: \(run.err)")
-        #expect(run.out.contains("600 frames tagged"))
+        #expect(run.out.contains("600 frames, 600 tagged"))
         #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("out.ts").path))
 
         let store = try SQLiteStore(path: folder.appendingPathComponent("podium.sqlite").path)
@@ -45,14 +45,49 @@ struct EnrichCommandTests {
         #expect(job.state == "completed")
         #expect(job.frames == 600)
         #expect(job.description.unit == "SWMM100MFR------------FNL-000100--")
-        let stored = try await store.frames(jobID: job.id, from: 0, to: 599, limit: 600)
+        // With every document known, the frames are the golden render; as they aired (documents
+        // counted from their receipt times, no look-ahead) some showed a split or a touch late.
+        let latest = try await store.frames(jobID: job.id, from: 0, to: 599, limit: 600, asOf: .latest)
         let golden = try Fixtures.swimGolden()
-        #expect(stored.map { String(decoding: $0.overlayJSON, as: UTF8.self) } == golden)
-        #expect(stored[490].captureUTC == "2026-07-31T19:42:19.800000Z")
+        let latestText = latest.map { String(decoding: $0.overlayJSON, as: UTF8.self) }
+        #expect(latestText.count == golden.count)
+        #expect(latestText.firstIndex { !golden.contains($0) } == nil, "latest differs from the golden render")
+        #expect(latestText == golden)
+        #expect(latest[490].captureUTC == "2026-07-31T19:42:19.800000Z")
+        let aired = try await store.frames(jobID: job.id, from: 0, to: 599, limit: 600, asOf: .aired)
+        let differing = zip(aired, latest).filter { $0.overlayJSON != $1.overlayJSON }
+        #expect(job.corrections > 0 && differing.count >= job.corrections)
+        #expect(run.out.contains("corrections: \(job.corrections) frames"))
         let documents = try store.documents(ofJob: job.id)
         #expect(documents.map(\.source) == ResultsFiles.names)
         #expect(documents.first?.receivedUTC == "2026-07-31T19:32:10.000000Z")
         #expect(documents.allSatisfy { $0.outcome == "applied" })
+    }
+
+    @Test func dataArrivingWithinTheLookAheadLandsOnItsExactFrame() async throws {
+        let folder = try Fixtures.scratchFolder()
+        // Every document of the fixture arrives within 2 s of what it reports.
+        let run = try PodiumBinary.enrich(Fixtures.swim.appendingPathComponent("clip.ts").path, in: folder, extra: ["--lookahead", "2s"])
+        #expect(run.status == 0, "stderr: \(run.err)")
+        #expect(run.out.contains("look-ahead 2000 ms; corrections: 0 frames"))
+        let store = try SQLiteStore(path: folder.appendingPathComponent("podium.sqlite").path)
+        let job = try #require(try await store.jobs().first)
+        #expect(job.corrections == 0)
+        let aired = try await store.frames(jobID: job.id, from: 0, to: 599, limit: 600, asOf: .aired)
+        let golden = try Fixtures.swimGolden()
+        // What aired is what every document says, but for the results version known at the time.
+        #expect(aired.count == 600)
+        #expect(aired[490].overlayJSON.count > 0)
+        let clockAt = { (json: String) in json.range(of: #""clock":\{[^}]*\}"#, options: .regularExpression).map { String(json[$0]) } }
+        #expect(aired.map { clockAt(String(decoding: $0.overlayJSON, as: UTF8.self)) } == golden.map(clockAt))
+    }
+
+    @Test func aLookAheadThatIsNotADurationIsRefused() throws {
+        let folder = try Fixtures.scratchFolder()
+        Self.expectOneLineError(
+            try PodiumBinary.enrich(Fixtures.swim.appendingPathComponent("clip.ts").path, in: folder, extra: ["--lookahead", "soon"]),
+            mentioning: "--lookahead soon is not a duration"
+        )
     }
 
     static func expectOneLineError(_ run: (status: Int32, out: String, err: String), mentioning fragment: String) {
@@ -189,10 +224,16 @@ struct ServeCommandTests {
         do {
             let health = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/healthz"), timeout: .seconds(10))
             #expect(health.status == .ok)
-            let frames = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/jobs/1/frames?from=490&to=490"), timeout: .seconds(10))
-            #expect(frames.status == .ok)
-            let body = String(buffer: try await frames.body.collect(upTo: 1 << 20))
-            #expect(body.contains(#""clock":{"display":"8.31","hundredths":831,"state":"stopped"}"#))
+            // The touch at 8.31 was received after frame 490 aired: it aired running, and is corrected.
+            let aired = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/jobs/1/frames?from=490&to=490"), timeout: .seconds(10))
+            #expect(aired.status == .ok)
+            let airedBody = String(buffer: try await aired.body.collect(upTo: 1 << 20))
+            #expect(airedBody.contains(#""clock":{"display":"8.30","hundredths":830,"state":"running"}"#))
+            let latest = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/jobs/1/frames?from=490&to=490&asOf=latest"), timeout: .seconds(10))
+            let latestBody = String(buffer: try await latest.body.collect(upTo: 1 << 20))
+            #expect(latestBody.contains(#""clock":{"display":"8.31","hundredths":831,"state":"stopped"}"#))
+            let wrong = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/jobs/1/frames?asOf=tomorrow"), timeout: .seconds(10))
+            #expect(wrong.status == .badRequest)
         } catch {
             try await client.shutdown()
             throw error

@@ -34,6 +34,14 @@ public final class BackgroundProcess: @unchecked Sendable {
         process.waitUntilExit()
     }
 
+    /// Asks the program to stop (SIGINT, as Ctrl-C: ffmpeg then finishes its output) and waits at most `timeout` seconds before killing it.
+    public func interrupt(timeout: Double = 5) {
+        guard process.isRunning else { return }
+        Glibc.kill(process.processIdentifier, SIGINT)
+        wait(timeout: timeout)
+        kill()
+    }
+
     deinit { kill() }
 }
 
@@ -57,6 +65,30 @@ public enum Loopback {
         return UInt16(bigEndian: address.sin_port)
     }
 
+    /// Calls `body` with the socket address of 127.0.0.1:`port`.
+    public static func withAddress<Result>(port: UInt16, _ body: (UnsafePointer<sockaddr>, socklen_t) -> Result) -> Result {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        inet_pton(AF_INET, "127.0.0.1", &address.sin_addr)
+        return withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+    }
+
+    /// Waits until something has bound UDP `port` on 127.0.0.1 (a receiver is listening); false after `timeout` seconds.
+    public static func waitForUDPListener(on port: UInt16, timeout: Double = 10) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            let descriptor = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+            let bound = withAddress(port: port) { bind(descriptor, $0, $1) }
+            close(descriptor)
+            if bound != 0 { return true }
+            usleep(20_000)
+        }
+        return false
+    }
+
     /// Serves `folder` over HTTP on 127.0.0.1 (Python's http.server, a real server); returns once it answers.
     public static func httpServer(serving folder: URL) throws -> (server: BackgroundProcess, port: UInt16) {
         let port = freePort()
@@ -64,13 +96,7 @@ public enum Loopback {
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline {
             let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = port.bigEndian
-            inet_pton(AF_INET, "127.0.0.1", &address.sin_addr)
-            let connected = withUnsafePointer(to: &address) { pointer in
-                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
+            let connected = withAddress(port: port) { connect(descriptor, $0, $1) }
             close(descriptor)
             if connected == 0 { return (server, port) }
             usleep(50_000)

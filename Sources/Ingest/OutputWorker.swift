@@ -1,0 +1,339 @@
+import Foundation
+import Overlay
+
+/// What happened to one output during a job.
+public struct OutputStats: Sendable, Equatable {
+    /// The output as the operator wrote it.
+    public var target = ""
+    /// Packets written.
+    public var written = 0
+    /// Packets dropped: the queue was full, the output was down, or it was waiting for a keyframe after either.
+    public var dropped = 0
+    /// Packets a network output skipped when it (re)started, up to its first video keyframe.
+    public var skippedToKeyframe = 0
+    /// Times a network output was lost and opened again.
+    public var reopened = 0
+    /// The most packets ever waiting in the queue.
+    public var deepestQueue = 0
+    /// Why the output stopped for good (a file that could not be written), if it did.
+    public var failure: String?
+    /// Added latency per packet, from read to written, in microseconds: median and 99th percentile.
+    public var latencyMedianMicroseconds = 0
+    public var latencyP99Microseconds = 0
+}
+
+/// When an output's queue is full.
+public enum QueuePolicy: Sendable, Equatable {
+    /// The job waits for the output (recorded inputs to files: nothing is lost by waiting).
+    case wait
+    /// The packet is dropped, and the output then skips to the next video keyframe so its
+    /// receiver sees a clean cut, not broken pictures (live inputs and network outputs).
+    case drop
+}
+
+/// One output on its own thread behind a bounded queue, so a slow or dead output never holds up
+/// the job or the other outputs.
+///
+/// A network output is opened on its thread (an SRT listener waits there for its caller) and
+/// opened again, with backoff, when a write fails; until it is open its packets are dropped.
+/// After any drop it resumes on a video keyframe. A file output that fails stops for good and
+/// says why; the other outputs go on.
+final class OutputWorker: @unchecked Sendable {
+    // The queue and stats are guarded by `condition`; the sink is touched only by the worker thread.
+    let target: OutputTarget
+    private let open: (InputCancellation) throws(MediaError) -> any OutputSink
+    private let policy: QueuePolicy
+    private let capacity: Int
+    private let condition = NSCondition()
+    /// Packets in order; a nil entry marks where packets were dropped (the output resumes on a keyframe there).
+    private var queue: [Item] = []
+    private var head = 0
+    private var closing = false
+    private var done = false
+    private var stats: OutputStats
+    private var latencies = LatencyHistogram()
+    private var resyncing = false
+    /// Podium's tags that came while the output waited for a keyframe.
+    private var waitingTags: [OutputPacket] = []
+    /// Stops a blocked open or write of this output only (the job's own stop also reaches it).
+    let cancellation = InputCancellation()
+    private let jobCancellation: InputCancellation
+    /// Paces a UDP output (touched by the worker thread only).
+    private var pacer: UDPPacer?
+
+    /// - Parameters:
+    ///   - pace: for a UDP output, how many times real time it may send (nil: as fast as packets come).
+    init(
+        target: OutputTarget, policy: QueuePolicy, capacity: Int, pace: Double? = nil, jobCancellation: InputCancellation,
+        open: @escaping (InputCancellation) throws(MediaError) -> any OutputSink
+    ) {
+        self.target = target
+        pacer = pace.map { UDPPacer(speed: $0) }
+        self.policy = policy
+        self.capacity = max(16, capacity)
+        self.open = open
+        self.jobCancellation = jobCancellation
+        stats = OutputStats(target: target.text)
+    }
+
+    /// Opens a file output now, so a path that cannot be written fails the job before anything is read.
+    func openNow() throws(MediaError) -> any OutputSink { try open(cancellation) }
+
+    /// Starts the worker thread; `sink` is an output already opened by `openNow()`. An output
+    /// opened on its thread (network) starts on a video keyframe.
+    func start(with sink: (any OutputSink)?) {
+        resyncing = sink == nil
+        let handoff = SinkHandoff(sink)
+        let thread = Thread { [self] in run(handoff.sink) }
+        thread.name = "podium-output"
+        thread.start()
+    }
+
+    /// Hands a packet to the output, waiting or dropping per the policy when the queue is full.
+    func send(_ packet: OutputPacket) {
+        condition.lock()
+        defer { condition.unlock() }
+        while queue.count - head >= capacity, policy == .wait, !done, !jobCancellation.isCancelled {
+            condition.wait(until: Date().addingTimeInterval(0.05))
+        }
+        guard !done, queue.count - head < capacity else {
+            stats.dropped += 1
+            if queue.last.map({ if case .dropped = $0 { false } else { true } }) ?? true { queue.append(.dropped) }
+            return
+        }
+        queue.append(.packet(packet))
+        stats.deepestQueue = max(stats.deepestQueue, queue.count - head)
+        condition.broadcast()
+    }
+
+    /// Lets the output write what is queued and its trailer, waiting at most `grace` seconds for
+    /// a network output; returns what it did.
+    func finish(grace: Double) -> OutputStats {
+        condition.lock()
+        closing = true
+        condition.broadcast()
+        let deadline = Date().addingTimeInterval(grace)
+        while !done {
+            if target.isNetwork, Date() > deadline { cancellation.cancel() }
+            condition.wait(until: Date().addingTimeInterval(0.05))
+        }
+        var result = stats
+        condition.unlock()
+        result.latencyMedianMicroseconds = latencies.percentile(0.5)
+        result.latencyP99Microseconds = latencies.percentile(0.99)
+        return result
+    }
+
+    /// The stats so far (for progress and the API while the job runs).
+    var currentStats: OutputStats {
+        condition.lock()
+        defer { condition.unlock() }
+        return stats
+    }
+
+    private enum Item {
+        case packet(OutputPacket)
+        case dropped
+        case taken
+    }
+
+    private func next() -> OutputPacket? {
+        condition.lock()
+        defer { condition.unlock() }
+        while true {
+            while head == queue.count {
+                if closing { return nil }
+                condition.wait(until: Date().addingTimeInterval(0.05))
+            }
+            let item = queue[head]
+            queue[head] = .taken
+            head += 1
+            if head > 4096, head * 2 > queue.count {
+                queue.removeFirst(head)
+                head = 0
+            }
+            condition.broadcast()
+            switch item {
+            case .packet(let packet): return packet
+            case .dropped: resyncing = true
+            case .taken: continue
+            }
+        }
+    }
+
+    private func record(_ change: (inout OutputStats) -> Void) {
+        condition.lock()
+        change(&stats)
+        condition.unlock()
+    }
+
+    private var stopping: Bool { cancellation.isCancelled || jobCancellation.isCancelled }
+
+    private func run(_ opened: (any OutputSink)?) {
+        var sink = opened
+        var failedOpens = 0
+        var lastAttempt = Date.distantPast
+        while let packet = next() {
+            if sink == nil {
+                guard target.isNetwork, !stopping else {
+                    record { $0.dropped += 1 }
+                    continue
+                }
+                // Back off between attempts; meanwhile the packets go by (dropped, counted).
+                let delay = min(5.0, 0.25 * pow(2, Double(min(failedOpens, 5))))
+                if failedOpens > 0, Date().timeIntervalSince(lastAttempt) < delay {
+                    record { $0.dropped += 1 }
+                    continue
+                }
+                lastAttempt = Date()
+                do {
+                    sink = try open(cancellation)
+                    resyncing = true
+                    if failedOpens > 0 || stats.written > 0 { record { $0.reopened += 1 } }
+                    failedOpens = 0
+                } catch {
+                    failedOpens += 1
+                    record { $0.dropped += 1 }
+                    continue
+                }
+            }
+            if resyncing {
+                // A frame's tag goes out just before its (held) video packet: the keyframe's own
+                // tags wait here, so the first frame written still carries its tag.
+                if packet.role == .podiumMetadata {
+                    waitingTags.append(packet)
+                    if waitingTags.count > 16 {
+                        waitingTags.removeFirst()
+                        record { $0.skippedToKeyframe += 1 }
+                    }
+                    continue
+                }
+                guard packet.isVideo, packet.isKeyframe else {
+                    record { $0.skippedToKeyframe += 1 }
+                    continue
+                }
+                resyncing = false
+                let start = packet.pts ?? .min
+                for tag in waitingTags {
+                    guard (tag.pts ?? .min) >= start else {
+                        record { $0.skippedToKeyframe += 1 }
+                        continue
+                    }
+                    do {
+                        try sink!.write(tag)
+                        record { $0.written += 1 }
+                    } catch {
+                        record { $0.dropped += 1 }
+                    }
+                }
+                waitingTags = []
+            }
+            if var schedule = pacer {
+                let wait = schedule.wait(before: packet, now: DispatchTime.now().uptimeNanoseconds)
+                pacer = schedule
+                if wait > 0 { usleep(UInt32(min(wait / 1000, 1_000_000))) }
+            }
+            do {
+                try sink!.write(packet)
+                let now = DispatchTime.now().uptimeNanoseconds
+                condition.lock()
+                stats.written += 1
+                latencies.record(microseconds: Int((now &- packet.readAt) / 1000))
+                condition.unlock()
+            } catch {
+                record { $0.dropped += 1 }
+                if target.isNetwork {
+                    // The receiver went away: open again and resume on a keyframe.
+                    _ = try? sink?.finish()
+                    sink = nil
+                    failedOpens = 1
+                    lastAttempt = Date()
+                } else {
+                    let reason = "\(error)"
+                    record { $0.failure = reason }
+                    _ = try? sink?.finish()
+                    sink = nil
+                }
+            }
+        }
+        do {
+            try sink?.finish()
+        } catch {
+            let reason = "\(error)"
+            if !target.isNetwork { record { $0.failure = reason } }
+        }
+        condition.lock()
+        done = true
+        queue.removeAll()
+        head = 0
+        condition.broadcast()
+        condition.unlock()
+    }
+}
+
+/// Spreads bursts on a UDP output. UDP has no flow control: the packets a live input yields at
+/// once (what FFmpeg read while probing it, what arrived while a reconnection was made) would
+/// overflow a receiver's socket buffer if sent back to back. Video packets are sent no faster
+/// than `speed` times real time by their decode timestamps (the other streams ride between them:
+/// their timestamps lead or lag the video's by the muxer's interleaving, so they are not a
+/// schedule); once the output is more than half a second behind that schedule (it is keeping up
+/// with a live input) the schedule restarts from now, so a steady stream is never held back.
+struct UDPPacer {
+    let speed: Double
+    private var anchor: (wall: UInt64, media: Double)?
+
+    init(speed: Double) { self.speed = speed }
+
+    /// Nanoseconds to wait before sending `packet` at `now`.
+    mutating func wait(before packet: OutputPacket, now: UInt64) -> UInt64 {
+        guard packet.isVideo, let dts = packet.dts ?? packet.pts else { return 0 }
+        let media = Double(dts) * Double(packet.timeBase.numerator) / Double(packet.timeBase.denominator)
+        guard let anchor else {
+            self.anchor = (now, media)
+            return 0
+        }
+        let ahead = (media - anchor.media) / speed
+        // A timestamp jump (a new epoch) or a stream far behind its schedule starts a new schedule.
+        guard ahead >= -1, ahead <= 10 else {
+            self.anchor = (now, media)
+            return 0
+        }
+        let due = anchor.wall &+ UInt64(max(0, ahead) * 1e9)
+        if now > due, now - due > 500_000_000 {
+            self.anchor = (now, media)
+            return 0
+        }
+        return due > now ? due - now : 0
+    }
+}
+
+/// Moves an opened sink to the worker thread, which owns it from then on.
+private struct SinkHandoff: @unchecked Sendable {
+    let sink: (any OutputSink)?
+    init(_ sink: (any OutputSink)?) { self.sink = sink }
+}
+
+/// Latencies in 25 µs buckets up to 2 s (beyond is counted in the last bucket): fixed memory
+/// however long the job runs.
+struct LatencyHistogram {
+    static let bucketMicroseconds = 25
+    private var counts = [UInt32](repeating: 0, count: 80_001)
+    private var total = 0
+
+    mutating func record(microseconds: Int) {
+        counts[min(max(0, microseconds) / Self.bucketMicroseconds, counts.count - 1)] &+= 1
+        total += 1
+    }
+
+    /// The upper edge of the bucket holding the `fraction` quantile; 0 when nothing was recorded.
+    func percentile(_ fraction: Double) -> Int {
+        guard total > 0 else { return 0 }
+        let rank = Int((Double(total) * fraction).rounded(.up))
+        var seen = 0
+        for (bucket, count) in counts.enumerated() {
+            seen += Int(count)
+            if seen >= rank { return (bucket + 1) * Self.bucketMicroseconds }
+        }
+        return counts.count * Self.bucketMicroseconds
+    }
+}

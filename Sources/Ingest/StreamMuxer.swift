@@ -1,0 +1,262 @@
+internal import CFFmpeg
+import Foundation
+import Overlay
+
+/// The streams an enrichment copies, with their codec parameters copied out of the input once:
+/// outputs open late (an SRT listener waits for its caller) and reopen after the input itself
+/// was reopened, so they must not point into the input's context.
+///
+/// Immutable after `init`; workers only read the parameters (`avcodec_parameters_copy` does not
+/// write its source), so sharing it between output threads is safe.
+final class StreamLayout: @unchecked Sendable {
+    /// One copied stream.
+    struct Entry {
+        let description: StreamDescription
+        let parameters: UnsafeMutablePointer<AVCodecParameters>
+    }
+
+    let entries: [Entry]
+    /// Input index of the video stream.
+    let videoIndex: Int
+    /// How the video's NAL units are delimited, and which codec: nil when SEI cannot be added.
+    let seiTarget: (codec: SEICodec, framing: NALFraming)?
+
+    init(input: MediaInput, copying streams: [StreamDescription], video: StreamDescription) {
+        entries = streams.map { description in
+            let parameters = avcodec_parameters_alloc()!
+            avcodec_parameters_copy(parameters, input.codecParameters(ofStream: description.index))
+            return Entry(description: description, parameters: parameters)
+        }
+        videoIndex = video.index
+        let parameters = input.codecParameters(ofStream: video.index).pointee
+        let codec: SEICodec? = switch parameters.codec_id {
+        case AV_CODEC_ID_H264: .h264
+        case AV_CODEC_ID_HEVC: .hevc
+        default: nil
+        }
+        let extradata = parameters.extradata.map { Array(UnsafeBufferPointer(start: $0, count: Int(parameters.extradata_size))) } ?? []
+        // avcC / hvcC configuration records start with version 1 and state the NAL length size;
+        // Annex B extradata starts with a start code.
+        var framing = NALFraming.annexB
+        if let first = extradata.first, first == 1 {
+            if codec == .h264, extradata.count > 4 { framing = .lengthPrefixed(lengthSize: Int(extradata[4] & 3) + 1) }
+            if codec == .hevc, extradata.count > 21 { framing = .lengthPrefixed(lengthSize: Int(extradata[21] & 3) + 1) }
+        }
+        seiTarget = codec.map { ($0, framing) }
+    }
+
+    deinit {
+        for entry in entries {
+            var parameters: UnsafeMutablePointer<AVCodecParameters>? = entry.parameters
+            avcodec_parameters_free(&parameters)
+        }
+    }
+}
+
+/// One packet on its way to the outputs, shared by all of them (each muxer takes its own
+/// reference to the data, which FFmpeg counts atomically).
+///
+/// Immutable after creation, so it crosses to the output threads as is.
+final class OutputPacket: @unchecked Sendable {
+    /// Which stream the packet belongs to.
+    enum Role: Equatable {
+        /// A copied input stream, by input index.
+        case stream(Int)
+        /// Podium's timed-ID3 stream.
+        case podiumMetadata
+    }
+
+    let role: Role
+    /// The packet, timestamps on the output timeline in `timeBase`.
+    let packet: Packet
+    let timeBase: Rational
+    let isVideo: Bool
+    let isKeyframe: Bool
+    /// For a video packet whose frame was placed: the frame's capture UTC.
+    let frameCapture: UTCInstant?
+    /// Race moments that first show on this packet's frame.
+    let markers: [RaceMarker]
+    /// When the packet was read (monotonic nanoseconds), for the added-latency figure.
+    let readAt: UInt64
+
+    init(role: Role, packet: Packet, timeBase: Rational, isVideo: Bool, frameCapture: UTCInstant? = nil, markers: [RaceMarker] = [], readAt: UInt64) {
+        self.role = role
+        self.packet = packet
+        self.timeBase = timeBase
+        self.isVideo = isVideo
+        isKeyframe = packet.isKeyframe
+        self.frameCapture = frameCapture
+        self.markers = markers
+        self.readAt = readAt
+    }
+
+    var pts: Int64? { packet.pts }
+    var dts: Int64? { packet.dts }
+    var duration: Int64 { packet.duration }
+}
+
+extension Packet {
+    /// A new reference to this packet's data and properties.
+    func clone() -> Packet {
+        let copy = Packet()
+        av_packet_ref(copy.pointer, pointer)
+        return copy
+    }
+
+    /// A packet with these properties (timestamps, flags, side data) and `bytes` as its data.
+    func replacingData(with bytes: [UInt8]) throws(MediaError) -> Packet {
+        let copy = Packet()
+        try MediaError.check(av_new_packet(copy.pointer, Int32(bytes.count)), "allocating a packet", "SEI carrier")
+        bytes.withUnsafeBufferPointer { source in copy.pointer.pointee.data.update(from: source.baseAddress!, count: bytes.count) }
+        try MediaError.check(av_packet_copy_props(copy.pointer, pointer), "copying packet properties", "SEI carrier")
+        return copy
+    }
+
+    /// Puts the output timeline's timestamps on the packet (nil: none).
+    func setTimestamps(pts: Int64?, dts: Int64?) {
+        pointer.pointee.pts = pts ?? podium_nopts_value()
+        pointer.pointee.dts = dts ?? podium_nopts_value()
+    }
+
+    /// A timed-ID3 packet presented at `pts`.
+    static func metadata(_ tag: [UInt8], pts: Int64) throws(MediaError) -> Packet {
+        let packet = Packet()
+        try MediaError.check(av_new_packet(packet.pointer, Int32(tag.count)), "allocating a metadata packet", "timed ID3")
+        tag.withUnsafeBufferPointer { source in packet.pointer.pointee.data.update(from: source.baseAddress!, count: tag.count) }
+        packet.pointer.pointee.pts = pts
+        packet.pointer.pointee.dts = pts
+        packet.pointer.pointee.flags |= AV_PKT_FLAG_KEY
+        return packet
+    }
+}
+
+/// Where an output's packets end up: a muxer on one target, or Podium's HLS writer.
+protocol OutputSink: AnyObject {
+    /// Writes one packet (the sink takes its own reference).
+    func write(_ packet: OutputPacket) throws(MediaError)
+    /// Flushes, writes the trailer and closes.
+    func finish() throws(MediaError)
+}
+
+/// One muxer on one target: owns the `AVFormatContext` and its I/O, and writes the trailer in `finish()`.
+final class StreamMuxer: OutputSink {
+    let target: String
+    private var context: UnsafeMutablePointer<AVFormatContext>?
+    private var finished = false
+    private let scratch = Packet()
+    private let interleaved: Bool
+    private let cancellation: InputCancellation
+    /// Output stream index per input stream index.
+    private var outputIndex: [Int: Int] = [:]
+    /// Output stream index of Podium's timed-ID3 stream, when the container carries it.
+    private var metadataIndex: Int?
+
+    /// Opens `location` as `container` with a copy of every stream of `layout` the container can
+    /// hold, plus Podium's timed-ID3 stream when `withMetadata` (MPEG-TS only).
+    ///
+    /// - Parameters:
+    ///   - interleaved: sort packets across streams by DTS (files); a live output writes each
+    ///     packet as it comes, so nothing waits for a sparse stream.
+    init(
+        location: String, protocolWhitelist: String, container: OutputContainer, layout: StreamLayout,
+        withMetadata: Bool, interleaved: Bool, cancellation: InputCancellation, displayName: String
+    ) throws(MediaError) {
+        target = displayName
+        self.interleaved = interleaved
+        self.cancellation = cancellation
+        var created: UnsafeMutablePointer<AVFormatContext>?
+        try MediaError.check(avformat_alloc_output_context2(&created, nil, container.muxerName, nil), "creating the \(container.rawValue) muxer", displayName)
+        context = created
+        guard let context = created else { throw .unsupportedOutput(url: displayName, detail: "no \(container.rawValue) muxer") }
+        context.pointee.interrupt_callback = AVIOInterruptCB(callback: outputInterrupted, opaque: Unmanaged.passUnretained(cancellation).toOpaque())
+
+        let entries = layout.entries.filter { StreamMuxer.container(container, holds: $0.description) }
+        // Keep the input's PIDs so the broadcaster's chain sees the same program layout.
+        let keepIDs = container == .mpegts && entries.allSatisfy { (16..<0x1FFF).contains($0.description.containerID) }
+            && Set(entries.map(\.description.containerID)).count == entries.count
+        for entry in entries {
+            guard let stream = avformat_new_stream(context, nil) else {
+                throw .ffmpeg(operation: "adding a stream", target: displayName, code: 0, message: "out of memory")
+            }
+            try MediaError.check(avcodec_parameters_copy(stream.pointee.codecpar, entry.parameters), "copying codec parameters", displayName)
+            stream.pointee.codecpar.pointee.codec_tag = 0
+            stream.pointee.time_base = AVRational(num: Int32(entry.description.timeBase.numerator), den: Int32(entry.description.timeBase.denominator))
+            if keepIDs { stream.pointee.id = entry.description.containerID }
+            outputIndex[entry.description.index] = Int(stream.pointee.index)
+        }
+        if withMetadata, container.carriesTimedID3 {
+            guard let metadata = avformat_new_stream(context, nil) else {
+                throw .ffmpeg(operation: "adding the metadata stream", target: displayName, code: 0, message: "out of memory")
+            }
+            metadata.pointee.codecpar.pointee.codec_type = AVMEDIA_TYPE_DATA
+            metadata.pointee.codecpar.pointee.codec_id = AV_CODEC_ID_TIMED_ID3
+            metadata.pointee.time_base = AVRational(num: 1, den: 90000)
+            if keepIDs { metadata.pointee.id = (entries.map(\.description.containerID).max() ?? 0x100) + 1 }
+            metadataIndex = Int(metadata.pointee.index)
+        }
+
+        var options: OpaquePointer?
+        defer { av_dict_free(&options) }
+        av_dict_set(&options, "protocol_whitelist", protocolWhitelist, 0)
+        var interrupt = context.pointee.interrupt_callback
+        try MediaError.check(avio_open2(&context.pointee.pb, location, AVIO_FLAG_WRITE, &interrupt, &options), "opening the output", displayName)
+        var muxerOptions: OpaquePointer?
+        defer { av_dict_free(&muxerOptions) }
+        // No empty_moov: the moov needs the AAC configuration, which MPEG-TS audio (ADTS) only
+        // yields once its first packet has passed the muxer's own aac_adtstoasc, so the moov goes
+        // out with the first fragment.
+        if container == .fragmentedMP4 { av_dict_set(&muxerOptions, "movflags", "frag_keyframe+default_base_moof", 0) }
+        try MediaError.check(avformat_write_header(context, &muxerOptions), "writing the \(container.rawValue) header", displayName)
+    }
+
+    deinit {
+        if let context, !finished { avio_closep(&context.pointee.pb) }
+        avformat_free_context(context)
+    }
+
+    /// Whether `container` can hold a copy of `stream`.
+    static func container(_ container: OutputContainer, holds stream: StreamDescription) -> Bool {
+        switch container {
+        case .mpegts: stream.kind == .video || stream.kind == .audio || stream.kind == .subtitle || stream.isTimedID3
+        case .mp4, .fragmentedMP4: stream.kind == .video || stream.kind == .audio
+        case .flv: stream.kind == .video || stream.kind == .audio
+        }
+    }
+
+    func write(_ item: OutputPacket) throws(MediaError) {
+        guard let context else { return }
+        let index: Int
+        switch item.role {
+        case .stream(let input):
+            guard let found = outputIndex[input] else { return }
+            index = found
+        case .podiumMetadata:
+            guard let metadataIndex else { return }
+            index = metadataIndex
+        }
+        let packet = scratch.pointer
+        try MediaError.check(av_packet_ref(packet, item.packet.pointer), "referencing a packet", target)
+        packet.pointee.stream_index = Int32(index)
+        let source = AVRational(num: Int32(item.timeBase.numerator), den: Int32(item.timeBase.denominator))
+        av_packet_rescale_ts(packet, source, context.pointee.streams[index]!.pointee.time_base)
+        packet.pointee.pos = -1
+        let result = interleaved ? av_interleaved_write_frame(context, packet) : av_write_frame(context, packet)
+        av_packet_unref(packet)
+        try MediaError.check(result, "writing a packet", target)
+    }
+
+    func finish() throws(MediaError) {
+        guard let context, !finished else { return }
+        finished = true
+        let trailer = av_write_trailer(context)
+        avio_closep(&context.pointee.pb)
+        try MediaError.check(trailer, "writing the trailer", target)
+    }
+}
+
+/// FFmpeg's interrupt callback for outputs: a blocked open (an SRT listener waiting for its
+/// caller) or write returns as soon as the job is stopping.
+private func outputInterrupted(_ opaque: UnsafeMutableRawPointer?) -> Int32 {
+    guard let opaque else { return 0 }
+    return Unmanaged<InputCancellation>.fromOpaque(opaque).takeUnretainedValue().isCancelled ? 1 : 0
+}

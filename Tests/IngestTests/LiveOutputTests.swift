@@ -1,0 +1,118 @@
+import Foundation
+import Ingest
+import Overlay
+import Synchronization
+import TestSupport
+import Testing
+
+/// A live job on loopback: `ffmpeg -re` pushes a clip over UDP into Podium, which sends the
+/// enriched stream to a UDP receiver (a capture of every datagram) and an SRT receiver (`ffmpeg`
+/// writing what it gets).
+@Suite(.serialized)
+struct LiveOutputTests {
+    /// An enrichment running on its own thread.
+    final class Job: @unchecked Sendable {
+        let cancellation = InputCancellation()
+        private let lock = NSLock()
+        private var outcome: Result<EnrichmentReport, any Error>?
+        private let done = DispatchSemaphore(value: 0)
+
+        init(enricher: Enricher) {
+            var configured = enricher
+            configured.cancellation = cancellation
+            let enricher = configured
+            Thread.detachNewThread { [self] in
+                let result = Result<EnrichmentReport, any Error> {
+                    try enricher.run(clock: ClockSettings(latency: 0.1)) { timing, frame, _ in
+                        let json = Array(#"{"frame":\#(frame.index),"pts":\#(frame.outputPTS)}"#.utf8)
+                        return FrameCarriage(
+                            id3Tag: try ID3Tag(frames: [.userText(description: "com.podium.test", value: String(decoding: json, as: UTF8.self))]).encoded(),
+                            seiPayload: json
+                        )
+                    }
+                }
+                lock.withLock { outcome = result }
+                done.signal()
+            }
+        }
+
+        func stop() throws -> EnrichmentReport {
+            cancellation.cancel()
+            _ = done.wait(timeout: .now() + 15)
+            return try #require(lock.withLock { outcome }).get()
+        }
+    }
+
+    static func receiver(listening url: String, into file: URL) throws -> BackgroundProcess {
+        try BackgroundProcess("ffmpeg", [
+            "-hide_banner", "-v", "error", "-analyzeduration", "500000", "-i", url, "-map", "0", "-c", "copy", "-f", "mpegts", file.path,
+        ])
+    }
+
+    /// The video and Podium tag PES of a received transport stream.
+    static func received(_ file: URL) throws -> (video: [TransportStream.PES], tags: [TransportStream.PES]) {
+        try received(Array(try Data(contentsOf: file)))
+    }
+
+    static func received(_ bytes: [UInt8]) throws -> (video: [TransportStream.PES], tags: [TransportStream.PES]) {
+        let stream = try TransportStream(bytes: Array(bytes.prefix(bytes.count / 188 * 188)))
+        let videoPID = try #require(stream.pid(ofStreamType: 0x1B))
+        let tagPID = try #require(stream.pid(ofStreamType: 0x15))
+        return (stream.packets[videoPID] ?? [], stream.packets[tagPID] ?? [])
+    }
+
+    @Test func killingOneReceiverLeavesTheOtherCompleteAndEveryFrameTagged() throws {
+        let folder = try Fixtures.scratchFolder()
+        let clip = folder.appendingPathComponent("live.ts")
+        try Clips.transportStream(at: clip, seconds: 8)
+        let inputPort = Loopback.freePort()
+        var udpPort = Loopback.freePort()
+        while udpPort == inputPort { udpPort = Loopback.freePort() }
+        var srtPort = Loopback.freePort()
+        while srtPort == inputPort || srtPort == udpPort { srtPort = Loopback.freePort() }
+        let srtFile = folder.appendingPathComponent("srt.ts")
+        let udpReceiver = try UDPCapture(port: udpPort)
+        let srtReceiver = try Self.receiver(listening: "srt://127.0.0.1:\(srtPort)?mode=listener", into: srtFile)
+        try #require(Loopback.waitForUDPListener(on: srtPort), "the SRT receiver did not start")
+
+        let job = Job(enricher: Enricher(
+            inputURL: "udp://127.0.0.1:\(inputPort)",
+            outputs: [try OutputTarget("udp://127.0.0.1:\(udpPort)"), try OutputTarget("srt://127.0.0.1:\(srtPort)?connect_timeout=500")],
+            settings: EnrichmentSettings(carriers: [.id3, .sei]),
+            policy: InputPolicy(readTimeout: 1, reconnect: ReconnectPolicy(initialDelay: 0.1, maximumDelay: 0.5))
+        ))
+        usleep(300_000)
+        let sender = try BackgroundProcess("ffmpeg", [
+            "-hide_banner", "-v", "error", "-re", "-i", clip.path, "-map", "0", "-c", "copy", "-f", "mpegts", "udp://127.0.0.1:\(inputPort)?pkt_size=1316",
+        ])
+        usleep(4_000_000)
+        srtReceiver.kill()
+        sender.wait(timeout: 15)
+        usleep(1_000_000)
+        let report = try job.stop()
+        usleep(300_000)
+        let udpBytes = udpReceiver.stop()
+
+        #expect(report.frames >= 398, "Podium read \(report.frames) of 400 frames")
+        let udp = try #require(report.outputs.first { $0.target.hasPrefix("udp://") })
+        #expect(udp.dropped == 0 && udp.failure == nil, "\(udp)")
+        // The dead receiver never held the job up: the other output's queue stayed short.
+        #expect(udp.deepestQueue < 400, "\(udp)")
+
+        // The receiver that stayed got every frame, each with one Podium SEI and one tag at its PTS.
+        let (video, tags) = try Self.received(udpBytes)
+        #expect(video.count == report.frames)
+        for pes in video {
+            let messages = SEIReader.userData(in: pes.payload, uuid: SEICarrier.uuid)
+            #expect(messages.count == 1)
+        }
+        #expect(Set(tags.compactMap(\.pts)) == Set(video.compactMap(\.pts)))
+        #expect(tags.count == video.count)
+
+        // What the killed receiver got before it died is tagged too.
+        let (srtVideo, srtTags) = try Self.received(srtFile)
+        #expect(srtVideo.count > 50)
+        #expect(srtVideo.allSatisfy { SEIReader.userData(in: $0.payload, uuid: SEICarrier.uuid).count == 1 })
+        #expect(Set(srtVideo.compactMap(\.pts)).isSubset(of: Set(srtTags.compactMap(\.pts)).union(srtVideo.suffix(4).compactMap(\.pts))))
+    }
+}
