@@ -9,7 +9,8 @@ public struct OutputStats: Sendable, Equatable {
     public var written = 0
     /// Packets dropped: the queue was full, the output was down, or it was waiting for a keyframe after either.
     public var dropped = 0
-    /// Packets a network output skipped when it (re)started, up to its first video keyframe.
+    /// Packets a network output skipped when it (re)started: those queued while it waited for its
+    /// peer, and those before its first video keyframe.
     public var skippedToKeyframe = 0
     /// Times a network output was lost and opened again.
     public var reopened = 0
@@ -45,9 +46,13 @@ final class OutputWorker: @unchecked Sendable {
     private let policy: QueuePolicy
     private let capacity: Int
     private let condition = NSCondition()
-    /// Packets in order; a nil entry marks where packets were dropped (the output resumes on a keyframe there).
+    /// Packets in order; a `.dropped` entry marks where packets were dropped (the output resumes on a keyframe there).
     private var queue: [Item] = []
-    private var head = 0
+    /// What the worker took from `queue` and is writing (worker thread only).
+    private var batch: [Item] = []
+    private var batchHead = 0
+    private var consumerWaiting = false
+    private var producerWaiting = false
     private var closing = false
     private var done = false
     private var stats: OutputStats
@@ -93,17 +98,21 @@ final class OutputWorker: @unchecked Sendable {
     func send(_ packet: OutputPacket) {
         condition.lock()
         defer { condition.unlock() }
-        while queue.count - head >= capacity, policy == .wait, !done, !jobCancellation.isCancelled {
+        while queue.count >= capacity, policy == .wait, !done, !jobCancellation.isCancelled {
+            producerWaiting = true
             condition.wait(until: Date().addingTimeInterval(0.05))
+            producerWaiting = false
         }
-        guard !done, queue.count - head < capacity else {
+        guard !done, queue.count < capacity else {
             stats.dropped += 1
             if queue.last.map({ if case .dropped = $0 { false } else { true } }) ?? true { queue.append(.dropped) }
             return
         }
         queue.append(.packet(packet))
-        stats.deepestQueue = max(stats.deepestQueue, queue.count - head)
-        condition.broadcast()
+        stats.deepestQueue = max(stats.deepestQueue, queue.count)
+        // Waking the output thread costs a system call: only when it sleeps, and when nobody is
+        // waiting on this output live, only once a batch has built up (it also wakes every 50 ms).
+        if consumerWaiting, policy == .drop || queue.count >= 256 { condition.signal() }
     }
 
     /// Lets the output write what is queued and its trailer, waiting at most `grace` seconds for
@@ -134,31 +143,49 @@ final class OutputWorker: @unchecked Sendable {
     private enum Item {
         case packet(OutputPacket)
         case dropped
-        case taken
     }
 
+    /// The next packet; the worker takes everything queued at once, so the two threads meet once
+    /// per batch, not once per packet.
     private func next() -> OutputPacket? {
+        while true {
+            if batchHead < batch.count {
+                let item = batch[batchHead]
+                batchHead += 1
+                switch item {
+                case .packet(let packet): return packet
+                case .dropped: resyncing = true
+                }
+                continue
+            }
+            condition.lock()
+            while queue.isEmpty {
+                if closing {
+                    condition.unlock()
+                    return nil
+                }
+                consumerWaiting = true
+                condition.wait(until: Date().addingTimeInterval(0.05))
+                consumerWaiting = false
+            }
+            batch.removeAll(keepingCapacity: true)
+            swap(&batch, &queue)
+            batchHead = 0
+            if producerWaiting { condition.broadcast() }
+            condition.unlock()
+        }
+    }
+
+    /// Drops what is queued (counted as skipped): after a long open it is the past.
+    private func discardQueued() {
         condition.lock()
         defer { condition.unlock() }
-        while true {
-            while head == queue.count {
-                if closing { return nil }
-                condition.wait(until: Date().addingTimeInterval(0.05))
-            }
-            let item = queue[head]
-            queue[head] = .taken
-            head += 1
-            if head > 4096, head * 2 > queue.count {
-                queue.removeFirst(head)
-                head = 0
-            }
-            condition.broadcast()
-            switch item {
-            case .packet(let packet): return packet
-            case .dropped: resyncing = true
-            case .taken: continue
-            }
-        }
+        let pending = queue + batch[batchHead...]
+        stats.skippedToKeyframe += pending.filter { if case .packet = $0 { true } else { false } }.count
+        queue.removeAll()
+        batch.removeAll()
+        batchHead = 0
+        if producerWaiting { condition.broadcast() }
     }
 
     private func record(_ change: (inout OutputStats) -> Void) {
@@ -189,6 +216,9 @@ final class OutputWorker: @unchecked Sendable {
                 do {
                     sink = try open(cancellation)
                     resyncing = true
+                    // An open that waited (an SRT listener until its caller came) leaves a queue of
+                    // stale packets: a late receiver gets the stream from now, not a burst of the past.
+                    if Date().timeIntervalSince(lastAttempt) > 0.5 { discardQueued() }
                     if failedOpens > 0 || stats.written > 0 { record { $0.reopened += 1 } }
                     failedOpens = 0
                 } catch {
@@ -265,7 +295,6 @@ final class OutputWorker: @unchecked Sendable {
         condition.lock()
         done = true
         queue.removeAll()
-        head = 0
         condition.broadcast()
         condition.unlock()
     }
@@ -273,37 +302,48 @@ final class OutputWorker: @unchecked Sendable {
 
 /// Spreads bursts on a UDP output. UDP has no flow control: the packets a live input yields at
 /// once (what FFmpeg read while probing it, what arrived while a reconnection was made) would
-/// overflow a receiver's socket buffer if sent back to back. Video packets are sent no faster
-/// than `speed` times real time by their decode timestamps (the other streams ride between them:
-/// their timestamps lead or lag the video's by the muxer's interleaving, so they are not a
-/// schedule); once the output is more than half a second behind that schedule (it is keeping up
-/// with a live input) the schedule restarts from now, so a steady stream is never held back.
+/// overflow a receiver's socket buffer if sent back to back.
+///
+/// A token bucket in media time: sending a video packet costs the media time since the previous
+/// one (by decode timestamp; the other streams ride between video packets, their timestamps
+/// lead or lag by the muxer's interleaving), credit comes back at `speed` times real time, and
+/// up to `allowance` seconds of media may go at once. Ordinary arrival jitter never waits; a
+/// burst longer than the allowance goes out at `speed` times real time.
 struct UDPPacer {
     let speed: Double
-    private var anchor: (wall: UInt64, media: Double)?
+    let allowance: Double
+    private var credit: Double
+    private var lastRefill: UInt64?
+    private var lastMedia: Double?
 
-    init(speed: Double) { self.speed = speed }
+    init(speed: Double, allowance: Double = 0.25) {
+        self.speed = speed
+        self.allowance = allowance
+        credit = allowance
+    }
 
-    /// Nanoseconds to wait before sending `packet` at `now`.
+    /// Nanoseconds to wait before sending `packet` at `now` (monotonic nanoseconds).
     mutating func wait(before packet: OutputPacket, now: UInt64) -> UInt64 {
         guard packet.isVideo, let dts = packet.dts ?? packet.pts else { return 0 }
-        let media = Double(dts) * Double(packet.timeBase.numerator) / Double(packet.timeBase.denominator)
-        guard let anchor else {
-            self.anchor = (now, media)
-            return 0
+        return wait(beforeVideoAt: Double(dts) * Double(packet.timeBase.numerator) / Double(packet.timeBase.denominator), now: now)
+    }
+
+    /// Nanoseconds to wait before sending the video packet decoded at `media` seconds.
+    mutating func wait(beforeVideoAt media: Double, now: UInt64) -> UInt64 {
+        if let lastRefill, now > lastRefill {
+            credit = min(allowance, credit + Double(now - lastRefill) / 1e9 * speed)
         }
-        let ahead = (media - anchor.media) / speed
-        // A timestamp jump (a new epoch) or a stream far behind its schedule starts a new schedule.
-        guard ahead >= -1, ahead <= 10 else {
-            self.anchor = (now, media)
-            return 0
-        }
-        let due = anchor.wall &+ UInt64(max(0, ahead) * 1e9)
-        if now > due, now - due > 500_000_000 {
-            self.anchor = (now, media)
-            return 0
-        }
-        return due > now ? due - now : 0
+        lastRefill = now
+        // A timestamp jump (a new epoch) costs nothing: only the steady advance is paced.
+        let cost = lastMedia.map { media - $0 }.map { $0 >= 0 && $0 <= 1 ? $0 : 0 } ?? 0
+        lastMedia = media
+        credit -= cost
+        guard credit < 0 else { return 0 }
+        let wait = UInt64(-credit / speed * 1e9)
+        // The wait refills the bucket to exactly empty.
+        credit = 0
+        lastRefill = now &+ wait
+        return wait
     }
 }
 

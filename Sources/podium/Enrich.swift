@@ -127,7 +127,8 @@ struct EnrichmentJob {
     var policy = InputPolicy()
     var cancellation = InputCancellation()
 
-    /// Frames are written to the store in batches, so a long file never holds all of them in memory.
+    /// Frames are written to the store in batches (on the store's own thread), so a long job
+    /// never holds all of them in memory.
     static let storeBatch = 250
     /// How often a live job looks for new documents in the results folder.
     static let folderPollSeconds = 0.5
@@ -163,9 +164,9 @@ struct EnrichmentJob {
             ),
             documents: folder.documents
         )
-        var pending: [StoredFrame] = []
+        let frameWriter = FrameStoreWriter(store: store, jobID: jobID, batchSize: EnrichmentJob.storeBatch)
         /// What each frame showed, to find the corrections when the job ends.
-        var aired: [(timing: FrameTiming, pose: CameraPose?, shown: Int, version: String?)] = []
+        var aired: [(timing: FrameTiming, pose: CameraPose?, known: Int, shown: Int, version: String?)] = []
         var lastPoll = Date()
         let compact = template != nil
 
@@ -194,15 +195,18 @@ struct EnrichmentJob {
                 }
                 let pose = camera?.pose(forCaptureAt: timing.captureStart)
                 let shown = overlay(timing, pose: pose, knownAt: knownAt)
-                pending.append(StoredFrame(seq: shown.seq, pts: shown.pts, captureUTC: shown.captureUTC, overlayJSON: shown.canonicalJSON()))
-                aired.append((timing, pose, EnrichmentJob.visibleState(shown), shown.dataVersion))
-                if pending.count >= EnrichmentJob.storeBatch {
-                    try store.appendFrames(pending, toJob: jobID)
-                    pending.removeAll(keepingCapacity: true)
+                // A templated job carries the compact form: the full JSON is then written on the store's thread.
+                let json = compact ? nil : shown.canonicalJSONBytes()
+                try frameWriter.append(shown, json: json)
+                let known = airing.knownCount(at: knownAt)
+                // A frame that aired with every document is its own latest state unless documents
+                // can still arrive (a live input): nothing to remember for it.
+                if known < airing.documentCount || frame.video.arrival != nil {
+                    aired.append((timing, pose, known, EnrichmentJob.visibleState(shown), shown.dataVersion))
                 }
                 // A templated job carries the compact elements in band; the full state is in the store and the API.
                 return try FrameCarriage(
-                    InBandPayload(for: shown, compact: compact), carriers: settings.carriers,
+                    InBandPayload(for: shown, compact: compact, canonical: json), carriers: settings.carriers,
                     markers: markers.markers(on: shown, at: timing.captureStart)
                 )
             }, gap: { gap in
@@ -215,13 +219,14 @@ struct EnrichmentJob {
                 }
             } : nil)
             if showProgress { FileHandle.standardError.write(Data("\n".utf8)) }
-            try store.appendFrames(pending, toJob: jobID)
+            try frameWriter.finish()
 
             // Corrections: what each frame should have shown with every document now known. A frame
             // whose only change is the data version is recorded too (so `latest` is exactly the
             // state with every document) but is not counted as corrected.
             var corrections: [StoredCorrection] = []
-            for frame in aired {
+            let everything = airing.knownCount(at: nil)
+            for frame in aired where frame.known < everything {
                 let latest = overlay(frame.timing, pose: frame.pose, knownAt: nil)
                 let visible = EnrichmentJob.visibleState(latest) != frame.shown
                 if visible || latest.dataVersion != frame.version {
@@ -235,7 +240,7 @@ struct EnrichmentJob {
             try store.finishJob(jobID, failure: failed.isEmpty ? nil : failed.map { "\($0.target): \($0.failure!)" }.joined(separator: "; "))
             return Outcome(summary: summary(report, jobID: jobID, unit: unitCode, corrections: corrected), failedOutputs: failed)
         } catch {
-            try? store.appendFrames(pending, toJob: jobID)
+            try? frameWriter.finish()
             try? store.finishJob(jobID, failure: "\(error)")
             for output in outputs where output.kind == .file { try? FileManager.default.removeItem(atPath: output.path!) }
             throw error

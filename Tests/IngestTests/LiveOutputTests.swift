@@ -43,6 +43,17 @@ struct LiveOutputTests {
         }
     }
 
+    /// A scratch folder and a generated clip of `seconds` in it, for a sender.
+    static func liveClip(seconds: Int, function: String = #function) throws -> (folder: URL, clip: URL) {
+        let folder = try Fixtures.scratchFolder(function)
+        let clip = folder.appendingPathComponent("live.ts")
+        try Clips.transportStream(at: clip, seconds: seconds)
+        return (folder, clip)
+    }
+
+    /// A live input that gives up reading after a second and reopens quickly.
+    static let livePolicy = InputPolicy(readTimeout: 1, reconnect: ReconnectPolicy(initialDelay: 0.1, maximumDelay: 0.5))
+
     static func receiver(listening url: String, into file: URL) throws -> BackgroundProcess {
         try BackgroundProcess("ffmpeg", [
             "-hide_banner", "-v", "error", "-analyzeduration", "500000", "-i", url, "-map", "0", "-c", "copy", "-f", "mpegts", file.path,
@@ -62,14 +73,9 @@ struct LiveOutputTests {
     }
 
     @Test func killingOneReceiverLeavesTheOtherCompleteAndEveryFrameTagged() throws {
-        let folder = try Fixtures.scratchFolder()
-        let clip = folder.appendingPathComponent("live.ts")
-        try Clips.transportStream(at: clip, seconds: 8)
-        let inputPort = Loopback.freePort()
-        var udpPort = Loopback.freePort()
-        while udpPort == inputPort { udpPort = Loopback.freePort() }
-        var srtPort = Loopback.freePort()
-        while srtPort == inputPort || srtPort == udpPort { srtPort = Loopback.freePort() }
+        let (folder, clip) = try Self.liveClip(seconds: 8)
+        let ports = Loopback.freePorts(3)
+        let (inputPort, udpPort, srtPort) = (ports[0], ports[1], ports[2])
         let srtFile = folder.appendingPathComponent("srt.ts")
         let udpReceiver = try UDPCapture(port: udpPort)
         let srtReceiver = try Self.receiver(listening: "srt://127.0.0.1:\(srtPort)?mode=listener", into: srtFile)
@@ -78,13 +84,10 @@ struct LiveOutputTests {
         let job = Job(enricher: Enricher(
             inputURL: "udp://127.0.0.1:\(inputPort)",
             outputs: [try OutputTarget("udp://127.0.0.1:\(udpPort)"), try OutputTarget("srt://127.0.0.1:\(srtPort)?connect_timeout=500")],
-            settings: EnrichmentSettings(carriers: [.id3, .sei]),
-            policy: InputPolicy(readTimeout: 1, reconnect: ReconnectPolicy(initialDelay: 0.1, maximumDelay: 0.5))
+            settings: EnrichmentSettings(carriers: [.id3, .sei]), policy: Self.livePolicy
         ))
         usleep(300_000)
-        let sender = try BackgroundProcess("ffmpeg", [
-            "-hide_banner", "-v", "error", "-re", "-i", clip.path, "-map", "0", "-c", "copy", "-f", "mpegts", "udp://127.0.0.1:\(inputPort)?pkt_size=1316",
-        ])
+        let sender = try LiveInputTests.sender(clip, to: "udp://127.0.0.1:\(inputPort)?pkt_size=1316")
         usleep(4_000_000)
         srtReceiver.kill()
         sender.wait(timeout: 15)
@@ -114,5 +117,58 @@ struct LiveOutputTests {
         #expect(srtVideo.count > 50)
         #expect(srtVideo.allSatisfy { SEIReader.userData(in: $0.payload, uuid: SEICarrier.uuid).count == 1 })
         #expect(Set(srtVideo.compactMap(\.pts)).isSubset(of: Set(srtTags.compactMap(\.pts)).union(srtVideo.suffix(4).compactMap(\.pts))))
+    }
+}
+
+extension LiveOutputTests {
+    @Test func anRTMPOutputCarriesTheSEIToAServer() throws {
+        let folder = try Fixtures.scratchFolder()
+        let port = Loopback.freePort()
+        let received = folder.appendingPathComponent("received.flv")
+        let server = try BackgroundProcess("ffmpeg", [
+            "-hide_banner", "-v", "error", "-listen", "1", "-i", "rtmp://127.0.0.1:\(port)/live/final", "-c", "copy", "-f", "flv", received.path,
+        ])
+        usleep(700_000)
+        let clock = try ClockFile(json: try Data(contentsOf: Fixtures.swim.appendingPathComponent("clock.json")))
+        let report = try Enricher(
+            inputURL: Fixtures.swim.appendingPathComponent("clip.ts").path, outputs: [try OutputTarget("rtmp://127.0.0.1:\(port)/live/final")],
+            settings: EnrichmentSettings(carriers: .sei)
+        ).run(clock: ClockSettings(source: .anchor, anchor: clock.anchor, frameRate: clock.frameRate)) { _, frame, _ in
+            FrameCarriage(seiPayload: Array(#"{"frame":\#(frame.index)}"#.utf8))
+        }
+        server.wait(timeout: 10)
+        server.interrupt()
+        let output = try #require(report.outputs.first)
+        #expect(output.failure == nil && output.dropped == 0, "\(output)")
+        let payloads = try EnrichedOutputs.seiPayloads(ofContainer: received)
+        #expect(payloads.count == 600)
+        #expect(payloads.map { $0.map { String(decoding: $0, as: UTF8.self) } }.allSatisfy { $0.count == 1 && $0[0].hasPrefix(#"{"frame":"#) })
+    }
+
+    @Test func anSRTListenerOutputServesACallerThatComesLate() throws {
+        let (folder, clip) = try Self.liveClip(seconds: 6)
+        let ports = Loopback.freePorts(2)
+        let (inputPort, listenPort) = (ports[0], ports[1])
+        let job = Job(enricher: Enricher(
+            inputURL: "udp://127.0.0.1:\(inputPort)", outputs: [try OutputTarget("srt://:\(listenPort)?mode=listener")],
+            settings: EnrichmentSettings(carriers: [.id3, .sei]), policy: Self.livePolicy
+        ))
+        usleep(300_000)
+        let sender = try LiveInputTests.sender(clip, to: "udp://127.0.0.1:\(inputPort)?pkt_size=1316")
+        // The receiver calls two seconds into the stream: it starts on a keyframe, every frame tagged.
+        usleep(2_000_000)
+        let received = folder.appendingPathComponent("late.ts")
+        let caller = try Self.receiver(listening: "srt://127.0.0.1:\(listenPort)?mode=caller", into: received)
+        sender.wait(timeout: 15)
+        usleep(1_000_000)
+        let report = try job.stop()
+        caller.interrupt()
+        let output = try #require(report.outputs.first)
+        #expect(output.skippedToKeyframe > 0, "\(output)")
+        let (video, tags) = try Self.received(received)
+        #expect(video.count > 100 && video.count < report.frames, "\(video.count) of \(report.frames)")
+        #expect(SEIReader.nalTypes(in: video[0].payload).contains(5), "the late receiver starts on an IDR picture")
+        #expect(video.allSatisfy { SEIReader.userData(in: $0.payload, uuid: SEICarrier.uuid).count == 1 })
+        #expect(Set(video.compactMap(\.pts)).subtracting(tags.compactMap(\.pts)).count <= 2)
     }
 }

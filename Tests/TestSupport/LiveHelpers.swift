@@ -65,6 +65,16 @@ public enum Loopback {
         return UInt16(bigEndian: address.sin_port)
     }
 
+    /// `count` distinct free ports.
+    public static func freePorts(_ count: Int) -> [UInt16] {
+        var ports: [UInt16] = []
+        while ports.count < count {
+            let port = freePort()
+            if !ports.contains(port) { ports.append(port) }
+        }
+        return ports
+    }
+
     /// Calls `body` with the socket address of 127.0.0.1:`port`.
     public static func withAddress<Result>(port: UInt16, _ body: (UnsafePointer<sockaddr>, socklen_t) -> Result) -> Result {
         var address = sockaddr_in()

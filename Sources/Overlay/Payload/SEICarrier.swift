@@ -246,9 +246,10 @@ public struct InBandPayload: Sendable, Equatable {
     /// The TXXX description of a summary.
     public static let summaryDescription = "com.podium.summary"
 
-    /// The payload of `overlay`; `compact` for a templated job.
-    public init(for overlay: FrameOverlay, compact: Bool, limit: Int = CarrierBudget.maximumPayload) {
-        let full = compact ? CompactPayload.bytes(for: overlay) : Array(overlay.canonicalJSON())
+    /// The payload of `overlay`; `compact` for a templated job. `canonical`, when the caller has
+    /// it already, is the overlay's canonical JSON.
+    public init(for overlay: FrameOverlay, compact: Bool, canonical: [UInt8]? = nil, limit: Int = CarrierBudget.maximumPayload) {
+        let full = compact ? CompactPayload.bytes(for: overlay) : canonical ?? overlay.canonicalJSONBytes()
         let fitted = CarrierBudget.fitting(full, for: overlay, limit: limit)
         json = fitted
         description = fitted.count == full.count ? (compact ? CompactPayload.textDescription : OverlayPayload.textDescription) : Self.summaryDescription

@@ -1,0 +1,293 @@
+/// Writes `FrameOverlay`'s canonical JSON byte by byte: the very bytes `JSONEncoder` produces
+/// with `.sortedKeys` and `.withoutEscapingSlashes` (keys in code-point order, absent optionals
+/// left out, integral doubles without `.0`, other doubles in Swift's shortest round-trip form),
+/// at a small fraction of its cost. Every job stores and serves this JSON for every frame, so it
+/// is on the per-frame path; the tests hold it to `JSONEncoder` on every golden frame.
+struct CanonicalJSONWriter {
+    private(set) var bytes: [UInt8] = []
+
+    init(capacity: Int = 4096) { bytes.reserveCapacity(capacity) }
+
+    // MARK: - Objects
+
+    /// Writes an object whose members `body` writes through `member(_:_:)`; keys must come sorted.
+    mutating func object(_ body: (inout ObjectWriter) -> Void) {
+        bytes.append(UInt8(ascii: "{"))
+        // The buffer moves into the member writer and back, so it is never copied.
+        var writer = ObjectWriter(json: self)
+        self = CanonicalJSONWriter(capacity: 0)
+        body(&writer)
+        self = writer.json
+        bytes.append(UInt8(ascii: "}"))
+    }
+
+    /// The members of one object, written in sorted key order.
+    struct ObjectWriter {
+        fileprivate(set) var json: CanonicalJSONWriter
+        private var first = true
+
+        fileprivate init(json: CanonicalJSONWriter) { self.json = json }
+
+        private mutating func key(_ name: StaticString) {
+            if !first { json.bytes.append(UInt8(ascii: ",")) }
+            first = false
+            json.bytes.append(UInt8(ascii: "\""))
+            json.bytes.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+            json.bytes.append(UInt8(ascii: "\""))
+            json.bytes.append(UInt8(ascii: ":"))
+        }
+
+        mutating func member(_ name: StaticString, _ value: String?) {
+            guard let value else { return }
+            key(name)
+            json.string(value)
+        }
+
+        mutating func member(_ name: StaticString, _ value: Int64?) {
+            guard let value else { return }
+            key(name)
+            json.integer(value)
+        }
+
+        mutating func member(_ name: StaticString, _ value: Int?) {
+            member(name, value.map(Int64.init))
+        }
+
+        mutating func member(_ name: StaticString, _ value: Double?) {
+            guard let value else { return }
+            key(name)
+            json.double(value)
+        }
+
+        mutating func member(_ name: StaticString, _ value: Bool?) {
+            guard let value else { return }
+            key(name)
+            json.bytes.append(contentsOf: value ? Array("true".utf8) : Array("false".utf8))
+        }
+
+        /// A member whose value `write` produces (an object or an array); nothing when `present` is false.
+        mutating func member(_ name: StaticString, present: Bool = true, _ write: (inout CanonicalJSONWriter) -> Void) {
+            guard present else { return }
+            key(name)
+            write(&json)
+        }
+    }
+
+    // MARK: - Values
+
+    mutating func array<Element>(_ items: [Element], _ write: (inout CanonicalJSONWriter, Element) -> Void) {
+        bytes.append(UInt8(ascii: "["))
+        for (index, item) in items.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            write(&self, item)
+        }
+        bytes.append(UInt8(ascii: "]"))
+    }
+
+    mutating func integer(_ value: Int64) {
+        if value == 0 {
+            bytes.append(UInt8(ascii: "0"))
+            return
+        }
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        // Digits are written in place, most significant first, without a temporary array.
+        var magnitude = value.magnitude
+        var divisor: UInt64 = 1
+        while divisor <= magnitude / 10 { divisor *= 10 }
+        while divisor > 0 {
+            bytes.append(UInt8(ascii: "0") + UInt8(magnitude / divisor))
+            magnitude %= divisor
+            divisor /= 10
+        }
+    }
+
+    /// As `JSONEncoder` writes a double: its `description`, without a trailing `.0`.
+    mutating func double(_ value: Double) {
+        if value == value.rounded(), value.magnitude < 1e15 {
+            integer(Int64(value))
+            if value == 0, value.sign == .minus { bytes.insert(UInt8(ascii: "-"), at: bytes.count - 1) }
+            return
+        }
+        var text = value.description
+        if text.hasSuffix(".0") { text.removeLast(2) }
+        bytes.append(contentsOf: text.utf8)
+    }
+
+    mutating func string(_ text: String) { Self.appendQuoted(text, to: &bytes) }
+
+    /// Appends `text` as a JSON string, escaped as `JSONEncoder` escapes it (slashes left alone).
+    static func appendQuoted(_ text: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        // Most texts need no escaping: copy them whole.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            out.append(contentsOf: text.utf8)
+            out.append(UInt8(ascii: "\""))
+            return
+        }
+        let hex = Array("0123456789abcdef".utf8)
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
+            case UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
+            case 0x08: out += [UInt8(ascii: "\\"), UInt8(ascii: "b")]
+            case 0x0C: out += [UInt8(ascii: "\\"), UInt8(ascii: "f")]
+            case 0x0A: out += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
+            case 0x0D: out += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
+            case 0x09: out += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
+            case 0..<0x20:
+                out += [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+            default:
+                out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+}
+
+extension FrameOverlay {
+    /// The canonical JSON bytes (see `canonicalJSON()`), written without `JSONEncoder`.
+    public func canonicalJSONBytes() -> [UInt8] {
+        var json = CanonicalJSONWriter()
+        json.object { o in
+            o.member("camera", present: camera != nil) { $0.write(camera!) }
+            o.member("captureUTC", captureUTC)
+            o.member("clock") { json in
+                json.object { c in
+                    c.member("display", clock.display)
+                    c.member("hundredths", clock.hundredths)
+                    c.member("state", clock.state.rawValue)
+                }
+            }
+            o.member("dataVersion", dataVersion)
+            o.member("elements") { $0.array(elements) { $0.write($1) } }
+            o.member("frame", frame)
+            o.member("lanes") { $0.array(lanes) { $0.write($1) } }
+            o.member("leader", leader)
+            o.member("order") { $0.array(order) { $0.integer(Int64($1)) } }
+            o.member("pts", pts)
+            o.member("records") { json in
+                json.array(records) { json, record in
+                    json.object { r in
+                        r.member("holder", record.holder)
+                        r.member("time") { $0.write(record.time) }
+                        r.member("type", record.type)
+                    }
+                }
+            }
+            o.member("seq", seq)
+            o.member("timeBase", timeBase)
+            o.member("timecode", timecode)
+            o.member("unit", unit)
+            o.member("worldRecordLine", present: worldRecordLine != nil) { json in
+                let line = worldRecordLine!
+                json.object { w in
+                    w.member("distanceMillimetres", line.distanceMillimetres)
+                    w.member("finished", line.finished)
+                    w.member("length", line.length)
+                    w.member("positionMillimetres", line.positionMillimetres)
+                    w.member("raceTime") { $0.write(line.raceTime) }
+                    w.member("type", line.type)
+                }
+            }
+        }
+        return json.bytes
+    }
+}
+
+extension CanonicalJSONWriter {
+    fileprivate mutating func write(_ time: FrameOverlay.Time) {
+        object { t in
+            t.member("display", time.display)
+            t.member("hundredths", time.hundredths)
+        }
+    }
+
+    fileprivate mutating func write(_ pose: CameraPose) {
+        object { p in
+            p.member("camera", pose.camera)
+            p.member("focus", pose.focus)
+            p.member("pan", pose.pan)
+            p.member("roll", pose.roll)
+            p.member("tilt", pose.tilt)
+            p.member("x", pose.x)
+            p.member("y", pose.y)
+            p.member("z", pose.z)
+            p.member("zoom", pose.zoom)
+        }
+    }
+
+    fileprivate mutating func write(_ lane: FrameOverlay.Lane) {
+        object { l in
+            l.member("athlete", present: lane.athlete != nil) { json in
+                let athlete = lane.athlete!
+                json.object { a in
+                    a.member("familyName", athlete.familyName)
+                    a.member("givenName", athlete.givenName)
+                    a.member("id", athlete.id)
+                    a.member("organisation", athlete.organisation)
+                }
+            }
+            l.member("finish", present: lane.finish != nil) { json in
+                let finish = lane.finish!
+                json.object { f in
+                    f.member("rank", finish.rank)
+                    f.member("records") { $0.array(finish.records) { $0.string($1) } }
+                    f.member("time") { $0.write(finish.time) }
+                }
+            }
+            l.member("lane", lane.lane)
+            l.member("photoFinishPending", lane.photoFinishPending)
+            l.member("reaction", present: lane.reaction != nil) { $0.write(lane.reaction!) }
+            l.member("splits") { json in
+                json.array(lane.splits) { json, split in
+                    json.object { s in
+                        s.member("distance", split.distance)
+                        s.member("gap", present: split.gap != nil) { json in
+                            json.object { g in
+                                g.member("display", split.gap!.display)
+                                g.member("hundredths", split.gap!.hundredths)
+                            }
+                        }
+                        s.member("rank", split.rank)
+                        s.member("time") { $0.write(split.time) }
+                    }
+                }
+            }
+            l.member("status", lane.status)
+        }
+    }
+
+    fileprivate mutating func write(_ element: FrameOverlay.Element) {
+        object { e in
+            e.member("id", element.id)
+            e.member("kind", element.kind)
+            e.member("opacity", element.opacity)
+            e.member("rect", present: element.rect != nil) { $0.array(element.rect!) { $0.double($1) } }
+            e.member("screen", present: element.screen != nil) { json in
+                json.array(element.screen!) { json, point in json.array(point) { $0.double($1) } }
+            }
+            e.member("text", element.text)
+            e.member("values", present: element.values != nil) { json in
+                let values = element.values!
+                json.bytes.append(UInt8(ascii: "{"))
+                for (index, key) in values.keys.sorted().enumerated() {
+                    if index > 0 { json.bytes.append(UInt8(ascii: ",")) }
+                    json.string(key)
+                    json.bytes.append(UInt8(ascii: ":"))
+                    json.string(values[key]!)
+                }
+                json.bytes.append(UInt8(ascii: "}"))
+            }
+            e.member("visible", element.visible)
+            e.member("world", present: element.world != nil) { json in
+                let world = element.world!
+                json.object { w in
+                    w.member("anchor", world.anchor)
+                    w.member("points") { json in
+                        json.array(world.points) { json, point in json.array(point) { $0.double($1) } }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+import Overlay
+import TestSupport
+import Testing
+
+/// Podium writes `FrameOverlay` JSON by hand; these hold it to `JSONEncoder` byte for byte.
+struct CanonicalJSONTests {
+    static func encoderJSON(_ overlay: FrameOverlay) throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return Array(try encoder.encode(overlay))
+    }
+
+    @Test(arguments: [
+        "swim-100-free/expected/frames.jsonl.zip", "swim-100-free/expected/frames.swimming.jsonl.zip",
+        "athletics-100m/expected/frames.jsonl.zip", "athletics-100m/expected/frames.athletics-100m.jsonl.zip",
+    ])
+    func everyGoldenFrameIsWrittenAsJSONEncoderWritesIt(golden: String) throws {
+        let lines = try Fixtures.goldenLines(Fixtures.root.appendingPathComponent("fixtures").appendingPathComponent(golden))
+        #expect(lines.count == 600)
+        for line in lines {
+            let overlay = try JSONDecoder().decode(FrameOverlay.self, from: Data(line.utf8))
+            let written = overlay.canonicalJSONBytes()
+            #expect(written == Array(line.utf8))
+            #expect(written == (try Self.encoderJSON(overlay)))
+        }
+    }
+
+    static let awkwardTexts = [
+        "plain", "quote \" and backslash \\", "slash / stays", "tab\tnew\nline\rform\u{0C}back\u{08}", "\u{01}\u{1F}\u{7F}",
+        "ÉKSTRÖM 中文 🏊", "",
+    ]
+
+    static let awkwardNumbers: [Double] = [
+        0, -0.0, 1, -20, 0.1, 1.0 / 3, 1e-05, 123.456, 132.906982421875, 1e15, 1e16, 123456789012345, 2.5e-300, -7.25,
+    ]
+
+    @Test func awkwardTextsAndNumbersAreWrittenAsJSONEncoderWritesThem() throws {
+        for (index, text) in Self.awkwardTexts.enumerated() {
+            let number = Self.awkwardNumbers[index % Self.awkwardNumbers.count]
+            let element = FrameOverlay.Element(
+                id: text, kind: "text", text: text, values: [text: text, "b": "2", "a": "1"], rect: Self.awkwardNumbers,
+                world: FrameOverlay.WorldAnchor(anchor: text, points: [Self.awkwardNumbers]), screen: [[number, -number]], visible: index % 2 == 0,
+                opacity: number
+            )
+            let overlay = FrameOverlay(
+                seq: index, frame: -index, pts: Int64.max - Int64(index), timeBase: "1/90000", captureUTC: text, timecode: index % 2 == 0 ? text : nil,
+                dataVersion: index % 3 == 0 ? nil : text,
+                camera: CameraPose(camera: 1, pan: number, tilt: -number, roll: 0.5, x: 1e-05, y: 25, z: -0.0, zoom: 16384, focus: -1),
+                unit: text, clock: FrameOverlay.Clock(state: .running, hundredths: Int64(index) * 101), lanes: [], order: [3, 1, -2],
+                leader: index % 2 == 0 ? nil : 4, records: [], worldRecordLine: nil, elements: [element, element]
+            )
+            #expect(overlay.canonicalJSONBytes() == (try Self.encoderJSON(overlay)), "text \(text.debugDescription), number \(number)")
+        }
+        for number in Self.awkwardNumbers {
+            let element = FrameOverlay.Element(id: "n", kind: "line", text: "", rect: [number], world: nil, screen: nil, visible: true, opacity: number)
+            let overlay = FrameOverlay(
+                seq: 0, frame: 0, pts: 0, timeBase: "1/1", captureUTC: "", dataVersion: nil, camera: nil, unit: nil,
+                clock: FrameOverlay.Clock(state: .notStarted, hundredths: 0), lanes: [], order: [], leader: nil, records: [],
+                worldRecordLine: nil, elements: [element]
+            )
+            #expect(overlay.canonicalJSONBytes() == (try Self.encoderJSON(overlay)), "number \(number)")
+        }
+    }
+}
