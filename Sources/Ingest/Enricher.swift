@@ -133,7 +133,14 @@ public struct Enricher: Sendable {
         gap: (InputGap) throws -> Void = { _ in }, progress: ((Double) -> Void)? = nil
     ) throws -> EnrichmentReport {
         guard !outputs.isEmpty else { throw MediaError.unsupportedOutput(url: inputURL, detail: "no output given") }
-        for output in outputs { try output.check(carriers: settings.carriers) }
+        var seen: Set<String> = []
+        for output in outputs {
+            try output.check(carriers: settings.carriers)
+            // Two muxers on one file (or one port) would interleave garbage.
+            guard seen.insert(output.location).inserted else {
+                throw MediaError.unsupportedOutput(url: output.text, detail: "this output is given twice")
+            }
+        }
         let session = try IngestSession(url: inputURL, policy: policy, clock: clock, cancellation: cancellation)
         var report = EnrichmentReport()
         report.inputFormat = session.formatName

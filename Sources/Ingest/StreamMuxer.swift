@@ -144,6 +144,8 @@ final class StreamMuxer: OutputSink {
     private var context: UnsafeMutablePointer<AVFormatContext>?
     private var finished = false
     private let scratch = Packet()
+    /// For MPEG-TS with Podium's timed ID3: the I/O that adds the PMT's metadata_pointer_descriptor.
+    private var rewritingIO: PMTRewritingIO?
     private let interleaved: Bool
     private let cancellation: InputCancellation
     /// Output stream index per input stream index.
@@ -199,7 +201,18 @@ final class StreamMuxer: OutputSink {
         defer { av_dict_free(&options) }
         av_dict_set(&options, "protocol_whitelist", protocolWhitelist, 0)
         var interrupt = context.pointee.interrupt_callback
-        try MediaError.check(avio_open2(&context.pointee.pb, location, AVIO_FLAG_WRITE, &interrupt, &options), "opening the output", displayName)
+        if metadataIndex != nil {
+            // A stream sends what the muxer flushes at once; a file lets the buffers fill.
+            let streaming = !location.hasPrefix("file:")
+            let io = try PMTRewritingIO(location: location, interrupt: &interrupt, options: &options, flushThrough: streaming, displayName: displayName)
+            rewritingIO = io
+            context.pointee.pb = io.outer
+            // FFmpeg must not close or free an I/O context it did not open.
+            context.pointee.flags |= AVFMT_FLAG_CUSTOM_IO
+            context.pointee.flush_packets = streaming ? 1 : 0
+        } else {
+            try MediaError.check(avio_open2(&context.pointee.pb, location, AVIO_FLAG_WRITE, &interrupt, &options), "opening the output", displayName)
+        }
         var muxerOptions: OpaquePointer?
         defer { av_dict_free(&muxerOptions) }
         // No empty_moov: the moov needs the AAC configuration, which MPEG-TS audio (ADTS) only
@@ -210,8 +223,9 @@ final class StreamMuxer: OutputSink {
     }
 
     deinit {
-        if let context, !finished { avio_closep(&context.pointee.pb) }
+        if let context, !finished, rewritingIO == nil { avio_closep(&context.pointee.pb) }
         avformat_free_context(context)
+        rewritingIO?.close()
     }
 
     /// Whether `container` can hold a copy of `stream`.
@@ -249,9 +263,99 @@ final class StreamMuxer: OutputSink {
         guard let context, !finished else { return }
         finished = true
         let trailer = av_write_trailer(context)
+        if let rewritingIO {
+            context.pointee.pb = nil
+            let closed = rewritingIO.close()
+            try MediaError.check(trailer, "writing the trailer", target)
+            try MediaError.check(closed, "closing the output", target)
+            return
+        }
         avio_closep(&context.pointee.pb)
         try MediaError.check(trailer, "writing the trailer", target)
     }
+}
+
+/// An MPEG-TS output's I/O with Podium between the muxer and the file or network: every whole
+/// TS packet passes `ProgramMapRewriter` (the PMT gains its metadata_pointer_descriptor) on its
+/// way to the real output, which FFmpeg opened. Owns both contexts and frees them in `close()`.
+final class PMTRewritingIO {
+    private(set) var outer: UnsafeMutablePointer<AVIOContext>?
+    private var inner: UnsafeMutablePointer<AVIOContext>?
+    private var rewriter = ProgramMapRewriter()
+    private var pending: [UInt8] = []
+    private var closed = false
+    private let flushThrough: Bool
+    /// A multiple of 188: the muxer writes whole packets, so the buffer flushes on packet boundaries.
+    static let bufferSize = 188 * 7 * 16
+
+    /// - Parameter flushThrough: pass every flush of the muxer on (a network output sends at once).
+    init(
+        location: String, interrupt: UnsafePointer<AVIOInterruptCB>, options: UnsafeMutablePointer<OpaquePointer?>, flushThrough: Bool,
+        displayName: String
+    ) throws(MediaError) {
+        self.flushThrough = flushThrough
+        try MediaError.check(avio_open2(&inner, location, AVIO_FLAG_WRITE, interrupt, options), "opening the output", displayName)
+        guard let buffer = av_malloc(Self.bufferSize)?.assumingMemoryBound(to: UInt8.self) else {
+            avio_closep(&inner)
+            throw .ffmpeg(operation: "allocating an output buffer", target: displayName, code: 0, message: "out of memory")
+        }
+        outer = avio_alloc_context(buffer, Int32(Self.bufferSize), 1, Unmanaged.passUnretained(self).toOpaque(), nil, rewritingWrite, nil)
+        guard outer != nil else {
+            av_free(buffer)
+            avio_closep(&inner)
+            throw .ffmpeg(operation: "allocating an output context", target: displayName, code: 0, message: "out of memory")
+        }
+    }
+
+    /// Takes bytes from the muxer; whole packets go on (only the PAT and PMT are looked at
+    /// closer), a partial one waits for the rest.
+    fileprivate func write(_ bytes: UnsafeMutableBufferPointer<UInt8>) -> Int32 {
+        guard let inner, let base = bytes.baseAddress else { return podium_averror(EIO) }
+        if pending.isEmpty, bytes.count % 188 == 0 {
+            for offset in stride(from: 0, to: bytes.count, by: 188) { rewriteIfTable(base + offset) }
+            avio_write(inner, base, Int32(bytes.count))
+        } else {
+            pending.append(contentsOf: bytes)
+            let whole = pending.count / 188 * 188
+            pending.withUnsafeMutableBufferPointer { buffer in
+                for offset in stride(from: 0, to: whole, by: 188) { rewriteIfTable(buffer.baseAddress! + offset) }
+                avio_write(inner, buffer.baseAddress, Int32(whole))
+            }
+            pending.removeFirst(whole)
+        }
+        if flushThrough { avio_flush(inner) }
+        if inner.pointee.error < 0 { return inner.pointee.error }
+        return Int32(bytes.count)
+    }
+
+    private func rewriteIfTable(_ packet: UnsafeMutablePointer<UInt8>) {
+        let pid = Int(packet[1] & 0x1F) << 8 | Int(packet[2])
+        guard pid == 0 || pid == rewriter.programMapPID else { return }
+        var copy = Array(UnsafeBufferPointer(start: packet, count: 188))
+        rewriter.process(&copy)
+        copy.withUnsafeBufferPointer { _ = memcpy(packet, $0.baseAddress!, 188) }
+    }
+
+    /// Flushes and frees both contexts; returns FFmpeg's error code of the last write, or 0.
+    @discardableResult
+    func close() -> Int32 {
+        guard !closed else { return 0 }
+        closed = true
+        if let outer { avio_flush(outer) }
+        let error = inner?.pointee.error ?? 0
+        if let outer { av_freep(&outer.pointee.buffer) }
+        avio_context_free(&outer)
+        if let inner, !pending.isEmpty { pending.withUnsafeBufferPointer { avio_write(inner, $0.baseAddress, Int32($0.count)) } }
+        avio_closep(&inner)
+        return error
+    }
+
+    deinit { close() }
+}
+
+private func rewritingWrite(_ opaque: UnsafeMutableRawPointer?, _ buffer: UnsafeMutablePointer<UInt8>?, _ size: Int32) -> Int32 {
+    guard let opaque, let buffer else { return podium_averror(EINVAL) }
+    return Unmanaged<PMTRewritingIO>.fromOpaque(opaque).takeUnretainedValue().write(UnsafeMutableBufferPointer(start: buffer, count: Int(size)))
 }
 
 /// FFmpeg's interrupt callback for outputs: a blocked open (an SRT listener waiting for its

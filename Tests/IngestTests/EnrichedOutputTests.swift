@@ -239,6 +239,17 @@ struct OutputRefusalTests {
         #expect(!FileManager.default.fileExists(atPath: out.path))
     }
 
+    @Test func theSameOutputTwiceIsRefused() throws {
+        let folder = try Fixtures.scratchFolder()
+        let out = folder.appendingPathComponent("out.ts").path
+        #expect {
+            _ = try Enricher(inputURL: "/nonexistent.ts", outputs: [try OutputTarget(out), try OutputTarget("file://" + out)])
+                .run(clock: ClockSettings()) { _, _, _ in FrameCarriage() }
+        } throws: { error in
+            "\(error)".contains("given twice")
+        }
+    }
+
     @Test func theSEICarrierNeedsH264OrHEVC() throws {
         let folder = try Fixtures.scratchFolder()
         let clip = folder.appendingPathComponent("mpeg2.ts")

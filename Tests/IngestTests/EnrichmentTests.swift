@@ -95,6 +95,10 @@ struct EnrichmentTests {
         // metadata_descriptor (tag 0x26) with format identifier "ID3 ".
         let descriptor = try #require(metadata.descriptors.first { $0.tag == 0x26 })
         #expect(Array(descriptor.bytes[2..<6]) == Array("ID3 ".utf8))
+        // And the program-level metadata_pointer_descriptor Apple's specification asks for (Podium adds it).
+        let pointer = try #require(enriched.output.programDescriptors.first { $0.tag == 0x25 })
+        #expect(pointer.bytes == [0xFF, 0xFF] + Array("ID3 ".utf8) + [0xFF] + Array("ID3 ".utf8) + [0x00, 0x1F, 0x00, 0x01])
+        #expect(enriched.output.badTableChecksums == 0)
     }
 
     @Test func everyOriginalStreamIsCopiedUnchangedOnItsOwnPID() throws {

@@ -33,6 +33,10 @@ public struct TransportStream {
     public private(set) var packets: [Int: [PES]] = [:]
     /// Continuity-counter breaks seen per PID.
     public private(set) var continuityErrors = 0
+    /// The program-level descriptors of the (first) PMT, raw (tag, then bytes).
+    public private(set) var programDescriptors: [(tag: UInt8, bytes: [UInt8])] = []
+    /// PMT sections whose CRC-32 did not match.
+    public private(set) var badTableChecksums = 0
 
     /// Parses a whole transport stream; throws on lost sync or malformed tables.
     public init(bytes: [UInt8]) throws {
@@ -56,7 +60,11 @@ public struct TransportStream {
             if pid == 0 {
                 pmtPID = try TransportStream.programMapPID(fromPAT: payload)
             } else if pid == pmtPID {
-                if streams.isEmpty { streams = try TransportStream.streams(fromPMT: payload) }
+                if !TransportStream.checksumMatches(payload) { badTableChecksums += 1 }
+                if streams.isEmpty {
+                    streams = try TransportStream.streams(fromPMT: payload)
+                    programDescriptors = try TransportStream.programDescriptors(fromPMT: payload)
+                }
             } else if streams.contains(where: { $0.pid == pid }) {
                 // Only PIDs the PMT declares are PES streams; SDT and other tables are not.
                 if unitStart {
@@ -93,6 +101,36 @@ public struct TransportStream {
             index += 4
         }
         throw ReadError("PAT lists no program")
+    }
+
+    private static func programDescriptors(fromPMT payload: [UInt8]) throws -> [(tag: UInt8, bytes: [UInt8])] {
+        let table = try section(payload)
+        let base = table.startIndex
+        let length = Int(table[base + 10] & 0x0F) << 8 | Int(table[base + 11])
+        var result: [(tag: UInt8, bytes: [UInt8])] = []
+        var cursor = base + 12
+        while cursor + 2 <= base + 12 + length {
+            let size = Int(table[cursor + 1])
+            result.append((table[cursor], Array(table[cursor + 2..<cursor + 2 + size])))
+            cursor += 2 + size
+        }
+        return result
+    }
+
+    /// Whether a section's CRC-32/MPEG-2 (computed bit by bit here, from ISO/IEC 13818-1 Annex A) matches.
+    private static func checksumMatches(_ payload: [UInt8]) -> Bool {
+        guard let table = try? section(payload) else { return false }
+        var crc: UInt32 = 0xFFFF_FFFF
+        for byte in table {
+            for bit in (0..<8).reversed() {
+                let incoming = UInt32(byte >> UInt8(bit) & 1)
+                let top = crc >> 31
+                crc <<= 1
+                if top ^ incoming == 1 { crc ^= 0x04C1_1DB7 }
+            }
+        }
+        // Run over the section including its CRC, the register ends at zero.
+        return crc == 0
     }
 
     private static func streams(fromPMT payload: [UInt8]) throws -> [ElementaryStream] {
