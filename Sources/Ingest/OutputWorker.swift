@@ -121,7 +121,8 @@ final class OutputWorker: @unchecked Sendable {
         condition.lock()
         closing = true
         condition.broadcast()
-        let deadline = Date().addingTimeInterval(grace)
+        // A stopped job does not wait out a network output that is blocked (a listener with no caller).
+        let deadline = Date().addingTimeInterval(jobCancellation.isCancelled ? min(grace, 0.5) : grace)
         while !done {
             if target.isNetwork, Date() > deadline { cancellation.cancel() }
             condition.wait(until: Date().addingTimeInterval(0.05))

@@ -60,6 +60,13 @@ struct EnrichedOutputs: Sendable {
         return units.map { SEIReader.userData(in: $0, uuid: SEICarrier.uuid) }
     }
 
+    /// The decoded pictures of a file, frame by frame.
+    static func decodedVideoHashes(_ file: URL) throws -> [String] {
+        let result = try Fixtures.run("ffmpeg", ["-v", "error", "-i", file.path, "-map", "0:v", "-f", "framemd5", "-"])
+        try #require(result.status == 0, "\(result.err)")
+        return result.out.split(separator: "\n").filter { !$0.hasPrefix("#") }.map { $0.split(separator: ",").last.map(String.init) ?? "" }
+    }
+
     /// The decoded video and audio of a file, frame by frame (FFmpeg's framemd5).
     static func decodedHashes(_ file: URL) throws -> [String] {
         let result = try Fixtures.run("ffmpeg", ["-v", "error", "-i", file.path, "-map", "0:v", "-map", "0:a", "-f", "framemd5", "-"])
@@ -275,5 +282,33 @@ struct OutputRefusalTests {
         }
         let written = (try? Data(contentsOf: good))?.count ?? 0
         #expect(written < 188 * 10, "the good output holds \(written) bytes; nothing should have been read")
+    }
+}
+
+struct HEVCCarriageTests {
+    @Test(arguments: ["out.ts", "out.mp4"])
+    func everyHEVCPictureCarriesPodiumsPrefixSEI(name: String) throws {
+        let folder = try Fixtures.scratchFolder("hevc-\(name)")
+        let clip = folder.appendingPathComponent("hevc.ts")
+        try Clips.ffmpeg([
+            "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25:duration=2",
+            "-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=error:pools=1:frame-threads=1", "-f", "mpegts", clip.path,
+        ])
+        let out = folder.appendingPathComponent(name)
+        let anchor = ClockAnchor(pts: MediaTime(ticks: 126_000, timeBase: Rational(1, 90000)), utc: UTCInstant(iso8601: "2026-07-31T19:42:10Z")!)
+        let report = try Enricher(inputURL: clip.path, outputs: [try OutputTarget(out.path)], settings: EnrichmentSettings(carriers: .sei))
+            .run(clock: ClockSettings(source: .anchor, anchor: anchor)) { _, frame, _ in
+                FrameCarriage(seiPayload: Array(#"{"frame":\#(frame.index)}"#.utf8))
+            }
+        #expect(report.frames == 50 && report.tagged == 50)
+        #expect(report.accessUnitsWithoutSlice == 0)
+        // FFmpeg's HEVC decoder finds a user_data_unregistered message on every picture.
+        let frames = try Fixtures.run("ffprobe", ["-v", "error", "-select_streams", "v", "-show_frames", "-show_entries", "frame=pts:frame_side_data=side_data_type", "-of", "csv=p=0", out.path])
+        #expect(frames.status == 0 && frames.err.isEmpty, "\(frames.err)")
+        // One line per picture (a picture with the encoder's own message too lists it on a line of its own).
+        let lines = frames.out.split(separator: "\n").filter { $0.first?.isNumber == true }
+        #expect(lines.count == 50)
+        #expect(lines.allSatisfy { $0.contains("User Data Unregistered") }, "\(lines.prefix(3))")
+        #expect(try EnrichedOutputs.decodedVideoHashes(out) == EnrichedOutputs.decodedVideoHashes(clip))
     }
 }
