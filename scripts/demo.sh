@@ -16,13 +16,16 @@ mkdir -p var
     --template swimming --camera "$fixture/camera.jsonl" --lens "$fixture/lens.json" \
     --out var/swim-100-free.enriched.ts --database "$database"
 job=$(sqlite3 "$database" "SELECT max(id) FROM job")
+key=$("$podium" keys create --scope viewer --owner demo --database "$database" 2>/dev/null)
 cat <<TEXT
 
 Podium is starting on http://$host:$port — try:
   curl http://$host:$port/healthz
-  curl http://$host:$port/v1/jobs/$job
-  curl 'http://$host:$port/v1/jobs/$job/frames?from=490&to=492'
-(frame 490 is the winner's touch; Ctrl-C stops the server)
+  curl -H 'Authorization: Bearer $key' http://$host:$port/v1/jobs/$job
+  curl -H 'Authorization: Bearer $key' 'http://$host:$port/v1/jobs/$job/frames?from=490&to=492'
+  curl -H 'Authorization: Bearer $key' 'http://$host:$port/v1/jobs/$job/frames?from=490&to=490&asOf=latest'
+(a viewer key was just made for you; frame 490 is the winner's touch, which aired before its
+result arrived: compare asOf=aired with asOf=latest. Ctrl-C stops the server)
 
 TEXT
 exec "$podium" serve --hostname "$host" --port "$port" --database "$database"

@@ -1,4 +1,5 @@
 import Foundation
+public import HTTPTypes
 public import Hummingbird
 import Logging
 
@@ -12,13 +13,16 @@ public struct APIError: Error, HTTPResponseError, Sendable {
     public let message: String
     /// Extra facts (the parameter that was wrong, its value).
     public let details: [String: String]
+    /// Headers the answer carries besides the content type (`WWW-Authenticate`, `Retry-After`).
+    public let headers: HTTPFields
 
     /// Creates an API error.
-    public init(_ status: HTTPResponse.Status, code: String, message: String, details: [String: String] = [:]) {
+    public init(_ status: HTTPResponse.Status, code: String, message: String, details: [String: String] = [:], headers: HTTPFields = [:]) {
         self.status = status
         self.code = code
         self.message = message
         self.details = details
+        self.headers = headers
     }
 
     private struct Envelope: Encodable {
@@ -34,9 +38,11 @@ public struct APIError: Error, HTTPResponseError, Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let body = try encoder.encode(Envelope(error: .init(code: code, message: message, details: details)))
+        var fields = headers
+        fields[.contentType] = "application/json; charset=utf-8"
         return Response(
             status: status,
-            headers: [.contentType: "application/json; charset=utf-8"],
+            headers: fields,
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: body))
         )
     }

@@ -5,47 +5,52 @@ public import Store
 /// The largest page of frames one request returns (about 10 s of 50 fps video).
 let maximumFramesPerPage = 500
 
-/// Builds the router: health, jobs and frames.
-public func buildRouter(store: some JobReading) -> Router<BasicRequestContext> {
-    let router = Router()
+/// Builds the router: health (open), and under `/v1`, with an API key, jobs and frames.
+public func buildRouter(store: some JobReading & KeyReading, limits: RateLimits = RateLimits()) -> Router<PodiumRequestContext> {
+    let router = Router(context: PodiumRequestContext.self)
     router.add(middleware: ErrorShapeMiddleware())
     router.get("healthz") { _, _ in
         jsonResponse(Data(#"{"status":"ok"}"#.utf8))
     }
-    JobsController(store: store).addRoutes(to: router.group("v1/jobs"))
+    let v1 = router.group("v1").add(middleware: KeyAuthenticator(keys: store, limiter: RateLimiter(limits: limits)))
+    JobsController(store: store).addRoutes(to: v1.group("jobs"))
     return router
 }
 
 /// Builds the HTTP application around a store.
 public func buildApplication(
-    store: some JobReading, configuration: ApplicationConfiguration
+    store: some JobReading & KeyReading, limits: RateLimits = RateLimits(), configuration: ApplicationConfiguration
 ) -> some ApplicationProtocol {
-    Application(router: buildRouter(store: store), configuration: configuration)
+    Application(router: buildRouter(store: store, limits: limits), configuration: configuration)
 }
 
 /// `/v1/jobs`: jobs and their frames.
 struct JobsController<Store: JobReading> {
     let store: Store
 
-    func addRoutes(to group: RouterGroup<BasicRequestContext>) {
+    /// Who may read jobs: viewers (every job), broadcasters (their own), admins.
+    static var readers: Set<APIScope> { [.viewer, .broadcaster] }
+
+    func addRoutes(to group: RouterGroup<PodiumRequestContext>) {
         group.get(use: list)
         group.get(":id", use: show)
         group.get(":id/frames", use: frames)
     }
 
-    @Sendable func list(_ request: Request, context: BasicRequestContext) async throws -> Response {
-        let jobs = try await store.jobs().map(JobResponse.init)
+    @Sendable func list(_ request: Request, context: PodiumRequestContext) async throws -> Response {
+        let key = try context.requireKey(Self.readers)
+        let jobs = try await store.jobs().filter { Self.visible($0, to: key) }.map(JobResponse.init)
         return jsonResponse(try canonicalEncoder().encode(JobListResponse(jobs: jobs)))
     }
 
-    @Sendable func show(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func show(_ request: Request, context: PodiumRequestContext) async throws -> Response {
         let job = try await requireJob(context)
         return jsonResponse(try canonicalEncoder().encode(JobResponse(job)))
     }
 
     /// `GET /v1/jobs/{id}/frames?from=&to=&asOf=`: frame indexes, inclusive; pages of at most 500
     /// with a `next` cursor; `asOf=aired` (default) is what went out in band, `latest` applies corrections.
-    @Sendable func frames(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    @Sendable func frames(_ request: Request, context: PodiumRequestContext) async throws -> Response {
         let job = try await requireJob(context)
         let from = try integerParameter(request, "from") ?? 0
         let to = try integerParameter(request, "to") ?? max(0, job.frames - 1)
@@ -80,12 +85,19 @@ struct JobsController<Store: JobReading> {
         return jsonResponse(body)
     }
 
-    private func requireJob(_ context: BasicRequestContext) async throws -> JobRecord {
+    /// A broadcaster sees only the jobs it owns; everyone else who may read sees every job.
+    static func visible(_ job: JobRecord, to key: APIKeyRecord) -> Bool {
+        key.scope != .broadcaster || job.description.owner == key.owner
+    }
+
+    /// The job of the path, when the caller may read it (another broadcaster's job is not found, not forbidden).
+    private func requireJob(_ context: PodiumRequestContext) async throws -> JobRecord {
+        let key = try context.requireKey(Self.readers)
         let text = context.parameters.get("id") ?? ""
         guard let id = Int64(text), id > 0 else {
             throw APIError(.badRequest, code: "bad_request", message: "job id must be a positive integer", details: ["id": text])
         }
-        guard let job = try await store.job(id: id) else {
+        guard let job = try await store.job(id: id), Self.visible(job, to: key) else {
             throw APIError(.notFound, code: "not_found", message: "no job \(id)", details: ["id": text])
         }
         return job

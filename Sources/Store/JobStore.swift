@@ -16,7 +16,11 @@ public struct JobDescription: Sendable, Equatable {
     public let frameRate: String
 
     /// Describes a job about to run.
-    public init(createdUTC: String, input: String, output: String, unit: String?, clockSource: String, frameRate: String) {
+    /// The broadcaster the job belongs to (its API key's owner); nil for a job only admins and viewers see.
+    public let owner: String?
+
+    public init(createdUTC: String, input: String, output: String, unit: String?, clockSource: String, frameRate: String, owner: String? = nil) {
+        self.owner = owner
         self.createdUTC = createdUTC
         self.input = input
         self.output = output

@@ -1,11 +1,12 @@
 import Foundation
 import GRDB
+import Overlay
 
 /// Podium's SQLite store (WAL): jobs, their per-frame overlays, and every received document.
 ///
 /// Writes are synchronous and made by the job that owns the data; reads for the API are async
 /// and run on GRDB's own reader threads, never blocking Swift's cooperative pool.
-public final class SQLiteStore: JobReading, ResultsStore {
+public final class SQLiteStore: JobReading, KeyReading, ResultsStore {
     private let pool: DatabasePool
 
     /// Opens (creating when missing) the database at `path` and migrates it to the current schema.
@@ -127,6 +128,20 @@ public final class SQLiteStore: JobReading, ResultsStore {
                 table.add(column: "stats", .text)
             }
         }
+        migrator.registerMigration("v4: API keys and job owners") { db in
+            // Only the SHA-256 of a secret is stored: a copy of the database gives no working key.
+            try db.create(table: "apiKey") { table in
+                table.autoIncrementedPrimaryKey("id")
+                table.column("secretDigest", .text).notNull().unique()
+                table.column("scope", .text).notNull()
+                table.column("owner", .text).notNull()
+                table.column("createdUTC", .text).notNull()
+                table.column("revokedUTC", .text)
+            }
+            try db.alter(table: "job") { table in
+                table.add(column: "owner", .text)
+            }
+        }
         return migrator
     }
 
@@ -243,10 +258,10 @@ public final class SQLiteStore: JobReading, ResultsStore {
         try pool.write { db in
             try db.execute(
                 sql: """
-                INSERT INTO job (createdUTC, input, output, unit, clockSource, frameRate, state)
-                VALUES (?, ?, ?, ?, ?, ?, 'running')
+                INSERT INTO job (createdUTC, input, output, unit, clockSource, frameRate, state, owner)
+                VALUES (?, ?, ?, ?, ?, ?, 'running', ?)
                 """,
-                arguments: [job.createdUTC, job.input, job.output, job.unit, job.clockSource, job.frameRate]
+                arguments: [job.createdUTC, job.input, job.output, job.unit, job.clockSource, job.frameRate, job.owner]
             )
             let id = db.lastInsertedRowID
             for document in documents {
@@ -292,6 +307,48 @@ public final class SQLiteStore: JobReading, ResultsStore {
     /// Stores the job's run statistics (outputs, drops, latency) as JSON.
     public func recordStats(_ json: String, ofJob jobID: Int64) throws {
         try pool.write { db in try db.execute(sql: "UPDATE job SET stats = ? WHERE id = ?", arguments: [json, jobID]) }
+    }
+
+    /// Creates a key; returns its record and its secret, which is stored only as a digest.
+    public func createKey(scope: APIScope, owner: String, createdUTC: String) throws -> (record: APIKeyRecord, secret: String) {
+        let secret = APIKeySecret.generate()
+        let id = try pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO apiKey (secretDigest, scope, owner, createdUTC) VALUES (?, ?, ?, ?)",
+                arguments: [SHA256.hex(of: Array(secret.utf8)), scope.rawValue, owner, createdUTC]
+            )
+            return db.lastInsertedRowID
+        }
+        return (APIKeyRecord(id: id, scope: scope, owner: owner, createdUTC: createdUTC, revokedUTC: nil), secret)
+    }
+
+    /// Every key, oldest first (secrets are not stored).
+    public func keys() throws -> [APIKeyRecord] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM apiKey ORDER BY id").compactMap(SQLiteStore.key(from:))
+        }
+    }
+
+    /// Revokes a key; false when there is no such live key.
+    public func revokeKey(id: Int64, at revokedUTC: String) throws -> Bool {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE apiKey SET revokedUTC = ? WHERE id = ? AND revokedUTC IS NULL", arguments: [revokedUTC, id])
+            return db.changesCount == 1
+        }
+    }
+
+    public func key(forSecret secret: String) async throws -> APIKeyRecord? {
+        guard APIKeySecret.isWellFormed(secret) else { return nil }
+        let digest = SHA256.hex(of: Array(secret.utf8))
+        return try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM apiKey WHERE secretDigest = ? AND revokedUTC IS NULL", arguments: [digest])
+                .flatMap(SQLiteStore.key(from:))
+        }
+    }
+
+    private static func key(from row: Row) -> APIKeyRecord? {
+        guard let scope = APIScope(rawValue: row["scope"]) else { return nil }
+        return APIKeyRecord(id: row["id"], scope: scope, owner: row["owner"], createdUTC: row["createdUTC"], revokedUTC: row["revokedUTC"])
     }
 
     /// Marks a job completed, or failed with the reason.
@@ -350,7 +407,7 @@ public final class SQLiteStore: JobReading, ResultsStore {
             id: row["id"],
             description: JobDescription(
                 createdUTC: row["createdUTC"], input: row["input"], output: row["output"], unit: row["unit"],
-                clockSource: row["clockSource"], frameRate: row["frameRate"]
+                clockSource: row["clockSource"], frameRate: row["frameRate"], owner: row["owner"]
             ),
             state: row["state"], frames: row["frames"], failure: row["failure"], corrections: row["corrections"]
         )

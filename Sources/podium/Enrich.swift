@@ -46,6 +46,9 @@ struct Enrich: ParsableCommand {
     @Option(help: "SQLite database recording the job and its frames.")
     var database = "var/podium.sqlite"
 
+    @Option(help: "The broadcaster the job belongs to (API keys of this owner see it).")
+    var owner: String?
+
     @Option(help: "Overlay template: a file, or the name of one in templates/ (swimming, athletics-100m).")
     var template: String?
 
@@ -74,6 +77,7 @@ struct Enrich: ParsableCommand {
             guard hlsSegment > 0, hlsWindow >= 1, queue >= 16 else {
                 throw OperatorError("--hls-segment must be positive, --hls-window at least 1 and --queue at least 16")
             }
+            job.owner = owner
             job.policy = inputOptions.policy
             job.cancellation = cancellation
             job.template = try loadTemplate(template)
@@ -126,6 +130,7 @@ struct EnrichmentJob {
     var lens: Lens?
     var policy = InputPolicy()
     var cancellation = InputCancellation()
+    var owner: String?
 
     /// Frames are written to the store in batches (on the store's own thread), so a long job
     /// never holds all of them in memory.
@@ -160,7 +165,7 @@ struct EnrichmentJob {
             JobDescription(
                 createdUTC: UTCInstant.now().iso8601,
                 input: input, output: outputs.map(\.text).joined(separator: " "), unit: unitCode.rawValue,
-                clockSource: clock.source?.rawValue ?? "auto", frameRate: frameRateText
+                clockSource: clock.source?.rawValue ?? "auto", frameRate: frameRateText, owner: owner
             ),
             documents: folder.documents
         )

@@ -13,13 +13,20 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Port to listen on.")
     var port = 8080
 
-    @Option(help: "SQLite database of jobs and frames.")
+    @Option(help: "SQLite database of jobs, frames and API keys.")
     var database = "var/podium.sqlite"
 
+    @Option(help: "Requests per second one API key may make on average (then 429 with Retry-After).")
+    var rateLimit = 200.0
+
+    @Option(help: "Requests one API key may make at once.")
+    var rateBurst = 400.0
+
     func run() async throws {
+        guard rateLimit > 0, rateBurst >= 1 else { throw ValidationError("--rate-limit must be positive and --rate-burst at least 1") }
         let store = try SQLiteStore(path: database)
         let app = buildApplication(
-            store: store,
+            store: store, limits: RateLimits(perSecond: rateLimit, burst: rateBurst),
             configuration: ApplicationConfiguration(address: .hostname(hostname, port: port), serverName: "podium")
         )
         try await app.runService()

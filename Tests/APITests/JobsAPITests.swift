@@ -1,5 +1,6 @@
 import API
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Store
@@ -11,6 +12,8 @@ struct JobsAPITests {
     let store: SQLiteStore
     let jobID: Int64
     let golden: [String]
+    /// A viewer's key, sent with every request under /v1.
+    let auth: HTTPFields
 
     init() throws {
         store = try SQLiteStore(path: try Fixtures.scratchFolder("api").appendingPathComponent("podium.sqlite").path)
@@ -24,11 +27,14 @@ struct JobsAPITests {
         }
         try store.appendFrames(frames, toJob: jobID)
         try store.finishJob(jobID, failure: nil)
+        let secret = try store.createKey(scope: .viewer, owner: "tests", createdUTC: "2026-07-31T19:40:00.000000Z").secret
+        auth = [.authorization: "Bearer \(secret)"]
     }
 
-    func withServer(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+    func withServer(_ body: @Sendable (any TestClientProtocol, HTTPFields) async throws -> Void) async throws {
         let app = buildApplication(store: store, configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)))
-        try await app.test(.live, body)
+        let auth = auth
+        try await app.test(.live) { client in try await body(client, auth) }
     }
 
     static func json(_ response: TestResponse) throws -> [String: Any] {
@@ -45,8 +51,8 @@ struct JobsAPITests {
     }
 
     @Test func healthzAnswersOK() async throws {
-        try await withServer { client in
-            let response = try await client.execute(uri: "/healthz", method: .get)
+        try await withServer { client, auth in
+            let response = try await client.execute(uri: "/healthz", method: .get, headers: auth)
             #expect(response.status == .ok)
             #expect(String(buffer: response.body) == #"{"status":"ok"}"#)
         }
@@ -54,12 +60,12 @@ struct JobsAPITests {
 
     @Test func listsAndShowsJobs() async throws {
         let jobID = jobID
-        try await withServer { client in
-            let list = try Self.json(try await client.execute(uri: "/v1/jobs", method: .get))
+        try await withServer { client, auth in
+            let list = try Self.json(try await client.execute(uri: "/v1/jobs", method: .get, headers: auth))
             let jobs = try #require(list["jobs"] as? [[String: Any]])
             #expect(jobs.count == 1)
             #expect(jobs.first?["id"] as? Int == Int(jobID))
-            let job = try Self.json(try await client.execute(uri: "/v1/jobs/\(jobID)", method: .get))
+            let job = try Self.json(try await client.execute(uri: "/v1/jobs/\(jobID)", method: .get, headers: auth))
             #expect(job["frames"] as? Int == 600)
             #expect(job["state"] as? String == "completed")
             #expect(job["unit"] as? String == "SWMM100MFR------------FNL-000100--")
@@ -68,8 +74,8 @@ struct JobsAPITests {
 
     @Test func servesFramesByIndexWithTheBytesCarriedInBand() async throws {
         let (jobID, golden) = (jobID, golden)
-        try await withServer { client in
-            let response = try await client.execute(uri: "/v1/jobs/\(jobID)/frames?from=490&to=492", method: .get)
+        try await withServer { client, auth in
+            let response = try await client.execute(uri: "/v1/jobs/\(jobID)/frames?from=490&to=492", method: .get, headers: auth)
             #expect(response.status == .ok)
             let text = String(buffer: response.body)
             #expect(text == #"{"frames":["# + golden[490...492].joined(separator: ",") + #"],"from":490,"jobId":\#(jobID),"next":null,"to":492}"#)
@@ -80,12 +86,12 @@ struct JobsAPITests {
 
     @Test func pagesLongRangesWithANextCursor() async throws {
         let jobID = jobID
-        try await withServer { client in
-            let first = try Self.json(try await client.execute(uri: "/v1/jobs/\(jobID)/frames", method: .get))
+        try await withServer { client, auth in
+            let first = try Self.json(try await client.execute(uri: "/v1/jobs/\(jobID)/frames", method: .get, headers: auth))
             #expect((first["frames"] as? [Any])?.count == 500)
             #expect(first["next"] as? Int == 500)
             #expect(first["to"] as? Int == 599)
-            let second = try Self.json(try await client.execute(uri: "/v1/jobs/\(jobID)/frames?from=500", method: .get))
+            let second = try Self.json(try await client.execute(uri: "/v1/jobs/\(jobID)/frames?from=500", method: .get, headers: auth))
             #expect((second["frames"] as? [[String: Any]])?.map { $0["seq"] as? Int } == (500..<600).map { $0 })
             #expect(second["next"] is NSNull)
         }
@@ -93,8 +99,8 @@ struct JobsAPITests {
 
     @Test func aRangePastTheEndIsEmptyNotAnError() async throws {
         let jobID = jobID
-        try await withServer { client in
-            let page = try Self.json(try await client.execute(uri: "/v1/jobs/\(jobID)/frames?from=1000&to=1010", method: .get))
+        try await withServer { client, auth in
+            let page = try Self.json(try await client.execute(uri: "/v1/jobs/\(jobID)/frames?from=1000&to=1010", method: .get, headers: auth))
             #expect((page["frames"] as? [Any])?.isEmpty == true)
         }
     }
@@ -111,14 +117,14 @@ struct JobsAPITests {
     ])
     func errorsHaveOneShape(uri: String, status: HTTPResponse.Status, code: String) async throws {
         let path = uri.replacingOccurrences(of: "JOB", with: "\(jobID)")
-        try await withServer { client in
-            try Self.expectError(try await client.execute(uri: path, method: .get), status: status, code: code)
+        try await withServer { client, auth in
+            try Self.expectError(try await client.execute(uri: path, method: .get, headers: auth), status: status, code: code)
         }
     }
 
     @Test func aMethodTheRouteDoesNotServeIsAnsweredInTheSameShape() async throws {
-        try await withServer { client in
-            try Self.expectError(try await client.execute(uri: "/v1/jobs", method: .delete), status: .notFound, code: "not_found")
+        try await withServer { client, auth in
+            try Self.expectError(try await client.execute(uri: "/v1/jobs", method: .delete, headers: auth), status: .notFound, code: "not_found")
         }
     }
 }

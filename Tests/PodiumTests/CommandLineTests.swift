@@ -217,6 +217,15 @@ struct ServeCommandTests {
         let folder = try Fixtures.scratchFolder()
         let enrich = try PodiumBinary.enrich(Fixtures.swim.appendingPathComponent("clip.ts").path, in: folder)
         try #require(enrich.status == 0, "\(enrich.err)")
+        let keyRun = try Fixtures.run(PodiumBinary.path, ["keys", "create", "--scope", "viewer", "--database", folder.appendingPathComponent("podium.sqlite").path])
+        try #require(keyRun.status == 0, "\(keyRun.err)")
+        let key = keyRun.out.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(keyRun.err.contains("viewer") && !keyRun.err.contains(key), "the key goes to standard output only")
+        func request(_ url: String) -> HTTPClientRequest {
+            var request = HTTPClientRequest(url: url)
+            request.headers.add(name: "Authorization", value: "Bearer \(key)")
+            return request
+        }
         let (server, port) = try Self.startServer(database: folder.appendingPathComponent("podium.sqlite").path)
         defer { if server.isRunning { server.terminate() } }
 
@@ -225,14 +234,14 @@ struct ServeCommandTests {
             let health = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/healthz"), timeout: .seconds(10))
             #expect(health.status == .ok)
             // The touch at 8.31 was received after frame 490 aired: it aired running, and is corrected.
-            let aired = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/jobs/1/frames?from=490&to=490"), timeout: .seconds(10))
+            let aired = try await client.execute(request("http://127.0.0.1:\(port)/v1/jobs/1/frames?from=490&to=490"), timeout: .seconds(10))
             #expect(aired.status == .ok)
             let airedBody = String(buffer: try await aired.body.collect(upTo: 1 << 20))
             #expect(airedBody.contains(#""clock":{"display":"8.30","hundredths":830,"state":"running"}"#))
-            let latest = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/jobs/1/frames?from=490&to=490&asOf=latest"), timeout: .seconds(10))
+            let latest = try await client.execute(request("http://127.0.0.1:\(port)/v1/jobs/1/frames?from=490&to=490&asOf=latest"), timeout: .seconds(10))
             let latestBody = String(buffer: try await latest.body.collect(upTo: 1 << 20))
             #expect(latestBody.contains(#""clock":{"display":"8.31","hundredths":831,"state":"stopped"}"#))
-            let wrong = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/jobs/1/frames?asOf=tomorrow"), timeout: .seconds(10))
+            let wrong = try await client.execute(request("http://127.0.0.1:\(port)/v1/jobs/1/frames?asOf=tomorrow"), timeout: .seconds(10))
             #expect(wrong.status == .badRequest)
         } catch {
             try await client.shutdown()

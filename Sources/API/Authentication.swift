@@ -1,0 +1,118 @@
+import Foundation
+import HTTPTypes
+public import Hummingbird
+public import Store
+import Synchronization
+
+/// The request context of Podium's API: the caller's key once `KeyAuthenticator` has checked it.
+public struct PodiumRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// The API key the request came with; nil before authentication and on open routes.
+    public var key: APIKeyRecord?
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+    }
+
+    /// The key, which must have one of `scopes` (admin has them all); 403 otherwise.
+    func requireKey(_ scopes: Set<APIScope>) throws -> APIKeyRecord {
+        guard let key else {
+            throw APIError(.unauthorized, code: "unauthorized", message: "this endpoint needs an API key", headers: KeyAuthenticator<NoKeys>.challenge)
+        }
+        guard key.scope == .admin || scopes.contains(key.scope) else {
+            let needs = (scopes.map(\.rawValue).sorted() + ["admin"]).joined(separator: ", ")
+            throw APIError(
+                .forbidden, code: "forbidden", message: "a \(key.scope.rawValue) key may not do this; it needs one of: \(needs)",
+                details: ["scope": key.scope.rawValue, "needs": needs]
+            )
+        }
+        return key
+    }
+}
+
+/// How many requests a key may make: `perSecond` on average, `burst` at once.
+public struct RateLimits: Sendable {
+    public var perSecond: Double
+    public var burst: Double
+
+    public init(perSecond: Double = 200, burst: Double = 400) {
+        self.perSecond = perSecond
+        self.burst = burst
+    }
+}
+
+/// A token bucket per key, shared by every connection.
+final class RateLimiter: Sendable {
+    private struct Bucket {
+        var tokens: Double
+        var refilled: ContinuousClock.Instant
+    }
+
+    let limits: RateLimits
+    private let buckets = Mutex<[Int64: Bucket]>([:])
+
+    init(limits: RateLimits) { self.limits = limits }
+
+    /// Takes one request for `key`; nil when allowed, else the seconds until one is.
+    func take(_ key: Int64, now: ContinuousClock.Instant = .now) -> Double? {
+        buckets.withLock { buckets in
+            var bucket = buckets[key] ?? Bucket(tokens: limits.burst, refilled: now)
+            let elapsed = now - bucket.refilled
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            bucket.tokens = min(limits.burst, bucket.tokens + seconds * limits.perSecond)
+            bucket.refilled = now
+            defer { buckets[key] = bucket }
+            guard bucket.tokens >= 1 else { return (1 - bucket.tokens) / limits.perSecond }
+            bucket.tokens -= 1
+            return nil
+        }
+    }
+}
+
+/// Checks the API key of every request it guards (`Authorization: Bearer pk_…` or `X-API-KEY`),
+/// applies the key's rate limit, and puts the key in the context. Keys are looked up by digest;
+/// the secret itself is never logged or stored.
+struct KeyAuthenticator<Keys: KeyReading>: RouterMiddleware {
+    typealias Context = PodiumRequestContext
+    let keys: Keys
+    let limiter: RateLimiter
+
+    static var challenge: HTTPFields { [.wwwAuthenticate: #"Bearer realm="podium""#] }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let secret = Self.secret(in: request) else {
+            throw APIError(
+                .unauthorized, code: "unauthorized", message: "this endpoint needs an API key: Authorization: Bearer <key>, or X-API-KEY",
+                headers: Self.challenge
+            )
+        }
+        guard let key = try await keys.key(forSecret: secret) else {
+            throw APIError(.unauthorized, code: "unauthorized", message: "the API key is not valid (unknown or revoked)", headers: Self.challenge)
+        }
+        if let wait = limiter.take(key.id) {
+            let seconds = max(1, Int(wait.rounded(.up)))
+            throw APIError(
+                .tooManyRequests, code: "rate_limited",
+                message: "this key made more than \(Int(limiter.limits.perSecond)) requests per second; retry after \(seconds) s",
+                details: ["retryAfterSeconds": "\(seconds)"], headers: [.retryAfter: "\(seconds)"]
+            )
+        }
+        var context = context
+        context.key = key
+        return try await next(request, context)
+    }
+
+    static func secret(in request: Request) -> String? {
+        if let header = request.headers[.authorization] {
+            let parts = header.split(separator: " ", maxSplits: 1)
+            if parts.count == 2, parts[0].lowercased() == "bearer" { return String(parts[1]).trimmingCharacters(in: .whitespaces) }
+        }
+        if let name = HTTPField.Name("X-API-KEY"), let header = request.headers[name] { return header.trimmingCharacters(in: .whitespaces) }
+        return nil
+    }
+}
+
+/// A key store with no keys, standing in where only the challenge header is needed.
+struct NoKeys: KeyReading {
+    func key(forSecret secret: String) async throws -> APIKeyRecord? { nil }
+}
