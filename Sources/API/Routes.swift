@@ -1,5 +1,7 @@
 import Foundation
+import HTTPTypes
 public import Hummingbird
+import Overlay
 public import Store
 
 /// The largest page of frames one request returns (about 10 s of 50 fps video).
@@ -35,6 +37,7 @@ struct JobsController<Store: JobReading> {
         group.get(use: list)
         group.get(":id", use: show)
         group.get(":id/frames", use: frames)
+        group.get(":id/frames/:n", use: frame)
     }
 
     @Sendable func list(_ request: Request, context: PodiumRequestContext) async throws -> Response {
@@ -48,26 +51,17 @@ struct JobsController<Store: JobReading> {
         return jsonResponse(try canonicalEncoder().encode(JobResponse(job)))
     }
 
-    /// `GET /v1/jobs/{id}/frames?from=&to=&asOf=`: frame indexes, inclusive; pages of at most 500
-    /// with a `next` cursor; `asOf=aired` (default) is what went out in band, `latest` applies corrections.
+    /// `GET /v1/jobs/{id}/frames`: a page of frames, inclusive, chosen by frame index
+    /// (`from`, `to`), by PTS (`fromPts`, `toPts`) or by capture UTC (`fromUtc`, `toUtc`); at
+    /// most 500 with a `next` cursor (a frame index); `asOf=aired` (default) is what went out in
+    /// band, `latest` applies corrections.
     @Sendable func frames(_ request: Request, context: PodiumRequestContext) async throws -> Response {
         let job = try await requireJob(context)
-        let from = try integerParameter(request, "from") ?? 0
-        let to = try integerParameter(request, "to") ?? max(0, job.frames - 1)
-        guard from >= 0 else {
-            throw APIError(.badRequest, code: "bad_request", message: "from must be 0 or more", details: ["from": "\(from)"])
-        }
-        guard to >= from else {
-            throw APIError(
-                .badRequest, code: "bad_request", message: "to must not be before from",
-                details: ["from": "\(from)", "to": "\(to)"]
-            )
-        }
-        let versionText = request.uri.queryParameters.get("asOf") ?? FrameVersion.aired.rawValue
-        guard let version = FrameVersion(rawValue: String(versionText)) else {
-            throw APIError(.badRequest, code: "bad_request", message: "asOf must be aired or latest", details: ["asOf": String(versionText)])
-        }
-        let frames = try await store.frames(jobID: job.id, from: from, to: to, limit: maximumFramesPerPage + 1, asOf: version)
+        let version = try Self.version(request)
+        let (from, to, openEnded) = try await range(request, job: job)
+        let validator = FrameCaching(job: job, version: version, from: from, to: to, openEnded: openEnded)
+        if validator.matches(request) { return validator.notModified() }
+        let frames = from <= to ? try await store.frames(jobID: job.id, from: from, to: to, limit: maximumFramesPerPage + 1, asOf: version) : []
         let page = frames.prefix(maximumFramesPerPage)
         // The stored overlay JSON is spliced in verbatim: the API serves the very bytes carried in band.
         var body = Data(#"{"frames":["#.utf8)
@@ -82,7 +76,75 @@ struct JobsController<Store: JobReading> {
             body.append(Data("null".utf8))
         }
         body.append(Data(",\"to\":\(to)}".utf8))
-        return jsonResponse(body)
+        return validator.apply(to: jsonResponse(body))
+    }
+
+    /// `GET /v1/jobs/{id}/frames/{n}`: one frame's `FrameOverlay`, the very bytes carried in band.
+    @Sendable func frame(_ request: Request, context: PodiumRequestContext) async throws -> Response {
+        let job = try await requireJob(context)
+        let version = try Self.version(request)
+        let text = context.parameters.get("n") ?? ""
+        guard let index = Int(text), index >= 0 else {
+            throw APIError(.badRequest, code: "bad_request", message: "a frame index is an integer, 0 or more", details: ["n": text])
+        }
+        let validator = FrameCaching(job: job, version: version, from: index, to: index)
+        if validator.matches(request) { return validator.notModified() }
+        guard let frame = try await store.frames(jobID: job.id, from: index, to: index, limit: 1, asOf: version).first else {
+            throw APIError(.notFound, code: "not_found", message: "job \(job.id) has no frame \(index)", details: ["n": text])
+        }
+        return validator.apply(to: jsonResponse(frame.overlayJSON))
+    }
+
+    private static func version(_ request: Request) throws -> FrameVersion {
+        let text = request.uri.queryParameters.get("asOf").map { String($0) } ?? FrameVersion.aired.rawValue
+        guard let version = FrameVersion(rawValue: text) else {
+            throw APIError(.badRequest, code: "bad_request", message: "asOf must be aired or latest", details: ["asOf": text])
+        }
+        return version
+    }
+
+    /// The frame indexes a request asks for, from whichever pair of bounds it uses.
+    /// `openEnded` when the request gave no upper bound: on a running job that is the live edge.
+    private func range(_ request: Request, job: JobRecord) async throws -> (from: Int, to: Int, openEnded: Bool) {
+        let parameters = request.uri.queryParameters
+        let pairs = [("from", "to"), ("fromPts", "toPts"), ("fromUtc", "toUtc")].filter { parameters.get($0.0) != nil || parameters.get($0.1) != nil }
+        guard pairs.count <= 1 else {
+            throw APIError(
+                .badRequest, code: "bad_request", message: "choose frames by one of: from/to (index), fromPts/toPts, fromUtc/toUtc",
+                details: ["given": pairs.map { "\($0.0)/\($0.1)" }.joined(separator: ", ")]
+            )
+        }
+        let last = max(0, job.frames - 1)
+        var from = 0
+        var to = last
+        switch pairs.first?.0 {
+        case "fromPts":
+            if let value = try integerParameter(request, "fromPts") { from = try await store.seq(jobID: job.id, key: .pts(Int64(value)), atOrAfter: true) ?? job.frames }
+            if let value = try integerParameter(request, "toPts") { to = try await store.seq(jobID: job.id, key: .pts(Int64(value)), atOrAfter: false) ?? -1 }
+        case "fromUtc":
+            if let value = try instantParameter(request, "fromUtc") { from = try await store.seq(jobID: job.id, key: .captureUTC(value), atOrAfter: true) ?? job.frames }
+            if let value = try instantParameter(request, "toUtc") { to = try await store.seq(jobID: job.id, key: .captureUTC(value), atOrAfter: false) ?? -1 }
+        default:
+            from = try integerParameter(request, "from") ?? 0
+            to = try integerParameter(request, "to") ?? last
+            guard from >= 0 else {
+                throw APIError(.badRequest, code: "bad_request", message: "from must be 0 or more", details: ["from": "\(from)"])
+            }
+            guard to >= from else {
+                throw APIError(.badRequest, code: "bad_request", message: "to must not be before from", details: ["from": "\(from)", "to": "\(to)"])
+            }
+        }
+        let openEnded = !["to", "toPts", "toUtc"].contains { parameters.get($0) != nil }
+        return (from, to, openEnded)
+    }
+
+    /// An ISO 8601 UTC parameter, in the stored form (microseconds) so it compares as text.
+    private func instantParameter(_ request: Request, _ name: String) throws -> String? {
+        guard let text = request.uri.queryParameters.get(name).map({ String($0) }) else { return nil }
+        guard let instant = UTCInstant(iso8601: text) else {
+            throw APIError(.badRequest, code: "bad_request", message: "\(name) must be an ISO 8601 UTC time such as 2026-07-31T19:42:19.8Z", details: [name: text])
+        }
+        return instant.iso8601
     }
 
     /// A broadcaster sees only the jobs it owns; everyone else who may read sees every job.
@@ -109,6 +171,39 @@ struct JobsController<Store: JobReading> {
             throw APIError(.badRequest, code: "bad_request", message: "\(name) must be an integer frame index", details: [name: text])
         }
         return value
+    }
+}
+
+/// Validators and caching for frames: what aired never changes, so a range that has fully aired
+/// (or any range of a finished job) is immutable and a CDN may keep it; the live edge and the
+/// `latest` state of a running job are cached for one second.
+struct FrameCaching {
+    let etag: String
+    let cacheControl: String
+
+    init(job: JobRecord, version: FrameVersion, from: Int, to: Int, openEnded: Bool = false) {
+        let finished = job.state != "running"
+        let stable = finished || (version == .aired && !openEnded && to < job.frames)
+        cacheControl = stable ? "public, max-age=31536000, immutable" : "public, max-age=1"
+        // What the answer depends on: the job, the range, the version and, while it can still change, how far the job got.
+        let progress = stable ? "\(job.state == "running" ? "aired" : job.state).\(job.corrections)" : "\(job.state).\(job.frames).\(job.corrections)"
+        etag = "\"\(job.id).\(version.rawValue).\(from).\(to).\(progress)\""
+    }
+
+    func matches(_ request: Request) -> Bool {
+        guard let header = request.headers[.ifNoneMatch] else { return false }
+        return header == "*" || header.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "W/", with: "") == etag }
+    }
+
+    func notModified() -> Response {
+        Response(status: .notModified, headers: [.eTag: etag, .cacheControl: cacheControl])
+    }
+
+    func apply(to response: Response) -> Response {
+        var response = response
+        response.headers[.eTag] = etag
+        response.headers[.cacheControl] = cacheControl
+        return response
     }
 }
 

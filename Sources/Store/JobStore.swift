@@ -136,6 +136,16 @@ public protocol JobReading: Sendable {
     func job(id: Int64) async throws -> JobRecord?
     /// Frames of a job with `from ≤ seq ≤ to`, at most `limit`, in order.
     func frames(jobID: Int64, from: Int, to: Int, limit: Int, asOf version: FrameVersion) async throws -> [StoredFrame]
+    /// The first frame at or after `key` (`atOrAfter`), or the last at or before it; nil when none.
+    func seq(jobID: Int64, key: FrameKey, atOrAfter: Bool) async throws -> Int?
+}
+
+/// A point on a job's frames other than the sequence number.
+public enum FrameKey: Sendable, Equatable {
+    /// A presentation timestamp, in the job's time base, unwrapped.
+    case pts(Int64)
+    /// A capture UTC, ISO 8601 with microseconds as stored (`2026-07-31T19:42:19.800000Z`).
+    case captureUTC(String)
 }
 
 extension JobReading {

@@ -385,6 +385,23 @@ public final class SQLiteStore: JobReading, KeyReading, ResultsStore {
         }
     }
 
+    public func seq(jobID: Int64, key: FrameKey, atOrAfter: Bool) async throws -> Int? {
+        let column = switch key {
+        case .pts: "pts"
+        case .captureUTC: "captureUTC"
+        }
+        let sql = atOrAfter
+            ? "SELECT min(seq) FROM frame WHERE jobID = ? AND \(column) >= ?"
+            : "SELECT max(seq) FROM frame WHERE jobID = ? AND \(column) <= ?"
+        return try await pool.read { db in
+            let arguments: StatementArguments = switch key {
+            case .pts(let pts): [jobID, pts]
+            case .captureUTC(let utc): [jobID, utc]
+            }
+            return try Int.fetchOne(db, sql: sql, arguments: arguments)
+        }
+    }
+
     public func frames(jobID: Int64, from: Int, to: Int, limit: Int, asOf version: FrameVersion) async throws -> [StoredFrame] {
         let overlay = version == .aired ? "frame.overlay" : "COALESCE(correction.overlay, frame.overlay)"
         return try await pool.read { db in

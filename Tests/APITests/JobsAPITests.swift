@@ -22,8 +22,9 @@ struct JobsAPITests {
             JobDescription(createdUTC: "2026-07-31T19:40:00.000000Z", input: "clip.ts", output: "out.ts", unit: "SWMM100MFR------------FNL-000100--", clockSource: "anchor", frameRate: "50"),
             documents: []
         )
-        let frames = golden.enumerated().map { index, line in
-            StoredFrame(seq: index, pts: 129_600 + Int64(index) * 1800, captureUTC: "", overlayJSON: Data(line.utf8))
+        let frames = try golden.enumerated().map { index, line in
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            return StoredFrame(seq: index, pts: 129_600 + Int64(index) * 1800, captureUTC: try #require(object["captureUTC"] as? String), overlayJSON: Data(line.utf8))
         }
         try store.appendFrames(frames, toJob: jobID)
         try store.finishJob(jobID, failure: nil)
@@ -125,6 +126,72 @@ struct JobsAPITests {
     @Test func aMethodTheRouteDoesNotServeIsAnsweredInTheSameShape() async throws {
         try await withServer { client, auth in
             try Self.expectError(try await client.execute(uri: "/v1/jobs", method: .delete, headers: auth), status: .notFound, code: "not_found")
+        }
+    }
+
+    @Test func oneFrameIsTheVeryBytesCarriedInBandAndIsImmutableOnceTheJobEnded() async throws {
+        let (jobID, golden) = (jobID, golden)
+        try await withServer { client, auth in
+            let response = try await client.execute(uri: "/v1/jobs/\(jobID)/frames/490", method: .get, headers: auth)
+            #expect(response.status == .ok)
+            #expect(String(buffer: response.body) == golden[490])
+            #expect(response.headers[.cacheControl] == "public, max-age=31536000, immutable")
+            let etag = try #require(response.headers[.eTag])
+            var conditional = auth
+            conditional[.ifNoneMatch] = etag
+            let again = try await client.execute(uri: "/v1/jobs/\(jobID)/frames/490", method: .get, headers: conditional)
+            #expect(again.status == .notModified)
+            #expect(again.body.readableBytes == 0)
+            // Another version of the same frame is another representation.
+            let latest = try await client.execute(uri: "/v1/jobs/\(jobID)/frames/490?asOf=latest", method: .get, headers: conditional)
+            #expect(latest.status == .ok)
+            #expect(latest.headers[.eTag] != etag)
+            try Self.expectError(try await client.execute(uri: "/v1/jobs/\(jobID)/frames/600", method: .get, headers: auth), status: .notFound, code: "not_found")
+            try Self.expectError(try await client.execute(uri: "/v1/jobs/\(jobID)/frames/-1", method: .get, headers: auth), status: .badRequest, code: "bad_request")
+            try Self.expectError(try await client.execute(uri: "/v1/jobs/\(jobID)/frames/next", method: .get, headers: auth), status: .badRequest, code: "bad_request")
+        }
+    }
+
+    @Test(arguments: [
+        "fromPts=1011600&toPts=1015200", "fromPts=1011000&toPts=1015999",
+        "fromUtc=2026-07-31T19:42:19.8Z&toUtc=2026-07-31T19:42:19.84Z", "fromUtc=2026-07-31T19:42:19.79Z&toUtc=2026-07-31T19:42:19.859999Z",
+    ])
+    func framesAreChosenByPTSOrCaptureTime(query: String) async throws {
+        let (jobID, golden) = (jobID, golden)
+        try await withServer { client, auth in
+            let page = try Self.json(try await client.execute(uri: "/v1/jobs/\(jobID)/frames?\(query)", method: .get, headers: auth))
+            let frames = try #require(page["frames"] as? [[String: Any]])
+            #expect(frames.compactMap { $0["seq"] as? Int } == [490, 491, 492])
+            #expect(page["from"] as? Int == 490 && page["to"] as? Int == 492)
+            _ = golden
+        }
+    }
+
+    @Test(arguments: [
+        ("from=1&fromPts=2", "choose frames by one of"), ("fromUtc=yesterday", "ISO 8601"), ("fromPts=abc", "integer"),
+    ])
+    func badFrameSelectionsAreNamed(query: String, message: String) async throws {
+        let jobID = jobID
+        try await withServer { client, auth in
+            let response = try await client.execute(uri: "/v1/jobs/\(jobID)/frames?\(query)", method: .get, headers: auth)
+            try Self.expectError(response, status: .badRequest, code: "bad_request")
+            #expect(String(buffer: response.body).contains(message))
+        }
+    }
+
+    @Test func theLiveEdgeOfARunningJobIsCachedForASecond() async throws {
+        let running = try store.startJob(
+            JobDescription(createdUTC: "2026-07-31T19:40:00.000000Z", input: "udp://x", output: "out.ts", unit: nil, clockSource: "arrival", frameRate: "50"),
+            documents: []
+        )
+        try store.appendFrames((0..<10).map { StoredFrame(seq: $0, pts: Int64($0), captureUTC: "", overlayJSON: Data("{}".utf8)) }, toJob: running)
+        try await withServer { client, auth in
+            let aired = try await client.execute(uri: "/v1/jobs/\(running)/frames?from=0&to=5", method: .get, headers: auth)
+            #expect(aired.headers[.cacheControl] == "public, max-age=31536000, immutable")
+            let edge = try await client.execute(uri: "/v1/jobs/\(running)/frames", method: .get, headers: auth)
+            #expect(edge.headers[.cacheControl] == "public, max-age=1")
+            let latest = try await client.execute(uri: "/v1/jobs/\(running)/frames/3?asOf=latest", method: .get, headers: auth)
+            #expect(latest.headers[.cacheControl] == "public, max-age=1")
         }
     }
 }
