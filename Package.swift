@@ -62,6 +62,8 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            // The OpenAPI document the server serves (docs/openapi.yaml links to it).
+            resources: [.copy("Resources/openapi.yaml")],
             swiftSettings: strictSettings
         ),
         // The command-line tool that wires everything together.

@@ -10,6 +10,7 @@ packages=(
     ffmpeg                                                      # ffprobe for the tests, the fixture generator
     libxml2                                                     # FoundationXML (ODF parsing)
     python3 python3-jsonschema                                  # fixture generators; JSON Schema checks in the tests
+    python3-venv                                                # the contract tests' tools (scripts/install-tools.sh)
     gstreamer1.0-plugins-base-apps gstreamer1.0-plugins-base    # gst-discoverer-1.0: a second, independent demuxer
     gstreamer1.0-plugins-good gstreamer1.0-plugins-bad          #   for every enriched output (qtdemux, flvdemux, tsdemux, hlsdemux)
 )

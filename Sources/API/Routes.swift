@@ -14,6 +14,10 @@ public func buildRouter(store: some JobReading & KeyReading, limits: RateLimits 
     router.get("healthz") { _, _ in
         jsonResponse(Data(#"{"status":"ok"}"#.utf8))
     }
+    let contract = OpenAPIDocument.bytes
+    router.get("openapi.yaml") { _, _ in
+        Response(status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: contract)))
+    }
     let v1 = router.group("v1").add(middleware: KeyAuthenticator(keys: store, limiter: RateLimiter(limits: limits)))
     JobsController(store: store).addRoutes(to: v1.group("jobs"))
     return router
@@ -172,6 +176,17 @@ struct JobsController<Store: JobReading> {
         }
         return value
     }
+}
+
+/// The API's OpenAPI 3.1 document, shipped with the server (docs/openapi.yaml is the same file).
+enum OpenAPIDocument {
+    static let bytes: Data = {
+        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml"), let data = try? Data(contentsOf: url) else {
+            // The resource is part of the build; without it the package is broken, not the request.
+            fatalError("openapi.yaml is missing from the API module's resources")
+        }
+        return data
+    }()
 }
 
 /// Validators and caching for frames: what aired never changes, so a range that has fully aired

@@ -190,10 +190,10 @@ enum ResultsFiles {
 
 struct ServeCommandTests {
     /// Starts `podium serve` on an ephemeral loopback port and returns the process and its port.
-    static func startServer(database: String) throws -> (Process, Int) {
+    static func startServer(database: String, extra: [String] = []) throws -> (Process, Int) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: PodiumBinary.path)
-        process.arguments = ["serve", "--hostname", "127.0.0.1", "--port", "0", "--database", database]
+        process.arguments = ["serve", "--hostname", "127.0.0.1", "--port", "0", "--database", database] + extra
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
