@@ -270,7 +270,6 @@ private struct CarriagePipeline {
         let sei: [UInt8]?
         let capture: UTCInstant?
         let markers: [RaceMarker]
-        let readAt: UInt64
     }
 
     let video: StreamDescription
@@ -339,12 +338,13 @@ private struct CarriagePipeline {
             let (frame, knownAt) = frames[frameHead]
             guard flush || due(frame.video.arrival) else { break }
             frameHead += 1
-            let readAt = DispatchTime.now().uptimeNanoseconds
             guard let timing = frame.timing else {
-                if holdVideo { carried[frame.outputPTS] = Carried(sei: nil, capture: nil, markers: [], readAt: readAt) }
+                if holdVideo { carried[frame.outputPTS] = Carried(sei: nil, capture: nil, markers: []) }
                 continue
             }
             let carriage = try carry(timing, frame, knownAt(timing))
+            // A tag's latency counts from when its frame's overlay was made.
+            let readAt = DispatchTime.now().uptimeNanoseconds
             if carriage.id3Tag != nil || carriage.seiPayload != nil { report.tagged += 1 }
             if carryID3, let tag = carriage.id3Tag {
                 send(OutputPacket(
@@ -352,7 +352,7 @@ private struct CarriagePipeline {
                 ))
             }
             if holdVideo {
-                carried[frame.outputPTS] = Carried(sei: carriage.seiPayload, capture: timing.captureStart, markers: carriage.markers, readAt: readAt)
+                carried[frame.outputPTS] = Carried(sei: carriage.seiPayload, capture: timing.captureStart, markers: carriage.markers)
             }
         }
         if frameHead > 1024, frameHead * 2 > frames.count {

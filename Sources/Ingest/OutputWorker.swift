@@ -220,7 +220,8 @@ final class OutputWorker: @unchecked Sendable {
                     // An open that waited (an SRT listener until its caller came) leaves a queue of
                     // stale packets: a late receiver gets the stream from now, not a burst of the past.
                     if Date().timeIntervalSince(lastAttempt) > 0.5 { discardQueued() }
-                    if failedOpens > 0 || stats.written > 0 { record { $0.reopened += 1 } }
+                    // A first open is not a reopening; one after failures or after writing is.
+                    record { if failedOpens > 0 || $0.written > 0 { $0.reopened += 1 } }
                     failedOpens = 0
                 } catch {
                     failedOpens += 1
