@@ -57,7 +57,7 @@ let package = Package(
         .target(
             name: "API",
             dependencies: [
-                "Store", "Overlay",
+                "Store", "Overlay", "Feeds",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),

@@ -8,7 +8,7 @@ public import Store
 let maximumFramesPerPage = 500
 
 /// Builds the router: health (open), and under `/v1`, with an API key, jobs and frames.
-public func buildRouter(store: some JobReading & KeyReading, limits: RateLimits = RateLimits()) -> Router<PodiumRequestContext> {
+public func buildRouter(store: some JobReading & KeyReading, feeds: FeedDesk? = nil, limits: RateLimits = RateLimits()) -> Router<PodiumRequestContext> {
     let router = Router(context: PodiumRequestContext.self)
     router.add(middleware: ErrorShapeMiddleware())
     router.get("healthz") { _, _ in
@@ -20,14 +20,17 @@ public func buildRouter(store: some JobReading & KeyReading, limits: RateLimits 
     }
     let v1 = router.group("v1").add(middleware: KeyAuthenticator(keys: store, limiter: RateLimiter(limits: limits)))
     JobsController(store: store).addRoutes(to: v1.group("jobs"))
+    if let feeds {
+        FeedsController(desk: feeds).addRoutes(feeds: v1.group("feeds"), units: v1.group("units"))
+    }
     return router
 }
 
 /// Builds the HTTP application around a store.
 public func buildApplication(
-    store: some JobReading & KeyReading, limits: RateLimits = RateLimits(), configuration: ApplicationConfiguration
+    store: some JobReading & KeyReading, feeds: FeedDesk? = nil, limits: RateLimits = RateLimits(), configuration: ApplicationConfiguration
 ) -> some ApplicationProtocol {
-    Application(router: buildRouter(store: store, limits: limits), configuration: configuration)
+    Application(router: buildRouter(store: store, feeds: feeds, limits: limits), configuration: configuration)
 }
 
 /// `/v1/jobs`: jobs and their frames.

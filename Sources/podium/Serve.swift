@@ -1,4 +1,5 @@
 import API
+import Feeds
 import ArgumentParser
 import Hummingbird
 import Store
@@ -25,8 +26,9 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         guard rateLimit > 0, rateBurst >= 1 else { throw ValidationError("--rate-limit must be positive and --rate-burst at least 1") }
         let store = try SQLiteStore(path: database)
+        let feeds = FeedDesk(intake: try ResultsIntake(store: store))
         let app = buildApplication(
-            store: store, limits: RateLimits(perSecond: rateLimit, burst: rateBurst),
+            store: store, feeds: feeds, limits: RateLimits(perSecond: rateLimit, burst: rateBurst),
             configuration: ApplicationConfiguration(address: .hostname(hostname, port: port), serverName: "podium")
         )
         try await app.runService()

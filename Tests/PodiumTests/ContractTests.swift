@@ -24,7 +24,8 @@ struct ContractTests {
         let enrich = try PodiumBinary.enrich(Fixtures.swim.appendingPathComponent("clip.ts").path, in: folder)
         try #require(enrich.status == 0, "\(enrich.err)")
         let database = folder.appendingPathComponent("podium.sqlite").path
-        let key = try Fixtures.run(PodiumBinary.path, ["keys", "create", "--scope", "viewer", "--database", database]).out
+        // An admin key reaches every operation, posting documents included.
+        let key = try Fixtures.run(PodiumBinary.path, ["keys", "create", "--scope", "admin", "--database", database]).out
             .trimmingCharacters(in: .whitespacesAndNewlines)
         let (server, port) = try ServeCommandTests.startServer(database: database, extra: ["--rate-limit", "100000", "--rate-burst", "100000"])
         defer { if server.isRunning { server.terminate() } }

@@ -1,0 +1,130 @@
+public import Feeds
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Overlay
+import Store
+
+/// The results intake behind the API: one `ResultsIntake` for the process, its calls made one at
+/// a time on their own queue (SQLite writes block; the intake is not thread-safe).
+public final class FeedDesk: @unchecked Sendable {
+    // `intake` is touched only on `queue`.
+    private let intake: ResultsIntake
+    private let queue = DispatchQueue(label: "podium.feeds")
+
+    /// The desk over `intake` (loaded from the store's audit log).
+    public init(intake: ResultsIntake) { self.intake = intake }
+
+    /// Stores the document (durably, before this returns) and applies it.
+    func receive(_ bytes: Data, source: String) async throws -> Receipt {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.async { continuation.resume(with: Result { try self.intake.receive(bytes, source: source, receivedAt: UTCInstant.now()) }) }
+        }
+    }
+
+    /// The results as known now, or at `wall`.
+    func book(asKnownAt wall: UTCInstant?) async -> ResultsBook {
+        await withCheckedContinuation { continuation in
+            queue.async { continuation.resume(returning: wall.map { self.intake.book(asKnownAt: $0) } ?? self.intake.latest) }
+        }
+    }
+}
+
+/// `/v1/feeds/{odf|lenex|events}`: timing systems post documents; `/v1/units`: what they said.
+struct FeedsController {
+    let desk: FeedDesk
+
+    /// What each endpoint takes, by the format `DocumentDecoder` recognises.
+    static let formats = ["odf": "odf", "lenex": "lenex", "events": "podium-events"]
+
+    func addRoutes(feeds: RouterGroup<PodiumRequestContext>, units: RouterGroup<PodiumRequestContext>) {
+        feeds.post(":format", use: post)
+        units.get(use: listUnits)
+        units.get(":unit", use: showUnit)
+    }
+
+    /// Stores and applies one document. 200 only once it is durably in the audit log (accepted,
+    /// a duplicate, or superseded by a newer version); 422 for a document that cannot be read or
+    /// applied (logged too, with the reason); 413 past 10 MB, compressed or inflated.
+    @Sendable func post(_ request: Request, context: PodiumRequestContext) async throws -> Response {
+        _ = try context.requireKey([.feed])
+        let name = context.parameters.get("format") ?? ""
+        guard let format = Self.formats[name] else {
+            throw APIError(.notFound, code: "not_found", message: "no feed \(name); feeds are odf, lenex and events", details: ["format": name])
+        }
+        let limit = DocumentDecoder.maximumDocumentSize
+        let tooLarge = APIError(.contentTooLarge, code: "too_large", message: "a document may be at most \(limit / 1024 / 1024) MB", details: ["limit": "\(limit)"])
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit { throw tooLarge }
+        var body: Data
+        do {
+            body = Data(try await request.body.collect(upTo: limit).readableBytesView)
+        } catch {
+            throw tooLarge
+        }
+        switch request.headers[.contentEncoding]?.lowercased() {
+        case nil, "identity":
+            break
+        case "gzip", "x-gzip":
+            do {
+                body = try GzipBody.inflate(body, limit: limit)
+            } catch .tooLarge {
+                throw tooLarge
+            } catch {
+                throw APIError(.badRequest, code: "bad_request", message: "\(error)", details: ["Content-Encoding": "gzip"])
+            }
+        case let other?:
+            throw APIError(.unsupportedMediaType, code: "unsupported_encoding", message: "Content-Encoding \(other) is not taken; send gzip or nothing", details: ["Content-Encoding": other])
+        }
+        guard !body.isEmpty else { throw APIError(.badRequest, code: "bad_request", message: "the body is empty") }
+        if let sniffed = DocumentDecoder.sniff(body.prefix(4096)), sniffed != format {
+            throw APIError(.badRequest, code: "bad_request", message: "this feed takes \(format); the body is \(sniffed)", details: ["format": sniffed])
+        }
+        let key = try context.requireKey([.feed])
+        let receipt = try await desk.receive(body, source: "api:\(key.owner)")
+        var answer: [String: String] = ["format": receipt.format, "documentId": receipt.documentID.map { "\($0)" } ?? ""]
+        switch receipt.outcome {
+        case .accepted: answer["outcome"] = "accepted"
+        case .duplicate(let original):
+            answer["outcome"] = "duplicate"
+            if let original { answer["documentId"] = "\(original)" }
+        case .superseded(let version):
+            answer["outcome"] = "superseded"
+            answer["currentVersion"] = "\(version)"
+        case .rejected(let reason):
+            throw APIError(
+                .unprocessableContent, code: "rejected_document", message: reason,
+                details: ["format": receipt.format, "documentId": receipt.documentID.map { "\($0)" } ?? ""]
+            )
+        }
+        return jsonResponse(try canonicalEncoder().encode(answer))
+    }
+
+    /// `GET /v1/units`: the units the feeds have results for.
+    @Sendable func listUnits(_ request: Request, context: PodiumRequestContext) async throws -> Response {
+        _ = try context.requireKey(Set(APIScope.allCases))
+        let book = await desk.book(asKnownAt: nil)
+        let units = book.units.map { code in ["unit": code.rawValue, "status": book.results(of: code)?.status ?? ""] }
+        return jsonResponse(try canonicalEncoder().encode(["units": units]))
+    }
+
+    /// `GET /v1/units/{rsc}?asKnownAt=`: a unit's results, latest or as known at a UTC.
+    @Sendable func showUnit(_ request: Request, context: PodiumRequestContext) async throws -> Response {
+        _ = try context.requireKey(Set(APIScope.allCases))
+        let text = context.parameters.get("unit") ?? ""
+        guard let code = UnitCode(text) else {
+            throw APIError(.badRequest, code: "bad_request", message: "a unit is a 34-character RSC", details: ["unit": text])
+        }
+        var wall: UTCInstant?
+        if let known = request.uri.queryParameters.get("asKnownAt").map({ String($0) }) {
+            guard let instant = UTCInstant(iso8601: known) else {
+                throw APIError(.badRequest, code: "bad_request", message: "asKnownAt must be an ISO 8601 UTC time", details: ["asKnownAt": known])
+            }
+            wall = instant
+        }
+        let book = await desk.book(asKnownAt: wall)
+        guard let results = book.results(of: code) else {
+            throw APIError(.notFound, code: "not_found", message: "no results for \(text)", details: ["unit": text])
+        }
+        return jsonResponse(try canonicalEncoder().encode(UnitResultsView(results, athletes: book.athletes, asKnownAt: wall)))
+    }
+}

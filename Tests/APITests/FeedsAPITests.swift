@@ -1,0 +1,132 @@
+import API
+import Feeds
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Store
+import TestSupport
+import Testing
+
+/// Timing systems posting documents over HTTP, against a real SQLite audit log.
+struct FeedsAPITests {
+    let store: SQLiteStore
+    let feedKey: String
+    let viewerKey: String
+    let folder: URL
+
+    static let unit = "SWMM100MFR------------FNL-000100--"
+    static let documents = [
+        "00-DT_RECORD.xml", "01-DT_PARTIC.xml", "02-DT_RESULT-START_LIST.xml", "03-DT_RESULT-LIVE-reaction.xml",
+        "04-DT_RESULT-LIVE-50m.xml", "05-DT_RESULT-OFFICIAL.xml",
+    ]
+
+    init() throws {
+        folder = try Fixtures.scratchFolder("feeds-api")
+        store = try SQLiteStore(path: folder.appendingPathComponent("podium.sqlite").path)
+        feedKey = try store.createKey(scope: .feed, owner: "timing", createdUTC: "2026-07-31T19:00:00.000000Z").secret
+        viewerKey = try store.createKey(scope: .viewer, owner: "app", createdUTC: "2026-07-31T19:00:00.000000Z").secret
+    }
+
+    func withRouter(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        let desk = FeedDesk(intake: try ResultsIntake(store: store))
+        let app = buildApplication(store: store, feeds: desk, configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)))
+        try await app.test(.router, body)
+    }
+
+    /// `bytes` gzip-compressed by the system's gzip.
+    func gzipped(_ bytes: Data, name: String) throws -> Data {
+        let file = folder.appendingPathComponent(name)
+        try bytes.write(to: file)
+        let result = try Fixtures.run("gzip", ["-f", "-9", file.path])
+        try #require(result.status == 0, "\(result.err)")
+        return try Data(contentsOf: file.appendingPathExtension("gz"))
+    }
+
+    static func json(_ response: TestResponse) throws -> [String: Any] {
+        try #require(JSONSerialization.jsonObject(with: Data(String(buffer: response.body).utf8)) as? [String: Any])
+    }
+
+    @Test func odfPostedGzipCompressedComesBackThroughTheUnits() async throws {
+        let bodies = try Self.documents.map { name in
+            try gzipped(try Data(contentsOf: Fixtures.swim.appendingPathComponent("results").appendingPathComponent(name)), name: name)
+        }
+        let (key, viewer) = (feedKey, viewerKey)
+        try await withRouter { client in
+            for body in bodies {
+                let response = try await client.execute(
+                    uri: "/v1/feeds/odf", method: .post, headers: [HTTPField.Name("X-API-KEY")!: key, .contentEncoding: "gzip"], body: ByteBuffer(bytes: body)
+                )
+                #expect(response.status == .ok, "\(String(buffer: response.body))")
+                #expect(try Self.json(response)["outcome"] as? String == "accepted")
+            }
+            // The same document again is stored once: a duplicate, still a 200.
+            let again = try await client.execute(
+                uri: "/v1/feeds/odf", method: .post, headers: [.authorization: "Bearer \(key)", .contentEncoding: "gzip"], body: ByteBuffer(bytes: bodies[5])
+            )
+            #expect(again.status == .ok)
+            #expect(try Self.json(again)["outcome"] as? String == "duplicate")
+
+            let units = try Self.json(try await client.execute(uri: "/v1/units", method: .get, headers: [.authorization: "Bearer \(viewer)"]))
+            #expect((units["units"] as? [[String: Any]])?.compactMap { $0["unit"] as? String } == [Self.unit])
+            let unit = try Self.json(try await client.execute(uri: "/v1/units/\(Self.unit)", method: .get, headers: [.authorization: "Bearer \(viewer)"]))
+            let lanes = try #require(unit["lanes"] as? [[String: Any]])
+            #expect(lanes.count == 8)
+            #expect(lanes.first { $0["lane"] as? Int == 4 }?["finish"] as? String == "8.31")
+        }
+        // Every document is in the audit log, durably, before its 200; the same bytes again are not stored twice.
+        #expect(try store.feedDocuments().count == 6)
+    }
+
+    @Test func onlyAFeedKeyMayPost() async throws {
+        let body = try Data(contentsOf: Fixtures.swim.appendingPathComponent("results/01-DT_PARTIC.xml"))
+        let viewer = viewerKey
+        try await withRouter { client in
+            let forbidden = try await client.execute(uri: "/v1/feeds/odf", method: .post, headers: [.authorization: "Bearer \(viewer)"], body: ByteBuffer(bytes: body))
+            #expect(forbidden.status == .forbidden)
+            let anonymous = try await client.execute(uri: "/v1/feeds/odf", method: .post, body: ByteBuffer(bytes: body))
+            #expect(anonymous.status == .unauthorized)
+        }
+        #expect(try store.feedDocuments().isEmpty)
+    }
+
+    @Test func hostileBodiesAreRefusedByName() async throws {
+        let key = feedKey
+        let bomb = try gzipped(Data(count: 11 * 1024 * 1024), name: "zeros.xml")
+        let lenex = try Data(contentsOf: Fixtures.root.appendingPathComponent("fixtures/feeds/lenex/podium-open.lef"))
+        let oversized = Data(repeating: UInt8(ascii: " "), count: 10 * 1024 * 1024 + 1)
+        let cases: [(String, HTTPFields, Data, HTTPResponse.Status, String)] = [
+            ("/v1/feeds/odf", [.contentEncoding: "gzip"], bomb, .contentTooLarge, "too_large"),
+            ("/v1/feeds/odf", [:], oversized, .contentTooLarge, "too_large"),
+            ("/v1/feeds/odf", [.contentEncoding: "gzip"], Data("<OdfBody/>".utf8), .badRequest, "bad_request"),
+            ("/v1/feeds/odf", [.contentEncoding: "br"], Data("<OdfBody/>".utf8), .unsupportedMediaType, "unsupported_encoding"),
+            ("/v1/feeds/odf", [:], lenex, .badRequest, "bad_request"),
+            ("/v1/feeds/odf", [:], Data(), .badRequest, "bad_request"),
+            ("/v1/feeds/paper", [:], Data("x".utf8), .notFound, "not_found"),
+        ]
+        try await withRouter { client in
+            for (path, extra, body, status, code) in cases {
+                var headers: HTTPFields = [.authorization: "Bearer \(key)"]
+                headers.append(contentsOf: extra)
+                let response = try await client.execute(uri: path, method: .post, headers: headers, body: ByteBuffer(bytes: body))
+                #expect(response.status == status, "\(path) \(extra) \(body.count) bytes: \(String(buffer: response.body))")
+                #expect((try Self.json(response)["error"] as? [String: Any])?["code"] as? String == code)
+            }
+        }
+        #expect(try store.feedDocuments().isEmpty, "nothing refused at the door is stored")
+    }
+
+    @Test func aDocumentThatCannotBeReadIsLoggedAndAnswered422() async throws {
+        let key = feedKey
+        try await withRouter { client in
+            let response = try await client.execute(
+                uri: "/v1/feeds/odf", method: .post, headers: [.authorization: "Bearer \(key)"], body: ByteBuffer(string: "<OdfBody DocumentType=\"DT_RESULT\"><Competition>")
+            )
+            #expect(response.status == .unprocessableContent)
+            let error = try #require(try Self.json(response)["error"] as? [String: Any])
+            #expect(error["code"] as? String == "rejected_document")
+            #expect((error["message"] as? String)?.isEmpty == false)
+        }
+        #expect(try store.feedDocuments().map(\.outcome) == ["rejected"])
+    }
+}
