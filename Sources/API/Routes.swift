@@ -45,6 +45,7 @@ struct JobsController<Store: JobReading> {
         group.get(":id", use: show)
         group.get(":id/frames", use: frames)
         group.get(":id/frames/:n", use: frame)
+        group.get(":id/events", use: events)
     }
 
     @Sendable func list(_ request: Request, context: PodiumRequestContext) async throws -> Response {
@@ -84,6 +85,22 @@ struct JobsController<Store: JobReading> {
         }
         body.append(Data(",\"to\":\(to)}".utf8))
         return validator.apply(to: jsonResponse(body))
+    }
+
+    /// `GET /v1/jobs/{id}/events?after=`: the frames as Server-Sent Events (see `LivePush`).
+    @Sendable func events(_ request: Request, context: PodiumRequestContext) async throws -> Response {
+        let job = try await requireJob(context)
+        var after = try integerParameter(request, "after")
+        if let header = request.headers[HTTPField.Name("Last-Event-ID")!] {
+            guard let seq = Int(header.trimmingCharacters(in: .whitespaces)) else {
+                throw APIError(.badRequest, code: "bad_request", message: "Last-Event-ID must be a frame's seq", details: ["Last-Event-ID": header])
+            }
+            after = seq
+        }
+        if let after, after < -1 {
+            throw APIError(.badRequest, code: "bad_request", message: "after must be -1 or more", details: ["after": "\(after)"])
+        }
+        return LivePush(store: store).stream(job: job, after: after)
     }
 
     /// `GET /v1/jobs/{id}/frames/{n}`: one frame's `FrameOverlay`, the very bytes carried in band.

@@ -1,0 +1,138 @@
+import API
+import AsyncHTTPClient
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import NIOHTTP1
+import Store
+import TestSupport
+import Testing
+
+/// Server-Sent Events of a job's frames: every frame once, in order, resumable.
+struct LivePushTests {
+    let store: SQLiteStore
+    let key: String
+    let golden: [String]
+
+    init() throws {
+        store = try SQLiteStore(path: try Fixtures.scratchFolder("live-push").appendingPathComponent("podium.sqlite").path)
+        key = try store.createKey(scope: .viewer, owner: "app", createdUTC: "2026-07-31T19:40:00.000000Z").secret
+        golden = try Fixtures.swimGolden()
+    }
+
+    func startJob() throws -> Int64 {
+        try store.startJob(
+            JobDescription(createdUTC: "2026-07-31T19:40:00.000000Z", input: "udp://venue", output: "out.ts", unit: nil, clockSource: "arrival", frameRate: "50"),
+            documents: []
+        )
+    }
+
+    func frames(_ range: Range<Int>) -> [StoredFrame] {
+        range.map { StoredFrame(seq: $0, pts: 129_600 + Int64($0) * 1800, captureUTC: "", overlayJSON: Data(golden[$0].utf8)) }
+    }
+
+    /// The complete events of an SSE body: (event, id, data). An event counts once the blank line
+    /// after it has arrived, as a browser's EventSource dispatches it.
+    static func events(_ text: String) -> [(event: String, id: Int?, data: String)] {
+        text.components(separatedBy: "\n\n").dropLast().compactMap { block in
+            var event = "message"
+            var id: Int?
+            var data: String?
+            for line in block.split(separator: "\n", omittingEmptySubsequences: true) {
+                if line.hasPrefix("event: ") { event = String(line.dropFirst(7)) }
+                if line.hasPrefix("id: ") { id = Int(line.dropFirst(4)) }
+                if line.hasPrefix("data: ") { data = String(line.dropFirst(6)) }
+            }
+            return data.map { (event, id, $0) }
+        }
+    }
+
+    func withServer(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        let app = buildApplication(store: store, configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)))
+        try await app.test(.live, body)
+    }
+
+    @Test func aFinishedJobStreamsEveryFrameOnceInOrderThenEnds() async throws {
+        let job = try startJob()
+        try store.appendFrames(frames(0..<600), toJob: job)
+        try store.finishJob(job, failure: nil)
+        let (key, golden) = (key, golden)
+        try await withServer { client in
+            let response = try await client.execute(uri: "/v1/jobs/\(job)/events", method: .get, headers: [.authorization: "Bearer \(key)"])
+            #expect(response.status == .ok)
+            #expect(response.headers[.contentType] == "text/event-stream; charset=utf-8")
+            let events = Self.events(String(buffer: response.body))
+            #expect(events.count == 601)
+            #expect(events.dropLast().map(\.id) == Array(0..<600))
+            #expect(events.dropLast().map(\.data) == golden)
+            #expect(events.last?.event == "end" && events.last?.data == #"{"frames":600,"state":"completed"}"#)
+            // Resuming, by query or by Last-Event-ID, gives exactly what comes after.
+            let after = Self.events(String(buffer: try await client.execute(uri: "/v1/jobs/\(job)/events?after=299", method: .get, headers: [.authorization: "Bearer \(key)"]).body))
+            #expect(after.dropLast().compactMap(\.id) == Array(300..<600))
+            var headers: HTTPFields = [.authorization: "Bearer \(key)"]
+            headers[HTTPField.Name("Last-Event-ID")!] = "499"
+            let resumed = Self.events(String(buffer: try await client.execute(uri: "/v1/jobs/\(job)/events", method: .get, headers: headers).body))
+            #expect(resumed.dropLast().compactMap(\.id) == Array(500..<600))
+        }
+    }
+
+    @Test func aClientFollowingARunningJobDisconnectsAndResumesWithoutAGap() async throws {
+        let job = try startJob()
+        let (store, key, golden) = (store, key, golden)
+        let producer = Task {
+            // The job stores its frames as it makes them: 25 at a time, every 20 ms.
+            for start in stride(from: 0, to: 600, by: 25) {
+                try store.appendFrames(frames(start..<start + 25), toJob: job)
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            try store.finishJob(job, failure: nil)
+        }
+        try await withServer { client in
+            let port = try #require(client.port)
+            let http = HTTPClient(eventLoopGroupProvider: .singleton)
+            func follow(lastEventID: Int?, stopAfter: Int?) async throws -> [(event: String, id: Int?, data: String)] {
+                var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/jobs/\(job)/events")
+                request.headers.add(name: "Authorization", value: "Bearer \(key)")
+                if let lastEventID { request.headers.add(name: "Last-Event-ID", value: "\(lastEventID)") }
+                let response = try await http.execute(request, timeout: .seconds(30))
+                var text = ""
+                for try await chunk in response.body {
+                    text += String(buffer: chunk)
+                    let seen = Self.events(text)
+                    // Disconnect mid-stream: stop reading once past `stopAfter`.
+                    if let stopAfter, let last = seen.last?.id, last >= stopAfter { return seen }
+                }
+                return Self.events(text)
+            }
+            do {
+                let first = try await follow(lastEventID: nil, stopAfter: 200)
+                let lastSeen = try #require(first.last?.id)
+                let second = try await follow(lastEventID: lastSeen, stopAfter: nil)
+                let ids = first.compactMap(\.id) + second.compactMap(\.id)
+                #expect(ids == Array(0..<600), "every frame once, in order, across the reconnection")
+                #expect((first + second).filter { $0.event == "frame" }.map(\.data) == golden)
+                #expect(second.last?.event == "end")
+            } catch {
+                try await http.shutdown()
+                throw error
+            }
+            try await http.shutdown()
+        }
+        try await producer.value
+    }
+
+    @Test func aClientTooFarBehindARunningJobIsDroppedWithTheReason() async throws {
+        let job = try startJob()
+        try store.appendFrames((0..<3200).map { StoredFrame(seq: $0, pts: Int64($0), captureUTC: "", overlayJSON: Data("{}".utf8)) }, toJob: job)
+        let key = key
+        try await withServer { client in
+            let response = try await client.execute(uri: "/v1/jobs/\(job)/events", method: .get, headers: [.authorization: "Bearer \(key)"])
+            let events = Self.events(String(buffer: response.body))
+            #expect(events.map(\.event) == ["dropped"])
+            #expect(events.first?.data.contains("3200 frames behind") == true)
+            #expect(events.first?.data.contains(#""resumeAfter":-1"#) == true)
+        }
+    }
+}
