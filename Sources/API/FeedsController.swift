@@ -81,6 +81,14 @@ struct FeedsController {
         }
         let key = try context.requireKey([.feed])
         let receipt = try await desk.receive(body, source: "api:\(key.owner)")
+        PodiumMetrics.feedDocument(outcome: {
+            switch receipt.outcome {
+            case .accepted: "accepted"
+            case .duplicate: "duplicate"
+            case .superseded: "superseded"
+            case .rejected: "rejected"
+            }
+        }())
         var answer: [String: String] = ["format": receipt.format, "documentId": receipt.documentID.map { "\($0)" } ?? ""]
         switch receipt.outcome {
         case .accepted: answer["outcome"] = "accepted"

@@ -22,6 +22,8 @@ struct LivePush<Store: JobReading> {
     func stream(job: JobRecord, after: Int?) -> Response {
         let store = store
         let body = ResponseBody { writer in
+            PodiumMetrics.liveClientConnected()
+            defer { PodiumMetrics.liveClientDisconnected() }
             var next = (after ?? -1) + 1
             var quietSince = ContinuousClock.now
             while !Task.isCancelled {
@@ -31,6 +33,7 @@ struct LivePush<Store: JobReading> {
                 if current.frames - next > Self.maximumLag {
                     let reason = #"{"reason":"the client is \#(current.frames - next) frames behind the job (more than \#(Self.maximumLag)): page through /v1/jobs/\#(job.id)/frames from \#(next), then follow again with Last-Event-ID","resumeAfter":\#(next - 1)}"#
                     try await writer.write(ByteBuffer(string: "event: dropped\ndata: \(reason)\n\n"))
+                    PodiumMetrics.liveClientDropped()
                     break
                 }
                 if frames.isEmpty {

@@ -2,15 +2,23 @@ import Foundation
 import HTTPTypes
 public import Hummingbird
 import Overlay
+public import Prometheus
 public import Store
 
 /// The largest page of frames one request returns (about 10 s of 50 fps video).
 let maximumFramesPerPage = 500
 
 /// Builds the router: health (open), and under `/v1`, with an API key, jobs and frames.
-public func buildRouter(store: some JobReading & KeyReading, feeds: FeedDesk? = nil, limits: RateLimits = RateLimits()) -> Router<PodiumRequestContext> {
+///
+/// - Parameter metrics: the registry `MetricsSystem` was bootstrapped with; given, requests are
+///   measured and `/metrics` serves it.
+public func buildRouter(
+    store: some JobReading & KeyReading, feeds: FeedDesk? = nil, limits: RateLimits = RateLimits(), metrics: PrometheusCollectorRegistry? = nil
+) -> Router<PodiumRequestContext> {
     let router = Router(context: PodiumRequestContext.self)
+    if metrics != nil { router.add(middleware: MetricsMiddleware()) }
     router.add(middleware: ErrorShapeMiddleware())
+    OperationsController(store: store, registry: metrics).addRoutes(to: router)
     router.get("healthz") { _, _ in
         jsonResponse(Data(#"{"status":"ok"}"#.utf8))
     }
@@ -28,9 +36,10 @@ public func buildRouter(store: some JobReading & KeyReading, feeds: FeedDesk? = 
 
 /// Builds the HTTP application around a store.
 public func buildApplication(
-    store: some JobReading & KeyReading, feeds: FeedDesk? = nil, limits: RateLimits = RateLimits(), configuration: ApplicationConfiguration
+    store: some JobReading & KeyReading, feeds: FeedDesk? = nil, limits: RateLimits = RateLimits(), metrics: PrometheusCollectorRegistry? = nil,
+    configuration: ApplicationConfiguration
 ) -> some ApplicationProtocol {
-    Application(router: buildRouter(store: store, feeds: feeds, limits: limits), configuration: configuration)
+    Application(router: buildRouter(store: store, feeds: feeds, limits: limits, metrics: metrics), configuration: configuration)
 }
 
 /// `/v1/jobs`: jobs and their frames.

@@ -2,6 +2,8 @@ import API
 import Feeds
 import ArgumentParser
 import Hummingbird
+import Metrics
+import Prometheus
 import Store
 
 /// `podium serve`: the JSON API over the job store.
@@ -27,8 +29,10 @@ struct Serve: AsyncParsableCommand {
         guard rateLimit > 0, rateBurst >= 1 else { throw ValidationError("--rate-limit must be positive and --rate-burst at least 1") }
         let store = try SQLiteStore(path: database)
         let feeds = FeedDesk(intake: try ResultsIntake(store: store))
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let app = buildApplication(
-            store: store, feeds: feeds, limits: RateLimits(perSecond: rateLimit, burst: rateBurst),
+            store: store, feeds: feeds, limits: RateLimits(perSecond: rateLimit, burst: rateBurst), metrics: registry,
             configuration: ApplicationConfiguration(address: .hostname(hostname, port: port), serverName: "podium")
         )
         try await app.runService()

@@ -243,6 +243,18 @@ struct ServeCommandTests {
             #expect(latestBody.contains(#""clock":{"display":"8.31","hundredths":831,"state":"stopped"}"#))
             let wrong = try await client.execute(request("http://127.0.0.1:\(port)/v1/jobs/1/frames?asOf=tomorrow"), timeout: .seconds(10))
             #expect(wrong.status == .badRequest)
+            let anonymous = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/jobs"), timeout: .seconds(10))
+            #expect(anonymous.status == .unauthorized)
+            let ready = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/readyz"), timeout: .seconds(10))
+            #expect(ready.status == .ok)
+            #expect(String(buffer: try await ready.body.collect(upTo: 1 << 16)) == #"{"status":"ready"}"#)
+            // Prometheus text: the requests just made, by route and status.
+            let metrics = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/metrics"), timeout: .seconds(10))
+            #expect(metrics.status == .ok)
+            let exposition = String(buffer: try await metrics.body.collect(upTo: 1 << 20))
+            #expect(exposition.contains("hb_requests"), "\(exposition.prefix(500))")
+            #expect(exposition.contains(#"http_route="/v1/jobs",http_request_method="GET",http_response_status_code="401""#))
+            #expect(exposition.contains("http_server_request_duration") || exposition.contains("hb_request_duration"), "\(exposition.prefix(2000))")
         } catch {
             try await client.shutdown()
             throw error

@@ -1,0 +1,58 @@
+import Foundation
+import Hummingbird
+import Logging
+import Metrics
+public import Prometheus
+import Store
+
+/// The metrics Podium exposes besides Hummingbird's per-request ones
+/// (`hb_requests`, `hb_request_duration`, `hb_request_errors`, by route, method and status).
+enum PodiumMetrics {
+    /// Results documents received over HTTP, by outcome.
+    static func feedDocument(outcome: String) {
+        Counter(label: "podium_feed_documents_total", dimensions: [("outcome", outcome)]).increment()
+    }
+
+    /// Clients following a job's frames (SSE), now.
+    private static let liveClients = Meter(label: "podium_live_clients")
+
+    static func liveClientConnected() { liveClients.increment() }
+    static func liveClientDisconnected() { liveClients.decrement() }
+
+    /// Clients dropped for falling too far behind.
+    static func liveClientDropped() {
+        Counter(label: "podium_live_clients_dropped_total").increment()
+    }
+}
+
+/// `/readyz` and `/metrics`: for orchestrators and Prometheus; no key (bind the server to a
+/// private address, or put these behind the proxy's own rules).
+struct OperationsController<Store: JobReading> {
+    let store: Store
+    let registry: PrometheusCollectorRegistry?
+
+    func addRoutes(to router: Router<PodiumRequestContext>) {
+        router.get("readyz", use: ready)
+        if registry != nil { router.get("metrics", use: metrics) }
+    }
+
+    /// Ready when the store answers a query.
+    @Sendable func ready(_ request: Request, context: PodiumRequestContext) async throws -> Response {
+        do {
+            _ = try await store.job(id: 0)
+            return jsonResponse(Data(#"{"status":"ready"}"#.utf8))
+        } catch {
+            context.logger.error("store not ready", metadata: ["error": .string("\(error)")])
+            throw APIError(.serviceUnavailable, code: "not_ready", message: "the store does not answer")
+        }
+    }
+
+    /// The Prometheus text exposition of every metric.
+    @Sendable func metrics(_ request: Request, context: PodiumRequestContext) async throws -> Response {
+        let bytes = registry?.emitToBuffer() ?? []
+        return Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes))
+        )
+    }
+}
