@@ -83,3 +83,4 @@ TEXT
 cat docs/bench-results.md
 scripts/bench-ingest.sh
 scripts/bench-enrich.sh
+scripts/bench-api.sh

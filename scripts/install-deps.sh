@@ -15,7 +15,7 @@ packages=(
     gstreamer1.0-plugins-good gstreamer1.0-plugins-bad          #   for every enriched output (qtdemux, flvdemux, tsdemux, hlsdemux)
 )
 if [[ "${1:-}" == "--bench" ]]; then
-    packages+=(hyperfine)
+    packages+=(hyperfine wrk curl)
 fi
 
 missing=()

@@ -69,6 +69,33 @@ final class RateLimiter: Sendable {
     }
 }
 
+/// Keys recently found, so a busy client does not cost a database read per request. An entry
+/// lives five seconds, so a revoked key stops working within five seconds; unknown keys are
+/// never cached (a stream of made-up keys cannot fill memory), and at most 10,000 are kept.
+final class KeyCache: Sendable {
+    static let lifetime: Duration = .seconds(5)
+    static let capacity = 10_000
+    private let entries = Mutex<[String: (key: APIKeyRecord, found: ContinuousClock.Instant)]>([:])
+
+    func key(for secret: String, now: ContinuousClock.Instant = .now) -> APIKeyRecord? {
+        entries.withLock { entries in
+            guard let entry = entries[secret] else { return nil }
+            guard now - entry.found < Self.lifetime else {
+                entries[secret] = nil
+                return nil
+            }
+            return entry.key
+        }
+    }
+
+    func remember(_ key: APIKeyRecord, for secret: String, now: ContinuousClock.Instant = .now) {
+        entries.withLock { entries in
+            if entries.count >= Self.capacity { entries = entries.filter { now - $0.value.found < Self.lifetime } }
+            if entries.count < Self.capacity { entries[secret] = (key, now) }
+        }
+    }
+}
+
 /// Checks the API key of every request it guards (`Authorization: Bearer pk_…` or `X-API-KEY`),
 /// applies the key's rate limit, and puts the key in the context. Keys are looked up by digest;
 /// the secret itself is never logged or stored.
@@ -76,6 +103,7 @@ struct KeyAuthenticator<Keys: KeyReading>: RouterMiddleware {
     typealias Context = PodiumRequestContext
     let keys: Keys
     let limiter: RateLimiter
+    let cache = KeyCache()
 
     static var challenge: HTTPFields { [.wwwAuthenticate: #"Bearer realm="podium""#] }
 
@@ -86,7 +114,14 @@ struct KeyAuthenticator<Keys: KeyReading>: RouterMiddleware {
                 headers: Self.challenge
             )
         }
-        guard let key = try await keys.key(forSecret: secret) else {
+        let found: APIKeyRecord?
+        if let cached = cache.key(for: secret) {
+            found = cached
+        } else {
+            found = try await keys.key(forSecret: secret)
+            if let found { cache.remember(found, for: secret) }
+        }
+        guard let key = found else {
             throw APIError(.unauthorized, code: "unauthorized", message: "the API key is not valid (unknown or revoked)", headers: Self.challenge)
         }
         if let wait = limiter.take(key.id) {

@@ -4,6 +4,7 @@ public import Hummingbird
 import Overlay
 public import Prometheus
 public import Store
+import Synchronization
 
 /// The largest page of frames one request returns (about 10 s of 50 fps video).
 let maximumFramesPerPage = 500
@@ -42,9 +43,48 @@ public func buildApplication(
     Application(router: buildRouter(store: store, feeds: feeds, limits: limits, metrics: metrics), configuration: configuration)
 }
 
+/// Job records recently read: a finished job no longer changes, so it is kept (at most 1,000);
+/// a running one is read again after 100 ms, which is how stale its live edge may be.
+final class JobRecordCache: Sendable {
+    private let entries = Mutex<[Int64: (job: JobRecord, read: ContinuousClock.Instant)]>([:])
+
+    func job(_ id: Int64, reading: () async throws -> JobRecord?) async throws -> JobRecord? {
+        let now = ContinuousClock.now
+        if let entry = entries.withLock({ $0[id] }), entry.job.state != "running" || now - entry.read < .milliseconds(100) {
+            return entry.job
+        }
+        guard let job = try await reading() else { return nil }
+        entries.withLock { entries in
+            if entries.count >= 1000 { entries.removeAll() }
+            entries[id] = (job, now)
+        }
+        return job
+    }
+}
+
+/// Bodies of frame answers that can no longer change (see `FrameCaching`): many viewers ask for
+/// the same aired frames, and the store need not read them again. At most 64 MB; when full it
+/// starts over.
+final class ImmutableBodyCache: Sendable {
+    static let capacity = 64 << 20
+    private let entries = Mutex<(bodies: [String: Data], bytes: Int)>(([:], 0))
+
+    func body(_ key: String) -> Data? { entries.withLock { $0.bodies[key] } }
+
+    func remember(_ body: Data, as key: String) {
+        entries.withLock { entries in
+            if entries.bytes + body.count > Self.capacity { entries = ([:], 0) }
+            entries.bodies[key] = body
+            entries.bytes += body.count
+        }
+    }
+}
+
 /// `/v1/jobs`: jobs and their frames.
 struct JobsController<Store: JobReading> {
     let store: Store
+    let jobs = JobRecordCache()
+    let bodies = ImmutableBodyCache()
 
     /// Who may read jobs: viewers (every job), broadcasters (their own), admins.
     static var readers: Set<APIScope> { [.viewer, .broadcaster] }
@@ -78,6 +118,7 @@ struct JobsController<Store: JobReading> {
         let (from, to, openEnded) = try await range(request, job: job)
         let validator = FrameCaching(job: job, version: version, from: from, to: to, openEnded: openEnded)
         if validator.matches(request) { return validator.notModified() }
+        if validator.immutable, let body = bodies.body("page " + validator.etag) { return validator.apply(to: jsonResponse(body)) }
         let frames = from <= to ? try await store.frames(jobID: job.id, from: from, to: to, limit: maximumFramesPerPage + 1, asOf: version) : []
         let page = frames.prefix(maximumFramesPerPage)
         // The stored overlay JSON is spliced in verbatim: the API serves the very bytes carried in band.
@@ -93,6 +134,7 @@ struct JobsController<Store: JobReading> {
             body.append(Data("null".utf8))
         }
         body.append(Data(",\"to\":\(to)}".utf8))
+        if validator.immutable { bodies.remember(body, as: "page " + validator.etag) }
         return validator.apply(to: jsonResponse(body))
     }
 
@@ -122,9 +164,11 @@ struct JobsController<Store: JobReading> {
         }
         let validator = FrameCaching(job: job, version: version, from: index, to: index)
         if validator.matches(request) { return validator.notModified() }
+        if validator.immutable, let body = bodies.body("frame " + validator.etag) { return validator.apply(to: jsonResponse(body)) }
         guard let frame = try await store.frames(jobID: job.id, from: index, to: index, limit: 1, asOf: version).first else {
             throw APIError(.notFound, code: "not_found", message: "job \(job.id) has no frame \(index)", details: ["n": text])
         }
+        if validator.immutable { bodies.remember(frame.overlayJSON, as: "frame " + validator.etag) }
         return validator.apply(to: jsonResponse(frame.overlayJSON))
     }
 
@@ -192,7 +236,7 @@ struct JobsController<Store: JobReading> {
         guard let id = Int64(text), id > 0 else {
             throw APIError(.badRequest, code: "bad_request", message: "job id must be a positive integer", details: ["id": text])
         }
-        guard let job = try await store.job(id: id), Self.visible(job, to: key) else {
+        guard let job = try await jobs.job(id, reading: { try await store.job(id: id) }), Self.visible(job, to: key) else {
             throw APIError(.notFound, code: "not_found", message: "no job \(id)", details: ["id": text])
         }
         return job
@@ -224,10 +268,13 @@ enum OpenAPIDocument {
 struct FrameCaching {
     let etag: String
     let cacheControl: String
+    /// Whether the answer can no longer change.
+    let immutable: Bool
 
     init(job: JobRecord, version: FrameVersion, from: Int, to: Int, openEnded: Bool = false) {
         let finished = job.state != "running"
         let stable = finished || (version == .aired && !openEnded && to < job.frames)
+        immutable = stable
         cacheControl = stable ? "public, max-age=31536000, immutable" : "public, max-age=1"
         // What the answer depends on: the job, the range, the version and, while it can still change, how far the job got.
         let progress = stable ? "\(job.state == "running" ? "aired" : job.state).\(job.corrections)" : "\(job.state).\(job.frames).\(job.corrections)"

@@ -194,4 +194,18 @@ struct JobsAPITests {
             #expect(latest.headers[.cacheControl] == "public, max-age=1")
         }
     }
+
+    @Test func answersServedFromMemoryAreTheAnswersOfTheStore() async throws {
+        let (jobID, golden) = (jobID, golden)
+        try await withServer { client, auth in
+            for _ in 0..<2 {
+                let frame = try await client.execute(uri: "/v1/jobs/\(jobID)/frames/490", method: .get, headers: auth)
+                #expect(String(buffer: frame.body) == golden[490])
+                // The same range as a page is another answer, however it is cached.
+                let page = try Self.json(try await client.execute(uri: "/v1/jobs/\(jobID)/frames?from=490&to=490", method: .get, headers: auth))
+                #expect((page["frames"] as? [[String: Any]])?.first?["seq"] as? Int == 490)
+                #expect(page["to"] as? Int == 490)
+            }
+        }
+    }
 }
