@@ -14,7 +14,8 @@ let maximumFramesPerPage = 500
 /// - Parameter metrics: the registry `MetricsSystem` was bootstrapped with; given, requests are
 ///   measured and `/metrics` serves it.
 public func buildRouter(
-    store: some JobReading & KeyReading, feeds: FeedDesk? = nil, limits: RateLimits = RateLimits(), metrics: PrometheusCollectorRegistry? = nil
+    store: some JobReading & KeyReading & TemplateStoring, feeds: FeedDesk? = nil, limits: RateLimits = RateLimits(),
+    metrics: PrometheusCollectorRegistry? = nil
 ) -> Router<PodiumRequestContext> {
     let router = Router(context: PodiumRequestContext.self)
     if metrics != nil { router.add(middleware: MetricsMiddleware()) }
@@ -29,6 +30,7 @@ public func buildRouter(
     }
     let v1 = router.group("v1").add(middleware: KeyAuthenticator(keys: store, limiter: RateLimiter(limits: limits)))
     JobsController(store: store).addRoutes(to: v1.group("jobs"))
+    TemplatesController(store: store).addRoutes(to: v1.group("templates"))
     if let feeds {
         FeedsController(desk: feeds).addRoutes(feeds: v1.group("feeds"), units: v1.group("units"))
     }
@@ -37,8 +39,8 @@ public func buildRouter(
 
 /// Builds the HTTP application around a store.
 public func buildApplication(
-    store: some JobReading & KeyReading, feeds: FeedDesk? = nil, limits: RateLimits = RateLimits(), metrics: PrometheusCollectorRegistry? = nil,
-    configuration: ApplicationConfiguration
+    store: some JobReading & KeyReading & TemplateStoring, feeds: FeedDesk? = nil, limits: RateLimits = RateLimits(),
+    metrics: PrometheusCollectorRegistry? = nil, configuration: ApplicationConfiguration
 ) -> some ApplicationProtocol {
     Application(router: buildRouter(store: store, feeds: feeds, limits: limits, metrics: metrics), configuration: configuration)
 }

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import GRDB
 import Overlay
 
@@ -6,7 +6,7 @@ import Overlay
 ///
 /// Writes are synchronous and made by the job that owns the data; reads for the API are async
 /// and run on GRDB's own reader threads, never blocking Swift's cooperative pool.
-public final class SQLiteStore: JobReading, KeyReading, ResultsStore {
+public final class SQLiteStore: JobReading, KeyReading, TemplateStoring, ResultsStore {
     private let pool: DatabasePool
 
     /// Opens (creating when missing) the database at `path` and migrates it to the current schema.
@@ -140,6 +140,15 @@ public final class SQLiteStore: JobReading, KeyReading, ResultsStore {
             }
             try db.alter(table: "job") { table in
                 table.add(column: "owner", .text)
+            }
+        }
+        migrator.registerMigration("v5: templates") { db in
+            // Designers' templates, as they sent them (validated before they are stored).
+            try db.create(table: "template") { table in
+                table.primaryKey("name", .text)
+                table.column("json", .blob).notNull()
+                table.column("updatedUTC", .text).notNull()
+                table.column("updatedBy", .text).notNull()
             }
         }
         return migrator
@@ -349,6 +358,28 @@ public final class SQLiteStore: JobReading, KeyReading, ResultsStore {
     private static func key(from row: Row) -> APIKeyRecord? {
         guard let scope = APIScope(rawValue: row["scope"]) else { return nil }
         return APIKeyRecord(id: row["id"], scope: scope, owner: row["owner"], createdUTC: row["createdUTC"], revokedUTC: row["revokedUTC"])
+    }
+
+    /// Stores a template under `name`, replacing one of that name; returns whether it replaced one.
+    public func putTemplate(name: String, json: Data, updatedUTC: String, updatedBy: String) async throws -> Bool {
+        try await pool.write { db in
+            let existed = try Bool.fetchOne(db, sql: "SELECT COUNT(*) > 0 FROM template WHERE name = ?", arguments: [name]) ?? false
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO template (name, json, updatedUTC, updatedBy) VALUES (?, ?, ?, ?)",
+                arguments: [name, json, updatedUTC, updatedBy]
+            )
+            return existed
+        }
+    }
+
+    /// The template stored under `name`, as it was sent.
+    public func template(name: String) async throws -> Data? {
+        try await pool.read { db in try Data.fetchOne(db, sql: "SELECT json FROM template WHERE name = ?", arguments: [name]) }
+    }
+
+    /// The names of the stored templates, in order.
+    public func templateNames() async throws -> [String] {
+        try await pool.read { db in try String.fetchAll(db, sql: "SELECT name FROM template ORDER BY name") }
     }
 
     /// Marks a job completed, or failed with the reason.

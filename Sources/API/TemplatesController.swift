@@ -1,0 +1,93 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Overlay
+import Store
+
+/// `/v1/templates`: designers store and check overlay templates (`docs/templates.md`).
+///
+/// A template is validated before it is stored (the error names the JSON path), names are
+/// refused unless they are plain (so a name can never reach outside the store, nor a path), and
+/// bodies are limited to 1 MB.
+struct TemplatesController<Store: TemplateStoring> {
+    let store: Store
+    static var maximumSize: Int { 1 << 20 }
+
+    func addRoutes(to group: RouterGroup<PodiumRequestContext>) {
+        group.get(use: list)
+        group.post("validate", use: validate)
+        group.get(":name", use: show)
+        group.put(":name", use: put)
+    }
+
+    /// Who may read templates: designers, broadcasters, viewers (admins too).
+    static var readers: Set<APIScope> { [.designer, .broadcaster, .viewer] }
+
+    /// A plain name: lower-case letters, digits and dashes, 1 to 64, starting with a letter or digit.
+    static func checkedName(_ context: PodiumRequestContext) throws -> String {
+        let name = context.parameters.get("name") ?? ""
+        let plain = (1...64).contains(name.utf8.count) && name.utf8.first.map { $0 != UInt8(ascii: "-") } == true
+            && name.utf8.allSatisfy { (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || $0 == UInt8(ascii: "-") }
+        guard plain else {
+            throw APIError(
+                .badRequest, code: "bad_request", message: "a template name is 1 to 64 lower-case letters, digits and dashes, not starting with a dash",
+                details: ["name": name]
+            )
+        }
+        return name
+    }
+
+    /// The body, at most 1 MB, parsed as a template; 422 naming the JSON path when it is not one.
+    static func template(in request: Request) async throws -> (OverlayTemplate, Data) {
+        let body: Data
+        do {
+            body = Data(try await request.body.collect(upTo: maximumSize).readableBytesView)
+        } catch {
+            throw APIError(.contentTooLarge, code: "too_large", message: "a template may be at most 1 MB", details: ["limit": "\(maximumSize)"])
+        }
+        do {
+            return (try OverlayTemplate.parse(body), body)
+        } catch {
+            throw APIError(.unprocessableContent, code: "invalid_template", message: error.description, details: ["path": error.path, "reason": error.reason])
+        }
+    }
+
+    @Sendable func list(_ request: Request, context: PodiumRequestContext) async throws -> Response {
+        _ = try context.requireKey(Self.readers)
+        return jsonResponse(try canonicalEncoder().encode(["templates": try await store.templateNames()]))
+    }
+
+    @Sendable func show(_ request: Request, context: PodiumRequestContext) async throws -> Response {
+        _ = try context.requireKey(Self.readers)
+        let name = try Self.checkedName(context)
+        guard let json = try await store.template(name: name) else {
+            throw APIError(.notFound, code: "not_found", message: "no template \(name)", details: ["name": name])
+        }
+        return jsonResponse(json)
+    }
+
+    /// `PUT /v1/templates/{name}`: stores a valid template (201 new, 200 replaced).
+    @Sendable func put(_ request: Request, context: PodiumRequestContext) async throws -> Response {
+        let key = try context.requireKey([.designer])
+        let name = try Self.checkedName(context)
+        let (template, body) = try await Self.template(in: request)
+        let replaced = try await store.putTemplate(name: name, json: body, updatedUTC: UTCInstant.now().iso8601, updatedBy: key.owner)
+        let answer = try canonicalEncoder().encode(TemplateAnswer(name: name, elements: template.elements.count, replaced: replaced))
+        return jsonResponse(answer, status: replaced ? .ok : .created)
+    }
+
+    /// `POST /v1/templates/validate`: checks a template without storing it.
+    @Sendable func validate(_ request: Request, context: PodiumRequestContext) async throws -> Response {
+        _ = try context.requireKey([.designer])
+        let (template, _) = try await Self.template(in: request)
+        return jsonResponse(try canonicalEncoder().encode(TemplateAnswer(name: template.name, elements: template.elements.count, replaced: nil)))
+    }
+}
+
+/// What a stored or validated template answers.
+struct TemplateAnswer: Encodable {
+    let name: String
+    let elements: Int
+    let replaced: Bool?
+    var valid = true
+}
