@@ -331,6 +331,16 @@ public final class SQLiteStore: JobReading, KeyReading, TemplateStoring, Results
         return (APIKeyRecord(id: id, scope: scope, owner: owner, createdUTC: createdUTC, revokedUTC: nil), secret)
     }
 
+    /// Stores a key made elsewhere (a deployment's key file), as its digest; a key already known is left as it is.
+    public func importKey(secret: String, scope: APIScope, owner: String, createdUTC: String) throws {
+        try pool.write { db in
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO apiKey (secretDigest, scope, owner, createdUTC) VALUES (?, ?, ?, ?)",
+                arguments: [SHA256.hex(of: Array(secret.utf8)), scope.rawValue, owner, createdUTC]
+            )
+        }
+    }
+
     /// Every key, oldest first (secrets are not stored).
     public func keys() throws -> [APIKeyRecord] {
         try pool.read { db in

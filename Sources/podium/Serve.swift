@@ -1,23 +1,30 @@
 import API
-import Feeds
 import ArgumentParser
+import Feeds
+import Foundation
 import Hummingbird
 import Metrics
+import Overlay
 import Prometheus
 import Store
 
-/// `podium serve`: the JSON API over the job store.
+/// `podium serve`: the JSON API over the job store. Every option also comes from the
+/// environment (a flag wins): PODIUM_HOST, PODIUM_PORT, PODIUM_DATABASE, PODIUM_KEY_FILE.
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Serve the JSON API.")
+    private static let environment = ProcessInfo.processInfo.environment
 
-    @Option(help: "Address to bind.")
-    var hostname = "127.0.0.1"
+    @Option(help: "Address to bind (PODIUM_HOST).")
+    var hostname = Serve.environment["PODIUM_HOST"] ?? "127.0.0.1"
 
-    @Option(help: "Port to listen on.")
-    var port = 8080
+    @Option(help: "Port to listen on (PODIUM_PORT).")
+    var port = Serve.environment["PODIUM_PORT"].flatMap(Int.init) ?? 8080
 
-    @Option(help: "SQLite database of jobs, frames and API keys.")
-    var database = "var/podium.sqlite"
+    @Option(help: "SQLite database of jobs, frames and API keys (PODIUM_DATABASE).")
+    var database = Serve.environment["PODIUM_DATABASE"] ?? "var/podium.sqlite"
+
+    @Option(help: "A file of API keys to provision at start, one per line: SCOPE OWNER SECRET (PODIUM_KEY_FILE).")
+    var keyFile = Serve.environment["PODIUM_KEY_FILE"]
 
     @Option(help: "Requests per second one API key may make on average (then 429 with Retry-After).")
     var rateLimit = 200.0
@@ -28,6 +35,7 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         guard rateLimit > 0, rateBurst >= 1 else { throw ValidationError("--rate-limit must be positive and --rate-burst at least 1") }
         let store = try SQLiteStore(path: database)
+        if let keyFile { try Serve.provisionKeys(from: keyFile, into: store) }
         let feeds = FeedDesk(intake: try ResultsIntake(store: store))
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
@@ -36,5 +44,27 @@ struct Serve: AsyncParsableCommand {
             configuration: ApplicationConfiguration(address: .hostname(hostname, port: port), serverName: "podium")
         )
         try await app.runService()
+    }
+}
+
+extension Serve {
+    /// Imports the keys of a key file (a deployment's secrets, made elsewhere) into the store,
+    /// as digests; keys already there are left as they are. Any line that is not
+    /// `SCOPE OWNER SECRET` (blank lines and `#` comments aside) stops the server from starting.
+    static func provisionKeys(from path: String, into store: SQLiteStore) throws {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ValidationError("the key file \(path) cannot be read")
+        }
+        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let fields = line.split(whereSeparator: \.isWhitespace)
+            if fields.isEmpty || fields[0].hasPrefix("#") { continue }
+            guard fields.count == 3, let scope = APIScope(rawValue: String(fields[0])) else {
+                throw ValidationError("the key file \(path), line \(number + 1): expected SCOPE OWNER SECRET with SCOPE one of viewer, designer, feed, broadcaster, admin")
+            }
+            guard APIKeySecret.isWellFormed(String(fields[2])) else {
+                throw ValidationError("the key file \(path), line \(number + 1): the secret is not a Podium key (pk_ and 43 base64url characters)")
+            }
+            try store.importKey(secret: String(fields[2]), scope: scope, owner: String(fields[1]), createdUTC: UTCInstant.now().iso8601)
+        }
     }
 }

@@ -6,6 +6,18 @@ import Store
 import TestSupport
 import Testing
 
+/// Runs `body` with an HTTP client that is shut down afterwards, whatever happens.
+func withHTTPClient(_ body: (HTTPClient) async throws -> Void) async throws {
+    let client = HTTPClient(eventLoopGroupProvider: .singleton)
+    do {
+        try await body(client)
+    } catch {
+        try await client.shutdown()
+        throw error
+    }
+    try await client.shutdown()
+}
+
 /// The `podium` executable as an operator runs it.
 enum PodiumBinary {
     /// The built `podium`, next to the test bundle in SwiftPM's products folder.
@@ -213,6 +225,33 @@ struct ServeCommandTests {
         throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "server did not start: \(seen)"])
     }
 
+    @Test func aKeyFileProvisionsKeysAndABadLineStopsTheStart() async throws {
+        let folder = try Fixtures.scratchFolder()
+        let database = folder.appendingPathComponent("podium.sqlite").path
+        let secret = "pk_" + String(repeating: "Q", count: 40) + "x-_"
+        let keys = folder.appendingPathComponent("keys.txt")
+        try "# deployment keys\n\nviewer wall-display \(secret)\n".write(to: keys, atomically: true, encoding: .utf8)
+        let (server, port) = try Self.startServer(database: database, extra: ["--key-file", keys.path])
+        defer { if server.isRunning { server.terminate() } }
+        try await withHTTPClient { client in
+            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/jobs")
+            request.headers.add(name: "X-API-KEY", value: secret)
+            let status = try await client.execute(request, timeout: .seconds(10)).status
+            #expect(status == .ok)
+        }
+        server.terminate()
+        server.waitUntilExit()
+        // The file holds a secret only as long as the operator keeps it; the store holds its digest.
+        #expect(try SQLiteStore(path: database).keys().map(\.owner) == ["wall-display"])
+
+        try "viewer wall-display \(secret)\nreader somebody pk_short\n".write(to: keys, atomically: true, encoding: .utf8)
+        #expect {
+            _ = try Self.startServer(database: database, extra: ["--key-file", keys.path])
+        } throws: { error in
+            "\(error)".contains("line 2")
+        }
+    }
+
     @Test func servesTheJobsAnEnrichmentRecordedAndStopsOnSIGTERM() async throws {
         let folder = try Fixtures.scratchFolder()
         let enrich = try PodiumBinary.enrich(Fixtures.swim.appendingPathComponent("clip.ts").path, in: folder)
@@ -229,8 +268,7 @@ struct ServeCommandTests {
         let (server, port) = try Self.startServer(database: folder.appendingPathComponent("podium.sqlite").path)
         defer { if server.isRunning { server.terminate() } }
 
-        let client = HTTPClient(eventLoopGroupProvider: .singleton)
-        do {
+        try await withHTTPClient { client in
             let health = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/healthz"), timeout: .seconds(10))
             #expect(health.status == .ok)
             // The touch at 8.31 was received after frame 490 aired: it aired running, and is corrected.
@@ -255,11 +293,7 @@ struct ServeCommandTests {
             #expect(exposition.contains("hb_requests"), "\(exposition.prefix(500))")
             #expect(exposition.contains(#"http_route="/v1/jobs",http_request_method="GET",http_response_status_code="401""#))
             #expect(exposition.contains("http_server_request_duration") || exposition.contains("hb_request_duration"), "\(exposition.prefix(2000))")
-        } catch {
-            try await client.shutdown()
-            throw error
         }
-        try await client.shutdown()
 
         server.terminate()
         server.waitUntilExit()

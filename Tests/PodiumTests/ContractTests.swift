@@ -30,17 +30,12 @@ struct ContractTests {
         let (server, port) = try ServeCommandTests.startServer(database: database, extra: ["--rate-limit", "100000", "--rate-burst", "100000"])
         defer { if server.isRunning { server.terminate() } }
 
-        let client = HTTPClient(eventLoopGroupProvider: .singleton)
-        do {
+        try await withHTTPClient { client in
             let served = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/openapi.yaml"), timeout: .seconds(10))
             #expect(served.status == .ok)
             let body = try await served.body.collect(upTo: 1 << 20)
             #expect(Array(buffer: body) == Array(try Data(contentsOf: Self.document)))
-        } catch {
-            try await client.shutdown()
-            throw error
         }
-        try await client.shutdown()
 
         let run = try Fixtures.run(Self.tools.appendingPathComponent("schemathesis").path, [
             "run", "http://127.0.0.1:\(port)/openapi.yaml", "--header", "Authorization: Bearer \(key)",
