@@ -1,3 +1,4 @@
+import Foundation
 import Store
 
 /// A job as the API shows it (flat, so the wire format does not follow the store's nesting).
@@ -11,9 +12,11 @@ struct JobResponse: Encodable {
     let frameRate: String
     let state: String
     let frames: Int
-    /// Frames whose state changed after they aired.
+    /// Frames whose visible state changed after they aired.
     let corrections: Int
     let failure: String?
+    /// What the run did, once it ended.
+    let stats: JobStats?
 
     init(_ record: JobRecord) {
         id = record.id
@@ -27,10 +30,37 @@ struct JobResponse: Encodable {
         frames = record.frames
         corrections = record.corrections
         failure = record.failure
+        // The stats are written by the job itself; a record it cannot read is left out, never an error.
+        stats = record.stats.flatMap { try? JSONDecoder().decode(JobStats.self, from: $0) }
     }
 }
 
 /// The list of jobs.
 struct JobListResponse: Encodable {
     let jobs: [JobResponse]
+}
+
+/// What an enrichment run did, as `podium enrich` records it.
+struct JobStats: Codable {
+    struct Output: Codable {
+        let target: String
+        let written: Int
+        let dropped: Int
+        let skippedToKeyframe: Int
+        let reopened: Int
+        let deepestQueue: Int
+        let latencyMedianMicroseconds: Int
+        let latencyP99Microseconds: Int
+        let failure: String?
+    }
+
+    let frames: Int
+    let tagged: Int
+    let corrections: Int
+    let clockSource: String
+    let epochs: Int
+    let gaps: Int
+    let reconnects: Int
+    let corruptPackets: Int
+    let outputs: [Output]
 }

@@ -46,8 +46,11 @@ public struct JobRecord: Sendable, Equatable {
     /// Creates a job record.
     /// Frames whose visible state changed after they aired (documents that arrived too late for them).
     public let corrections: Int
+    /// What the run did (outputs, drops, gaps, reconnects, clock source), as JSON, once it ended.
+    public let stats: Data?
 
-    public init(id: Int64, description: JobDescription, state: String, frames: Int, failure: String?, corrections: Int = 0) {
+    public init(id: Int64, description: JobDescription, state: String, frames: Int, failure: String?, corrections: Int = 0, stats: Data? = nil) {
+        self.stats = stats
         self.id = id
         self.description = description
         self.state = state

@@ -467,7 +467,8 @@ public final class SQLiteStore: JobReading, KeyReading, TemplateStoring, Results
                 createdUTC: row["createdUTC"], input: row["input"], output: row["output"], unit: row["unit"],
                 clockSource: row["clockSource"], frameRate: row["frameRate"], owner: row["owner"]
             ),
-            state: row["state"], frames: row["frames"], failure: row["failure"], corrections: row["corrections"]
+            state: row["state"], frames: row["frames"], failure: row["failure"], corrections: row["corrections"],
+            stats: (row["stats"] as String?).map { Data($0.utf8) }
         )
     }
 }

@@ -281,6 +281,11 @@ struct ServeCommandTests {
             #expect(latestBody.contains(#""clock":{"display":"8.31","hundredths":831,"state":"stopped"}"#))
             let wrong = try await client.execute(request("http://127.0.0.1:\(port)/v1/jobs/1/frames?asOf=tomorrow"), timeout: .seconds(10))
             #expect(wrong.status == .badRequest)
+            // The job shows what its run did.
+            let job = try await client.execute(request("http://127.0.0.1:\(port)/v1/jobs/1"), timeout: .seconds(10))
+            let jobBody = String(buffer: try await job.body.collect(upTo: 1 << 20))
+            #expect(jobBody.contains(#""stats":{"clockSource":"anchor","corrections":"#), "\(jobBody)")
+            #expect(jobBody.contains(#""tagged":600"#))
             let anonymous = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/jobs"), timeout: .seconds(10))
             #expect(anonymous.status == .unauthorized)
             let ready = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/readyz"), timeout: .seconds(10))
