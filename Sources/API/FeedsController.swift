@@ -47,7 +47,7 @@ struct FeedsController {
     /// a duplicate, or superseded by a newer version); 422 for a document that cannot be read or
     /// applied (logged too, with the reason); 413 past 10 MB, compressed or inflated.
     @Sendable func post(_ request: Request, context: PodiumRequestContext) async throws -> Response {
-        _ = try context.requireKey([.feed])
+        let key = try context.requireKey([.feed])
         let name = context.parameters.get("format") ?? ""
         guard let format = Self.formats[name] else {
             throw APIError(.notFound, code: "not_found", message: "no feed \(name); feeds are odf, lenex and events", details: ["format": name])
@@ -79,7 +79,6 @@ struct FeedsController {
         if let sniffed = DocumentDecoder.sniff(body.prefix(4096)), sniffed != format {
             throw APIError(.badRequest, code: "bad_request", message: "this feed takes \(format); the body is \(sniffed)", details: ["format": sniffed])
         }
-        let key = try context.requireKey([.feed])
         let receipt = try await desk.receive(body, source: "api:\(key.owner)")
         PodiumMetrics.feedDocument(outcome: {
             switch receipt.outcome {

@@ -163,12 +163,10 @@ public struct Enricher: Sendable {
         let live = session.endpoint.kind.isLive
         let workers = try startWorkers(layout: layout, live: live)
         var pipeline = CarriagePipeline(
-            video: video, layout: layout, workers: workers, live: live, lookahead: settings.lookahead,
+            video: video, layout: layout, workers: workers, live: live, lookahead: settings.lookahead, latency: clock.latency,
             holdVideo: settings.carriers.contains(.sei) || outputs.contains { $0.kind == .hls },
             carryID3: settings.carriers.contains(.id3)
         )
-        let latency = clock.latency
-        let lookahead = settings.lookahead
         do {
             // The packet handler is stored as an optional (so escaping) only for the length of the run.
             let stats = try withoutActuallyEscaping(carry) { carry in try session.run(
@@ -191,10 +189,7 @@ public struct Enricher: Sendable {
                         throw MediaError.clock("frame \(frame.index) of \(inputURL) could not be placed in time")
                     }
                     report.frames += 1
-                    let knownAt: (FrameTiming) -> UTCInstant = { timing in
-                        live ? IngestSession.wallClock() : timing.captureStart.advanced(by: Rational(Int128(((latency + lookahead) * 1_000_000).rounded()), 1_000_000))
-                    }
-                    try pipeline.frame(frame, knownAt: knownAt, report: &report, carry: carry)
+                    try pipeline.frame(frame, report: &report, carry: carry)
                 },
                 gap: gap, progress: progress
             ) }
@@ -277,23 +272,29 @@ private struct CarriagePipeline {
     let workers: [OutputWorker]
     let live: Bool
     let lookahead: Double
+    /// Seconds from capture to arrival: a recording's frame counts as aired at capture + latency + look-ahead.
+    let latency: Double
     let holdVideo: Bool
     let carryID3: Bool
     private var packets: [Waiting?] = []
     private var packetHead = 0
-    private var frames: [(frame: IngestFrame, knownAt: (FrameTiming) -> UTCInstant)] = []
+    private var frames: [IngestFrame] = []
     private var frameHead = 0
     /// Carried frames whose video packet has not gone out yet, by output PTS.
     private var carried: [Int64: Carried] = [:]
     /// A stuck head (a frame whose packet never arrives) is let go past this many waiting packets.
     private static let maximumWaiting = 2048
 
-    init(video: StreamDescription, layout: StreamLayout, workers: [OutputWorker], live: Bool, lookahead: Double, holdVideo: Bool, carryID3: Bool) {
+    init(
+        video: StreamDescription, layout: StreamLayout, workers: [OutputWorker], live: Bool, lookahead: Double, latency: Double, holdVideo: Bool,
+        carryID3: Bool
+    ) {
         self.video = video
         self.layout = layout
         self.workers = workers
         self.live = live
         self.lookahead = lookahead
+        self.latency = latency
         self.holdVideo = holdVideo
         self.carryID3 = carryID3
     }
@@ -302,10 +303,18 @@ private struct CarriagePipeline {
         for worker in workers { worker.send(packet) }
     }
 
+    /// Up to when results count as known for a frame: the wall clock as it leaves the look-ahead
+    /// (live), or its capture time plus latency and look-ahead (a recording).
+    private func knownAt(_ timing: FrameTiming) -> UTCInstant {
+        live ? IngestSession.wallClock() : timing.captureStart.advanced(by: Self.seconds(latency + lookahead))
+    }
+
+    private static func seconds(_ value: Double) -> Rational { Rational(Int128((value * 1_000_000).rounded()), 1_000_000) }
+
     /// Whether something that arrived at `wall` has waited out the look-ahead.
     private func due(_ wall: UTCInstant?) -> Bool {
         guard live, lookahead > 0, let wall else { return true }
-        return IngestSession.wallClock() >= wall.advanced(by: Rational(Int128((lookahead * 1_000_000).rounded()), 1_000_000))
+        return IngestSession.wallClock() >= wall.advanced(by: Self.seconds(lookahead))
     }
 
     mutating func packet(
@@ -316,11 +325,8 @@ private struct CarriagePipeline {
         try advance(flush: false, report: &report, carry: carry)
     }
 
-    mutating func frame(
-        _ frame: IngestFrame, knownAt: @escaping (FrameTiming) -> UTCInstant, report: inout EnrichmentReport,
-        carry: (FrameTiming, IngestFrame, UTCInstant) throws -> FrameCarriage
-    ) throws {
-        frames.append((frame, knownAt))
+    mutating func frame(_ frame: IngestFrame, report: inout EnrichmentReport, carry: (FrameTiming, IngestFrame, UTCInstant) throws -> FrameCarriage) throws {
+        frames.append(frame)
         try advance(flush: false, report: &report, carry: carry)
     }
 
@@ -335,7 +341,7 @@ private struct CarriagePipeline {
 
     private mutating func carryFrames(flush: Bool, report: inout EnrichmentReport, carry: (FrameTiming, IngestFrame, UTCInstant) throws -> FrameCarriage) throws {
         while frameHead < frames.count {
-            let (frame, knownAt) = frames[frameHead]
+            let frame = frames[frameHead]
             guard flush || due(frame.video.arrival) else { break }
             frameHead += 1
             guard let timing = frame.timing else {
@@ -376,7 +382,7 @@ private struct CarriagePipeline {
                     frameCapture = done.capture
                     markers = done.markers
                     if let sei = done.sei, let target = layout.seiTarget {
-                        if let bytes = packet.bytes.withMemoryRebound(to: UInt8.self, { SEICarrier.insert(sei, into: $0, codec: target.codec, framing: target.framing) }) {
+                        if let bytes = SEICarrier.insert(sei, into: packet.bytes, codec: target.codec, framing: target.framing) {
                             packet = try packet.replacingData(with: bytes)
                         } else {
                             report.accessUnitsWithoutSlice += 1

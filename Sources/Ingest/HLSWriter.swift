@@ -100,7 +100,19 @@ final class HLSWriter: OutputSink {
     private let targetDuration: Double
     private var playlist: HLSMediaPlaylist
     private var muxer: StreamMuxer?
-    private var current: (sequence: Int, firstPTS: Int64, capturePTS: Int64?, capture: UTCInstant?, markers: [RaceMarker], timeBase: Rational)?
+    /// The segment being written.
+    private struct OpenSegment {
+        let sequence: Int
+        /// The lowest video PTS so far (durations count from it).
+        var firstPTS: Int64
+        /// The PTS and capture UTC of the earliest placed frame (the segment's date).
+        var capturePTS: Int64?
+        var capture: UTCInstant?
+        var markers: [RaceMarker] = []
+        let timeBase: Rational
+    }
+
+    private var current: OpenSegment?
     private var lastVideoEnd: Int64?
     private var nextSequence = 0
     /// Podium's tags that may belong to the next segment: a frame's tag goes out before its
@@ -163,7 +175,7 @@ final class HLSWriter: OutputSink {
         if packet.isVideo, let dts = packet.dts { try writeHeldTags { $0 <= dts } }
     }
 
-    private func reachesTarget(_ pts: Int64, in segment: (sequence: Int, firstPTS: Int64, capturePTS: Int64?, capture: UTCInstant?, markers: [RaceMarker], timeBase: Rational)) -> Bool {
+    private func reachesTarget(_ pts: Int64, in segment: OpenSegment) -> Bool {
         Rational(Int128(pts - segment.firstPTS)) * segment.timeBase >= Rational(Int128((targetDuration * 1000).rounded()), 1000)
     }
 
@@ -190,7 +202,7 @@ final class HLSWriter: OutputSink {
             location: "file:" + path, protocolWhitelist: "file", container: .mpegts, layout: layout,
             withMetadata: withMetadata, interleaved: true, cancellation: cancellation, displayName: path
         )
-        current = (sequence, firstPTS, nil, nil, [], timeBase)
+        current = OpenSegment(sequence: sequence, firstPTS: firstPTS, capturePTS: nil, capture: nil, timeBase: timeBase)
     }
 
     private func segmentName(_ sequence: Int) -> String { "\(stem)-\(sequence).ts" }

@@ -232,8 +232,7 @@ final class StreamMuxer: OutputSink {
     static func container(_ container: OutputContainer, holds stream: StreamDescription) -> Bool {
         switch container {
         case .mpegts: stream.kind == .video || stream.kind == .audio || stream.kind == .subtitle || stream.isTimedID3
-        case .mp4, .fragmentedMP4: stream.kind == .video || stream.kind == .audio
-        case .flv: stream.kind == .video || stream.kind == .audio
+        case .mp4, .fragmentedMP4, .flv: stream.kind == .video || stream.kind == .audio
         }
     }
 

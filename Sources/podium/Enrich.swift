@@ -175,12 +175,12 @@ struct EnrichmentJob {
         var lastPoll = Date()
         let compact = template != nil
 
-        func overlay(_ timing: FrameTiming, pose: CameraPose?, knownAt: UTCInstant?) -> FrameOverlay {
-            let timeline = airing.timeline(knownAt: knownAt)
+        /// The frame's overlay with the first `known` documents (see `AiringTimeline.knownCount(at:)`).
+        func overlay(_ timing: FrameTiming, pose: CameraPose?, known: Int) -> FrameOverlay {
+            let timeline = airing.timeline(knowing: known)
             guard let template else { return timeline.overlay(for: timing, camera: pose) }
-            let key = airing.knownCount(at: knownAt)
-            let renderer = renderers[key] ?? TemplateRenderer(template: template, timeline: timeline, lens: lens)
-            renderers[key] = renderer
+            let renderer = renderers[known] ?? TemplateRenderer(template: template, timeline: timeline, lens: lens)
+            renderers[known] = renderer
             return renderer.render(timing, camera: pose)
         }
 
@@ -199,11 +199,11 @@ struct EnrichmentJob {
                     }
                 }
                 let pose = camera?.pose(forCaptureAt: timing.captureStart)
-                let shown = overlay(timing, pose: pose, knownAt: knownAt)
+                let known = airing.knownCount(at: knownAt)
+                let shown = overlay(timing, pose: pose, known: known)
                 // A templated job carries the compact form: the full JSON is then written on the store's thread.
                 let json = compact ? nil : shown.canonicalJSONBytes()
                 try frameWriter.append(shown, json: json)
-                let known = airing.knownCount(at: knownAt)
                 // A frame that aired with every document is its own latest state unless documents
                 // can still arrive (a live input): nothing to remember for it.
                 if known < airing.documentCount || frame.video.arrival != nil {
@@ -232,7 +232,7 @@ struct EnrichmentJob {
             var corrections: [StoredCorrection] = []
             let everything = airing.knownCount(at: nil)
             for frame in aired where frame.known < everything {
-                let latest = overlay(frame.timing, pose: frame.pose, knownAt: nil)
+                let latest = overlay(frame.timing, pose: frame.pose, known: everything)
                 let visible = EnrichmentJob.visibleState(latest) != frame.shown
                 if visible || latest.dataVersion != frame.version {
                     corrections.append(StoredCorrection(seq: latest.seq, overlayJSON: latest.canonicalJSON(), dataVersion: latest.dataVersion, visible: visible))

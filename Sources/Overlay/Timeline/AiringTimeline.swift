@@ -44,7 +44,12 @@ public struct AiringTimeline: Sendable {
 
     /// The unit's timeline with the documents received by `wall` (all of them when nil).
     public mutating func timeline(knownAt wall: UTCInstant?) -> RaceTimeline {
-        let count = knownCount(at: wall)
+        timeline(knowing: knownCount(at: wall))
+    }
+
+    /// The unit's timeline with the first `count` documents in order of receipt (see `knownCount(at:)`).
+    public mutating func timeline(knowing count: Int) -> RaceTimeline {
+        let count = min(max(0, count), known.count)
         if let cached = timelines[count] { return cached }
         var book = ResultsBook(feedFlag: ledger.feedFlag)
         // Every entry was accepted once; a prefix of accepted documents cannot be refused.
