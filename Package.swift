@@ -30,6 +30,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
+        // Already in the graph through Hummingbird; `podium serve` runs its jobs beside the server with it.
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // FFmpeg's C libraries and the one shim header for what Swift cannot import.
@@ -55,18 +58,25 @@ let package = Package(
             dependencies: ["Overlay", "Store", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             swiftSettings: strictSettings
         ),
+        // Enrichment jobs end to end (results → overlay → carriers → outputs → store), for the CLI and the server.
+        .target(
+            name: "Jobs",
+            dependencies: ["Ingest", "Overlay", "Store", "Feeds", .product(name: "Metrics", package: "swift-metrics")],
+            swiftSettings: strictSettings
+        ),
         // The HTTP edge.
         .target(
             name: "API",
             dependencies: [
-                "Store", "Overlay", "Feeds",
+                "Store", "Overlay", "Feeds", "Jobs", "Ingest",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             // The OpenAPI document the server serves (docs/openapi.yaml links to it).
             resources: [.copy("Resources/openapi.yaml")],
@@ -76,9 +86,12 @@ let package = Package(
         .executableTarget(
             name: "podium",
             dependencies: [
-                "Ingest", "Overlay", "Store", "API", "Feeds",
+                "Ingest", "Overlay", "Store", "API", "Feeds", "Jobs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),
@@ -104,9 +117,12 @@ let package = Package(
         .testTarget(
             name: "APITests",
             dependencies: [
-                "API", "Store", "Overlay", "TestSupport",
+                "API", "Store", "Overlay", "TestSupport", "Jobs", "Feeds",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

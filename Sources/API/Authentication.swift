@@ -1,14 +1,17 @@
 import Foundation
 import HTTPTypes
 public import Hummingbird
+public import HummingbirdWebSocket
 public import Store
 import Synchronization
 
 /// The request context of Podium's API: the caller's key once `KeyAuthenticator` has checked it.
-public struct PodiumRequestContext: RequestContext {
+public struct PodiumRequestContext: RequestContext, WebSocketRequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The API key the request came with; nil before authentication and on open routes.
     public var key: APIKeyRecord?
+    /// The WebSocket handler a route chose (live push), for the upgrade.
+    public let webSocket = WebSocketHandlerReference<Self>()
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

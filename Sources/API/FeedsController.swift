@@ -1,8 +1,9 @@
 public import Feeds
+public import Jobs
 import Foundation
 import HTTPTypes
 import Hummingbird
-import Overlay
+public import Overlay
 import Store
 
 /// The results intake behind the API: one `ResultsIntake` for the process, its calls made one at
@@ -11,14 +12,38 @@ public final class FeedDesk: @unchecked Sendable {
     // `intake` is touched only on `queue`.
     private let intake: ResultsIntake
     private let queue = DispatchQueue(label: "podium.feeds")
+    /// The running jobs that take the feeds (touched only on `queue`).
+    private var followers: [DocumentInbox] = []
 
     /// The desk over `intake` (loaded from the store's audit log).
     public init(intake: ResultsIntake) { self.intake = intake }
 
     /// Stores the document (durably, before this returns) and applies it.
+    /// Every job that follows the feeds gets it at once with its receipt time.
     func receive(_ bytes: Data, source: String) async throws -> Receipt {
         try await withCheckedThrowingContinuation { continuation in
-            queue.async { continuation.resume(with: Result { try self.intake.receive(bytes, source: source, receivedAt: UTCInstant.now()) }) }
+            queue.async {
+                continuation.resume(with: Result {
+                    let before = self.intake.received.entries.count
+                    let receipt = try self.intake.receive(bytes, source: source, receivedAt: UTCInstant.now())
+                    for entry in self.intake.received.entries.dropFirst(before) {
+                        self.followers.removeAll { !$0.deliver(entry.document, receivedAt: entry.receivedAt) }
+                    }
+                    return receipt
+                })
+            }
+        }
+    }
+
+    /// The documents received so far, and from now on each new one delivered to `inbox` (taken
+    /// together, so none falls between the two).
+    public func follow(_ inbox: DocumentInbox) async -> ResultsLedger {
+        await withCheckedContinuation { continuation in
+            queue.async {
+                self.followers.removeAll(where: \.isClosed)
+                self.followers.append(inbox)
+                continuation.resume(returning: self.intake.received)
+            }
         }
     }
 

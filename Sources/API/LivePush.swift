@@ -1,70 +1,143 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdWebSocket
+import NIOWebSocket
 import Store
 
-/// `GET /v1/jobs/{id}/events`: the job's frames as Server-Sent Events, as they are stored.
+/// A job's frames followed from the store as they are written: what both live pushes (Server-Sent
+/// Events and WebSocket) send.
 ///
-/// Each frame is one event: `id` = its `seq`, `event: frame`, `data` = its `FrameOverlay` (the
-/// bytes carried in band). A client resumes with `Last-Event-ID` or `?after=seq` and gets every
-/// later frame once, in order. When the job has ended and every frame went out, an `end` event
-/// says how it ended and the stream closes. The server follows the store (polling it every
-/// 100 ms): the job never waits for a client, and a client never waits for another. A client that
-/// is more than `maximumLag` frames behind the job's last frame gets a `dropped` event with the
-/// reason and is disconnected: it catches up through the frames pages, then follows again.
-struct LivePush<Store: JobReading> {
+/// Every frame once, in order, from `after + 1`. When the job has ended and every frame went out,
+/// `end` says how it ended. The follower polls the store every 100 ms: the job never waits for a
+/// client, and a client never waits for another. A client more than `maximumLag` frames behind
+/// the job's last frame is `dropped` with the reason: it catches up through the frames pages, then
+/// follows again.
+struct FrameFollower<Store: JobReading> {
+    enum Event {
+        /// The next frames, in order.
+        case frames([StoredFrame])
+        /// The job ended; every frame has gone out.
+        case end(frames: Int, state: String)
+        /// The client fell too far behind; the JSON gives the reason and where to resume.
+        case dropped(json: String)
+        /// Nothing new for `heartbeatInterval`.
+        case idle(waitingFor: Int)
+    }
+
     let store: Store
     /// About a minute of 50 fps video.
     static var maximumLag: Int { 3000 }
     static var pollInterval: Duration { .milliseconds(100) }
     static var heartbeatInterval: Duration { .seconds(15) }
 
+    /// Follows `job` from the frame after `after` until it ends, the client is dropped, or the task is cancelled.
+    func follow(job: JobRecord, after: Int?, emit: (Event) async throws -> Void) async throws {
+        var next = (after ?? -1) + 1
+        var quietSince = ContinuousClock.now
+        while !Task.isCancelled {
+            let current = try await store.job(id: job.id) ?? job
+            if current.frames - next > Self.maximumLag {
+                PodiumMetrics.liveClientDropped()
+                let reason = "the client is \(current.frames - next) frames behind the job (more than \(Self.maximumLag)): page through /v1/jobs/\(job.id)/frames from \(next), then follow again from there"
+                try await emit(.dropped(json: #"{"reason":"\#(reason)","resumeAfter":\#(next - 1)}"#))
+                return
+            }
+            let frames = next < current.frames
+                ? try await store.frames(jobID: job.id, from: next, to: current.frames - 1, limit: 250, asOf: .aired) : []
+            guard let last = frames.last else {
+                if current.state != "running", next >= current.frames {
+                    try await emit(.end(frames: current.frames, state: current.state))
+                    return
+                }
+                if ContinuousClock.now - quietSince > Self.heartbeatInterval {
+                    try await emit(.idle(waitingFor: next))
+                    quietSince = .now
+                }
+                try await Task.sleep(for: Self.pollInterval)
+                continue
+            }
+            try await emit(.frames(frames))
+            next = last.seq + 1
+            quietSince = .now
+        }
+    }
+}
+
+/// `GET /v1/jobs/{id}/events`: the frames as Server-Sent Events. Each frame is one event: `id` =
+/// its `seq`, `event: frame`, `data` = its `FrameOverlay` (the bytes carried in band); then
+/// `event: end` or `event: dropped`. Resumed with `Last-Event-ID` or `?after=seq`.
+struct ServerSentEvents<Store: JobReading> {
+    let store: Store
+
     func stream(job: JobRecord, after: Int?) -> Response {
-        let store = store
+        let follower = FrameFollower(store: store)
         let body = ResponseBody { writer in
             PodiumMetrics.liveClientConnected()
             defer { PodiumMetrics.liveClientDisconnected() }
-            var next = (after ?? -1) + 1
-            var quietSince = ContinuousClock.now
-            while !Task.isCancelled {
-                let current = try await store.job(id: job.id) ?? job
-                let frames = next < current.frames
-                    ? try await store.frames(jobID: job.id, from: next, to: current.frames - 1, limit: 250, asOf: .aired) : []
-                if current.frames - next > Self.maximumLag {
-                    let reason = #"{"reason":"the client is \#(current.frames - next) frames behind the job (more than \#(Self.maximumLag)): page through /v1/jobs/\#(job.id)/frames from \#(next), then follow again with Last-Event-ID","resumeAfter":\#(next - 1)}"#
-                    try await writer.write(ByteBuffer(string: "event: dropped\ndata: \(reason)\n\n"))
-                    PodiumMetrics.liveClientDropped()
-                    break
-                }
-                if frames.isEmpty {
-                    if current.state != "running", next >= current.frames {
-                        try await writer.write(ByteBuffer(string: #"event: end\#ndata: {"frames":\#(current.frames),"state":"\#(current.state)"}\#n\#n"#))
-                        break
+            try await follower.follow(job: job, after: after) { event in
+                switch event {
+                case .frames(let frames):
+                    var chunk = ByteBuffer()
+                    for frame in frames {
+                        chunk.writeString("id: \(frame.seq)\nevent: frame\ndata: ")
+                        chunk.writeBytes(frame.overlayJSON)
+                        chunk.writeString("\n\n")
                     }
-                    if ContinuousClock.now - quietSince > Self.heartbeatInterval {
-                        // A comment keeps proxies from closing an idle stream.
-                        try await writer.write(ByteBuffer(string: ": waiting for frame \(next)\n\n"))
-                        quietSince = .now
-                    }
-                    try await Task.sleep(for: Self.pollInterval)
-                    continue
+                    try await writer.write(chunk)
+                case .end(let frames, let state):
+                    try await writer.write(ByteBuffer(string: #"event: end\#ndata: {"frames":\#(frames),"state":"\#(state)"}\#n\#n"#))
+                case .dropped(let json):
+                    try await writer.write(ByteBuffer(string: "event: dropped\ndata: \(json)\n\n"))
+                case .idle(let waitingFor):
+                    // A comment keeps proxies from closing an idle stream.
+                    try await writer.write(ByteBuffer(string: ": waiting for frame \(waitingFor)\n\n"))
                 }
-                var chunk = ByteBuffer()
-                for frame in frames {
-                    chunk.writeString("id: \(frame.seq)\nevent: frame\ndata: ")
-                    chunk.writeBytes(frame.overlayJSON)
-                    chunk.writeString("\n\n")
-                    next = frame.seq + 1
-                }
-                try await writer.write(chunk)
-                quietSince = .now
             }
             try await writer.finish(nil)
         }
-        return Response(
-            status: .ok,
-            headers: [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-store"],
-            body: body
-        )
+        return Response(status: .ok, headers: [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-store"], body: body)
+    }
+}
+
+/// `GET /v1/jobs/{id}/ws` (WebSocket): the same frames as text messages, each a JSON envelope:
+/// `{"event":"frame","seq":N,"frame":FrameOverlay}`, then `{"event":"end","frames":N,"state":…}`
+/// (closed normally) or `{"event":"dropped","reason":…,"resumeAfter":N}` (closed as a policy
+/// violation). Resumed with `?after=seq`. What the client sends is read and ignored; its close ends the stream.
+struct WebSocketPush<Store: JobReading> {
+    let store: Store
+
+    func run(job: JobRecord, after: Int?, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
+        PodiumMetrics.liveClientConnected()
+        defer { PodiumMetrics.liveClientDisconnected() }
+        let follower = FrameFollower(store: store)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                // The client's close (or a dead connection) ends the inbound stream: stop following then.
+                for try await _ in inbound {}
+            }
+            group.addTask {
+                try await follower.follow(job: job, after: after) { event in
+                    switch event {
+                    case .frames(let frames):
+                        for frame in frames {
+                            let overlay = String(decoding: frame.overlayJSON, as: UTF8.self)
+                            try await outbound.write(.text(#"{"event":"frame","frame":\#(overlay),"seq":\#(frame.seq)}"#))
+                        }
+                    case .end(let frames, let state):
+                        try await outbound.write(.text(#"{"event":"end","frames":\#(frames),"state":"\#(state)"}"#))
+                        try await outbound.close(.normalClosure, reason: "the job has ended")
+                    case .dropped(let json):
+                        try await outbound.write(.text(#"{"event":"dropped","# + json.dropFirst()))
+                        try await outbound.close(.policyViolation, reason: "too far behind the job")
+                    case .idle:
+                        break
+                    }
+                }
+            }
+            // Whichever ends first (the job's stream, or the client) ends both.
+            try await group.next()
+            group.cancelAll()
+        }
     }
 }

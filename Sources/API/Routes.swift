@@ -1,6 +1,9 @@
 import Foundation
 import HTTPTypes
 public import Hummingbird
+import HummingbirdWebSocket
+import Jobs
+import Logging
 import Overlay
 public import Prometheus
 public import Store
@@ -14,7 +17,7 @@ let maximumFramesPerPage = 500
 /// - Parameter metrics: the registry `MetricsSystem` was bootstrapped with; given, requests are
 ///   measured and `/metrics` serves it.
 public func buildRouter(
-    store: some JobReading & KeyReading & TemplateStoring, feeds: FeedDesk? = nil, limits: RateLimits = RateLimits(),
+    store: some JobReading & KeyReading & TemplateStoring, feeds: FeedDesk? = nil, jobs: JobDesk? = nil, limits: RateLimits = RateLimits(),
     metrics: PrometheusCollectorRegistry? = nil
 ) -> Router<PodiumRequestContext> {
     let router = Router(context: PodiumRequestContext.self)
@@ -29,20 +32,25 @@ public func buildRouter(
         Response(status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: contract)))
     }
     let v1 = router.group("v1").add(middleware: KeyAuthenticator(keys: store, limiter: RateLimiter(limits: limits)))
-    JobsController(store: store).addRoutes(to: v1.group("jobs"))
+    JobsController(store: store, desk: jobs).addRoutes(to: v1.group("jobs"))
     TemplatesController(store: store).addRoutes(to: v1.group("templates"))
     if let feeds {
         FeedsController(desk: feeds).addRoutes(feeds: v1.group("feeds"), units: v1.group("units"))
+    }
+    if let jobs {
+        FixturesController(desk: jobs).addRoutes(to: v1.group("fixtures"))
     }
     return router
 }
 
 /// Builds the HTTP application around a store.
 public func buildApplication(
-    store: some JobReading & KeyReading & TemplateStoring, feeds: FeedDesk? = nil, limits: RateLimits = RateLimits(),
+    store: some JobReading & KeyReading & TemplateStoring, feeds: FeedDesk? = nil, jobs: JobDesk? = nil, limits: RateLimits = RateLimits(),
     metrics: PrometheusCollectorRegistry? = nil, configuration: ApplicationConfiguration
 ) -> some ApplicationProtocol {
-    Application(router: buildRouter(store: store, feeds: feeds, limits: limits, metrics: metrics), configuration: configuration)
+    let router = buildRouter(store: store, feeds: feeds, jobs: jobs, limits: limits, metrics: metrics)
+    // The same router answers WebSocket upgrades, so they pass the same key check.
+    return Application(router: router, server: .http1WebSocketUpgrade(webSocketRouter: router), configuration: configuration)
 }
 
 /// Job records recently read: a finished job no longer changes, so it is kept (at most 1,000);
@@ -62,6 +70,9 @@ final class JobRecordCache: Sendable {
         }
         return job
     }
+
+    /// Drops a removed job (ids are never reused, so nothing else can be stale).
+    func forget(_ id: Int64) { _ = entries.withLock { $0.removeValue(forKey: id) } }
 }
 
 /// Bodies of frame answers that can no longer change (see `FrameCaching`): many viewers ask for
@@ -85,18 +96,122 @@ final class ImmutableBodyCache: Sendable {
 /// `/v1/jobs`: jobs and their frames.
 struct JobsController<Store: JobReading> {
     let store: Store
+    /// Present when this server runs jobs (`POST`, `DELETE`).
+    let desk: JobDesk?
     let jobs = JobRecordCache()
     let bodies = ImmutableBodyCache()
 
     /// Who may read jobs: viewers (every job), broadcasters (their own), admins.
     static var readers: Set<APIScope> { [.viewer, .broadcaster] }
+    /// Who may start and stop jobs: broadcasters (their own), admins.
+    static var controllers: Set<APIScope> { [.broadcaster] }
 
     func addRoutes(to group: RouterGroup<PodiumRequestContext>) {
         group.get(use: list)
+        group.post(use: create)
         group.get(":id", use: show)
+        group.delete(":id", use: delete)
         group.get(":id/frames", use: frames)
         group.get(":id/frames/:n", use: frame)
         group.get(":id/events", use: events)
+        group.ws(":id/ws", shouldUpgrade: shouldUpgrade, onUpgrade: pushOverWebSocket)
+        group.get(":id/hls/:file", use: hls)
+        allowOnly([.get, .post], on: "", in: group)
+        allowOnly([.get, .delete], on: ":id", in: group)
+        for path in [":id/frames", ":id/frames/:n", ":id/events", ":id/ws", ":id/hls/:file"] { allowOnly([.get], on: RouterPath(path), in: group) }
+    }
+
+    /// `POST /v1/jobs`: starts a job (see `JobRequest` for the body). 201 with the job once it is
+    /// recorded; every refusal comes before anything is stored or opened.
+    @Sendable func create(_ request: Request, context: PodiumRequestContext) async throws -> Response {
+        let key = try context.requireKey(Self.controllers)
+        guard let desk else { throw APIError(.notImplemented, code: "not_implemented", message: "this server serves recorded jobs only; it runs none") }
+        let body: Data
+        do {
+            body = Data(try await request.body.collect(upTo: JobRequest.maximumBody).readableBytesView)
+        } catch {
+            throw APIError(.contentTooLarge, code: "too_large", message: "a job request may be at most \(JobRequest.maximumBody / 1024) KB", details: ["limit": "\(JobRequest.maximumBody)"])
+        }
+        let job = try await JobRequest.job(from: body, key: key, desk: desk)
+        let id: Int64
+        do {
+            id = try await desk.runner.start(job)
+        } catch let error as OperatorError {
+            throw APIError(.unprocessableContent, code: "cannot_start", message: error.description)
+        }
+        context.logger.info("job started", metadata: ["job": .stringConvertible(id), "input": .string(job.input), "owner": .string(job.owner ?? "")])
+        guard let record = try await store.job(id: id) else {
+            throw APIError(.internalServerError, code: "internal", message: "job \(id) started but cannot be read back")
+        }
+        var response = jsonResponse(try canonicalEncoder().encode(JobResponse(record)), status: .created)
+        response.headers[.location] = "/v1/jobs/\(id)"
+        return response
+    }
+
+    /// `DELETE /v1/jobs/{id}`: a running job is stopped (its outputs finished, its frames kept)
+    /// and answered with its state once it has stopped (202 if it takes longer than 10 s); a job
+    /// that has ended is removed with its frames, corrections and HLS (204).
+    @Sendable func delete(_ request: Request, context: PodiumRequestContext) async throws -> Response {
+        let job = try await requireJob(context, scopes: Self.controllers)
+        guard let desk else { throw APIError(.notImplemented, code: "not_implemented", message: "this server runs no jobs, so it stops and removes none") }
+        if job.state == "running" {
+            guard desk.runner.stop(job.id) else {
+                throw APIError(.conflict, code: "conflict", message: "job \(job.id) is running in another process (podium enrich); stop it there", details: ["id": "\(job.id)"])
+            }
+            let deadline = ContinuousClock.now + .seconds(10)
+            while desk.runner.isRunning(job.id), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+            let current = try await store.job(id: job.id) ?? job
+            return jsonResponse(try canonicalEncoder().encode(JobResponse(current)), status: current.state == "running" ? .accepted : .ok)
+        }
+        _ = try desk.store.deleteJob(job.id)
+        jobs.forget(job.id)
+        if let playlist = hlsPlaylist(of: job), playlist.hasPrefix(URL(fileURLWithPath: desk.settings.jobsDirectory).standardizedFileURL.path + "/") {
+            // The job's own folder (…/jobs/<uuid>/hls/index.m3u8) goes with it.
+            try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: playlist).deletingLastPathComponent().deletingLastPathComponent().path)
+        }
+        return Response(status: .noContent)
+    }
+
+    /// `GET /v1/jobs/{id}/hls/index.m3u8` and its segments: the job's HLS as Podium wrote it. The
+    /// playlist is always asked for as `index.m3u8`; a segment only by its plain name in the
+    /// playlist's folder.
+    @Sendable func hls(_ request: Request, context: PodiumRequestContext) async throws -> Response {
+        let job = try await requireJob(context)
+        let file = context.parameters.get("file") ?? ""
+        guard let playlist = hlsPlaylist(of: job) else {
+            throw APIError(.notFound, code: "not_found", message: "job \(job.id) writes no HLS", details: ["id": "\(job.id)"])
+        }
+        let folder = URL(fileURLWithPath: playlist).deletingLastPathComponent()
+        let path: String
+        let contentType: String
+        if file == "index.m3u8" {
+            (path, contentType) = (playlist, "application/vnd.apple.mpegurl")
+        } else if file.hasSuffix(".ts"), !file.hasPrefix("."), file.utf8.allSatisfy({ $0 < 128 && (Character(UnicodeScalar($0)).isLetter || Character(UnicodeScalar($0)).isNumber || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".")) }) {
+            (path, contentType) = (folder.appendingPathComponent(file).path, "video/mp2t")
+        } else {
+            throw APIError(.notFound, code: "not_found", message: "a job's HLS holds index.m3u8 and its .ts segments", details: ["file": file])
+        }
+        guard let data = try await offloaded({ FileManager.default.contents(atPath: path) }) else {
+            throw APIError(.notFound, code: "not_found", message: "job \(job.id) has no \(file) (yet, or any longer)", details: ["file": file])
+        }
+        // A segment never changes once written; the playlist of a running job changes with every segment.
+        let cacheControl = file == "index.m3u8" ? (job.state == "running" ? "public, max-age=1" : "public, max-age=60") : "public, max-age=31536000, immutable"
+        return Response(status: .ok, headers: [.contentType: contentType, .cacheControl: cacheControl], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// The upgrade to a WebSocket push: only for a readable job, and only when the client asks for a WebSocket.
+    @Sendable func shouldUpgrade(_ request: Request, context: PodiumRequestContext) async throws -> RouterShouldUpgrade {
+        _ = try await requireJob(context)
+        _ = try Self.resumePoint(request)
+        guard request.headers[.upgrade]?.lowercased() == "websocket" else {
+            throw APIError(.upgradeRequired, code: "upgrade_required", message: "this is a WebSocket endpoint; connect with a WebSocket client (or follow /events for Server-Sent Events)", headers: [.upgrade: "websocket"])
+        }
+        return .upgrade([:])
+    }
+
+    @Sendable func pushOverWebSocket(_ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, _ context: WebSocketRouterContext<PodiumRequestContext>) async throws {
+        let job = try await requireJob(context.requestContext)
+        try await WebSocketPush(store: store).run(job: job, after: try Self.resumePoint(context.request), inbound: inbound, outbound: outbound)
     }
 
     @Sendable func list(_ request: Request, context: PodiumRequestContext) async throws -> Response {
@@ -143,7 +258,18 @@ struct JobsController<Store: JobReading> {
     /// `GET /v1/jobs/{id}/events?after=`: the frames as Server-Sent Events (see `LivePush`).
     @Sendable func events(_ request: Request, context: PodiumRequestContext) async throws -> Response {
         let job = try await requireJob(context)
-        var after = try integerParameter(request, "after")
+        return ServerSentEvents(store: store).stream(job: job, after: try Self.resumePoint(request))
+    }
+
+    /// Where a live push resumes: `Last-Event-ID` (Server-Sent Events), else `?after=`; the last frame the client has.
+    static func resumePoint(_ request: Request) throws -> Int? {
+        var after: Int?
+        if let text = request.uri.queryParameters.get("after") {
+            guard let value = Int(text) else {
+                throw APIError(.badRequest, code: "bad_request", message: "after must be an integer frame index", details: ["after": String(text)])
+            }
+            after = value
+        }
         if let header = request.headers[HTTPField.Name("Last-Event-ID")!] {
             guard let seq = Int(header.trimmingCharacters(in: .whitespaces)) else {
                 throw APIError(.badRequest, code: "bad_request", message: "Last-Event-ID must be a frame's seq", details: ["Last-Event-ID": header])
@@ -153,7 +279,7 @@ struct JobsController<Store: JobReading> {
         if let after, after < -1 {
             throw APIError(.badRequest, code: "bad_request", message: "after must be -1 or more", details: ["after": "\(after)"])
         }
-        return LivePush(store: store).stream(job: job, after: after)
+        return after
     }
 
     /// `GET /v1/jobs/{id}/frames/{n}`: one frame's `FrameOverlay`, the very bytes carried in band.
@@ -232,8 +358,8 @@ struct JobsController<Store: JobReading> {
     }
 
     /// The job of the path, when the caller may read it (another broadcaster's job is not found, not forbidden).
-    private func requireJob(_ context: PodiumRequestContext) async throws -> JobRecord {
-        let key = try context.requireKey(Self.readers)
+    private func requireJob(_ context: PodiumRequestContext, scopes: Set<APIScope> = Self.readers) async throws -> JobRecord {
+        let key = try context.requireKey(scopes)
         let text = context.parameters.get("id") ?? ""
         guard let id = Int64(text), id > 0 else {
             throw APIError(.badRequest, code: "bad_request", message: "job id must be a positive integer", details: ["id": text])
@@ -312,4 +438,24 @@ func jsonResponse(_ body: Data, status: HTTPResponse.Status = .ok) -> Response {
         headers: [.contentType: "application/json; charset=utf-8"],
         body: ResponseBody(byteBuffer: ByteBuffer(bytes: body))
     )
+}
+
+/// Answers every method but `allowed` on `path` with 405 and an `Allow` header, so a client
+/// learns what the resource takes instead of being told it does not exist.
+func allowOnly(_ allowed: [HTTPRequest.Method], on path: RouterPath, in group: RouterGroup<PodiumRequestContext>) {
+    let allow = allowed.map(\.rawValue).joined(separator: ", ")
+    for method in [HTTPRequest.Method.get, .post, .put, .delete, .patch] where !allowed.contains(method) {
+        group.on(path, method: method) { request, _ -> Response in
+            throw APIError(
+                .methodNotAllowed, code: "method_not_allowed", message: "\(request.method.rawValue) is not allowed here; this resource takes \(allow)",
+                details: ["allow": allow], headers: [.allow: allow]
+            )
+        }
+    }
+}
+
+/// The HLS playlist a job writes, from its recorded outputs.
+func hlsPlaylist(of job: JobRecord) -> String? {
+    job.description.output.split(separator: " ").map(String.init).first { $0.lowercased().hasSuffix(".m3u8") }
+        .map { URL(fileURLWithPath: $0).standardizedFileURL.path }
 }

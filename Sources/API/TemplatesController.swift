@@ -9,9 +9,12 @@ import Store
 /// A template is validated before it is stored (the error names the JSON path), names are
 /// refused unless they are plain (so a name can never reach outside the store, nor a path), and
 /// bodies are limited to 1 MB.
+/// The largest template (and render request) the API takes.
+let maximumTemplateBytes = 1 << 20
+
 struct TemplatesController<Store: TemplateStoring> {
     let store: Store
-    static var maximumSize: Int { 1 << 20 }
+    static var maximumSize: Int { maximumTemplateBytes }
 
     func addRoutes(to group: RouterGroup<PodiumRequestContext>) {
         group.get(use: list)
@@ -26,9 +29,7 @@ struct TemplatesController<Store: TemplateStoring> {
     /// A plain name: lower-case letters, digits and dashes, 1 to 64, starting with a letter or digit.
     static func checkedName(_ context: PodiumRequestContext) throws -> String {
         let name = context.parameters.get("name") ?? ""
-        let plain = (1...64).contains(name.utf8.count) && name.utf8.first.map { $0 != UInt8(ascii: "-") } == true
-            && name.utf8.allSatisfy { (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || $0 == UInt8(ascii: "-") }
-        guard plain else {
+        guard isPlainName(name) else {
             throw APIError(
                 .badRequest, code: "bad_request", message: "a template name is 1 to 64 lower-case letters, digits and dashes, not starting with a dash",
                 details: ["name": name]

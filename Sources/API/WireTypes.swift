@@ -17,6 +17,8 @@ struct JobResponse: Encodable {
     let failure: String?
     /// What the run did, once it ended.
     let stats: JobStats?
+    /// Where the job's HLS is served, when it writes one.
+    let hls: String?
 
     init(_ record: JobRecord) {
         id = record.id
@@ -30,6 +32,7 @@ struct JobResponse: Encodable {
         frames = record.frames
         corrections = record.corrections
         failure = record.failure
+        hls = hlsPlaylist(of: record) == nil ? nil : "/v1/jobs/\(record.id)/hls/index.m3u8"
         // The stats are written by the job itself; a record it cannot read is left out, never an error.
         stats = record.stats.flatMap { try? JSONDecoder().decode(JobStats.self, from: $0) }
     }

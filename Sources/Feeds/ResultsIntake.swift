@@ -64,6 +64,9 @@ public final class ResultsIntake {
         }
     }
 
+    /// Every document applied, a duplicate or superseded, with its receipt time.
+    public var received: ResultsLedger { ledger }
+
     /// The current book (every accepted document).
     public var latest: ResultsBook { book }
 

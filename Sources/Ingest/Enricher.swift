@@ -128,9 +128,11 @@ public struct Enricher: Sendable {
     ///     frame leaves the look-ahead (live), or its capture time plus latency and look-ahead (a recording).
     ///   - gap: called for every gap in the input.
     ///   - progress: fraction of a file read, now and then.
+    ///   - health: the outputs' queues and counts, about once a second.
     public func run(
         clock: ClockSettings, carry: (FrameTiming, IngestFrame, UTCInstant) throws -> FrameCarriage,
-        gap: (InputGap) throws -> Void = { _ in }, progress: ((Double) -> Void)? = nil
+        gap: (InputGap) throws -> Void = { _ in }, progress: ((Double) -> Void)? = nil,
+        health: (([OutputHealth]) -> Void)? = nil
     ) throws -> EnrichmentReport {
         guard !outputs.isEmpty else { throw MediaError.unsupportedOutput(url: inputURL, detail: "no output given") }
         var seen: Set<String> = []
@@ -167,6 +169,7 @@ public struct Enricher: Sendable {
             holdVideo: settings.carriers.contains(.sei) || outputs.contains { $0.kind == .hls },
             carryID3: settings.carriers.contains(.id3)
         )
+        var lastHealth = DispatchTime.now().uptimeNanoseconds
         do {
             // The packet handler is stored as an optional (so escaping) only for the length of the run.
             let stats = try withoutActuallyEscaping(carry) { carry in try session.run(
@@ -190,6 +193,11 @@ public struct Enricher: Sendable {
                     }
                     report.frames += 1
                     try pipeline.frame(frame, report: &report, carry: carry)
+                    // The outputs' queues, at most once a second (each look takes its output's lock).
+                    if let health, DispatchTime.now().uptimeNanoseconds - lastHealth >= 1_000_000_000 {
+                        lastHealth = DispatchTime.now().uptimeNanoseconds
+                        health(workers.map { $0.health() })
+                    }
                 },
                 gap: gap, progress: progress
             ) }

@@ -43,7 +43,7 @@ public struct InputPolicy: Sendable, Equatable {
     }
 
     /// Whether `host` names this machine.
-    static func isLoopback(_ host: String) -> Bool {
+    public static func isLoopback(_ host: String) -> Bool {
         let host = normalize(host)
         return host == "localhost" || host == "::1" || host.hasPrefix("127.")
     }

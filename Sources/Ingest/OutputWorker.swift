@@ -23,6 +23,18 @@ public struct OutputStats: Sendable, Equatable {
     public var latencyP99Microseconds = 0
 }
 
+/// An output's state during a job, for monitoring.
+public struct OutputHealth: Sendable, Equatable {
+    /// The output as the operator wrote it.
+    public let target: String
+    /// Packets waiting in its queue now.
+    public let queued: Int
+    /// Packets written so far.
+    public let written: Int
+    /// Packets dropped so far.
+    public let dropped: Int
+}
+
 /// When an output's queue is full.
 public enum QueuePolicy: Sendable, Equatable {
     /// The job waits for the output (recorded inputs to files: nothing is lost by waiting).
@@ -92,6 +104,13 @@ final class OutputWorker: @unchecked Sendable {
         let thread = Thread { [self] in run(handoff.sink) }
         thread.name = "podium-output"
         thread.start()
+    }
+
+    /// The output's state now.
+    func health() -> OutputHealth {
+        condition.lock()
+        defer { condition.unlock() }
+        return OutputHealth(target: target.text, queued: queue.count, written: stats.written, dropped: stats.dropped)
     }
 
     /// Hands a packet to the output, waiting or dropping per the policy when the queue is full.

@@ -392,13 +392,21 @@ public final class SQLiteStore: JobReading, KeyReading, TemplateStoring, Results
         try await pool.read { db in try String.fetchAll(db, sql: "SELECT name FROM template ORDER BY name") }
     }
 
-    /// Marks a job completed, or failed with the reason.
-    public func finishJob(_ jobID: Int64, failure: String?) throws {
+    /// Marks a job completed, stopped (by its operator, before the input ended) or failed with the reason.
+    public func finishJob(_ jobID: Int64, failure: String?, stopped: Bool = false) throws {
         try pool.write { db in
             try db.execute(
                 sql: "UPDATE job SET state = ?, failure = ? WHERE id = ?",
-                arguments: [failure == nil ? "completed" : "failed", failure, jobID]
+                arguments: [failure != nil ? "failed" : stopped ? "stopped" : "completed", failure, jobID]
             )
+        }
+    }
+
+    /// Removes a job with its frames, corrections and documents; false when there is no such job.
+    public func deleteJob(_ jobID: Int64) throws -> Bool {
+        try pool.write { db in
+            try db.execute(sql: "DELETE FROM job WHERE id = ?", arguments: [jobID])
+            return db.changesCount > 0
         }
     }
 

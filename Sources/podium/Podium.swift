@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Jobs
 
 /// The `podium` command: enrichment jobs and the API server.
 @main
@@ -9,12 +10,6 @@ struct Podium: AsyncParsableCommand {
         abstract: "Frame-accurate sports overlays, in band and as JSON.",
         subcommands: [Probe.self, Enrich.self, Render.self, Check.self, Camera.self, Import.self, Replay.self, Results.self, Serve.self, Keys.self]
     )
-}
-
-/// Something the operator must fix, printed as one line.
-struct OperatorError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }
 
 /// Runs a command's body; any error becomes one line on standard error and exit status 1.

@@ -3,6 +3,10 @@ import ArgumentParser
 import Feeds
 import Foundation
 import Hummingbird
+import Jobs
+import Logging
+import ServiceLifecycle
+import UnixSignals
 import Metrics
 import Overlay
 import Prometheus
@@ -26,6 +30,18 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "A file of API keys to provision at start, one per line: SCOPE OWNER SECRET (PODIUM_KEY_FILE).")
     var keyFile = Serve.environment["PODIUM_KEY_FILE"]
 
+    @Option(help: "Folder where jobs started through the API write their files, one folder per job (PODIUM_JOBS_DIR).")
+    var jobsDir = Serve.environment["PODIUM_JOBS_DIR"] ?? "var/jobs"
+
+    @Option(help: "Folder of fixtures a job or a render may use by name (PODIUM_FIXTURES).")
+    var fixtures = Serve.environment["PODIUM_FIXTURES"] ?? "fixtures"
+
+    @Option(help: "Folder of bundled templates (NAME.json), used after those stored through the API (PODIUM_TEMPLATES).")
+    var templates = Serve.environment["PODIUM_TEMPLATES"] ?? "templates"
+
+    @Option(name: .customLong("allow-host"), help: "A host a job's network input or output may reach (repeatable; loopback always may; PODIUM_ALLOW_HOSTS, comma-separated).")
+    var allowedHosts: [String] = (Serve.environment["PODIUM_ALLOW_HOSTS"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+
     @Option(help: "Requests per second one API key may make on average (then 429 with Retry-After).")
     var rateLimit = 200.0
 
@@ -37,13 +53,26 @@ struct Serve: AsyncParsableCommand {
         let store = try SQLiteStore(path: database)
         if let keyFile { try Serve.provisionKeys(from: keyFile, into: store) }
         let feeds = FeedDesk(intake: try ResultsIntake(store: store))
+        let runner = JobRunner()
+        let jobs = JobDesk(
+            runner: runner, store: store, feeds: feeds,
+            settings: JobSettings(jobsDirectory: jobsDir, fixturesDirectory: fixtures, templatesDirectory: templates, allowedHosts: allowedHosts)
+        )
+        // A receiver that goes away is a job's output failing, not a reason for the server to die.
+        signal(SIGPIPE, SIG_IGN)
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let app = buildApplication(
-            store: store, feeds: feeds, limits: RateLimits(perSecond: rateLimit, burst: rateBurst), metrics: registry,
+            store: store, feeds: feeds, jobs: jobs, limits: RateLimits(perSecond: rateLimit, burst: rateBurst), metrics: registry,
             configuration: ApplicationConfiguration(address: .hostname(hostname, port: port), serverName: "podium")
         )
-        try await app.runService()
+        // On SIGTERM/SIGINT the group shuts down in reverse order: the jobs first (outputs
+        // finished, frames stored), then the HTTP server.
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: [.init(service: app), .init(service: JobsService(runner: runner))],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: Logger(label: "podium.serve")
+        ))
+        try await group.run()
     }
 }
 

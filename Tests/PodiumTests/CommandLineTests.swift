@@ -304,4 +304,62 @@ struct ServeCommandTests {
         server.waitUntilExit()
         #expect(server.terminationStatus == 0, "graceful shutdown on SIGTERM exits cleanly")
     }
+
+    @Test func sigtermFinishesTheServersRunningJobsBeforeItExits() async throws {
+        let folder = try Fixtures.scratchFolder()
+        let database = folder.appendingPathComponent("podium.sqlite").path
+        let keyRun = try Fixtures.run(PodiumBinary.path, ["keys", "create", "--scope", "admin", "--database", database])
+        try #require(keyRun.status == 0, "\(keyRun.err)")
+        let key = keyRun.out.trimmingCharacters(in: .whitespacesAndNewlines)
+        let jobs = folder.appendingPathComponent("jobs").path
+        let (server, port) = try Self.startServer(database: database, extra: ["--jobs-dir", jobs, "--fixtures", Fixtures.root.appendingPathComponent("fixtures").path])
+        defer { if server.isRunning { server.terminate() } }
+        let input = Loopback.freePort()
+        var events = ""
+        try await withHTTPClient { client in
+            // The results of a live job come from the feeds; the start list is there before it starts.
+            var post = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/feeds/odf")
+            post.method = .POST
+            post.headers.add(name: "Authorization", value: "Bearer \(key)")
+            post.body = .bytes(try Data(contentsOf: Fixtures.swim.appendingPathComponent("results/02-DT_RESULT-START_LIST.xml")))
+            #expect(try await client.execute(post, timeout: .seconds(10)).status == .ok)
+            var create = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/jobs")
+            create.method = .POST
+            create.headers.add(name: "Authorization", value: "Bearer \(key)")
+            create.body = .bytes(Data(#"{"input": "udp://127.0.0.1:\#(input)", "clock": {"source": "arrival"}, "results": {"source": "feeds", "unit": "SWMM100MFR------------FNL-000100--"}, "hls": {"segmentSeconds": 1}}"#.utf8))
+            let created = try await client.execute(create, timeout: .seconds(10))
+            let createdBody = String(buffer: try await created.body.collect(upTo: 1 << 16))
+            #expect(created.status == .created, "\(createdBody)")
+            #expect(Loopback.waitForUDPListener(on: input))
+            let sender = try BackgroundProcess("ffmpeg", [
+                "-hide_banner", "-v", "error", "-re", "-i", Fixtures.swim.appendingPathComponent("clip.ts").path,
+                "-map", "0", "-c", "copy", "-f", "mpegts", "udp://127.0.0.1:\(input)?pkt_size=1316",
+            ])
+            defer { sender.kill() }
+            // A follower of the job, and the job's metrics while it runs.
+            var follow = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/jobs/1/events")
+            follow.headers.add(name: "Authorization", value: "Bearer \(key)")
+            let stream = try await client.execute(follow, timeout: .seconds(60))
+            try await Task.sleep(for: .seconds(3))
+            let metrics = String(buffer: try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/metrics"), timeout: .seconds(10)).body.collect(upTo: 1 << 20))
+            #expect(metrics.contains(#"podium_job_frames_total{job="1"}"#), "\(metrics.prefix(3000))")
+            #expect(metrics.contains("podium_job_lag_seconds") && metrics.contains("podium_output_queue_packets"))
+
+            server.terminate()
+            events = String(buffer: try await stream.body.collect(upTo: 64 << 20))
+        }
+        server.waitUntilExit()
+        #expect(server.terminationStatus == 0, "graceful shutdown on SIGTERM exits cleanly")
+        // The job was stopped, not cut: every frame stored, its HLS complete, and the follower told.
+        let record = try #require(try await SQLiteStore(path: database).job(id: 1))
+        #expect(record.state == "stopped", "\(record.failure ?? "")")
+        #expect(record.frames > 50)
+        #expect(events.hasSuffix("event: end\ndata: {\"frames\":\(record.frames),\"state\":\"stopped\"}\n\n"), "\(events.suffix(300))")
+        let playlistPath = try #require(record.description.output.split(separator: " ").first { $0.hasSuffix(".m3u8") })
+        let playlist = try String(contentsOfFile: String(playlistPath), encoding: .utf8)
+        #expect(playlist.contains("#EXT-X-ENDLIST"))
+        for segment in playlist.split(separator: "\n") where segment.hasSuffix(".ts") {
+            #expect(FileManager.default.fileExists(atPath: URL(fileURLWithPath: String(playlistPath)).deletingLastPathComponent().appendingPathComponent(String(segment)).path))
+        }
+    }
 }

@@ -27,7 +27,9 @@ struct ContractTests {
         // An admin key reaches every operation, posting documents included.
         let key = try Fixtures.run(PodiumBinary.path, ["keys", "create", "--scope", "admin", "--database", database]).out
             .trimmingCharacters(in: .whitespacesAndNewlines)
-        let (server, port) = try ServeCommandTests.startServer(database: database, extra: ["--rate-limit", "100000", "--rate-burst", "100000"])
+        let (server, port) = try ServeCommandTests.startServer(
+            database: database, extra: ["--rate-limit", "100000", "--rate-burst", "100000", "--jobs-dir", folder.appendingPathComponent("jobs").path]
+        )
         defer { if server.isRunning { server.terminate() } }
 
         try await withHTTPClient { client in

@@ -1,7 +1,7 @@
 import Feeds
-import Foundation
-import Overlay
-import Store
+public import Foundation
+public import Overlay
+public import Store
 
 /// A folder of results documents as a timing system sent them, with an optional `manifest.json`
 /// saying when each was received:
@@ -13,20 +13,23 @@ import Store
 /// Any format the feeds read (ODF 2, Lenex 3 `.lef`/`.lxf`, Podium timing events), detected from
 /// the content. Without a manifest every `*.xml`, `*.json`, `*.lef` and `*.lxf` file is read in
 /// name order and its receipt time is unknown.
-struct ResultsFolder {
+public struct ResultsFolder: Sendable {
     struct Entry {
         let file: String
         let receivedUTC: String?
     }
 
-    let book: ResultsBook
-    let documents: [ReceivedDocument]
+    /// Every document applied.
+    public let book: ResultsBook
+    /// The documents as read, with their outcomes.
+    public let documents: [ReceivedDocument]
     /// Every accepted document with its receipt time; a document without one counts as known from the start.
-    let ledger: ResultsLedger
+    public let ledger: ResultsLedger
     /// The file names read.
-    let files: Set<String>
+    public let files: Set<String>
 
-    init(path: String) throws {
+    /// Reads the folder; any document that cannot be read or applied stops it, named.
+    public init(path: String) throws {
         let folder = URL(fileURLWithPath: path, isDirectory: true)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -72,7 +75,7 @@ struct ResultsFolder {
     /// Documents that appeared in the folder after `seen` was taken (a live job picks up what the
     /// timing system writes while it runs). A file is read once it has been still for 200 ms, so a
     /// half-written one is not taken; one that cannot be read as a document is reported once and skipped.
-    static func newDocuments(in path: String, seen: inout Set<String>, report: (String) -> Void) -> [(file: String, document: ResultsDocument, bytes: Data)] {
+    public static func newDocuments(in path: String, seen: inout Set<String>, report: (String) -> Void) -> [(file: String, document: ResultsDocument, bytes: Data)] {
         let folder = URL(fileURLWithPath: path, isDirectory: true)
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else { return [] }
         let documentExtensions = [".xml", ".json", ".lef", ".lxf"]

@@ -1,0 +1,103 @@
+import Foundation
+import Hummingbird
+import Jobs
+import Overlay
+import Store
+
+/// `/v1/fixtures`: the recorded cases this server holds, and their per-frame render with a
+/// template, so a designer sees what a template does on real frames before a job airs it.
+struct FixturesController {
+    let desk: JobDesk
+
+    /// Who may see fixtures: designers, broadcasters, viewers (admins too). Renders are the designers'.
+    static var readers: Set<APIScope> { [.designer, .broadcaster, .viewer] }
+    /// The most frames one render answers (about a minute of 50 fps video).
+    static let maximumFrames = 3000
+
+    func addRoutes(to group: RouterGroup<PodiumRequestContext>) {
+        group.get(use: list)
+        group.post(":name/render", use: render)
+        allowOnly([.get], on: "", in: group)
+        allowOnly([.post], on: ":name/render", in: group)
+    }
+
+    /// `GET /v1/fixtures`: every fixture folder with a clip, a clock and results.
+    @Sendable func list(_ request: Request, context: PodiumRequestContext) async throws -> Response {
+        _ = try context.requireKey(Self.readers)
+        let directory = desk.settings.fixturesDirectory
+        let fixtures = try await offloaded {
+            let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter(isPlainName).sorted()
+            return names.compactMap { name -> FixtureSummary? in
+                let folder = URL(fileURLWithPath: directory).appendingPathComponent(name)
+                let has = { (file: String) in FileManager.default.fileExists(atPath: folder.appendingPathComponent(file).path) }
+                guard has("clip.ts"), has("clock.json"), has("results") else { return nil }
+                let clock = FileManager.default.contents(atPath: folder.appendingPathComponent("clock.json").path).flatMap { try? ClockFile(json: $0) }
+                return FixtureSummary(
+                    name: name, input: "fixture:\(name)", frameRate: clock?.frameRate?.description, anchorUTC: clock?.anchor.utc.iso8601,
+                    camera: has("camera.jsonl"), lens: has("lens.json")
+                )
+            }
+        }
+        return jsonResponse(try canonicalEncoder().encode(["fixtures": fixtures]))
+    }
+
+    /// `POST /v1/fixtures/{name}/render`: body `{"template": NAME}` or `{"template": {…a template…}}`
+    /// (or `{}` for the overlay without elements), with an optional frame range `from`/`to`.
+    /// Answers `{"fixture","template","from","to","frames":[FrameOverlay…]}`.
+    @Sendable func render(_ request: Request, context: PodiumRequestContext) async throws -> Response {
+        _ = try context.requireKey([.designer])
+        let name = context.parameters.get("name") ?? ""
+        guard isPlainName(name) else {
+            throw APIError(.badRequest, code: "bad_request", message: "a fixture name is 1 to 64 lower-case letters, digits and dashes, not starting with a dash", details: ["name": name])
+        }
+        let body: Data
+        do {
+            body = Data(try await request.body.collect(upTo: maximumTemplateBytes).readableBytesView)
+        } catch {
+            throw APIError(.contentTooLarge, code: "too_large", message: "a render request may be at most 1 MB", details: ["limit": "\(maximumTemplateBytes)"])
+        }
+        let options = try StrictObject.body(body.isEmpty ? Data("{}".utf8) : body, allowed: ["template", "from", "to"])
+        var template: OverlayTemplate?
+        switch options.fields["template"] {
+        case nil, .null?:
+            break
+        case .string(let templateName)?:
+            guard isPlainName(templateName) else { throw options.wrong("template", "is a plain template name, or a template object") }
+            template = try await desk.template(templateName)
+        case .object(let inline)?:
+            do {
+                template = try OverlayTemplate.parse(try JSONEncoder().encode(JSONValue.object(inline)))
+            } catch {
+                throw APIError(.unprocessableContent, code: "invalid_template", message: "$.template: \(error)", details: ["path": "$.template"])
+            }
+        case let other?:
+            throw options.wrong("template", "must be a template name or a template object, not \(other.typeName)")
+        }
+        let from = Int(try options.integer("from", in: 0...10_000_000) ?? 0)
+        let to = try options.integer("to", in: 0...10_000_000).map(Int.init)
+        if let to, to < from { throw options.wrong("to", "must not be before from") }
+        let chosen = template
+        let frames = try await offloaded { try desk.fixture(name).render(template: chosen) }
+        let last = min(to ?? frames.count - 1, frames.count - 1, from + Self.maximumFrames - 1)
+        var answer = Data(#"{"fixture":"\#(name)","frames":["#.utf8)
+        if from <= last {
+            for index in from...last {
+                if index > from { answer.append(UInt8(ascii: ",")) }
+                answer.append(frames[index].canonicalJSON())
+            }
+        }
+        answer.append(Data(#"],"from":\#(from),"template":\#(chosen.map { "\"\($0.name)\"" } ?? "null"),"to":\#(max(last, from - 1))}"#.utf8))
+        return jsonResponse(answer)
+    }
+}
+
+/// A fixture as `GET /v1/fixtures` lists it.
+struct FixtureSummary: Encodable {
+    let name: String
+    /// What a job names as its input to run on this fixture.
+    let input: String
+    let frameRate: String?
+    let anchorUTC: String?
+    let camera: Bool
+    let lens: Bool
+}

@@ -1,0 +1,366 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+public import ServiceLifecycle
+public import Ingest
+public import Jobs
+public import Overlay
+public import Store
+
+/// Where the server's jobs find their fixtures and templates and write their files, and which
+/// hosts their network inputs and outputs may reach.
+public struct JobSettings: Sendable {
+    /// Each job's own files (its HLS) go in a folder of their own under this one.
+    public var jobsDirectory: String
+    /// Recorded cases (`clip.ts`, `clock.json`, `results/`) a job or a render may use by name.
+    public var fixturesDirectory: String
+    /// Bundled templates (`NAME.json`), after those stored through the API.
+    public var templatesDirectory: String
+    /// Hosts a job's network input or output may reach besides loopback.
+    public var allowedHosts: [String]
+
+    /// Creates settings.
+    public init(jobsDirectory: String = "var/jobs", fixturesDirectory: String = "fixtures", templatesDirectory: String = "templates", allowedHosts: [String] = []) {
+        self.jobsDirectory = jobsDirectory
+        self.fixturesDirectory = fixturesDirectory
+        self.templatesDirectory = templatesDirectory
+        self.allowedHosts = allowedHosts
+    }
+}
+
+/// The server's side of running jobs: the runner, the store they record into, the feeds that
+/// serve them results while they run, and the settings.
+public final class JobDesk: Sendable {
+    let runner: JobRunner
+    let store: SQLiteStore
+    let feeds: FeedDesk?
+    let settings: JobSettings
+
+    /// A desk starting jobs on `runner`.
+    public init(runner: JobRunner, store: SQLiteStore, feeds: FeedDesk?, settings: JobSettings) {
+        self.runner = runner
+        self.store = store
+        self.feeds = feeds
+        self.settings = settings
+    }
+
+    /// A fixture by its plain name, read from the fixtures folder (blocking: call off the event loop).
+    func fixture(_ name: String) throws -> FixtureCase {
+        let path = URL(fileURLWithPath: settings.fixturesDirectory).appendingPathComponent(name).path
+        guard FileManager.default.fileExists(atPath: path + "/clip.ts") else {
+            throw APIError(.notFound, code: "not_found", message: "no fixture \(name)", details: ["fixture": name])
+        }
+        do {
+            return try FixtureCase(path: path)
+        } catch {
+            throw APIError(.internalServerError, code: "fixture_unreadable", message: "fixture \(name) cannot be read: \(error)", details: ["fixture": name])
+        }
+    }
+
+    /// A template by plain name: one stored through the API, else a bundled one.
+    func template(_ name: String) async throws -> OverlayTemplate {
+        let data: Data
+        if let stored = try await store.template(name: name) {
+            data = stored
+        } else if let bundled = FileManager.default.contents(atPath: URL(fileURLWithPath: settings.templatesDirectory).appendingPathComponent(name + ".json").path) {
+            data = bundled
+        } else {
+            throw APIError(.unprocessableContent, code: "unknown_template", message: "no template \(name) (stored or bundled)", details: ["path": "$.template", "template": name])
+        }
+        do {
+            return try OverlayTemplate.parse(data)
+        } catch {
+            throw APIError(.unprocessableContent, code: "invalid_template", message: "template \(name): \(error)", details: ["path": "$.template", "template": name])
+        }
+    }
+}
+
+/// Runs blocking work (FFmpeg reads, file reads) on a thread of Dispatch's, not the server's event loops.
+func offloaded<Value: Sendable>(_ work: @escaping @Sendable () throws -> Value) async throws -> Value {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
+    }
+}
+
+/// A JSON object read strictly: unknown fields, wrong types and values out of range are 400s
+/// naming the JSON path, such as `$.hls.window`.
+struct StrictObject {
+    let fields: [String: JSONValue]
+    let path: String
+
+    /// Reads a request body as a JSON object of the `allowed` fields.
+    static func body(_ data: Data, allowed: Set<String>) throws -> StrictObject {
+        guard !data.isEmpty else { throw APIError(.badRequest, code: "bad_request", message: "the body is empty; send a JSON object") }
+        let value: JSONValue
+        do {
+            value = try JSONDecoder().decode(JSONValue.self, from: data)
+        } catch {
+            throw APIError(.badRequest, code: "bad_json", message: "the body is not valid JSON", details: ["path": "$"])
+        }
+        return try StrictObject(value, path: "$", allowed: allowed)
+    }
+
+    init(_ value: JSONValue, path: String, allowed: Set<String>) throws {
+        guard case .object(let fields) = value else { throw StrictObject.wrong(path, "must be an object, not \(value.typeName)") }
+        if let unknown = fields.keys.sorted().first(where: { !allowed.contains($0) }) {
+            throw StrictObject.wrong("\(path).\(unknown)", "is not a field here; the fields are \(allowed.sorted().joined(separator: ", "))")
+        }
+        self.fields = fields
+        self.path = path
+    }
+
+    static func wrong(_ path: String, _ reason: String) -> APIError {
+        APIError(.badRequest, code: "bad_request", message: "\(path) \(reason)", details: ["path": path])
+    }
+
+    func wrong(_ name: String, _ reason: String) -> APIError { StrictObject.wrong("\(path).\(name)", reason) }
+
+    func string(_ name: String, required: Bool = false) throws -> String? {
+        switch fields[name] {
+        case nil, .null?:
+            if required { throw wrong(name, "is required") }
+            return nil
+        case .string(let text)?:
+            guard !text.isEmpty, text.utf8.count <= 2048, !text.contains("\0") else { throw wrong(name, "must be a non-empty string of at most 2048 bytes") }
+            return text
+        case let other?:
+            throw wrong(name, "must be a string, not \(other.typeName)")
+        }
+    }
+
+    func integer(_ name: String, in range: ClosedRange<Int64>) throws -> Int64? {
+        switch fields[name] {
+        case nil, .null?: return nil
+        case .integer(let number)? where range.contains(number): return number
+        case let other?: throw wrong(name, "must be an integer from \(range.lowerBound) to \(range.upperBound), not \(other.typeName == "an integer" ? "\(other)" : other.typeName)")
+        }
+    }
+
+    func number(_ name: String, in range: ClosedRange<Double>) throws -> Double? {
+        switch fields[name] {
+        case nil, .null?: return nil
+        case .integer(let number)? where range.contains(Double(number)): return Double(number)
+        case .number(let number)? where range.contains(number): return number
+        case let other?: throw wrong(name, "must be a number from \(range.lowerBound) to \(range.upperBound), not \(other.typeName)")
+        }
+    }
+
+    func strings(_ name: String, maximum: Int) throws -> [String]? {
+        switch fields[name] {
+        case nil, .null?: return nil
+        case .array(let items)?:
+            guard items.count <= maximum else { throw wrong(name, "may hold at most \(maximum) entries") }
+            return try items.enumerated().map { index, item in
+                guard case .string(let text) = item, !text.isEmpty, text.utf8.count <= 2048, !text.contains("\0") else {
+                    throw wrong("\(name)[\(index)]", "must be a non-empty string, not \(item.typeName)")
+                }
+                return text
+            }
+        case let other?: throw wrong(name, "must be an array of strings, not \(other.typeName)")
+        }
+    }
+
+    func object(_ name: String, allowed: Set<String>) throws -> StrictObject? {
+        guard let value = fields[name], value != .null else { return nil }
+        return try StrictObject(value, path: "\(path).\(name)", allowed: allowed)
+    }
+}
+
+/// A plain name (of a template or a fixture): lower-case letters, digits and dashes, 1 to 64,
+/// not starting with a dash; anything else (a path, `..`, an encoded slash) is refused.
+func isPlainName(_ name: String) -> Bool {
+    (1...64).contains(name.utf8.count) && name.utf8.first != UInt8(ascii: "-")
+        && name.utf8.allSatisfy { (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || $0 == UInt8(ascii: "-") }
+}
+
+/// `POST /v1/jobs`: what a client may ask for, checked in full before anything is stored or opened.
+///
+/// ```json
+/// {"input": "udp://127.0.0.1:5000" | "fixture:swim-100-free",
+///  "clock": {"source": "anchor", "anchor": {"pts": 0, "timeBase": "1/90000", "utc": "…"}, "frameRate": "50/1",
+///            "latencyMs": 0, "timecodeDate": "2026-07-31", "timecodeZone": "Z"},
+///  "results": {"source": "feeds", "unit": "SWMM100MFR-----------FNL-000100--"} | {"source": "fixture"},
+///  "template": "swimming", "carriers": ["id3", "sei"], "lookaheadMs": 500,
+///  "outputs": ["udp://127.0.0.1:6000", "srt://127.0.0.1:7000?mode=listener"],
+///  "hls": {"segmentSeconds": 2, "window": 6}, "owner": "broadcaster-name"}
+/// ```
+struct JobRequest {
+    static let fields: Set<String> = ["input", "clock", "results", "template", "carriers", "lookaheadMs", "outputs", "hls", "owner"]
+    static let maximumBody = 64 * 1024
+
+    /// Builds the job a request describes, for `key`; every refusal is a 4xx naming what was wrong.
+    static func job(from body: Data, key: APIKeyRecord, desk: JobDesk) async throws -> EnrichmentJob {
+        let request = try StrictObject.body(body, allowed: fields)
+        let input = try request.string("input", required: true)!
+        let settings = desk.settings
+        let policy = InputPolicy(allowedHosts: settings.allowedHosts, readTimeout: 5, reconnect: ReconnectPolicy())
+
+        // The input: a fixture by name, or a network source the allowlist lets through. Files on
+        // the server are never reachable by path.
+        var fixture: FixtureCase?
+        let inputURL: String
+        if input.hasPrefix("fixture:") {
+            let name = String(input.dropFirst("fixture:".count))
+            guard isPlainName(name) else { throw request.wrong("input", "names a fixture by a plain name (fixture:swim-100-free)") }
+            fixture = try await offloaded { try desk.fixture(name) }
+            inputURL = fixture!.clip
+        } else {
+            let endpoint: InputEndpoint
+            do {
+                endpoint = try InputEndpoint(input, policy: policy)
+            } catch {
+                throw APIError(.badRequest, code: "refused_input", message: "$.input: \(error)", details: ["path": "$.input", "input": input])
+            }
+            guard endpoint.kind.isLive else {
+                throw request.wrong("input", "must be a network source (udp, srt, rtmp, rtsp, http(s) HLS) or fixture:NAME; the server opens no file by path")
+            }
+            inputURL = input
+        }
+
+        let clock = try clockSettings(request.object("clock", allowed: ["source", "anchor", "frameRate", "latencyMs", "timecodeDate", "timecodeZone"]), fixture: fixture)
+
+        // Results: a fixture's own folder, or the server's results feeds (live as they arrive).
+        let results: ResultsSource
+        var unit: String?
+        let binding = try request.object("results", allowed: ["source", "unit"])
+        switch try binding?.string("source", required: true) ?? (fixture != nil ? "fixture" : nil) {
+        case "fixture":
+            guard let fixture else { throw request.wrong("results.source", "may be fixture only when the input is a fixture") }
+            results = .folder(fixture.folder.appendingPathComponent("results").path)
+            unit = try binding?.string("unit")
+        case "feeds":
+            guard let feeds = desk.feeds else { throw request.wrong("results.source", "feeds are not served by this server") }
+            guard let code = try binding!.string("unit", required: true), UnitCode(code) != nil else {
+                throw request.wrong("results.unit", "must be a 34-character RSC")
+            }
+            unit = code
+            let inbox = DocumentInbox()
+            results = .feed(ledger: await feeds.follow(inbox), inbox: inbox)
+        case nil:
+            throw request.wrong("results", "is required for a network input: {\"source\": \"feeds\", \"unit\": RSC}")
+        case let other?:
+            throw request.wrong("results.source", "must be feeds or fixture, not \(other)")
+        }
+        if let unit, UnitCode(unit) == nil { throw request.wrong("results.unit", "must be a 34-character RSC") }
+
+        var enrichment = EnrichmentSettings()
+        if let carriers = try request.strings("carriers", maximum: 2) {
+            do {
+                enrichment.carriers = try Carriers(list: carriers.joined(separator: ","))
+            } catch {
+                throw request.wrong("carriers", "holds id3 and/or sei")
+            }
+        }
+        enrichment.lookahead = Double(try request.integer("lookaheadMs", in: 0...10_000) ?? 0) / 1000
+
+        // Outputs: network streams the allowlist lets through, and Podium's HLS in the job's own folder.
+        var outputs: [OutputTarget] = []
+        for (index, text) in (try request.strings("outputs", maximum: 8) ?? []).enumerated() {
+            let target: OutputTarget
+            do {
+                target = try OutputTarget(text)
+            } catch {
+                throw APIError(.badRequest, code: "refused_output", message: "$.outputs[\(index)]: \(error)", details: ["path": "$.outputs[\(index)]", "output": text])
+            }
+            guard target.isNetwork else {
+                throw request.wrong("outputs[\(index)]", "must be a udp://, srt:// or rtmp:// stream; files are written only as the job's HLS (\"hls\")")
+            }
+            let host = URLComponents(string: text)?.host ?? ""
+            guard host.isEmpty || InputPolicy.isLoopback(host) || policy.allows(host: host) else {
+                throw request.wrong("outputs[\(index)]", "reaches \(host), which is not an allowed host of this server")
+            }
+            guard !outputs.contains(target) else { throw request.wrong("outputs[\(index)]", "is given twice") }
+            if enrichment.carriers == .id3, !target.container.carriesTimedID3 {
+                throw request.wrong("outputs[\(index)]", "is \(target.container.rawValue), which carries the sei carrier only; add sei to carriers")
+            }
+            outputs.append(target)
+        }
+        if let hls = try request.object("hls", allowed: ["segmentSeconds", "window"]) {
+            enrichment.hlsTargetDuration = try hls.number("segmentSeconds", in: 0.5...30) ?? 2
+            enrichment.hlsWindow = Int(try hls.integer("window", in: 1...100) ?? 6)
+            let folder = URL(fileURLWithPath: settings.jobsDirectory).appendingPathComponent(UUID().uuidString.lowercased())
+            outputs.append(try OutputTarget(folder.appendingPathComponent("hls/index.m3u8").path))
+        }
+        guard !outputs.isEmpty else { throw request.wrong("outputs", "or hls must give the job at least one output") }
+
+        var template: OverlayTemplate?
+        if let name = try request.string("template") {
+            guard isPlainName(name) else { throw request.wrong("template", "is a plain template name (lower-case letters, digits, dashes)") }
+            template = try await desk.template(name)
+        }
+
+        // A broadcaster's job is its own; an admin may make one for a broadcaster.
+        var owner = key.scope == .broadcaster ? key.owner : try request.string("owner")
+        if key.scope == .broadcaster, let asked = try request.string("owner"), asked != key.owner {
+            throw APIError(.forbidden, code: "forbidden", message: "a broadcaster key makes jobs of its own owner only", details: ["path": "$.owner"])
+        }
+        if owner?.isEmpty == true { owner = nil }
+
+        var job = EnrichmentJob(input: inputURL, results: results, clock: clock, outputs: outputs, unit: unit, store: desk.store)
+        job.settings = enrichment
+        job.template = template
+        job.policy = policy
+        job.owner = owner
+        if fixture != nil { job.inputLabel = input }
+        if let fixture {
+            job.camera = fixture.camera
+            job.lens = fixture.lens
+        }
+        return job
+    }
+
+    /// The clock a request asks for; a fixture's own clock when it gives none.
+    private static func clockSettings(_ clock: StrictObject?, fixture: FixtureCase?) throws -> ClockSettings {
+        var settings = ClockSettings(required: true)
+        if let fixture {
+            settings.source = .anchor
+            settings.anchor = fixture.clock.anchor
+            settings.frameRate = fixture.clock.frameRate
+        }
+        guard let clock else { return settings }
+        if let source = try clock.string("source") {
+            guard let chosen = ClockSource(rawValue: source) else {
+                throw clock.wrong("source", "must be one of \(ClockSource.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            settings.source = chosen
+        }
+        if clock.fields["anchor"] != nil || clock.fields["frameRate"] != nil {
+            var file: [String: JSONValue] = [:]
+            file["anchor"] = clock.fields["anchor"]
+            file["frameRate"] = clock.fields["frameRate"]
+            do {
+                let parsed = try ClockFile(json: try JSONEncoder().encode(JSONValue.object(file)))
+                settings.anchor = parsed.anchor
+                settings.frameRate = parsed.frameRate ?? settings.frameRate
+            } catch {
+                throw StrictObject.wrong("\(clock.path)", "is not a clock: \(error)")
+            }
+        }
+        if let latency = try clock.integer("latencyMs", in: 0...60_000) { settings.latency = Double(latency) / 1000 }
+        if let date = try clock.string("timecodeDate") {
+            let zone = try clock.string("timecodeZone") ?? "Z"
+            guard let day = TimecodeDay(date: date, zone: zone) else {
+                throw clock.wrong("timecodeDate", "and timecodeZone must be a date (YYYY-MM-DD) and a zone (Z or ±HH:MM)")
+            }
+            settings.timecodeDay = day
+        }
+        return settings
+    }
+}
+
+/// The server's jobs as a service beside the HTTP server: on SIGTERM or SIGINT it stops every
+/// running job and waits until each has finished its outputs and written its frames. Put it after
+/// the application in the service group, so it is shut down first, while the HTTP server still
+/// answers (and live pushes send their `end`).
+public struct JobsService: Service {
+    let runner: JobRunner
+
+    /// The service of `runner`.
+    public init(runner: JobRunner) { self.runner = runner }
+
+    public func run() async throws {
+        // Returns on graceful shutdown; throws if the group is cancelled. Either way the jobs stop.
+        try? await gracefulShutdown()
+        await runner.stopAll()
+    }
+}

@@ -1,0 +1,314 @@
+public import Foundation
+import Synchronization
+public import Ingest
+public import Overlay
+import Feeds
+public import Store
+
+/// Where a job's results documents come from.
+public enum ResultsSource: Sendable {
+    /// A folder as a timing system wrote it (see `ResultsFolder`); a live job also takes the
+    /// files that appear in it while it runs.
+    case folder(String)
+    /// Documents already received (the server's results feeds, with their receipt times), and
+    /// an inbox that the feeds fill while the job runs.
+    case feed(ledger: ResultsLedger, inbox: DocumentInbox)
+}
+
+/// Documents received while a job runs, handed from the thread that received them to the job's.
+/// The job closes it when it ends, and whoever delivers then forgets it.
+public final class DocumentInbox: Sendable {
+    private let waiting = Mutex<(entries: [ResultsLedger.Entry], closed: Bool)>(([], false))
+
+    /// An empty inbox.
+    public init() {}
+
+    /// Adds a document received at `receivedAt`; false once the job has ended.
+    @discardableResult
+    public func deliver(_ document: ResultsDocument, receivedAt: UTCInstant) -> Bool {
+        waiting.withLock { waiting in
+            guard !waiting.closed else { return false }
+            waiting.entries.append(ResultsLedger.Entry(sequence: waiting.entries.count, receivedAt: receivedAt, document: document))
+            return true
+        }
+    }
+
+    /// Whether the job has ended.
+    public var isClosed: Bool { waiting.withLock { $0.closed } }
+
+    func close() { waiting.withLock { $0.closed = true } }
+
+    /// Takes every document delivered since the last call, in the order received.
+    func take() -> [ResultsLedger.Entry] {
+        waiting.withLock { waiting in
+            defer { waiting.entries.removeAll() }
+            return waiting.entries
+        }
+    }
+}
+
+/// One enrichment, wired end to end: results → airing timeline → per-frame overlay → carriers
+/// → outputs, and the aired frames and later corrections into the store. Used by `podium
+/// enrich` and by the server's jobs.
+public struct EnrichmentJob: Sendable {
+    /// The input URL or path (checked by `InputEndpoint` when opened).
+    public let input: String
+    /// Where the results documents come from.
+    public let results: ResultsSource
+    /// How frames get their capture UTC.
+    public let clock: ClockSettings
+    /// The enriched outputs.
+    public let outputs: [OutputTarget]
+    /// The competition unit; nil takes the only one the results hold.
+    public let unit: String?
+    /// Where the job, its frames and its corrections are recorded.
+    public let store: SQLiteStore
+    /// Carriers, look-ahead, queues, HLS.
+    public var settings = EnrichmentSettings()
+    /// The overlay template, if any.
+    public var template: OverlayTemplate?
+    /// Camera tracking, for world-anchored elements.
+    public var camera: CameraTrack?
+    /// The lens calibration, with `camera`.
+    public var lens: Lens?
+    /// Hosts, timeouts and reconnection of the input.
+    public var policy = InputPolicy()
+    /// Stops the input (signal, API `DELETE`, server shutdown); the outputs are finished cleanly.
+    public var cancellation = InputCancellation()
+    /// The broadcaster the job belongs to.
+    public var owner: String?
+    /// How the job names its input in the store when not by its URL (`fixture:NAME` for a server's fixture).
+    public var inputLabel: String?
+    /// Told the job's id once it is recorded, before the input is opened.
+    public var started: @Sendable (Int64) -> Void = { _ in }
+    /// Told each line of news an operator should see (a skipped document, a gap).
+    public var notice: @Sendable (String) -> Void = { _ in }
+    /// Told how far a recording got (0…1), when given.
+    public var progress: (@Sendable (Double) -> Void)?
+
+    /// Frames are written to the store in batches (on the store's own thread), so a long job
+    /// never holds all of them in memory.
+    static let storeBatch = 250
+    /// How often a live job looks for new documents in the results folder.
+    static let folderPollSeconds = 0.5
+
+    /// Creates a job.
+    public init(input: String, results: ResultsSource, clock: ClockSettings, outputs: [OutputTarget], unit: String?, store: SQLiteStore) {
+        self.input = input
+        self.results = results
+        self.clock = clock
+        self.outputs = outputs
+        self.unit = unit
+        self.store = store
+    }
+
+    /// What the operator is told, and which outputs failed.
+    public struct Outcome: Sendable {
+        /// The job's id in the store.
+        public let jobID: Int64
+        /// Lines for the operator.
+        public let summary: String
+        /// The outputs that failed.
+        public let failedOutputs: [OutputStats]
+    }
+
+    /// Runs the job to its end (the input's end, or `cancellation`).
+    public func run() throws -> Outcome {
+        defer { if case .feed(_, let inbox) = results { inbox.close() } }
+        let inputPath = URL(fileURLWithPath: input).standardizedFileURL.resolvingSymlinksInPath().path
+        for output in outputs {
+            guard let path = output.path else { continue }
+            guard URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path != inputPath else {
+                throw OperatorError("--out \(output) is the input itself; choose another file")
+            }
+        }
+        let ledger: ResultsLedger
+        let documents: [ReceivedDocument]
+        let pollFolder: String?
+        var seenFiles: Set<String> = []
+        switch results {
+        case .folder(let path):
+            let folder = try ResultsFolder(path: path)
+            (ledger, documents, pollFolder, seenFiles) = (folder.ledger, folder.documents, path, folder.files)
+        case .feed(let received, _):
+            // The documents are in the feeds' audit log already.
+            (ledger, documents, pollFolder) = (received, [], nil)
+        }
+        let unitCode = try selectUnit(ledger.book())
+        var airing = AiringTimeline(ledger: ledger, unit: unitCode)
+        var renderers: [Int: TemplateRenderer] = [:]
+        var markers = RaceMarkerDetector()
+
+        let frameRateText = clock.frameRate?.description ?? "stream"
+        let jobID = try store.startJob(
+            JobDescription(
+                createdUTC: UTCInstant.now().iso8601,
+                input: inputLabel ?? input, output: outputs.map(\.text).joined(separator: " "), unit: unitCode.rawValue,
+                clockSource: clock.source?.rawValue ?? "auto", frameRate: frameRateText, owner: owner
+            ),
+            documents: documents
+        )
+        started(jobID)
+        var metrics = JobMetrics(jobID: jobID)
+        let frameWriter = FrameStoreWriter(store: store, jobID: jobID, batchSize: EnrichmentJob.storeBatch)
+        /// What each frame showed, to find the corrections when the job ends.
+        var aired: [(timing: FrameTiming, pose: CameraPose?, known: Int, shown: Int, version: String?)] = []
+        var lastPoll = Date()
+        let compact = template != nil
+
+        /// The frame's overlay with the first `known` documents (see `AiringTimeline.knownCount(at:)`).
+        func overlay(_ timing: FrameTiming, pose: CameraPose?, known: Int) -> FrameOverlay {
+            let timeline = airing.timeline(knowing: known)
+            guard let template else { return timeline.overlay(for: timing, camera: pose) }
+            let renderer = renderers[known] ?? TemplateRenderer(template: template, timeline: timeline, lens: lens)
+            renderers[known] = renderer
+            return renderer.render(timing, camera: pose)
+        }
+
+        do {
+            let enricher = Enricher(inputURL: input, outputs: outputs, settings: settings, policy: policy, cancellation: cancellation)
+            let feedInbox: DocumentInbox? = if case .feed(_, let inbox) = results { inbox } else { nil }
+            let report = try enricher.run(clock: clock, carry: { timing, frame, knownAt in
+                if let pollFolder, frame.video.arrival != nil, Date().timeIntervalSince(lastPoll) >= EnrichmentJob.folderPollSeconds {
+                    lastPoll = Date()
+                    for found in ResultsFolder.newDocuments(in: pollFolder, seen: &seenFiles, report: notice) {
+                        airing.receive(found.document, at: knownAt)
+                        renderers.removeAll()
+                    }
+                }
+                for entry in feedInbox?.take() ?? [] {
+                    airing.receive(entry.document, at: entry.receivedAt)
+                    renderers.removeAll()
+                }
+                metrics.frameCarried(behind: frame.video.arrival != nil ? Double(UTCInstant.now().seconds(since: timing.captureStart)) : nil)
+                let pose = camera?.pose(forCaptureAt: timing.captureStart)
+                let known = airing.knownCount(at: knownAt)
+                let shown = overlay(timing, pose: pose, known: known)
+                // A templated job carries the compact form: the full JSON is then written on the store's thread.
+                let json = compact ? nil : shown.canonicalJSONBytes()
+                try frameWriter.append(shown, json: json)
+                // A frame that aired with every document is its own latest state unless documents
+                // can still arrive (a live input, or any job the feeds serve): nothing to remember for it.
+                if known < airing.documentCount || frame.video.arrival != nil || feedInbox != nil {
+                    aired.append((timing, pose, known, EnrichmentJob.visibleState(shown), shown.dataVersion))
+                }
+                // A templated job carries the compact elements in band; the full state is in the store and the API.
+                return try FrameCarriage(
+                    InBandPayload(for: shown, compact: compact, canonical: json), carriers: settings.carriers,
+                    markers: markers.markers(on: shown, at: timing.captureStart)
+                )
+            }, gap: { gap in
+                if gap.reconnected { metrics.inputReopened() }
+                notice("gap after frame \(gap.afterFrame): \(gap.framesMissing) frames missing\(gap.reconnected ? " (input reopened)" : "")")
+            }, progress: progress, health: { metrics.outputs($0) })
+            // Documents that came after the last frame still make corrections.
+            feedInbox?.close()
+            for entry in feedInbox?.take() ?? [] { airing.receive(entry.document, at: entry.receivedAt) }
+            try frameWriter.finish()
+
+            // Corrections: what each frame should have shown with every document now known. A frame
+            // whose only change is the data version is recorded too (so `latest` is exactly the
+            // state with every document) but is not counted as corrected.
+            var corrections: [StoredCorrection] = []
+            let everything = airing.knownCount(at: nil)
+            for frame in aired where frame.known < everything {
+                let latest = overlay(frame.timing, pose: frame.pose, known: everything)
+                let visible = EnrichmentJob.visibleState(latest) != frame.shown
+                if visible || latest.dataVersion != frame.version {
+                    corrections.append(StoredCorrection(seq: latest.seq, overlayJSON: latest.canonicalJSON(), dataVersion: latest.dataVersion, visible: visible))
+                }
+            }
+            try store.recordCorrections(corrections, toJob: jobID)
+            let corrected = corrections.filter(\.visible).count
+            try store.recordStats(EnrichmentJob.statsJSON(report, corrections: corrected), ofJob: jobID)
+            let failed = report.outputs.filter { $0.failure != nil }
+            try store.finishJob(jobID, failure: failed.isEmpty ? nil : failed.map { "\($0.target): \($0.failure!)" }.joined(separator: "; "), stopped: cancellation.isCancelled)
+            return Outcome(jobID: jobID, summary: summary(report, jobID: jobID, unit: unitCode, corrections: corrected), failedOutputs: failed)
+        } catch {
+            try? frameWriter.finish()
+            try? store.finishJob(jobID, failure: "\(error)")
+            for output in outputs where output.kind == .file { try? FileManager.default.removeItem(atPath: output.path!) }
+            throw error
+        }
+    }
+
+    /// What a viewer sees of an overlay (its data version aside): a later document that changes
+    /// only the version label is not a correction.
+    static func visibleState(_ overlay: FrameOverlay) -> Int {
+        var hasher = Hasher()
+        hasher.combine(overlay.clock)
+        hasher.combine(overlay.lanes)
+        hasher.combine(overlay.order)
+        hasher.combine(overlay.leader)
+        hasher.combine(overlay.records)
+        hasher.combine(overlay.worldRecordLine)
+        hasher.combine(overlay.elements)
+        return hasher.finalize()
+    }
+
+    static func statsJSON(_ report: EnrichmentReport, corrections: Int) -> String {
+        let outputs: [[String: Any]] = report.outputs.map { output in
+            var entry: [String: Any] = [
+                "target": output.target, "written": output.written, "dropped": output.dropped, "reopened": output.reopened,
+                "skippedToKeyframe": output.skippedToKeyframe,
+                "deepestQueue": output.deepestQueue, "latencyMedianMicroseconds": output.latencyMedianMicroseconds,
+                "latencyP99Microseconds": output.latencyP99Microseconds,
+            ]
+            if let failure = output.failure { entry["failure"] = failure }
+            return entry
+        }
+        let stats: [String: Any] = [
+            "frames": report.frames, "tagged": report.tagged, "corrections": corrections, "outputs": outputs,
+            "clockSource": report.ingest.clockSource?.rawValue ?? "none", "epochs": report.ingest.epochs,
+            "gaps": report.ingest.gaps.count, "reconnects": report.ingest.reconnects, "corruptPackets": report.ingest.corruptPackets,
+        ]
+        let data = (try? JSONSerialization.data(withJSONObject: stats, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    private func summary(_ report: EnrichmentReport, jobID: Int64, unit: UnitCode, corrections: Int) -> String {
+        var lines = [
+            "job \(jobID): \(report.frames) frames, \(report.tagged) tagged (\(report.frameRate) fps, clock: \(report.ingest.clockSource?.rawValue ?? "none")), unit \(unit)"
+                + (template.map { ", template \($0.name)" } ?? "") + (camera.map { ", \($0.samples.count) camera samples" } ?? ""),
+            "carriers: \([settings.carriers.contains(.id3) ? "id3" : nil, settings.carriers.contains(.sei) ? "sei" : nil].compactMap { $0 }.joined(separator: ",")); look-ahead \(Int(settings.lookahead * 1000)) ms; corrections: \(corrections) frames",
+        ]
+        for output in report.outputs {
+            var line = "\(output.target): \(output.written) packets written, \(output.dropped) dropped"
+            if output.skippedToKeyframe > 0 { line += ", \(output.skippedToKeyframe) skipped to start on a keyframe" }
+            if output.reopened > 0 { line += ", reopened \(output.reopened)×" }
+            line += "; added latency p50 \(output.latencyMedianMicroseconds) µs, p99 \(output.latencyP99Microseconds) µs"
+            if let failure = output.failure { line += "; FAILED: \(failure)" }
+            lines.append(line)
+        }
+        let ingest = report.ingest
+        if ingest.epochs > 1 || ingest.corruptPackets > 0 || !ingest.gaps.isEmpty || ingest.reconnects > 0 {
+            lines.append("epochs: \(ingest.epochs); corrupt packets skipped: \(ingest.corruptPackets); gaps: \(ingest.gaps.count); reconnects: \(ingest.reconnects)")
+        }
+        if ingest.stopped { lines.append("stopped before the end of the input") }
+        lines += report.droppedStreams.map { "not carried: \($0)" }
+        if report.untimedVideoPackets > 0 {
+            lines.append("\(report.untimedVideoPackets) video packets had no timestamp and carry no overlay")
+        }
+        if report.accessUnitsWithoutSlice > 0 {
+            lines.append("\(report.accessUnitsWithoutSlice) access units held no slice, so no SEI was added to them")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    private func selectUnit(_ book: ResultsBook) throws -> UnitCode {
+        if let unit {
+            guard let code = UnitCode(unit) else { throw OperatorError("unit \(unit) is not a 34-character RSC") }
+            // The feeds may still be waiting for the unit's first results.
+            if case .feed = results { return code }
+            guard book.results(of: code) != nil else { throw OperatorError("the results hold no DT_RESULT for \(unit)") }
+            return code
+        }
+        let units = book.units
+        if case .feed = results { throw OperatorError("a job on the results feeds names its unit (RSC)") }
+        guard let first = units.first else { throw OperatorError("the results hold no DT_RESULT document") }
+        guard units.count == 1 else {
+            throw OperatorError("the results hold \(units.count) units (\(units.map(\.rawValue).joined(separator: ", "))); choose one with --unit")
+        }
+        return first
+    }
+}

@@ -1,0 +1,376 @@
+import API
+import AsyncHTTPClient
+import Feeds
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import HummingbirdWSClient
+import Jobs
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOWebSocket
+import Store
+import TestSupport
+import Testing
+
+/// Jobs run by the server: started and stopped over the API, fed by the results feeds while they
+/// run, pushed to clients over Server-Sent Events and WebSocket, their HLS served.
+@Suite(.serialized)
+struct ServerJobsTests {
+    let folder: URL
+    let store: SQLiteStore
+    let keys: [String: HTTPFields]
+    let runner = JobRunner()
+    let feeds: FeedDesk
+    let desk: JobDesk
+    static let unit = "SWMM100MFR------------FNL-000100--"
+
+    init() throws {
+        folder = try Fixtures.scratchFolder("server-jobs")
+        store = try SQLiteStore(path: folder.appendingPathComponent("podium.sqlite").path)
+        var keys: [String: HTTPFields] = [:]
+        for (name, scope, owner) in [
+            ("admin", APIScope.admin, "ops"), ("channel1", .broadcaster, "channel1"), ("channel2", .broadcaster, "channel2"),
+            ("viewer", .viewer, "app"), ("designer", .designer, "studio"), ("feed", .feed, "timing"),
+        ] {
+            keys[name] = [.authorization: "Bearer \(try store.createKey(scope: scope, owner: owner, createdUTC: "2026-07-31T19:40:00.000000Z").secret)"]
+        }
+        self.keys = keys
+        feeds = FeedDesk(intake: try ResultsIntake(store: store))
+        desk = JobDesk(
+            runner: runner, store: store, feeds: feeds,
+            settings: JobSettings(
+                jobsDirectory: folder.appendingPathComponent("jobs").path, fixturesDirectory: Fixtures.root.appendingPathComponent("fixtures").path,
+                templatesDirectory: Fixtures.root.appendingPathComponent("templates").path
+            )
+        )
+    }
+
+    func withServer(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        let app = buildApplication(
+            store: store, feeds: feeds, jobs: desk, limits: RateLimits(perSecond: 10_000, burst: 10_000),
+            configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0))
+        )
+        try await app.test(.live, body)
+        await runner.stopAll()
+    }
+
+    static func json(_ response: TestResponse) throws -> [String: Any] {
+        try #require(JSONSerialization.jsonObject(with: Data(String(buffer: response.body).utf8)) as? [String: Any], "\(String(buffer: response.body))")
+    }
+
+    static func post(_ client: any TestClientProtocol, _ uri: String, _ body: String, key: HTTPFields) async throws -> TestResponse {
+        var headers = key
+        headers[.contentType] = "application/json"
+        return try await client.execute(uri: uri, method: .post, headers: headers, body: ByteBuffer(string: body))
+    }
+
+    func waitUntilEnded(_ id: Int64, timeout: Double = 30) async throws -> JobRecord {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if let job = try await store.job(id: id), job.state != "running" { return job }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw Timeout(what: "job \(id) to end")
+    }
+
+    struct Timeout: Error { let what: String }
+
+    /// Frames received over WebSocket: the `frame` envelopes' seqs and overlays, and the last message.
+    static func followOverWebSocket(port: Int, job: Int64, after: Int?, key: HTTPFields, stopAfter: Int? = nil) async throws -> (seqs: [Int], overlays: [String], last: [String: Any]?) {
+        var configuration = WebSocketClientConfiguration()
+        configuration.additionalHeaders = key
+        let received = ReceivedMessages()
+        try await WebSocketClient.connect(
+            url: "ws://127.0.0.1:\(port)/v1/jobs/\(job)/ws" + (after.map { "?after=\($0)" } ?? ""), configuration: configuration,
+            logger: Logger(label: "test.ws")
+        ) { inbound, outbound, _ in
+            for try await message in inbound.messages(maxSize: 1 << 20) {
+                guard case .text(let text) = message else { continue }
+                received.append(text)
+                if let stopAfter, received.count >= stopAfter {
+                    try await outbound.close(.normalClosure, reason: "enough")
+                    return
+                }
+            }
+        }
+        var seqs: [Int] = []
+        var overlays: [String] = []
+        var last: [String: Any]?
+        for text in received.all {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+            if object["event"] as? String == "frame" {
+                seqs.append(try #require(object["seq"] as? Int))
+                let overlay = try #require(object["frame"])
+                overlays.append(String(decoding: try JSONSerialization.data(withJSONObject: overlay, options: [.sortedKeys]), as: UTF8.self))
+            } else {
+                last = object
+            }
+        }
+        return (seqs, overlays, last)
+    }
+
+    /// A Server-Sent Events stream read to its end on a connection of its own.
+    static func collectEvents(port: Int, job: Int64, key: HTTPFields) async throws -> String {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/jobs/\(job)/events")
+        for field in key { request.headers.add(name: field.name.rawName, value: field.value) }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
+        return String(buffer: try await response.body.collect(upTo: 64 << 20))
+    }
+
+    @Test func aLiveJobRunByTheServerIsFedByTheFeedsPushedOverBothStreamsAndStopped() async throws {
+        let fixtureResults = Fixtures.swim.appendingPathComponent("results")
+        let port = Loopback.freePort()
+        try await withServer { client in
+            let serverPort = try #require(client.port)
+            for name in ["00-DT_RECORD.xml", "01-DT_PARTIC.xml", "02-DT_RESULT-START_LIST.xml"] {
+                let response = try await Self.post(client, "/v1/feeds/odf", try String(contentsOf: fixtureResults.appendingPathComponent(name), encoding: .utf8), key: keys["feed"]!)
+                #expect(response.status == .ok, "\(name): \(String(buffer: response.body))")
+            }
+            let created = try await Self.post(client, "/v1/jobs", """
+                {"input": "udp://127.0.0.1:\(port)", "clock": {"source": "arrival"}, "results": {"source": "feeds", "unit": "\(Self.unit)"},
+                 "lookaheadMs": 1000, "carriers": ["id3"], "hls": {"segmentSeconds": 1, "window": 4}, "template": "swimming"}
+                """, key: keys["channel1"]!)
+            #expect(created.status == .created, "\(String(buffer: created.body))")
+            let job = Int64(try #require(try Self.json(created)["id"] as? Int))
+            #expect(created.headers[.location] == "/v1/jobs/\(job)")
+            #expect(try Self.json(created)["hls"] as? String == "/v1/jobs/\(job)/hls/index.m3u8")
+            #expect(Loopback.waitForUDPListener(on: port))
+
+            let sender = try BackgroundProcess("ffmpeg", [
+                "-hide_banner", "-v", "error", "-re", "-i", Fixtures.swim.appendingPathComponent("clip.ts").path,
+                "-map", "0", "-c", "copy", "-f", "mpegts", "udp://127.0.0.1:\(port)?pkt_size=1316",
+            ])
+            let keys = keys
+            // Followers: SSE and WebSocket for the whole job, and a WebSocket that leaves after 100 frames.
+            // (Its own connection: the test client has one, which the other requests need meanwhile.)
+            async let sse = Self.collectEvents(port: serverPort, job: job, key: keys["viewer"]!)
+            async let webSocket = Self.followOverWebSocket(port: serverPort, job: job, after: nil, key: keys["viewer"]!)
+            let early = try await Self.followOverWebSocket(port: serverPort, job: job, after: nil, key: keys["viewer"]!, stopAfter: 100)
+            #expect(early.seqs == Array(0..<100))
+
+            // Midway, the official result arrives through the feeds: the running job takes it at once.
+            try await Task.sleep(for: .seconds(4))
+            let arrived = Date()
+            let official = try await Self.post(client, "/v1/feeds/odf", try String(contentsOf: fixtureResults.appendingPathComponent("05-DT_RESULT-OFFICIAL.xml"), encoding: .utf8), key: keys["feed"]!)
+            #expect(official.status == .ok)
+            sender.wait(timeout: 30)
+            try await Task.sleep(for: .seconds(1.5))
+
+            // The one that left resumes where it stopped, without a gap.
+            let resumed = try await Self.followOverWebSocket(port: serverPort, job: job, after: 99, key: keys["viewer"]!, stopAfter: 50)
+            #expect(resumed.seqs == Array(100..<150))
+
+            // Another broadcaster cannot see or stop it; a viewer cannot stop it; its owner can.
+            #expect(try await client.execute(uri: "/v1/jobs/\(job)", method: .delete, headers: keys["channel2"]!).status == .notFound)
+            #expect(try await client.execute(uri: "/v1/jobs/\(job)", method: .delete, headers: keys["viewer"]!).status == .forbidden)
+            let stopped = try await client.execute(uri: "/v1/jobs/\(job)", method: .delete, headers: keys["channel1"]!)
+            #expect(stopped.status == .ok, "\(String(buffer: stopped.body))")
+            #expect(try Self.json(stopped)["state"] as? String == "stopped")
+
+            let record = try #require(try await store.job(id: job))
+            #expect(record.frames >= 590, "\(record.frames) frames")
+            let sseEvents = LivePushTests.events(try await sse)
+            #expect(sseEvents.dropLast().compactMap(\.id) == Array(0..<record.frames))
+            #expect(sseEvents.last?.event == "end" && sseEvents.last?.data == #"{"frames":\#(record.frames),"state":"stopped"}"#)
+            let ws = try await webSocket
+            #expect(ws.seqs == Array(0..<record.frames))
+            #expect(ws.last?["event"] as? String == "end" && ws.last?["state"] as? String == "stopped")
+            // Both streams carry the very frames stored (the WebSocket's re-serialised to compare).
+            let stored = try await store.frames(jobID: job, from: 0, to: record.frames - 1, limit: 10_000, asOf: .aired)
+            #expect(sseEvents.dropLast().map(\.data) == stored.map { String(decoding: $0.overlayJSON, as: UTF8.self) })
+            let reserialised = try stored.map {
+                String(decoding: try JSONSerialization.data(withJSONObject: try JSONSerialization.jsonObject(with: $0.overlayJSON), options: [.sortedKeys]), as: UTF8.self)
+            }
+            #expect(ws.overlays == reserialised)
+
+            // The official result landed on frames captured before it arrived (the look-ahead held
+            // them), every later frame shows it, and the frames before it are the corrections.
+            let showsFinish = { (frame: StoredFrame) in String(decoding: frame.overlayJSON, as: UTF8.self).contains(#""finish":"#) }
+            let first = try #require(stored.firstIndex(where: showsFinish), "no frame showed the official result")
+            #expect(stored[first...].allSatisfy(showsFinish))
+            let formatter = ISO8601DateFormatter()
+            formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            let landed = try #require(formatter.date(from: stored[first].captureUTC))
+            #expect(landed < arrived && landed > arrived.addingTimeInterval(-2), "landed on \(landed), arrived \(arrived)")
+            #expect(record.corrections == first)
+
+            // Its HLS: a complete playlist once stopped, segments that are MPEG-TS with the tags.
+            let playlist = try await client.execute(uri: "/v1/jobs/\(job)/hls/index.m3u8", method: .get, headers: keys["viewer"]!)
+            #expect(playlist.status == .ok)
+            #expect(playlist.headers[.contentType] == "application/vnd.apple.mpegurl")
+            let text = String(buffer: playlist.body)
+            #expect(text.contains("#EXT-X-ENDLIST"))
+            let segment = try #require(text.split(separator: "\n").last { $0.hasSuffix(".ts") })
+            let bytes = try await client.execute(uri: "/v1/jobs/\(job)/hls/\(segment)", method: .get, headers: keys["viewer"]!)
+            #expect(bytes.status == .ok && bytes.headers[.contentType] == "video/mp2t")
+            #expect(bytes.body.readableBytes > 188 && bytes.body.getInteger(at: 0, as: UInt8.self) == 0x47)
+            #expect(bytes.headers[.cacheControl] == "public, max-age=31536000, immutable")
+            for hostile in ["..%2F..%2Fpodium.sqlite", ".hidden.ts", "index.m3u8.bak"] {
+                #expect(try await client.execute(uri: "/v1/jobs/\(job)/hls/\(hostile)", method: .get, headers: keys["viewer"]!).status == .notFound, "\(hostile)")
+            }
+
+            // A job that has ended is removed with its frames and its files.
+            let jobFolder = try #require(hlsFolder(of: record))
+            #expect(try await client.execute(uri: "/v1/jobs/\(job)", method: .delete, headers: keys["channel1"]!).status == .noContent)
+            #expect(try await client.execute(uri: "/v1/jobs/\(job)", method: .get, headers: keys["admin"]!).status == .notFound)
+            #expect(try await store.frames(jobID: job, from: 0, to: 10, limit: 10, asOf: .aired).isEmpty)
+            #expect(!FileManager.default.fileExists(atPath: jobFolder))
+        }
+    }
+
+    func hlsFolder(of job: JobRecord) -> String? {
+        job.description.output.split(separator: " ").first { $0.hasSuffix(".m3u8") }
+            .map { URL(fileURLWithPath: String($0)).deletingLastPathComponent().deletingLastPathComponent().path }
+    }
+
+    @Test func aJobOnAFixtureRunsToItsEndAndMatchesTheGoldenRenderAsCorrected() async throws {
+        try await withServer { client in
+            let created = try await Self.post(client, "/v1/jobs", #"{"input": "fixture:swim-100-free", "hls": {}, "carriers": ["id3", "sei"]}"#, key: keys["admin"]!)
+            #expect(created.status == .created, "\(String(buffer: created.body))")
+            let object = try Self.json(created)
+            let id = Int64(try #require(object["id"] as? Int))
+            #expect(object["input"] as? String == "fixture:swim-100-free")
+            let record = try await waitUntilEnded(id)
+            #expect(record.state == "completed", "\(record.failure ?? "")")
+            #expect(record.frames == 600)
+            let latest = try await store.frames(jobID: id, from: 0, to: 599, limit: 600, asOf: .latest)
+            #expect(latest.map { String(decoding: $0.overlayJSON, as: UTF8.self) } == (try Fixtures.swimGolden()))
+            // The push of a finished job is every frame, then its end.
+            let events = LivePushTests.events(String(buffer: try await client.execute(uri: "/v1/jobs/\(id)/events?after=589", method: .get, headers: keys["viewer"]!).body))
+            #expect(events.compactMap(\.id) == Array(590..<600))
+            #expect(events.last?.event == "end")
+            let ws = try await Self.followOverWebSocket(port: try #require(client.port), job: id, after: 589, key: keys["viewer"]!)
+            #expect(ws.seqs == Array(590..<600) && ws.last?["state"] as? String == "completed")
+        }
+    }
+
+    /// What a request is refused for, and that nothing was stored or opened.
+    @Test(arguments: [
+        ("", "bad_request", "empty"),
+        ("{", "bad_json", "not valid JSON"),
+        ("[]", "bad_request", "$ must be an object"),
+        (#"{"input": "fixture:swim-100-free", "hls": {}, "colour": "red"}"#, "bad_request", "$.colour is not a field"),
+        (#"{"input": 5, "hls": {}}"#, "bad_request", "$.input must be a string"),
+        (#"{"hls": {}}"#, "bad_request", "$.input is required"),
+        (#"{"input": "/etc/passwd", "hls": {}, "results": {"source": "feeds", "unit": "SWMM100MFR------------FNL-000100--"}}"#, "bad_request", "$.input must be a network source"),
+        (#"{"input": "file:///work/clip.ts", "hls": {}, "results": {"source": "feeds", "unit": "SWMM100MFR------------FNL-000100--"}}"#, "bad_request", "$.input must be a network source"),
+        (#"{"input": "concat:a.ts|b.ts", "hls": {}}"#, "refused_input", "$.input"),
+        (#"{"input": "udp://203.0.113.9:5000", "hls": {}, "results": {"source": "feeds", "unit": "SWMM100MFR------------FNL-000100--"}}"#, "refused_input", "203.0.113.9"),
+        (#"{"input": "http://127.0.0.1/x.mp4", "hls": {}}"#, "refused_input", "HLS playlist"),
+        (#"{"input": "gopher://127.0.0.1/x", "hls": {}}"#, "refused_input", "gopher"),
+        (#"{"input": "fixture:../../etc", "hls": {}}"#, "bad_request", "plain name"),
+        (#"{"input": "fixture:nothing-here", "hls": {}}"#, "not_found", "no fixture nothing-here"),
+        (#"{"input": "udp://127.0.0.1:5000", "hls": {}}"#, "bad_request", "$.results is required"),
+        (#"{"input": "udp://127.0.0.1:5000", "hls": {}, "results": {"source": "feeds", "unit": "100m"}}"#, "bad_request", "$.results.unit must be a 34-character RSC"),
+        (#"{"input": "udp://127.0.0.1:5000", "hls": {}, "results": {"source": "fixture"}}"#, "bad_request", "fixture only when the input is a fixture"),
+        (#"{"input": "fixture:swim-100-free", "hls": {"window": 0}}"#, "bad_request", "$.hls.window must be an integer from 1 to 100"),
+        (#"{"input": "fixture:swim-100-free", "hls": {"window": true}}"#, "bad_request", "$.hls.window must be an integer"),
+        (#"{"input": "fixture:swim-100-free", "lookaheadMs": 60000, "hls": {}}"#, "bad_request", "$.lookaheadMs must be an integer from 0 to 10000"),
+        (#"{"input": "fixture:swim-100-free", "carriers": ["id3", "scte35"], "hls": {}}"#, "bad_request", "$.carriers holds id3"),
+        (#"{"input": "fixture:swim-100-free"}"#, "bad_request", "at least one output"),
+        (#"{"input": "fixture:swim-100-free", "outputs": ["/tmp/out.ts"]}"#, "bad_request", "$.outputs[0] must be a udp://"),
+        (#"{"input": "fixture:swim-100-free", "outputs": ["udp://198.51.100.7:6000"]}"#, "bad_request", "198.51.100.7, which is not an allowed host"),
+        (#"{"input": "fixture:swim-100-free", "outputs": ["rtmp://127.0.0.1/live/x"]}"#, "bad_request", "sei carrier only"),
+        (#"{"input": "fixture:swim-100-free", "outputs": ["udp://127.0.0.1:6000?exec=rm"]}"#, "refused_output", "exec"),
+        (#"{"input": "fixture:swim-100-free", "hls": {}, "template": "../../etc/passwd"}"#, "bad_request", "$.template is a plain template name"),
+        (#"{"input": "fixture:swim-100-free", "hls": {}, "template": "no-such-template"}"#, "unknown_template", "no template no-such-template"),
+    ])
+    func hostileJobRequestsAreRefusedNamingWhatWasWrongAndNothingIsStored(body: String, code: String, message: String) async throws {
+        try await withServer { client in
+            let response = try await Self.post(client, "/v1/jobs", body, key: keys["admin"]!)
+            #expect((400..<500).contains(response.status.code), "\(response.status)")
+            let error = try #require(try Self.json(response)["error"] as? [String: Any])
+            #expect(error["code"] as? String == code, "\(error)")
+            #expect((error["message"] as? String)?.contains(message) == true, "\(error["message"] ?? "")")
+        }
+        #expect(try await store.jobs().isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("jobs").path))
+    }
+
+    @Test func anOversizedJobRequestIs413AndWhoMayStartJobsIsChecked() async throws {
+        try await withServer { client in
+            let huge = #"{"input": "fixture:swim-100-free", "hls": {}, "owner": ""# + String(repeating: "x", count: 70_000) + "\"}"
+            #expect(try await Self.post(client, "/v1/jobs", huge, key: keys["admin"]!).status == .contentTooLarge)
+            let body = #"{"input": "fixture:swim-100-free", "hls": {}}"#
+            for name in ["viewer", "designer", "feed"] {
+                #expect(try await Self.post(client, "/v1/jobs", body, key: keys[name]!).status == .forbidden, "\(name)")
+            }
+            #expect(try await client.execute(uri: "/v1/jobs", method: .post, headers: [:], body: ByteBuffer(string: body)).status == .unauthorized)
+            // A broadcaster's job is its own, and it may not make one for another.
+            let refused = try await Self.post(client, "/v1/jobs", #"{"input": "fixture:swim-100-free", "hls": {}, "owner": "channel2"}"#, key: keys["channel1"]!)
+            #expect(refused.status == .forbidden)
+            let created = try await Self.post(client, "/v1/jobs", body, key: keys["channel1"]!)
+            #expect(created.status == .created)
+            let id = try #require(try Self.json(created)["id"] as? Int)
+            _ = try await waitUntilEnded(Int64(id))
+            #expect(try await store.job(id: Int64(id))?.description.owner == "channel1")
+            let mine = try Self.json(try await client.execute(uri: "/v1/jobs", method: .get, headers: keys["channel1"]!))["jobs"] as? [[String: Any]]
+            let theirs = try Self.json(try await client.execute(uri: "/v1/jobs", method: .get, headers: keys["channel2"]!))["jobs"] as? [[String: Any]]
+            #expect(mine?.count == 1 && theirs?.isEmpty == true)
+            // An admin may make one for a broadcaster.
+            let forChannel2 = try await Self.post(client, "/v1/jobs", #"{"input": "fixture:swim-100-free", "hls": {}, "owner": "channel2"}"#, key: keys["admin"]!)
+            #expect(forChannel2.status == .created)
+            _ = try await waitUntilEnded(Int64(try #require(try Self.json(forChannel2)["id"] as? Int)))
+            let theirsNow = try Self.json(try await client.execute(uri: "/v1/jobs", method: .get, headers: keys["channel2"]!))["jobs"] as? [[String: Any]]
+            #expect(theirsNow?.count == 1)
+        }
+    }
+
+    @Test func unsupportedMethodsAre405WithAllow() async throws {
+        try await withServer { client in
+            for (uri, method, allow) in [
+                ("/v1/jobs", HTTPRequest.Method.delete, "GET, POST"), ("/v1/jobs/1", .put, "GET, DELETE"), ("/v1/jobs/1/frames", .post, "GET"),
+                ("/v1/fixtures", .post, "GET"), ("/v1/fixtures/swim-100-free/render", .get, "POST"),
+            ] {
+                let response = try await client.execute(uri: uri, method: method, headers: keys["admin"]!)
+                #expect(response.status == .methodNotAllowed, "\(method) \(uri)")
+                #expect(response.headers[.allow] == allow, "\(method) \(uri)")
+                #expect(String(buffer: response.body).contains(#""code":"method_not_allowed""#))
+            }
+            // A plain GET of the WebSocket endpoint is told to upgrade.
+            #expect(try await client.execute(uri: "/v1/jobs/1/ws", method: .get, headers: keys["admin"]!).status == .notFound)
+        }
+    }
+
+    @Test func fixturesAreListedAndRenderedWithATemplateByNameOrInline() async throws {
+        try await withServer { client in
+            let listed = try Self.json(try await client.execute(uri: "/v1/fixtures", method: .get, headers: keys["viewer"]!))
+            let names = (listed["fixtures"] as? [[String: Any]])?.compactMap { $0["name"] as? String }
+            #expect(names == ["athletics-100m", "swim-100-free"])
+
+            let golden = try Fixtures.swimGolden("frames.swimming")
+            let rendered = try await Self.post(client, "/v1/fixtures/swim-100-free/render", #"{"template": "swimming", "from": 300, "to": 309}"#, key: keys["designer"]!)
+            #expect(rendered.status == .ok, "\(String(buffer: rendered.body))")
+            let text = String(buffer: rendered.body)
+            #expect(text == #"{"fixture":"swim-100-free","frames":["# + golden[300...309].joined(separator: ",") + #"],"from":300,"template":"swimming","to":309}"#)
+
+            let template = try String(contentsOf: Fixtures.root.appendingPathComponent("templates/swimming.json"), encoding: .utf8)
+            let inline = try await Self.post(client, "/v1/fixtures/swim-100-free/render", #"{"template": \#(template), "from": 599}"#, key: keys["designer"]!)
+            #expect(String(buffer: inline.body).contains(golden[599]))
+
+            let plain = try Self.json(try await Self.post(client, "/v1/fixtures/swim-100-free/render", "", key: keys["designer"]!))
+            #expect((plain["frames"] as? [Any])?.count == 600)
+
+            #expect(try await Self.post(client, "/v1/fixtures/swim-100-free/render", "{}", key: keys["viewer"]!).status == .forbidden)
+            #expect(try await Self.post(client, "/v1/fixtures/nothing/render", "{}", key: keys["designer"]!).status == .notFound)
+            #expect(try await Self.post(client, "/v1/fixtures/..%2Fswim-100-free/render", "{}", key: keys["designer"]!).status == .badRequest)
+            let badTemplate = try await Self.post(client, "/v1/fixtures/swim-100-free/render", #"{"template": {"name": 5}}"#, key: keys["designer"]!)
+            #expect(badTemplate.status == .unprocessableContent)
+            let unknownField = try await Self.post(client, "/v1/fixtures/swim-100-free/render", #"{"frame": 5}"#, key: keys["designer"]!)
+            #expect(unknownField.status == .badRequest && String(buffer: unknownField.body).contains("$.frame is not a field"))
+        }
+    }
+}
+
+/// Messages a WebSocket handler received, read after it has returned.
+final class ReceivedMessages: @unchecked Sendable {
+    private let lock = NSLock()
+    private var texts: [String] = []
+
+    func append(_ text: String) { lock.withLock { texts.append(text) } }
+    var count: Int { lock.withLock { texts.count } }
+    var all: [String] { lock.withLock { texts } }
+}
