@@ -62,10 +62,14 @@ struct FeedsController {
     /// What each endpoint takes, by the format `DocumentDecoder` recognises.
     static let formats = ["odf": "odf", "lenex": "lenex", "events": "podium-events"]
 
-    func addRoutes(feeds: RouterGroup<PodiumRequestContext>, units: RouterGroup<PodiumRequestContext>) {
+    func addRoutes(feeds: RouterGroup<PodiumRequestContext>, units: RouterGroup<PodiumRequestContext>, athletes: RouterGroup<PodiumRequestContext>, records: RouterGroup<PodiumRequestContext>) {
         feeds.post(":format", use: post)
         units.get(use: listUnits)
         units.get(":unit", use: showUnit)
+        athletes.get(use: listAthletes)
+        records.get(use: listRecords)
+        allowOnly([.post], on: ":format", in: feeds)
+        for (group, path) in [(units, ""), (units, ":unit"), (athletes, ""), (records, "")] { allowOnly([.get], on: RouterPath(path), in: group) }
     }
 
     /// Stores and applies one document. 200 only once it is durably in the audit log (accepted,
@@ -146,17 +150,69 @@ struct FeedsController {
         guard let code = UnitCode(text) else {
             throw APIError(.badRequest, code: "bad_request", message: "a unit is a 34-character RSC", details: ["unit": text])
         }
-        var wall: UTCInstant?
-        if let known = request.uri.queryParameters.get("asKnownAt").map({ String($0) }) {
-            guard let instant = UTCInstant(iso8601: known) else {
-                throw APIError(.badRequest, code: "bad_request", message: "asKnownAt must be an ISO 8601 UTC time", details: ["asKnownAt": known])
-            }
-            wall = instant
-        }
+        let wall = try Self.asKnownAt(request)
         let book = await desk.book(asKnownAt: wall)
         guard let results = book.results(of: code) else {
             throw APIError(.notFound, code: "not_found", message: "no results for \(text)", details: ["unit": text])
         }
         return jsonResponse(try canonicalEncoder().encode(UnitResultsView(results, athletes: book.athletes, asKnownAt: wall)))
+    }
+
+    /// `GET /v1/athletes?asKnownAt=`: every athlete the feeds named, by competitor code.
+    @Sendable func listAthletes(_ request: Request, context: PodiumRequestContext) async throws -> Response {
+        _ = try context.requireKey(Set(APIScope.allCases))
+        let book = await desk.book(asKnownAt: try Self.asKnownAt(request))
+        let athletes = book.athletes.values.sorted { $0.id < $1.id }.map(AthleteView.init)
+        return jsonResponse(try canonicalEncoder().encode(["athletes": athletes]))
+    }
+
+    /// `GET /v1/records?asKnownAt=`: the records the feeds gave (world, Olympic, …), with their holders.
+    @Sendable func listRecords(_ request: Request, context: PodiumRequestContext) async throws -> Response {
+        _ = try context.requireKey(Set(APIScope.allCases))
+        let book = await desk.book(asKnownAt: try Self.asKnownAt(request))
+        let records = book.records.map(RecordView.init).sorted { ($0.event, $0.type) < ($1.event, $1.type) }
+        return jsonResponse(try canonicalEncoder().encode(["records": records]))
+    }
+
+    /// The `asKnownAt` parameter: the results as received by that UTC; nil for the latest.
+    static func asKnownAt(_ request: Request) throws -> UTCInstant? {
+        guard let known = request.uri.queryParameters.get("asKnownAt").map({ String($0) }) else { return nil }
+        guard let instant = UTCInstant(iso8601: known) else {
+            throw APIError(.badRequest, code: "bad_request", message: "asKnownAt must be an ISO 8601 UTC time", details: ["asKnownAt": known])
+        }
+        return instant
+    }
+}
+
+/// An athlete as the API shows one.
+struct AthleteView: Encodable {
+    let id: String
+    let givenName: String
+    let familyName: String
+    let organisation: String
+    let gender: String?
+    let birthDate: String?
+    let bib: String?
+    let personalBest: String?
+
+    init(_ athlete: Athlete) {
+        (id, givenName, familyName, organisation) = (athlete.id, athlete.givenName, athlete.familyName, athlete.organisation)
+        (gender, birthDate, bib, personalBest) = (athlete.gender, athlete.birthDate, athlete.bib, athlete.personalBest?.description)
+    }
+}
+
+/// A record as the API shows one.
+struct RecordView: Encodable {
+    let type: String
+    let event: String
+    let time: String
+    let date: String?
+    let holder: String?
+    let organisation: String?
+
+    init(_ record: RecordEntry) {
+        (type, event, time, date) = (record.type, record.event, record.time.description, record.date)
+        holder = record.holder.map { "\($0.givenName) \($0.familyName)" }
+        organisation = record.holder?.organisation
     }
 }

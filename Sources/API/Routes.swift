@@ -35,7 +35,7 @@ public func buildRouter(
     JobsController(store: store, desk: jobs).addRoutes(to: v1.group("jobs"))
     TemplatesController(store: store).addRoutes(to: v1.group("templates"))
     if let feeds {
-        FeedsController(desk: feeds).addRoutes(feeds: v1.group("feeds"), units: v1.group("units"))
+        FeedsController(desk: feeds).addRoutes(feeds: v1.group("feeds"), units: v1.group("units"), athletes: v1.group("athletes"), records: v1.group("records"))
     }
     if let jobs {
         FixturesController(desk: jobs).addRoutes(to: v1.group("fixtures"))
@@ -76,19 +76,20 @@ final class JobRecordCache: Sendable {
 }
 
 /// Bodies of frame answers that can no longer change (see `FrameCaching`): many viewers ask for
-/// the same aired frames, and the store need not read them again. At most 64 MB; when full it
+/// the same aired frames, and the store need not read them again. Kept as `ByteBuffer`s, which
+/// every answer shares without copying (a 50-frame page is 200 KB). At most 64 MB; when full it
 /// starts over.
 final class ImmutableBodyCache: Sendable {
     static let capacity = 64 << 20
-    private let entries = Mutex<(bodies: [String: Data], bytes: Int)>(([:], 0))
+    private let entries = Mutex<(bodies: [String: ByteBuffer], bytes: Int)>(([:], 0))
 
-    func body(_ key: String) -> Data? { entries.withLock { $0.bodies[key] } }
+    func body(_ key: String) -> ByteBuffer? { entries.withLock { $0.bodies[key] } }
 
-    func remember(_ body: Data, as key: String) {
+    func remember(_ body: ByteBuffer, as key: String) {
         entries.withLock { entries in
-            if entries.bytes + body.count > Self.capacity { entries = ([:], 0) }
+            if entries.bytes + body.readableBytes > Self.capacity { entries = ([:], 0) }
             entries.bodies[key] = body
-            entries.bytes += body.count
+            entries.bytes += body.readableBytes
         }
     }
 }
@@ -139,7 +140,7 @@ struct JobsController<Store: JobReading> {
         } catch let error as OperatorError {
             throw APIError(.unprocessableContent, code: "cannot_start", message: error.description)
         }
-        context.logger.info("job started", metadata: ["job": .stringConvertible(id), "input": .string(job.input), "owner": .string(job.owner ?? "")])
+        context.logger.info("job started", metadata: ["job": .stringConvertible(id), "input": .string(EnrichmentJob.redacted(job.input)), "owner": .string(job.owner ?? "")])
         guard let record = try await store.job(id: id) else {
             throw APIError(.internalServerError, code: "internal", message: "job \(id) started but cannot be read back")
         }
@@ -239,18 +240,20 @@ struct JobsController<Store: JobReading> {
         let frames = from <= to ? try await store.frames(jobID: job.id, from: from, to: to, limit: maximumFramesPerPage + 1, asOf: version) : []
         let page = frames.prefix(maximumFramesPerPage)
         // The stored overlay JSON is spliced in verbatim: the API serves the very bytes carried in band.
-        var body = Data(#"{"frames":["#.utf8)
+        var body = ByteBuffer()
+        body.reserveCapacity(page.reduce(64) { $0 + $1.overlayJSON.count + 1 })
+        body.writeString(#"{"frames":["#)
         for (position, frame) in page.enumerated() {
-            if position > 0 { body.append(UInt8(ascii: ",")) }
-            body.append(frame.overlayJSON)
+            if position > 0 { body.writeInteger(UInt8(ascii: ",")) }
+            body.writeBytes(frame.overlayJSON)
         }
-        body.append(Data("],\"from\":\(from),\"jobId\":\(job.id),\"next\":".utf8))
+        body.writeString("],\"from\":\(from),\"jobId\":\(job.id),\"next\":")
         if frames.count > maximumFramesPerPage, let last = page.last {
-            body.append(Data("\(last.seq + 1)".utf8))
+            body.writeString("\(last.seq + 1)")
         } else {
-            body.append(Data("null".utf8))
+            body.writeString("null")
         }
-        body.append(Data(",\"to\":\(to)}".utf8))
+        body.writeString(",\"to\":\(to)}")
         if validator.immutable { bodies.remember(body, as: "page " + validator.etag) }
         return validator.apply(to: jsonResponse(body))
     }
@@ -296,8 +299,9 @@ struct JobsController<Store: JobReading> {
         guard let frame = try await store.frames(jobID: job.id, from: index, to: index, limit: 1, asOf: version).first else {
             throw APIError(.notFound, code: "not_found", message: "job \(job.id) has no frame \(index)", details: ["n": text])
         }
-        if validator.immutable { bodies.remember(frame.overlayJSON, as: "frame " + validator.etag) }
-        return validator.apply(to: jsonResponse(frame.overlayJSON))
+        let body = ByteBuffer(bytes: frame.overlayJSON)
+        if validator.immutable { bodies.remember(body, as: "frame " + validator.etag) }
+        return validator.apply(to: jsonResponse(body))
     }
 
     private static func version(_ request: Request) throws -> FrameVersion {
@@ -433,11 +437,11 @@ func canonicalEncoder() -> JSONEncoder {
 }
 
 func jsonResponse(_ body: Data, status: HTTPResponse.Status = .ok) -> Response {
-    Response(
-        status: status,
-        headers: [.contentType: "application/json; charset=utf-8"],
-        body: ResponseBody(byteBuffer: ByteBuffer(bytes: body))
-    )
+    jsonResponse(ByteBuffer(bytes: body), status: status)
+}
+
+func jsonResponse(_ body: ByteBuffer, status: HTTPResponse.Status = .ok) -> Response {
+    Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: ResponseBody(byteBuffer: body))
 }
 
 /// Answers every method but `allowed` on `path` with 405 and an `Allow` header, so a client

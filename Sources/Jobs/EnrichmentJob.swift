@@ -143,7 +143,7 @@ public struct EnrichmentJob: Sendable {
         let jobID = try store.startJob(
             JobDescription(
                 createdUTC: UTCInstant.now().iso8601,
-                input: inputLabel ?? input, output: outputs.map(\.text).joined(separator: " "), unit: unitCode.rawValue,
+                input: EnrichmentJob.redacted(inputLabel ?? input), output: outputs.map { EnrichmentJob.redacted($0.text) }.joined(separator: " "), unit: unitCode.rawValue,
                 clockSource: clock.source?.rawValue ?? "auto", frameRate: frameRateText, owner: owner
             ),
             documents: documents
@@ -232,6 +232,19 @@ public struct EnrichmentJob: Sendable {
         }
     }
 
+    /// A URL as the store, the API and the logs show it: an SRT `passphrase` is a secret, so its
+    /// value is replaced by `***`.
+    public static func redacted(_ url: String) -> String {
+        var text = url
+        var searchFrom = text.startIndex
+        while let found = text.range(of: "passphrase=", options: .caseInsensitive, range: searchFrom..<text.endIndex) {
+            let end = text[found.upperBound...].firstIndex(of: "&") ?? text.endIndex
+            text.replaceSubrange(found.upperBound..<end, with: "***")
+            searchFrom = text.index(found.upperBound, offsetBy: 3)
+        }
+        return text
+    }
+
     /// What a viewer sees of an overlay (its data version aside): a later document that changes
     /// only the version label is not a correction.
     static func visibleState(_ overlay: FrameOverlay) -> Int {
@@ -249,7 +262,7 @@ public struct EnrichmentJob: Sendable {
     static func statsJSON(_ report: EnrichmentReport, corrections: Int) -> String {
         let outputs: [[String: Any]] = report.outputs.map { output in
             var entry: [String: Any] = [
-                "target": output.target, "written": output.written, "dropped": output.dropped, "reopened": output.reopened,
+                "target": redacted(output.target), "written": output.written, "dropped": output.dropped, "reopened": output.reopened,
                 "skippedToKeyframe": output.skippedToKeyframe,
                 "deepestQueue": output.deepestQueue, "latencyMedianMicroseconds": output.latencyMedianMicroseconds,
                 "latencyP99Microseconds": output.latencyP99Microseconds,

@@ -73,6 +73,16 @@ struct FeedsAPITests {
             let lanes = try #require(unit["lanes"] as? [[String: Any]])
             #expect(lanes.count == 8)
             #expect(lanes.first { $0["lane"] as? Int == 4 }?["finish"] as? String == "8.31")
+
+            // The athletes and the records the feeds gave, as sent; before any was received, none.
+            let athletes = try #require(try Self.json(try await client.execute(uri: "/v1/athletes", method: .get, headers: [.authorization: "Bearer \(viewer)"]))["athletes"] as? [[String: Any]])
+            #expect(athletes.count == 8)
+            #expect(athletes.first?["id"] as? String == "1100001" && athletes.first?["givenName"] as? String == "Tomás")
+            let records = try #require(try Self.json(try await client.execute(uri: "/v1/records", method: .get, headers: [.authorization: "Bearer \(viewer)"]))["records"] as? [[String: Any]])
+            #expect(records.contains { $0["type"] as? String == "WR" && $0["time"] as? String == "8.35" })
+            let before = try Self.json(try await client.execute(uri: "/v1/athletes?asKnownAt=2000-01-01T00:00:00Z", method: .get, headers: [.authorization: "Bearer \(viewer)"]))
+            #expect((before["athletes"] as? [Any])?.isEmpty == true)
+            #expect(try await client.execute(uri: "/v1/records?asKnownAt=yesterday", method: .get, headers: [.authorization: "Bearer \(viewer)"]).status == .badRequest)
         }
         // Every document is in the audit log, durably, before its 200; the same bytes again are not stored twice.
         #expect(try store.feedDocuments().count == 6)

@@ -374,3 +374,16 @@ final class ReceivedMessages: @unchecked Sendable {
     var count: Int { lock.withLock { texts.count } }
     var all: [String] { lock.withLock { texts } }
 }
+
+/// Secrets in URLs never reach the store, the API or the logs.
+struct RedactionTests {
+    @Test(arguments: [
+        ("srt://venue:9000?passphrase=verysecret123&latency=200", "srt://venue:9000?passphrase=***&latency=200"),
+        ("srt://venue:9000?mode=listener&PASSPHRASE=a&passphrase=b", "srt://venue:9000?mode=listener&PASSPHRASE=***&passphrase=***"),
+        ("udp://127.0.0.1:5000", "udp://127.0.0.1:5000"),
+        ("srt://venue:9000?passphrase=", "srt://venue:9000?passphrase=***"),
+    ])
+    func srtPassphrasesAreReplaced(url: String, shown: String) {
+        #expect(EnrichmentJob.redacted(url) == shown)
+    }
+}
