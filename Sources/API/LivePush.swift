@@ -111,33 +111,38 @@ struct WebSocketPush<Store: JobReading> {
         PodiumMetrics.liveClientConnected()
         defer { PodiumMetrics.liveClientDisconnected() }
         let follower = FrameFollower(store: store)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                // The client's close (or a dead connection) ends the inbound stream: stop following then.
-                for try await _ in inbound {}
-            }
-            group.addTask {
-                try await follower.follow(job: job, after: after) { event in
-                    switch event {
-                    case .frames(let frames):
-                        for frame in frames {
-                            let overlay = String(decoding: frame.overlayJSON, as: UTF8.self)
-                            try await outbound.write(.text(#"{"event":"frame","frame":\#(overlay),"seq":\#(frame.seq)}"#))
-                        }
-                    case .end(let frames, let state):
-                        try await outbound.write(.text(#"{"event":"end","frames":\#(frames),"state":"\#(state)"}"#))
-                        try await outbound.close(.normalClosure, reason: "the job has ended")
-                    case .dropped(let json):
-                        try await outbound.write(.text(#"{"event":"dropped","# + json.dropFirst()))
-                        try await outbound.close(.policyViolation, reason: "too far behind the job")
-                    case .idle:
-                        break
+        let following = Task {
+            try await follower.follow(job: job, after: after) { event in
+                switch event {
+                case .frames(let frames):
+                    for frame in frames {
+                        let overlay = String(decoding: frame.overlayJSON, as: UTF8.self)
+                        try await outbound.write(.text(#"{"event":"frame","frame":\#(overlay),"seq":\#(frame.seq)}"#))
                     }
+                case .end(let frames, let state):
+                    try await outbound.write(.text(#"{"event":"end","frames":\#(frames),"state":"\#(state)"}"#))
+                    try await outbound.close(.normalClosure, reason: "the job has ended")
+                case .dropped(let json):
+                    try await outbound.write(.text(#"{"event":"dropped","# + json.dropFirst()))
+                    try await outbound.close(.policyViolation, reason: "too far behind the job")
+                case .idle:
+                    break
                 }
             }
-            // Whichever ends first (the job's stream, or the client) ends both.
-            try await group.next()
-            group.cancelAll()
+        }
+        // The client's close (or a dead connection) ends the inbound stream: stop following then.
+        // This watcher is not awaited: once the job's stream has ended the handler returns and the
+        // connection closes, whatever the client still sends.
+        let watcher = Task {
+            for try await _ in inbound {}
+            following.cancel()
+        }
+        defer { watcher.cancel() }
+        do {
+            // (An unstructured task does not inherit cancellation: the server's shutdown passes it on.)
+            try await withTaskCancellationHandler { try await following.value } onCancel: { following.cancel() }
+        } catch is CancellationError {
+            // The client left.
         }
     }
 }

@@ -135,4 +135,20 @@ struct LivePushTests {
             #expect(events.first?.data.contains(#""resumeAfter":-1"#) == true)
         }
     }
+
+    @Test func aWebSocketClientTooFarBehindIsToldWhyAndWhereToResume() async throws {
+        let job = try startJob()
+        try store.appendFrames((0..<3200).map { StoredFrame(seq: $0, pts: Int64($0), captureUTC: "", overlayJSON: Data("{}".utf8)) }, toJob: job)
+        let key = key
+        try await withServer { client in
+            let pushed = try await ServerJobsTests.followOverWebSocket(port: try #require(client.port), job: job, after: nil, key: [.authorization: "Bearer \(key)"])
+            #expect(pushed.seqs.isEmpty)
+            #expect(pushed.last?["event"] as? String == "dropped")
+            #expect(pushed.last?["resumeAfter"] as? Int == -1)
+            #expect((pushed.last?["reason"] as? String)?.contains("3200 frames behind") == true)
+            // From where it is told to resume, after paging, it follows again.
+            let resumed = try await ServerJobsTests.followOverWebSocket(port: try #require(client.port), job: job, after: 3000, key: [.authorization: "Bearer \(key)"], stopAfter: 199)
+            #expect(resumed.seqs == Array(3001..<3200))
+        }
+    }
 }
