@@ -42,10 +42,12 @@ let package = Package(
             pkgConfig: "libavformat",
             providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev", "libswscale-dev"])]
         ),
+        // Cairo (with FreeType and fontconfig underneath) for drawing previews.
+        .systemLibrary(name: "CCairo", path: "Sources/CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
         // The pure core: domain model, feed parsing, timeline, payload encoding. No I/O, no FFmpeg.
         .target(name: "Overlay", swiftSettings: strictSettings),
         // The only Swift module that touches FFmpeg: demux, frame clock, enriched remux.
-        .target(name: "Ingest", dependencies: ["CFFmpeg", "Overlay"], swiftSettings: strictSettings),
+        .target(name: "Ingest", dependencies: ["CFFmpeg", "CCairo", "Overlay"], swiftSettings: strictSettings),
         // SQLite persistence of jobs, frames and received documents.
         .target(
             name: "Store",
@@ -78,8 +80,8 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            // The OpenAPI document the server serves (docs/openapi.yaml links to it).
-            resources: [.copy("Resources/openapi.yaml")],
+            // The OpenAPI document the server serves (docs/openapi.yaml links to it) and the web viewer.
+            resources: [.copy("Resources/openapi.yaml"), .copy("Resources/viewer.html")],
             swiftSettings: strictSettings
         ),
         // The command-line tool that wires everything together.

@@ -13,6 +13,8 @@ packages=(
     python3-venv                                                # the contract tests' tools (scripts/install-tools.sh)
     gstreamer1.0-plugins-base-apps gstreamer1.0-plugins-base    # gst-discoverer-1.0: a second, independent demuxer
     gstreamer1.0-plugins-good gstreamer1.0-plugins-bad          #   for every enriched output (qtdemux, flvdemux, tsdemux, hlsdemux)
+    libcairo2-dev fonts-dejavu-core                             # previews: Cairo (FreeType, fontconfig) drawing in DejaVu Sans
+    chromium                                                    # the web viewer's tests, in a real browser (headless)
 )
 if [[ "${1:-}" == "--bench" ]]; then
     packages+=(hyperfine wrk curl)

@@ -1,4 +1,5 @@
 import Foundation
+import Ingest
 import Hummingbird
 import Jobs
 import Overlay
@@ -17,8 +18,68 @@ struct FixturesController {
     func addRoutes(to group: RouterGroup<PodiumRequestContext>) {
         group.get(use: list)
         group.post(":name/render", use: render)
+        group.get(":name/frames/:n/preview.png", use: preview)
+        group.get(":name/video.mp4", use: video)
         allowOnly([.get], on: "", in: group)
         allowOnly([.post], on: ":name/render", in: group)
+        allowOnly([.get], on: ":name/frames/:n/preview.png", in: group)
+        allowOnly([.get], on: ":name/video.mp4", in: group)
+    }
+
+    /// `GET /v1/fixtures/{name}/frames/{n}/preview.png?template=&width=`: frame `n` with its overlay drawn on.
+    @Sendable func preview(_ request: Request, context: PodiumRequestContext) async throws -> Response {
+        _ = try context.requireKey(Self.readers)
+        let name = try Self.fixtureName(context)
+        let index = try previewFrameIndex(context)
+        let width = try previewWidth(request)
+        var template: OverlayTemplate?
+        if let templateName = request.uri.queryParameters.get("template").map({ String($0) }) {
+            guard isPlainName(templateName) else {
+                throw APIError(.badRequest, code: "bad_request", message: "template is a plain template name", details: ["template": templateName])
+            }
+            template = try await desk.template(templateName)
+        }
+        let chosen = template
+        let png = try await offloaded {
+            let fixture = try desk.fixture(name)
+            let overlays = try fixture.render(template: chosen)
+            guard index < overlays.count else {
+                throw APIError(.notFound, code: "not_found", message: "fixture \(name) has no frame \(index); its frames are 0 to \(overlays.count - 1)", details: ["n": "\(index)"])
+            }
+            return try Previews.png(frame: index, overlay: overlays[index], recording: fixture.clip, width: width)
+        }
+        return pngResponse(png, cacheControl: "public, max-age=60")
+    }
+
+    /// `GET /v1/fixtures/{name}/video.mp4`: the fixture's clip stream-copied into MP4, for players
+    /// (the web viewer) that do not read MPEG-TS. Made once, kept beside the jobs' files.
+    @Sendable func video(_ request: Request, context: PodiumRequestContext) async throws -> Response {
+        _ = try context.requireKey(Self.readers)
+        let name = try Self.fixtureName(context)
+        let folder = URL(fileURLWithPath: desk.settings.jobsDirectory).appendingPathComponent("renditions")
+        let data = try await offloaded {
+            let fixture = try desk.fixture(name)
+            let path = folder.appendingPathComponent("\(name).mp4").path
+            let made = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
+            let recorded = (try? FileManager.default.attributesOfItem(atPath: fixture.clip))?[.modificationDate] as? Date
+            if made == nil || (recorded.map { $0 > made! } ?? false) {
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+                try Rendition.mp4(of: fixture.clip, to: path)
+            }
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw APIError(.internalServerError, code: "internal", message: "the rendition of \(name) cannot be read")
+            }
+            return data
+        }
+        return Response(status: .ok, headers: [.contentType: "video/mp4", .cacheControl: "public, max-age=60"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func fixtureName(_ context: PodiumRequestContext) throws -> String {
+        let name = context.parameters.get("name") ?? ""
+        guard isPlainName(name) else {
+            throw APIError(.badRequest, code: "bad_request", message: "a fixture name is 1 to 64 lower-case letters, digits and dashes, not starting with a dash", details: ["name": name])
+        }
+        return name
     }
 
     /// `GET /v1/fixtures`: every fixture folder with a clip, a clock and results.
@@ -46,10 +107,7 @@ struct FixturesController {
     /// Answers `{"fixture","template","from","to","frames":[FrameOverlay…]}`.
     @Sendable func render(_ request: Request, context: PodiumRequestContext) async throws -> Response {
         _ = try context.requireKey([.designer])
-        let name = context.parameters.get("name") ?? ""
-        guard isPlainName(name) else {
-            throw APIError(.badRequest, code: "bad_request", message: "a fixture name is 1 to 64 lower-case letters, digits and dashes, not starting with a dash", details: ["name": name])
-        }
+        let name = try Self.fixtureName(context)
         let body: Data
         do {
             body = Data(try await request.body.collect(upTo: maximumTemplateBytes).readableBytesView)
@@ -100,4 +158,26 @@ struct FixtureSummary: Encodable {
     let anchorUTC: String?
     let camera: Bool
     let lens: Bool
+}
+
+/// The frame index of a preview path (`…/frames/{n}/preview.png`).
+func previewFrameIndex(_ context: PodiumRequestContext) throws -> Int {
+    let text = context.parameters.get("n") ?? ""
+    guard let index = Int(text), index >= 0 else {
+        throw APIError(.badRequest, code: "bad_request", message: "a frame index is an integer, 0 or more", details: ["n": text])
+    }
+    return index
+}
+
+/// The `width` of a preview: 16 to 3840 pixels, 640 by default.
+func previewWidth(_ request: Request) throws -> Int {
+    guard let text = request.uri.queryParameters.get("width").map({ String($0) }) else { return 640 }
+    guard let width = Int(text), (16...3840).contains(width) else {
+        throw APIError(.badRequest, code: "bad_request", message: "width must be an integer from 16 to 3840", details: ["width": text])
+    }
+    return width
+}
+
+func pngResponse(_ png: Data, cacheControl: String) -> Response {
+    Response(status: .ok, headers: [.contentType: "image/png", .cacheControl: cacheControl], body: ResponseBody(byteBuffer: ByteBuffer(bytes: png)))
 }

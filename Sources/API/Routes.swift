@@ -31,6 +31,14 @@ public func buildRouter(
     router.get("openapi.yaml") { _, _ in
         Response(status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: contract)))
     }
+    let viewer = ViewerPage.bytes
+    router.get("viewer") { _, _ in
+        // The page asks for nothing from elsewhere: its script and style are inline, its video a blob of the API's own bytes.
+        Response(status: .ok, headers: [
+            .contentType: "text/html; charset=utf-8", .cacheControl: "public, max-age=60",
+            .contentSecurityPolicy: "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; media-src 'self' blob:; img-src 'self' data:",
+        ], body: ResponseBody(byteBuffer: ByteBuffer(bytes: viewer)))
+    }
     let v1 = router.group("v1").add(middleware: KeyAuthenticator(keys: store, limiter: RateLimiter(limits: limits)))
     JobsController(store: store, desk: jobs).addRoutes(to: v1.group("jobs"))
     TemplatesController(store: store).addRoutes(to: v1.group("templates"))
@@ -114,12 +122,13 @@ struct JobsController<Store: JobReading> {
         group.delete(":id", use: delete)
         group.get(":id/frames", use: frames)
         group.get(":id/frames/:n", use: frame)
+        group.get(":id/frames/:n/preview.png", use: preview)
         group.get(":id/events", use: events)
         group.ws(":id/ws", shouldUpgrade: shouldUpgrade, onUpgrade: pushOverWebSocket)
         group.get(":id/hls/:file", use: hls)
         allowOnly([.get, .post], on: "", in: group)
         allowOnly([.get, .delete], on: ":id", in: group)
-        for path in [":id/frames", ":id/frames/:n", ":id/events", ":id/ws", ":id/hls/:file"] { allowOnly([.get], on: RouterPath(path), in: group) }
+        for path in [":id/frames", ":id/frames/:n", ":id/frames/:n/preview.png", ":id/events", ":id/ws", ":id/hls/:file"] { allowOnly([.get], on: RouterPath(path), in: group) }
     }
 
     /// `POST /v1/jobs`: starts a job (see `JobRequest` for the body). 201 with the job once it is
@@ -171,6 +180,25 @@ struct JobsController<Store: JobReading> {
             try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: playlist).deletingLastPathComponent().deletingLastPathComponent().path)
         }
         return Response(status: .noContent)
+    }
+
+    /// `GET /v1/jobs/{id}/frames/{n}/preview.png?asOf=&width=`: frame `n` with the overlay it
+    /// carried (or its latest state) drawn on, for a job whose recording is at hand (a file or a
+    /// fixture it read); a live job's pictures are not kept (404).
+    @Sendable func preview(_ request: Request, context: PodiumRequestContext) async throws -> Response {
+        let job = try await requireJob(context)
+        let version = try Self.version(request)
+        let index = try previewFrameIndex(context)
+        let width = try previewWidth(request)
+        guard let recording = Previews.recording(ofJobInput: job.description.input, fixtures: desk?.settings.fixturesDirectory ?? "fixtures") else {
+            throw APIError(.notFound, code: "not_found", message: "job \(job.id) read \(EnrichmentJob.redacted(job.description.input)), whose pictures Podium does not keep", details: ["id": "\(job.id)"])
+        }
+        guard let stored = try await store.frames(jobID: job.id, from: index, to: index, limit: 1, asOf: version).first else {
+            throw APIError(.notFound, code: "not_found", message: "job \(job.id) has no frame \(index)", details: ["n": "\(index)"])
+        }
+        let overlay = try JSONDecoder().decode(FrameOverlay.self, from: stored.overlayJSON)
+        let png = try await offloaded { try Previews.png(frame: index, overlay: overlay, recording: recording, width: width) }
+        return pngResponse(png, cacheControl: FrameCaching(job: job, version: version, from: index, to: index).cacheControl)
     }
 
     /// `GET /v1/jobs/{id}/hls/index.m3u8` and its segments: the job's HLS as Podium wrote it. The
@@ -385,13 +413,20 @@ struct JobsController<Store: JobReading> {
 
 /// The API's OpenAPI 3.1 document, shipped with the server (docs/openapi.yaml is the same file).
 enum OpenAPIDocument {
-    static let bytes: Data = {
-        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml"), let data = try? Data(contentsOf: url) else {
-            // The resource is part of the build; without it the package is broken, not the request.
-            fatalError("openapi.yaml is missing from the API module's resources")
-        }
-        return data
-    }()
+    static let bytes = bundledResource("openapi", "yaml")
+}
+
+/// The reference web viewer (`GET /viewer`; docs/viewer.md).
+enum ViewerPage {
+    static let bytes = bundledResource("viewer", "html")
+}
+
+private func bundledResource(_ name: String, _ kind: String) -> Data {
+    guard let url = Bundle.module.url(forResource: name, withExtension: kind), let data = try? Data(contentsOf: url) else {
+        // The resource is part of the build; without it the package is broken, not the request.
+        fatalError("\(name).\(kind) is missing from the API module's resources")
+    }
+    return data
 }
 
 /// Validators and caching for frames: what aired never changes, so a range that has fully aired

@@ -113,14 +113,14 @@ struct KeysAPITests {
 
     @Test func aKeyOverItsRateIsToldWhenToComeBackAndOthersAreNotSlowed() async throws {
         let (viewer, admin) = (try #require(secrets["viewer"]), try #require(secrets["admin"]))
-        // One request per 20 s after a burst of two: however slow the machine, the third is over the rate.
-        try await withRouter(limits: RateLimits(perSecond: 0.05, burst: 2)) { client in
+        // One request per 100 s after a burst of two: however slow the machine, the third is over the rate.
+        try await withRouter(limits: RateLimits(perSecond: 0.01, burst: 2)) { client in
             for _ in 0..<2 { #expect(try await client.execute(uri: "/v1/jobs", method: .get, headers: Self.bearer(viewer)).status == .ok) }
             let limited = try await client.execute(uri: "/v1/jobs", method: .get, headers: Self.bearer(viewer))
             #expect(limited.status == .tooManyRequests)
             #expect(try Self.errorCode(limited) == "rate_limited")
             let retry = try #require(limited.headers[.retryAfter].flatMap(Int.init))
-            #expect(retry >= 1 && retry <= 20)
+            #expect(retry >= 1 && retry <= 100)
             #expect(try await client.execute(uri: "/v1/jobs", method: .get, headers: Self.bearer(admin)).status == .ok)
         }
     }

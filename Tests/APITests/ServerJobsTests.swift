@@ -19,42 +19,27 @@ import Testing
 /// run, pushed to clients over Server-Sent Events and WebSocket, their HLS served.
 @Suite(.serialized)
 struct ServerJobsTests {
-    let folder: URL
-    let store: SQLiteStore
+    let server: ServerUnderTest
     let keys: [String: HTTPFields]
-    let runner = JobRunner()
-    let feeds: FeedDesk
-    let desk: JobDesk
+    var folder: URL { server.folder }
+    var store: SQLiteStore { server.store }
+    var runner: JobRunner { server.runner }
     static let unit = "SWMM100MFR------------FNL-000100--"
 
     init() throws {
-        folder = try Fixtures.scratchFolder("server-jobs")
-        store = try SQLiteStore(path: folder.appendingPathComponent("podium.sqlite").path)
+        server = try ServerUnderTest("server-jobs")
         var keys: [String: HTTPFields] = [:]
         for (name, scope, owner) in [
             ("admin", APIScope.admin, "ops"), ("channel1", .broadcaster, "channel1"), ("channel2", .broadcaster, "channel2"),
             ("viewer", .viewer, "app"), ("designer", .designer, "studio"), ("feed", .feed, "timing"),
         ] {
-            keys[name] = [.authorization: "Bearer \(try store.createKey(scope: scope, owner: owner, createdUTC: "2026-07-31T19:40:00.000000Z").secret)"]
+            keys[name] = [.authorization: "Bearer \(try server.store.createKey(scope: scope, owner: owner, createdUTC: "2026-07-31T19:40:00.000000Z").secret)"]
         }
         self.keys = keys
-        feeds = FeedDesk(intake: try ResultsIntake(store: store))
-        desk = JobDesk(
-            runner: runner, store: store, feeds: feeds,
-            settings: JobSettings(
-                jobsDirectory: folder.appendingPathComponent("jobs").path, fixturesDirectory: Fixtures.root.appendingPathComponent("fixtures").path,
-                templatesDirectory: Fixtures.root.appendingPathComponent("templates").path
-            )
-        )
     }
 
     func withServer(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-        let app = buildApplication(
-            store: store, feeds: feeds, jobs: desk, limits: RateLimits(perSecond: 10_000, burst: 10_000),
-            configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0))
-        )
-        try await app.test(.live, body)
-        await runner.stopAll()
+        try await server.serve(limits: RateLimits(perSecond: 10_000, burst: 10_000), body)
     }
 
     static func json(_ response: TestResponse) throws -> [String: Any] {
@@ -80,7 +65,7 @@ struct ServerJobsTests {
 
     /// Frames received over WebSocket: the `frame` envelopes' seqs and overlays, and the last message.
     static func followOverWebSocket(port: Int, job: Int64, after: Int?, key: HTTPFields, stopAfter: Int? = nil) async throws -> (seqs: [Int], overlays: [String], last: [String: Any]?) {
-        var configuration = WebSocketClientConfiguration()
+        var configuration = WebSocketClientConfiguration(maxFrameSize: 1 << 20)
         configuration.additionalHeaders = key
         let received = ReceivedMessages()
         try await WebSocketClient.connect(

@@ -1,0 +1,39 @@
+import API
+import Feeds
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Jobs
+import Store
+import TestSupport
+
+/// A server that runs jobs, over a new SQLite store, with the repository's fixtures and templates.
+struct ServerUnderTest {
+    let folder: URL
+    let store: SQLiteStore
+    let feeds: FeedDesk
+    let desk: JobDesk
+    let runner = JobRunner()
+
+    init(_ label: String) throws {
+        folder = try Fixtures.scratchFolder(label)
+        store = try SQLiteStore(path: folder.appendingPathComponent("podium.sqlite").path)
+        feeds = FeedDesk(intake: try ResultsIntake(store: store))
+        desk = JobDesk(
+            runner: runner, store: store, feeds: feeds,
+            settings: JobSettings(
+                jobsDirectory: folder.appendingPathComponent("jobs").path, fixturesDirectory: Fixtures.root.appendingPathComponent("fixtures").path,
+                templatesDirectory: Fixtures.root.appendingPathComponent("templates").path
+            )
+        )
+    }
+
+    /// Serves on loopback for `body`, then stops whatever jobs are still running.
+    func serve(limits: RateLimits = RateLimits(), _ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        let app = buildApplication(
+            store: store, feeds: feeds, jobs: desk, limits: limits, configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0))
+        )
+        try await app.test(.live, body)
+        await runner.stopAll()
+    }
+}
