@@ -40,7 +40,9 @@ public func buildRouter(
         ], body: ResponseBody(byteBuffer: ByteBuffer(bytes: viewer)))
     }
     let v1 = router.group("v1").add(middleware: KeyAuthenticator(keys: store, limiter: RateLimiter(limits: limits)))
-    JobsController(store: store, desk: jobs).addRoutes(to: v1.group("jobs"))
+    let jobsController = JobsController(store: store, desk: jobs)
+    jobsController.addRoutes(to: v1.group("jobs"))
+    jobsController.addPlaybackRoutes(to: router)
     TemplatesController(store: store).addRoutes(to: v1.group("templates"))
     if let feeds {
         FeedsController(desk: feeds).addRoutes(feeds: v1.group("feeds"), units: v1.group("units"), athletes: v1.group("athletes"), records: v1.group("records"))
@@ -109,6 +111,7 @@ struct JobsController<Store: JobReading> {
     let desk: JobDesk?
     let jobs = JobRecordCache()
     let bodies = ImmutableBodyCache()
+    let tokens = PlaybackTokens()
 
     /// Who may read jobs: viewers (every job), broadcasters (their own), admins.
     static var readers: Set<APIScope> { [.viewer, .broadcaster] }
@@ -126,8 +129,10 @@ struct JobsController<Store: JobReading> {
         group.get(":id/events", use: events)
         group.ws(":id/ws", shouldUpgrade: shouldUpgrade, onUpgrade: pushOverWebSocket)
         group.get(":id/hls/:file", use: hls)
+        group.post(":id/playback", use: playback)
         allowOnly([.get, .post], on: "", in: group)
         allowOnly([.get, .delete], on: ":id", in: group)
+        allowOnly([.post], on: ":id/playback", in: group)
         for path in [":id/frames", ":id/frames/:n", ":id/frames/:n/preview.png", ":id/events", ":id/ws", ":id/hls/:file"] { allowOnly([.get], on: RouterPath(path), in: group) }
     }
 
@@ -205,8 +210,37 @@ struct JobsController<Store: JobReading> {
     /// playlist is always asked for as `index.m3u8`; a segment only by its plain name in the
     /// playlist's folder.
     @Sendable func hls(_ request: Request, context: PodiumRequestContext) async throws -> Response {
+        try await hlsFile(of: try await requireJob(context), context.parameters.get("file") ?? "")
+    }
+
+    /// `POST /v1/jobs/{id}/playback`: a URL of the job's HLS that a browser's own player can open
+    /// (it cannot send the key): `/play/{id}/{token}/index.m3u8`, the token good for this job's HLS
+    /// only, for six hours. The segments' relative names resolve under the same token.
+    @Sendable func playback(_ request: Request, context: PodiumRequestContext) async throws -> Response {
         let job = try await requireJob(context)
-        let file = context.parameters.get("file") ?? ""
+        guard hlsPlaylist(of: job) != nil else {
+            throw APIError(.notFound, code: "not_found", message: "job \(job.id) writes no HLS", details: ["id": "\(job.id)"])
+        }
+        let (token, expires) = tokens.mint(job: job.id)
+        let body = #"{"expiresUTC":"\#(expires.iso8601)","url":"/play/\#(job.id)/\#(token)/index.m3u8"}"#
+        return jsonResponse(Data(body.utf8), status: .created)
+    }
+
+    /// `GET /play/{id}/{token}/{file}`: the job's HLS for a playback token instead of a key.
+    func addPlaybackRoutes(to router: Router<PodiumRequestContext>) {
+        router.get("play/:id/:token/:file") { _, context -> Response in
+            let text = context.parameters.get("id") ?? ""
+            guard let id = Int64(text), tokens.check(context.parameters.get("token") ?? "", job: id),
+                  let job = try await jobs.job(id, reading: { try await store.job(id: id) })
+            else {
+                throw APIError(.notFound, code: "not_found", message: "no such playback (the token is wrong, expired, or for another job)")
+            }
+            return try await hlsFile(of: job, context.parameters.get("file") ?? "")
+        }
+    }
+
+    /// A file of a job's HLS: `index.m3u8`, or a segment by its plain name in the playlist's folder.
+    private func hlsFile(of job: JobRecord, _ file: String) async throws -> Response {
         guard let playlist = hlsPlaylist(of: job) else {
             throw APIError(.notFound, code: "not_found", message: "job \(job.id) writes no HLS", details: ["id": "\(job.id)"])
         }

@@ -75,4 +75,54 @@ struct ViewerTests {
             #expect(distances[312]!.counter < distances[240]!.counter / 4, "\(distances.sorted { $0.key < $1.key })")
         }
     }
+
+    @Test func aJobsHLSPlaysInTheBrowsersOwnPlayerThroughAPlaybackURLWithItsOverlays() async throws {
+        let admin = try server.store.createKey(scope: .admin, owner: "ops", createdUTC: "2026-07-31T19:40:00.000000Z").secret
+        let chromium = try HeadlessChromium()
+        try await withServer { client in
+            defer { chromium.close() }
+            let port = try #require(client.port)
+            let created = try await client.execute(
+                uri: "/v1/jobs", method: .post, headers: [.authorization: "Bearer \(admin)", .contentType: "application/json"],
+                body: ByteBuffer(string: #"{"input": "fixture:swim-100-free", "template": "swimming", "hls": {"segmentSeconds": 2}}"#)
+            )
+            try #require(created.status == .created)
+            let id = try #require(try JSONSerialization.jsonObject(with: Data(created.body.readableBytesView)) as? [String: Any])["id"] as! Int
+            var state = "running"
+            while state == "running" {
+                try await Task.sleep(for: .milliseconds(100))
+                state = try await server.store.job(id: Int64(id))?.state ?? ""
+            }
+            // The playback URL works without a key, for this job only, and a wrong token gets nothing.
+            let playback = try await client.execute(uri: "/v1/jobs/\(id)/playback", method: .post, headers: [.authorization: "Bearer \(admin)"])
+            #expect(playback.status == .created)
+            let url = try #require(try JSONSerialization.jsonObject(with: Data(playback.body.readableBytesView)) as? [String: Any])["url"] as? String ?? ""
+            #expect(try await client.execute(uri: url, method: .get, headers: [:]).status == .ok)
+            #expect(try await client.execute(uri: url.replacingOccurrences(of: "/play/\(id)/", with: "/play/\(id + 1)/"), method: .get, headers: [:]).status == .notFound)
+            #expect(try await client.execute(uri: "/play/\(id)/1-00/index.m3u8", method: .get, headers: [:]).status == .notFound)
+
+            let aired = try #require(try JSONSerialization.jsonObject(with: Data(try await client.execute(uri: "/v1/jobs/\(id)/frames/312", method: .get, headers: [.authorization: "Bearer \(admin)"]).body.readableBytesView)) as? [String: Any])
+            let expected = (aired["elements"] as? [[String: Any]] ?? []).filter { element in
+                (element["opacity"] as? Double ?? 0) > 0 && (element["rect"] != nil || element["visible"] as? Bool == true && element["screen"] != nil)
+            }.compactMap { $0["id"] as? String }
+            let visit = try await chromium.visit(
+                "http://127.0.0.1:\(port)/viewer#key=\(admin)&job=\(id)&video=hls&frame=312", probe: "document.getElementById('state').textContent"
+            ) { text in
+                guard let state = Self.pageState(text) else { return false }
+                return state["ready"] as? Bool == true || !((state["errors"] as? [Any])?.isEmpty ?? true)
+            }
+            let page = try #require(Self.pageState(visit.value), "\(visit.value)")
+            #expect(visit.errors.isEmpty, "\(visit.errors)")
+            #expect(page["mode"] as? String == "job-hls" && (page["errors"] as? [Any])?.isEmpty == true, "\(page)")
+            #expect(page["frame"] as? Int == 312 && page["elements"] as? [String] == expected, "\(page)")
+            // The HLS picture under the overlay is frame 312's.
+            let shown = try Pixels(png: visit.screenshot, crop: (0, 0, 640, 300))
+            var distances: [Int: Double] = [:]
+            for frame in [240, 311, 312, 313] {
+                let preview = try await client.execute(uri: "/v1/jobs/\(id)/frames/\(frame)/preview.png", method: .get, headers: [.authorization: "Bearer \(admin)"])
+                distances[frame] = shown.meanDifference(from: try Pixels(png: Data(preview.body.readableBytesView), crop: (0, 0, 640, 300)))
+            }
+            #expect(distances.min { $0.value < $1.value }?.key == 312 && distances[312]! < 12, "\(distances.sorted { $0.key < $1.key })")
+        }
+    }
 }

@@ -16,6 +16,27 @@ public enum SHA256 {
 
     /// The digest of `bytes` as 64 lower-case hex characters.
     public static func hex<Bytes: Collection>(of bytes: Bytes) -> String where Bytes.Element == UInt8 {
+        hexadecimal(digest(of: bytes))
+    }
+
+    /// HMAC-SHA-256 (RFC 2104) of `message` under `key`, as 64 lower-case hex characters.
+    public static func hmacHex(key: [UInt8], message: [UInt8]) -> String {
+        var block = key.count > 64 ? digest(of: key) : key
+        block += [UInt8](repeating: 0, count: 64 - block.count)
+        let inner = digest(of: block.map { $0 ^ 0x36 } + message)
+        return hexadecimal(digest(of: block.map { $0 ^ 0x5c } + inner))
+    }
+
+    private static func hexadecimal(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        text.reserveCapacity(bytes.count * 2)
+        for byte in bytes { text += [digits[Int(byte >> 4)], digits[Int(byte & 15)]] }
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// The 32-byte digest of `bytes`.
+    public static func digest<Bytes: Collection>(of bytes: Bytes) -> [UInt8] where Bytes.Element == UInt8 {
         var state: [UInt32] = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]
         var message = Array(bytes)
         let bitLength = UInt64(message.count) * 8
@@ -47,10 +68,7 @@ public enum SHA256 {
             }
             for (index, value) in [a, b, c, d, e, f, g, h].enumerated() { state[index] = state[index] &+ value }
         }
-        let digits = Array("0123456789abcdef")
-        return String(state.flatMap { word in
-            (0..<8).reversed().map { digits[Int(word >> UInt32($0 * 4) & 0xF)] }
-        })
+        return state.flatMap { word in (0..<4).reversed().map { UInt8(truncatingIfNeeded: word >> UInt32($0 * 8)) } }
     }
 
     private static func rotate(_ value: UInt32, _ count: UInt32) -> UInt32 { value >> count | value << (32 - count) }

@@ -1,0 +1,37 @@
+import Foundation
+import Overlay
+
+/// Tokens that let a browser's own HLS player fetch one job's HLS without the API key (a `<video>`
+/// element cannot send a header): `EXPIRY-HMAC`, the HMAC-SHA-256 of the job and the expiry under a
+/// secret drawn when the server starts. A token names one job, expires after `lifetime`, and dies
+/// with the process.
+final class PlaybackTokens: Sendable {
+    private let secret: [UInt8]
+    /// Six hours: a match day's session.
+    static let lifetime: Int64 = 6 * 3600
+
+    init() {
+        var generator = SystemRandomNumberGenerator()
+        secret = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+    }
+
+    /// A token for `job`, and when it expires.
+    func mint(job: Int64, now: Date = Date()) -> (token: String, expires: UTCInstant) {
+        let expiry = Int64(now.timeIntervalSince1970) + Self.lifetime
+        return ("\(expiry)-\(mac(job: job, expiry: expiry))", UTCInstant(millisecondsSinceEpoch: expiry * 1000))
+    }
+
+    /// Whether `token` is a live token for `job`.
+    func check(_ token: String, job: Int64, now: Date = Date()) -> Bool {
+        let parts = token.split(separator: "-", maxSplits: 1)
+        guard parts.count == 2, let expiry = Int64(parts[0]), expiry > Int64(now.timeIntervalSince1970) else { return false }
+        let expected = Array(mac(job: job, expiry: expiry).utf8), given = Array(parts[1].utf8)
+        guard expected.count == given.count else { return false }
+        // Compared in full, whatever the first difference, so the time taken tells nothing.
+        return zip(expected, given).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+
+    private func mac(job: Int64, expiry: Int64) -> String {
+        SHA256.hmacHex(key: secret, message: Array("podium-hls:\(job):\(expiry)".utf8))
+    }
+}
