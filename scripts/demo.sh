@@ -17,6 +17,7 @@ mkdir -p var
     --out var/swim-100-free.enriched.ts --database "$database"
 job=$(sqlite3 "$database" "SELECT max(id) FROM job")
 key=$("$podium" keys create --scope viewer --owner demo --database "$database" 2>/dev/null)
+designer=$("$podium" keys create --scope designer --owner demo --database "$database" 2>/dev/null)
 cat <<TEXT
 
 Podium is starting on http://$host:$port — try:
@@ -24,8 +25,11 @@ Podium is starting on http://$host:$port — try:
   curl -H 'Authorization: Bearer $key' http://$host:$port/v1/jobs/$job
   curl -H 'Authorization: Bearer $key' 'http://$host:$port/v1/jobs/$job/frames?from=490&to=492'
   curl -H 'Authorization: Bearer $key' 'http://$host:$port/v1/jobs/$job/frames?from=490&to=490&asOf=latest'
-(a viewer key was just made for you; frame 490 is the winner's touch, which aired before its
-result arrived: compare asOf=aired with asOf=latest. Ctrl-C stops the server)
+  curl -H 'Authorization: Bearer $key' -o frame-490.png 'http://$host:$port/v1/jobs/$job/frames/490/preview.png'
+and in a browser, the fixture with its overlays:
+  http://$host:$port/viewer#key=$designer&fixture=swim-100-free&template=swimming&frame=490
+(a viewer and a designer key were just made for you; frame 490 is the winner's touch, which aired
+before its result arrived: compare asOf=aired with asOf=latest. Ctrl-C stops the server)
 
 TEXT
 exec "$podium" serve --hostname "$host" --port "$port" --database "$database"

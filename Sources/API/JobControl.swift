@@ -229,13 +229,13 @@ struct JobRequest {
             results = .folder(fixture.folder.appendingPathComponent("results").path)
             unit = try binding?.string("unit")
         case "feeds":
-            guard let feeds = desk.feeds else { throw request.wrong("results.source", "feeds are not served by this server") }
+            guard desk.feeds != nil else { throw request.wrong("results.source", "feeds are not served by this server") }
             guard let code = try binding!.string("unit", required: true), UnitCode(code) != nil else {
                 throw request.wrong("results.unit", "must be a 34-character RSC")
             }
             unit = code
-            let inbox = DocumentInbox()
-            results = .feed(ledger: await feeds.follow(inbox), inbox: inbox)
+            // The job follows the feeds only once the whole request has been accepted (below).
+            results = .feed(ledger: ResultsLedger(), inbox: DocumentInbox())
         case nil:
             throw request.wrong("results", "is required for a network input: {\"source\": \"feeds\", \"unit\": RSC}")
         case let other?:
@@ -296,7 +296,10 @@ struct JobRequest {
         }
         if owner?.isEmpty == true { owner = nil }
 
-        var job = EnrichmentJob(input: inputURL, results: results, clock: clock, outputs: outputs, unit: unit, store: desk.store)
+        // Last, when nothing can refuse the request any more: the documents so far, and each new one.
+        var source = results
+        if case .feed(_, let inbox) = results, let feeds = desk.feeds { source = .feed(ledger: await feeds.follow(inbox), inbox: inbox) }
+        var job = EnrichmentJob(input: inputURL, results: source, clock: clock, outputs: outputs, unit: unit, store: desk.store)
         job.settings = enrichment
         job.template = template
         job.policy = policy

@@ -151,8 +151,11 @@ struct JobsController<Store: JobReading> {
         let id: Int64
         do {
             id = try await desk.runner.start(job)
-        } catch let error as OperatorError {
-            throw APIError(.unprocessableContent, code: "cannot_start", message: error.description)
+        } catch {
+            // A job that never ran must not stay among the feeds' followers.
+            if case .feed(_, let inbox) = job.results { inbox.close() }
+            if let refusal = error as? OperatorError { throw APIError(.unprocessableContent, code: "cannot_start", message: refusal.description) }
+            throw error
         }
         context.logger.info("job started", metadata: ["job": .stringConvertible(id), "input": .string(EnrichmentJob.redacted(job.input)), "owner": .string(job.owner ?? "")])
         guard let record = try await store.job(id: id) else {

@@ -36,7 +36,8 @@ public final class DocumentInbox: Sendable {
     /// Whether the job has ended.
     public var isClosed: Bool { waiting.withLock { $0.closed } }
 
-    func close() { waiting.withLock { $0.closed = true } }
+    /// Ends the inbox (the job has ended, or will never start): later deliveries are refused and its deliverer forgets it.
+    public func close() { waiting.withLock { $0.closed = true } }
 
     /// Takes every document delivered since the last call, in the order received.
     func take() -> [ResultsLedger.Entry] {
