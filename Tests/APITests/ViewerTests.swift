@@ -125,4 +125,29 @@ struct ViewerTests {
             #expect(distances.min { $0.value < $1.value }?.key == 312 && distances[312]! < 12, "\(distances.sorted { $0.key < $1.key })")
         }
     }
+
+    @Test func aJobWithoutAPictureToPlayStillShowsTheChosenFramesOverlay() async throws {
+        let admin = try server.store.createKey(scope: .admin, owner: "ops", createdUTC: "2026-07-31T19:40:00.000000Z").secret
+        let golden = try Fixtures.swimGolden("frames.swimming")
+        let job = try server.store.startJob(
+            JobDescription(createdUTC: "2026-07-31T19:40:00.000000Z", input: "udp://127.0.0.1:5000", output: "udp://127.0.0.1:6000", unit: nil, clockSource: "arrival", frameRate: "50"),
+            documents: []
+        )
+        try server.store.appendFrames(golden.enumerated().map { StoredFrame(seq: $0, pts: 129_600 + Int64($0) * 1800, captureUTC: "", overlayJSON: Data($1.utf8)) }, toJob: job)
+        try server.store.finishJob(job, failure: nil)
+        let chromium = try HeadlessChromium()
+        try await withServer { client in
+            defer { chromium.close() }
+            let visit = try await chromium.visit(
+                "http://127.0.0.1:\(try #require(client.port))/viewer#key=\(admin)&job=\(job)&frame=312", probe: "document.getElementById('state').textContent"
+            ) { text in
+                guard let state = Self.pageState(text) else { return false }
+                return state["ready"] as? Bool == true || !((state["errors"] as? [Any])?.isEmpty ?? true)
+            }
+            let page = try #require(Self.pageState(visit.value), "\(visit.value)")
+            #expect(visit.errors.isEmpty, "\(visit.errors)")
+            #expect(page["mode"] as? String == "job" && page["frame"] as? Int == 312 && (page["errors"] as? [Any])?.isEmpty == true, "\(page)")
+            #expect((page["elements"] as? [String])?.isEmpty == false)
+        }
+    }
 }
