@@ -26,6 +26,14 @@ struct ViewerTests {
         try await server.serve(body)
     }
 
+    /// Opens the viewer at `url` until its state says the chosen frame is drawn (or an error came).
+    static func visitUntilReady(_ chromium: HeadlessChromium, _ url: String) async throws -> HeadlessChromium.Visit {
+        try await chromium.visit(url, probe: "document.getElementById('state').textContent") { text in
+            guard let state = pageState(text) else { return false }
+            return state["ready"] as? Bool == true || !((state["errors"] as? [Any])?.isEmpty ?? true)
+        }
+    }
+
     /// The state the page publishes.
     static func pageState(_ text: String) -> [String: Any]? {
         try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
@@ -45,13 +53,7 @@ struct ViewerTests {
             let page = try await client.execute(uri: "/viewer", method: .get, headers: [:])
             #expect(page.status == .ok && page.headers[.contentType] == "text/html; charset=utf-8")
             defer { chromium.close() }
-            let visit = try await chromium.visit(
-                "http://127.0.0.1:\(port)/viewer#key=\(key)&fixture=swim-100-free&template=swimming&frame=312",
-                probe: "document.getElementById('state').textContent"
-            ) { text in
-                guard let state = Self.pageState(text) else { return false }
-                return state["ready"] as? Bool == true || !((state["errors"] as? [Any])?.isEmpty ?? true)
-            }
+            let visit = try await Self.visitUntilReady(chromium, "http://127.0.0.1:\(port)/viewer#key=\(key)&fixture=swim-100-free&template=swimming&frame=312")
             let state = try #require(Self.pageState(visit.value), "\(visit.value)")
             #expect(visit.errors.isEmpty, "\(visit.errors)")
             #expect((state["errors"] as? [Any])?.isEmpty == true, "\(state)")
@@ -105,12 +107,7 @@ struct ViewerTests {
             let expected = (aired["elements"] as? [[String: Any]] ?? []).filter { element in
                 (element["opacity"] as? Double ?? 0) > 0 && (element["rect"] != nil || element["visible"] as? Bool == true && element["screen"] != nil)
             }.compactMap { $0["id"] as? String }
-            let visit = try await chromium.visit(
-                "http://127.0.0.1:\(port)/viewer#key=\(admin)&job=\(id)&video=hls&frame=312", probe: "document.getElementById('state').textContent"
-            ) { text in
-                guard let state = Self.pageState(text) else { return false }
-                return state["ready"] as? Bool == true || !((state["errors"] as? [Any])?.isEmpty ?? true)
-            }
+            let visit = try await Self.visitUntilReady(chromium, "http://127.0.0.1:\(port)/viewer#key=\(admin)&job=\(id)&video=hls&frame=312")
             let page = try #require(Self.pageState(visit.value), "\(visit.value)")
             #expect(visit.errors.isEmpty, "\(visit.errors)")
             #expect(page["mode"] as? String == "job-hls" && (page["errors"] as? [Any])?.isEmpty == true, "\(page)")
@@ -138,12 +135,7 @@ struct ViewerTests {
         let chromium = try HeadlessChromium()
         try await withServer { client in
             defer { chromium.close() }
-            let visit = try await chromium.visit(
-                "http://127.0.0.1:\(try #require(client.port))/viewer#key=\(admin)&job=\(job)&frame=312", probe: "document.getElementById('state').textContent"
-            ) { text in
-                guard let state = Self.pageState(text) else { return false }
-                return state["ready"] as? Bool == true || !((state["errors"] as? [Any])?.isEmpty ?? true)
-            }
+            let visit = try await Self.visitUntilReady(chromium, "http://127.0.0.1:\(try #require(client.port))/viewer#key=\(admin)&job=\(job)&frame=312")
             let page = try #require(Self.pageState(visit.value), "\(visit.value)")
             #expect(visit.errors.isEmpty, "\(visit.errors)")
             #expect(page["mode"] as? String == "job" && page["frame"] as? Int == 312 && (page["errors"] as? [Any])?.isEmpty == true, "\(page)")
