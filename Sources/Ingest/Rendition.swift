@@ -12,7 +12,8 @@ public enum Rendition {
         guard let video = input.streams.first(where: { $0.kind == .video }) else { throw .noVideoStream(url: recording) }
         let copied = input.streams.filter { $0.kind == .video || $0.kind == .audio }
         let layout = StreamLayout(input: input, copying: copied, video: video)
-        let temporary = path + ".part"
+        // A name of its own: two requests may make the same rendition at once.
+        let temporary = path + ".\(UUID().uuidString).part"
         defer { try? FileManager.default.removeItem(atPath: temporary) }
         let muxer = try StreamMuxer(
             location: "file:" + temporary, protocolWhitelist: "file", container: .mp4, layout: layout,
