@@ -361,6 +361,7 @@ public struct JobsService: Service {
     /// The service of `runner`.
     public init(runner: JobRunner) { self.runner = runner }
 
+    /// Waits for the shutdown signal, then stops every job and waits for each to finish.
     public func run() async throws {
         // Returns on graceful shutdown; throws if the group is cancelled. Either way the jobs stop.
         try? await gracefulShutdown()
