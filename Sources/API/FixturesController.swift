@@ -30,7 +30,7 @@ struct FixturesController {
     @Sendable func preview(_ request: Request, context: PodiumRequestContext) async throws -> Response {
         _ = try context.requireKey(Self.readers)
         let name = try Self.fixtureName(context)
-        let index = try previewFrameIndex(context)
+        let index = try frameIndex(context)
         let width = try previewWidth(request)
         var template: OverlayTemplate?
         if let templateName = request.uri.queryParameters.get("template").map({ String($0) }) {
@@ -74,13 +74,7 @@ struct FixturesController {
         return Response(status: .ok, headers: [.contentType: "video/mp4", .cacheControl: "public, max-age=60"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 
-    static func fixtureName(_ context: PodiumRequestContext) throws -> String {
-        let name = context.parameters.get("name") ?? ""
-        guard isPlainName(name) else {
-            throw APIError(.badRequest, code: "bad_request", message: "a fixture name is 1 to 64 lower-case letters, digits and dashes, not starting with a dash", details: ["name": name])
-        }
-        return name
-    }
+    static func fixtureName(_ context: PodiumRequestContext) throws -> String { try plainName(context, of: "fixture") }
 
     /// `GET /v1/fixtures`: every fixture folder with a clip, a clock and results.
     @Sendable func list(_ request: Request, context: PodiumRequestContext) async throws -> Response {
@@ -160,8 +154,8 @@ struct FixtureSummary: Encodable {
     let lens: Bool
 }
 
-/// The frame index of a preview path (`…/frames/{n}/preview.png`).
-func previewFrameIndex(_ context: PodiumRequestContext) throws -> Int {
+/// The frame index `n` of a path (`…/frames/{n}`, `…/frames/{n}/preview.png`).
+func frameIndex(_ context: PodiumRequestContext) throws -> Int {
     let text = context.parameters.get("n") ?? ""
     guard let index = Int(text), index >= 0 else {
         throw APIError(.badRequest, code: "bad_request", message: "a frame index is an integer, 0 or more", details: ["n": text])

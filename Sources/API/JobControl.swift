@@ -166,6 +166,15 @@ struct StrictObject {
     }
 }
 
+/// The `name` of the path, which must be a plain name (see `isPlainName`); 400 naming what it names otherwise.
+func plainName(_ context: PodiumRequestContext, of what: String) throws -> String {
+    let name = context.parameters.get("name") ?? ""
+    guard isPlainName(name) else {
+        throw APIError(.badRequest, code: "bad_request", message: "a \(what) name is 1 to 64 lower-case letters, digits and dashes, not starting with a dash", details: ["name": name])
+    }
+    return name
+}
+
 /// A plain name (of a template or a fixture): lower-case letters, digits and dashes, 1 to 64,
 /// not starting with a dash; anything else (a path, `..`, an encoded slash) is refused.
 func isPlainName(_ name: String) -> Bool {

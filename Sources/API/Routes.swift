@@ -107,7 +107,7 @@ final class ImmutableBodyCache: Sendable {
 /// `/v1/jobs`: jobs and their frames.
 struct JobsController<Store: JobReading> {
     let store: Store
-    /// Present when this server runs jobs (`POST`, `DELETE`).
+    /// Present when this server runs jobs: only then does it take `POST` and `DELETE`.
     let desk: JobDesk?
     let jobs = JobRecordCache()
     let bodies = ImmutableBodyCache()
@@ -120,9 +120,11 @@ struct JobsController<Store: JobReading> {
 
     func addRoutes(to group: RouterGroup<PodiumRequestContext>) {
         group.get(use: list)
-        group.post(use: create)
         group.get(":id", use: show)
-        group.delete(":id", use: delete)
+        if let desk {
+            group.post { request, context in try await create(request, context: context, desk: desk) }
+            group.delete(":id") { request, context in try await delete(request, context: context, desk: desk) }
+        }
         group.get(":id/frames", use: frames)
         group.get(":id/frames/:n", use: frame)
         group.get(":id/frames/:n/preview.png", use: preview)
@@ -130,17 +132,17 @@ struct JobsController<Store: JobReading> {
         group.ws(":id/ws", shouldUpgrade: shouldUpgrade, onUpgrade: pushOverWebSocket)
         group.get(":id/hls/:file", use: hls)
         group.post(":id/playback", use: playback)
-        allowOnly([.get, .post], on: "", in: group)
-        allowOnly([.get, .delete], on: ":id", in: group)
+        // A server without jobs (a store served read-only) answers POST and DELETE with 405.
+        allowOnly(desk == nil ? [.get] : [.get, .post], on: "", in: group)
+        allowOnly(desk == nil ? [.get] : [.get, .delete], on: ":id", in: group)
         allowOnly([.post], on: ":id/playback", in: group)
         for path in [":id/frames", ":id/frames/:n", ":id/frames/:n/preview.png", ":id/events", ":id/ws", ":id/hls/:file"] { allowOnly([.get], on: RouterPath(path), in: group) }
     }
 
     /// `POST /v1/jobs`: starts a job (see `JobRequest` for the body). 201 with the job once it is
     /// recorded; every refusal comes before anything is stored or opened.
-    @Sendable func create(_ request: Request, context: PodiumRequestContext) async throws -> Response {
+    func create(_ request: Request, context: PodiumRequestContext, desk: JobDesk) async throws -> Response {
         let key = try context.requireKey(Self.controllers)
-        guard let desk else { throw APIError(.notImplemented, code: "not_implemented", message: "this server serves recorded jobs only; it runs none") }
         let body: Data
         do {
             body = Data(try await request.body.collect(upTo: JobRequest.maximumBody).readableBytesView)
@@ -169,9 +171,8 @@ struct JobsController<Store: JobReading> {
     /// `DELETE /v1/jobs/{id}`: a running job is stopped (its outputs finished, its frames kept)
     /// and answered with its state once it has stopped (202 if it takes longer than 10 s); a job
     /// that has ended is removed with its frames, corrections and HLS (204).
-    @Sendable func delete(_ request: Request, context: PodiumRequestContext) async throws -> Response {
+    func delete(_ request: Request, context: PodiumRequestContext, desk: JobDesk) async throws -> Response {
         let job = try await requireJob(context, scopes: Self.controllers)
-        guard let desk else { throw APIError(.notImplemented, code: "not_implemented", message: "this server runs no jobs, so it stops and removes none") }
         if job.state == "running" {
             guard desk.runner.stop(job.id) else {
                 throw APIError(.conflict, code: "conflict", message: "job \(job.id) is running in another process (podium enrich); stop it there", details: ["id": "\(job.id)"])
@@ -196,7 +197,7 @@ struct JobsController<Store: JobReading> {
     @Sendable func preview(_ request: Request, context: PodiumRequestContext) async throws -> Response {
         let job = try await requireJob(context)
         let version = try Self.version(request)
-        let index = try previewFrameIndex(context)
+        let index = try frameIndex(context)
         let width = try previewWidth(request)
         guard let recording = Previews.recording(ofJobInput: job.description.input, fixtures: desk?.settings.fixturesDirectory ?? "fixtures") else {
             throw APIError(.notFound, code: "not_found", message: "job \(job.id) read \(EnrichmentJob.redacted(job.description.input)), whose pictures Podium does not keep", details: ["id": "\(job.id)"])
@@ -252,7 +253,7 @@ struct JobsController<Store: JobReading> {
         let contentType: String
         if file == "index.m3u8" {
             (path, contentType) = (playlist, "application/vnd.apple.mpegurl")
-        } else if file.hasSuffix(".ts"), !file.hasPrefix("."), file.utf8.allSatisfy({ $0 < 128 && (Character(UnicodeScalar($0)).isLetter || Character(UnicodeScalar($0)).isNumber || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".")) }) {
+        } else if file.hasSuffix(".ts"), !file.hasPrefix("."), file.utf8.allSatisfy(hlsSegmentNameBytes.contains) {
             (path, contentType) = (folder.appendingPathComponent(file).path, "video/mp2t")
         } else {
             throw APIError(.notFound, code: "not_found", message: "a job's HLS holds index.m3u8 and its .ts segments", details: ["file": file])
@@ -354,15 +355,12 @@ struct JobsController<Store: JobReading> {
     @Sendable func frame(_ request: Request, context: PodiumRequestContext) async throws -> Response {
         let job = try await requireJob(context)
         let version = try Self.version(request)
-        let text = context.parameters.get("n") ?? ""
-        guard let index = Int(text), index >= 0 else {
-            throw APIError(.badRequest, code: "bad_request", message: "a frame index is an integer, 0 or more", details: ["n": text])
-        }
+        let index = try frameIndex(context)
         let validator = FrameCaching(job: job, version: version, from: index, to: index)
         if validator.matches(request) { return validator.notModified() }
         if validator.immutable, let body = bodies.body("frame " + validator.etag) { return validator.apply(to: jsonResponse(body)) }
         guard let frame = try await store.frames(jobID: job.id, from: index, to: index, limit: 1, asOf: version).first else {
-            throw APIError(.notFound, code: "not_found", message: "job \(job.id) has no frame \(index)", details: ["n": text])
+            throw APIError(.notFound, code: "not_found", message: "job \(job.id) has no frame \(index)", details: ["n": "\(index)"])
         }
         let body = ByteBuffer(bytes: frame.overlayJSON)
         if validator.immutable { bodies.remember(body, as: "frame " + validator.etag) }
@@ -529,6 +527,9 @@ func allowOnly(_ allowed: [HTTPRequest.Method], on path: RouterPath, in group: R
         }
     }
 }
+
+/// What an HLS segment's name may hold (ASCII letters, digits, `-`, `_`, `.`): no path can be spelt with them.
+let hlsSegmentNameBytes = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.".utf8)
 
 /// The HLS playlist a job writes, from its recorded outputs.
 func hlsPlaylist(of job: JobRecord) -> String? {

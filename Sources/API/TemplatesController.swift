@@ -29,17 +29,7 @@ struct TemplatesController<Store: TemplateStoring> {
     /// Who may read templates: designers, broadcasters, viewers (admins too).
     static var readers: Set<APIScope> { [.designer, .broadcaster, .viewer] }
 
-    /// A plain name: lower-case letters, digits and dashes, 1 to 64, starting with a letter or digit.
-    static func checkedName(_ context: PodiumRequestContext) throws -> String {
-        let name = context.parameters.get("name") ?? ""
-        guard isPlainName(name) else {
-            throw APIError(
-                .badRequest, code: "bad_request", message: "a template name is 1 to 64 lower-case letters, digits and dashes, not starting with a dash",
-                details: ["name": name]
-            )
-        }
-        return name
-    }
+    static func checkedName(_ context: PodiumRequestContext) throws -> String { try plainName(context, of: "template") }
 
     /// The body, at most 1 MB, parsed as a template; 422 naming the JSON path when it is not one.
     static func template(in request: Request) async throws -> (OverlayTemplate, Data) {

@@ -37,11 +37,7 @@ public struct Previews: Sendable {
 
     /// One frame's PNG: `overlay` drawn on frame `index` of `recording`, `width` pixels wide.
     public static func png(frame index: Int, overlay: FrameOverlay, recording: String, width: Int) throws -> Data {
-        guard (16...3840).contains(width) else { throw OperatorError("a preview is 16 to 3840 pixels wide, not \(width)") }
-        guard let picture = try FramePictures(path: recording).pictures([index], width: width)[index] else {
-            throw OperatorError("frame \(index) could not be decoded from \(URL(fileURLWithPath: recording).lastPathComponent)")
-        }
-        return try PreviewPainter.png(picture, overlay: overlay)
+        try PreviewPainter.png(try decode([index], of: recording, width: width)[index]!, overlay: overlay)
     }
 
     /// The frame shown at `utc`: the last one captured at or before it.
@@ -89,10 +85,15 @@ public struct Previews: Sendable {
     }
 
     private func pictures(_ frames: [Int], width: Int) throws -> [Int: Picture] {
-        guard (16...3840).contains(width) else { throw OperatorError("a preview is 16 to 3840 pixels wide, not \(width)") }
         if let outside = frames.first(where: { $0 < 0 || $0 >= overlays.count }) {
             throw OperatorError("there is no frame \(outside); the frames are 0 to \(overlays.count - 1)")
         }
+        return try Self.decode(frames, of: recording, width: width)
+    }
+
+    /// The pictures of `frames`, every one of them, or an error naming the one missing.
+    private static func decode(_ frames: [Int], of recording: String, width: Int) throws -> [Int: Picture] {
+        guard (16...3840).contains(width) else { throw OperatorError("a preview is 16 to 3840 pixels wide, not \(width)") }
         let pictures = try FramePictures(path: recording).pictures(Set(frames), width: width)
         if let missing = frames.first(where: { pictures[$0] == nil }) {
             throw OperatorError("frame \(missing) could not be decoded from \(URL(fileURLWithPath: recording).lastPathComponent)")
