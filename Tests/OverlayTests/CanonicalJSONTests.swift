@@ -26,6 +26,26 @@ struct CanonicalJSONTests {
         }
     }
 
+    /// A job's writer reuses the previous frame's lanes and elements: the bytes stay exactly those
+    /// of `canonicalJSONBytes()`, in order, backwards and shuffled (lanes and elements changing
+    /// every frame), and the lanes' range holds the lanes' own JSON.
+    @Test(arguments: ["swim-100-free/expected/frames.swimming.jsonl.zip", "athletics-100m/expected/frames.athletics-100m.jsonl.zip"])
+    func aJobsWriterReusesBytesAndWritesTheSameJSON(golden: String) throws {
+        let lines = try Fixtures.goldenLines(Fixtures.root.appendingPathComponent("fixtures").appendingPathComponent(golden))
+        let overlays = try lines.map { try JSONDecoder().decode(FrameOverlay.self, from: Data($0.utf8)) }
+        var generator = SystemRandomNumberGenerator()
+        for order in [Array(overlays.indices), Array(overlays.indices.reversed()), overlays.indices.shuffled(using: &generator)] {
+            var writer = FrameJSONWriter()
+            for index in order {
+                let json = writer.json(for: overlays[index])
+                #expect(json.bytes == Array(lines[index].utf8), "frame \(index)")
+                let lanes = try JSONDecoder().decode([FrameOverlay.Lane].self, from: Data(json.bytes[json.lanes]))
+                #expect(lanes == overlays[index].lanes)
+                #expect(json.bytes[json.lanes].first == UInt8(ascii: "[") && json.bytes[json.lanes].last == UInt8(ascii: "]"))
+            }
+        }
+    }
+
     static let awkwardTexts = [
         "plain", "quote \" and backslash \\", "slash / stays", "tab\tnew\nline\rform\u{0C}back\u{08}", "\u{01}\u{1F}\u{7F}",
         "ÉKSTRÖM 中文 🏊", "",

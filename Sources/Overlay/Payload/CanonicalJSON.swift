@@ -13,11 +13,12 @@ struct CanonicalJSONWriter {
     /// Writes an object whose members `body` writes through `member(_:_:)`; keys must come sorted.
     mutating func object(_ body: (inout ObjectWriter) -> Void) {
         bytes.append(UInt8(ascii: "{"))
-        // The buffer moves into the member writer and back, so it is never copied.
-        var writer = ObjectWriter(json: self)
-        self = CanonicalJSONWriter(capacity: 0)
+        // The buffer is swapped into the member writer and back, so one reference to it exists
+        // at any time and appending never copies it (an assignment would leave two).
+        var writer = ObjectWriter(json: CanonicalJSONWriter(capacity: 0))
+        swap(&writer.json, &self)
         body(&writer)
-        self = writer.json
+        swap(&writer.json, &self)
         bytes.append(UInt8(ascii: "}"))
     }
 
@@ -62,7 +63,8 @@ struct CanonicalJSONWriter {
         mutating func member(_ name: StaticString, _ value: Bool?) {
             guard let value else { return }
             key(name)
-            json.bytes.append(contentsOf: value ? Array("true".utf8) : Array("false".utf8))
+            let literal: StaticString = value ? "true" : "false"
+            json.bytes.append(contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
         }
 
         /// A member whose value `write` produces (an object or an array); nothing when `present` is false.
@@ -115,6 +117,9 @@ struct CanonicalJSONWriter {
 
     mutating func string(_ text: String) { Self.appendQuoted(text, to: &bytes) }
 
+    /// Appends a value this writer wrote before.
+    mutating func append(written value: [UInt8]) { bytes.append(contentsOf: value) }
+
     /// Appends `text` as a JSON string, escaped as `JSONEncoder` escapes it (slashes left alone).
     static func appendQuoted(_ text: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
@@ -144,10 +149,61 @@ struct CanonicalJSONWriter {
     }
 }
 
+/// A frame's canonical JSON, and where its lanes are in it.
+public struct FrameJSON: Sendable, Equatable {
+    /// Exactly `FrameOverlay.canonicalJSONBytes()`.
+    public let bytes: [UInt8]
+    /// The bytes of the `lanes` array (its brackets included).
+    public let lanes: Range<Int>
+}
+
+/// Writes the canonical JSON of a job's frames one after another, reusing what the previous
+/// frame wrote where nothing changed: the lanes (athletes, splits, finishes) are most of a
+/// frame's bytes and change only when a result arrives, so their bytes are kept and copied
+/// while the lanes stay equal. The bytes are exactly `canonicalJSONBytes()`'s.
+public struct FrameJSONWriter: Sendable {
+    private var lastLanes: [FrameOverlay.Lane]?
+    private var lastLanesJSON: [UInt8] = []
+    /// The previous frame's elements and their bytes, by position (most stay as they were; the clock's text changes).
+    private var lastElements: [FrameOverlay.Element] = []
+    private var lastElementsJSON: [[UInt8]] = []
+
+    /// A writer that remembers nothing yet.
+    public init() {}
+
+    /// The canonical JSON of `overlay`.
+    public mutating func json(for overlay: FrameOverlay) -> FrameJSON {
+        if lastLanes != overlay.lanes {
+            var json = CanonicalJSONWriter(capacity: lastLanesJSON.count + 64)
+            json.array(overlay.lanes) { $0.write($1) }
+            lastLanesJSON = json.bytes
+            lastLanes = overlay.lanes
+        }
+        var elementsJSON: [[UInt8]] = []
+        elementsJSON.reserveCapacity(overlay.elements.count)
+        for (index, element) in overlay.elements.enumerated() {
+            if index < lastElements.count, lastElements[index] == element {
+                elementsJSON.append(lastElementsJSON[index])
+            } else {
+                var json = CanonicalJSONWriter(capacity: 256)
+                json.write(element)
+                elementsJSON.append(json.bytes)
+            }
+        }
+        lastElements = overlay.elements
+        lastElementsJSON = elementsJSON
+        return overlay.canonicalJSON(lanesJSON: lastLanesJSON, elementsJSON: elementsJSON)
+    }
+}
+
 extension FrameOverlay {
     /// The canonical JSON bytes (see `canonicalJSON()`), written without `JSONEncoder`.
-    public func canonicalJSONBytes() -> [UInt8] {
-        var json = CanonicalJSONWriter()
+    public func canonicalJSONBytes() -> [UInt8] { canonicalJSON(lanesJSON: nil, elementsJSON: nil).bytes }
+
+    /// The canonical JSON, with the lanes' and the elements' bytes given when the caller has them already.
+    fileprivate func canonicalJSON(lanesJSON: [UInt8]?, elementsJSON: [[UInt8]]?) -> FrameJSON {
+        var lanesRange = 0..<0
+        var json = CanonicalJSONWriter(capacity: (lanesJSON?.count ?? 3072) + 1024)
         json.object { o in
             o.member("camera", present: camera != nil) { $0.write(camera!) }
             o.member("captureUTC", captureUTC)
@@ -159,9 +215,23 @@ extension FrameOverlay {
                 }
             }
             o.member("dataVersion", dataVersion)
-            o.member("elements") { $0.array(elements) { $0.write($1) } }
+            o.member("elements") { json in
+                if let elementsJSON {
+                    json.array(elementsJSON) { $0.append(written: $1) }
+                } else {
+                    json.array(elements) { $0.write($1) }
+                }
+            }
             o.member("frame", frame)
-            o.member("lanes") { $0.array(lanes) { $0.write($1) } }
+            o.member("lanes") { json in
+                let start = json.bytes.count
+                if let lanesJSON {
+                    json.append(written: lanesJSON)
+                } else {
+                    json.array(lanes) { $0.write($1) }
+                }
+                lanesRange = start..<json.bytes.count
+            }
             o.member("leader", leader)
             o.member("order") { $0.array(order) { $0.integer(Int64($1)) } }
             o.member("pts", pts)
@@ -190,7 +260,7 @@ extension FrameOverlay {
                 }
             }
         }
-        return json.bytes
+        return FrameJSON(bytes: json.bytes, lanes: lanesRange)
     }
 }
 
@@ -257,7 +327,7 @@ extension CanonicalJSONWriter {
         }
     }
 
-    fileprivate mutating func write(_ element: FrameOverlay.Element) {
+    mutating func write(_ element: FrameOverlay.Element) {
         object { e in
             e.member("id", element.id)
             e.member("kind", element.kind)
