@@ -43,27 +43,3 @@ struct JobListResponse: Encodable {
     let jobs: [JobResponse]
 }
 
-/// What an enrichment run did, as `podium enrich` records it.
-struct JobStats: Codable {
-    struct Output: Codable {
-        let target: String
-        let written: Int
-        let dropped: Int
-        let skippedToKeyframe: Int
-        let reopened: Int
-        let deepestQueue: Int
-        let latencyMedianMicroseconds: Int
-        let latencyP99Microseconds: Int
-        let failure: String?
-    }
-
-    let frames: Int
-    let tagged: Int
-    let corrections: Int
-    let clockSource: String
-    let epochs: Int
-    let gaps: Int
-    let reconnects: Int
-    let corruptPackets: Int
-    let outputs: [Output]
-}

@@ -156,6 +156,7 @@ public struct EnrichmentJob: Sendable {
         var aired: [(timing: FrameTiming, pose: CameraPose?, known: Int, shown: Int, version: String?)] = []
         var lastPoll = Date()
         let compact = template != nil
+        var jsonWriter = FrameJSONWriter()
 
         /// The frame's overlay with the first `known` documents (see `AiringTimeline.knownCount(at:)`).
         func overlay(_ timing: FrameTiming, pose: CameraPose?, known: Int) -> FrameOverlay {
@@ -186,7 +187,7 @@ public struct EnrichmentJob: Sendable {
                 let known = airing.knownCount(at: knownAt)
                 let shown = overlay(timing, pose: pose, known: known)
                 // A templated job carries the compact form: the full JSON is then written on the store's thread.
-                let json = compact ? nil : shown.canonicalJSONBytes()
+                let json = compact ? nil : jsonWriter.json(for: shown)
                 try frameWriter.append(shown, json: json)
                 // A frame that aired with every document is its own latest state unless documents
                 // can still arrive (a live input, or any job the feeds serve): nothing to remember for it.
@@ -195,7 +196,7 @@ public struct EnrichmentJob: Sendable {
                 }
                 // A templated job carries the compact elements in band; the full state is in the store and the API.
                 return try FrameCarriage(
-                    InBandPayload(for: shown, compact: compact, canonical: json), carriers: settings.carriers,
+                    InBandPayload(for: shown, compact: compact, canonical: json?.bytes), carriers: settings.carriers,
                     markers: markers.markers(on: shown, at: timing.captureStart)
                 )
             }, gap: { gap in
@@ -205,20 +206,25 @@ public struct EnrichmentJob: Sendable {
             // Documents that came after the last frame still make corrections.
             feedInbox?.close()
             for entry in feedInbox?.take() ?? [] { airing.receive(entry.document, at: entry.receivedAt) }
-            try frameWriter.finish()
 
             // Corrections: what each frame should have shown with every document now known. A frame
             // whose only change is the data version is recorded too (so `latest` is exactly the
-            // state with every document) but is not counted as corrected.
+            // state with every document) but is not counted as corrected. They are worked out
+            // while the store thread writes the last frames, and recorded after them.
             var corrections: [StoredCorrection] = []
+            var correctionJSON = FrameJSONWriter()
             let everything = airing.knownCount(at: nil)
             for frame in aired where frame.known < everything {
                 let latest = overlay(frame.timing, pose: frame.pose, known: everything)
                 let visible = EnrichmentJob.visibleState(latest) != frame.shown
                 if visible || latest.dataVersion != frame.version {
-                    corrections.append(StoredCorrection(seq: latest.seq, overlayJSON: latest.canonicalJSON(), dataVersion: latest.dataVersion, visible: visible))
+                    let json = correctionJSON.json(for: latest)
+                    corrections.append(StoredCorrection(
+                        seq: latest.seq, overlayJSON: Data(json.bytes), dataVersion: latest.dataVersion, visible: visible, sharedRange: json.lanes
+                    ))
                 }
             }
+            try frameWriter.finish()
             try store.recordCorrections(corrections, toJob: jobID)
             let corrected = corrections.filter(\.visible).count
             try store.recordStats(EnrichmentJob.statsJSON(report, corrections: corrected), ofJob: jobID)
@@ -261,23 +267,18 @@ public struct EnrichmentJob: Sendable {
     }
 
     static func statsJSON(_ report: EnrichmentReport, corrections: Int) -> String {
-        let outputs: [[String: Any]] = report.outputs.map { output in
-            var entry: [String: Any] = [
-                "target": redacted(output.target), "written": output.written, "dropped": output.dropped, "reopened": output.reopened,
-                "skippedToKeyframe": output.skippedToKeyframe,
-                "deepestQueue": output.deepestQueue, "latencyMedianMicroseconds": output.latencyMedianMicroseconds,
-                "latencyP99Microseconds": output.latencyP99Microseconds,
-            ]
-            if let failure = output.failure { entry["failure"] = failure }
-            return entry
-        }
-        let stats: [String: Any] = [
-            "frames": report.frames, "tagged": report.tagged, "corrections": corrections, "outputs": outputs,
-            "clockSource": report.ingest.clockSource?.rawValue ?? "none", "epochs": report.ingest.epochs,
-            "gaps": report.ingest.gaps.count, "reconnects": report.ingest.reconnects, "corruptPackets": report.ingest.corruptPackets,
-        ]
-        let data = (try? JSONSerialization.data(withJSONObject: stats, options: [.sortedKeys])) ?? Data("{}".utf8)
-        return String(decoding: data, as: UTF8.self)
+        JobStats(
+            frames: report.frames, tagged: report.tagged, corrections: corrections, clockSource: report.ingest.clockSource?.rawValue ?? "none",
+            epochs: report.ingest.epochs, gaps: report.ingest.gaps.count, reconnects: report.ingest.reconnects,
+            corruptPackets: report.ingest.corruptPackets,
+            outputs: report.outputs.map { output in
+                JobStats.Output(
+                    target: redacted(output.target), written: output.written, dropped: output.dropped, skippedToKeyframe: output.skippedToKeyframe,
+                    reopened: output.reopened, deepestQueue: output.deepestQueue, latencyMedianMicroseconds: output.latencyMedianMicroseconds,
+                    latencyP99Microseconds: output.latencyP99Microseconds, failure: output.failure
+                )
+            }
+        ).json
     }
 
     private func summary(_ report: EnrichmentReport, jobID: Int64, unit: UnitCode, corrections: Int) -> String {

@@ -7,7 +7,8 @@ import Store
 /// (memory stays bounded on a long job). The first failure is raised by the next `append` or by
 /// `finish`.
 final class FrameStoreWriter: @unchecked Sendable {
-    // `pending` is touched by the job's thread only; `failure` is guarded by `lock`.
+    // `pending` is touched by the thread that carries the frames (the job's, or its carry thread)
+    // and by `finish()` after it; `failure` is guarded by `lock`.
     private let store: SQLiteStore
     private let jobID: Int64
     private let batchSize: Int
@@ -15,7 +16,9 @@ final class FrameStoreWriter: @unchecked Sendable {
     private let slots: DispatchSemaphore
     private let lock = NSLock()
     private var failure: (any Error)?
-    private var pending: [(overlay: FrameOverlay, json: [UInt8]?)] = []
+    private var pending: [(overlay: FrameOverlay, json: FrameJSON?)] = []
+    /// Touched on `queue` only.
+    private var jsonWriter = FrameJSONWriter()
 
     init(store: SQLiteStore, jobID: Int64, batchSize: Int = 250, inFlight: Int = 8) {
         self.store = store
@@ -25,7 +28,7 @@ final class FrameStoreWriter: @unchecked Sendable {
     }
 
     /// Queues a frame; `json` is its canonical JSON when the caller has it already.
-    func append(_ overlay: FrameOverlay, json: [UInt8]?) throws {
+    func append(_ overlay: FrameOverlay, json: FrameJSON?) throws {
         if let failure = lock.withLock({ failure }) { throw failure }
         pending.append((overlay, json))
         if pending.count >= batchSize { flush() }
@@ -45,8 +48,9 @@ final class FrameStoreWriter: @unchecked Sendable {
         slots.wait()
         queue.async { [self] in
             defer { slots.signal() }
-            let frames = batch.map { overlay, json in
-                StoredFrame(seq: overlay.seq, pts: overlay.pts, captureUTC: overlay.captureUTC, overlayJSON: Data(json ?? overlay.canonicalJSONBytes()))
+            let frames = batch.map { overlay, given in
+                let json = given ?? jsonWriter.json(for: overlay)
+                return StoredFrame(seq: overlay.seq, pts: overlay.pts, captureUTC: overlay.captureUTC, overlayJSON: Data(json.bytes), sharedRange: json.lanes)
             }
             do {
                 try store.appendFrames(frames, toJob: jobID)

@@ -70,13 +70,23 @@ public struct StoredFrame: Sendable, Equatable {
     public let captureUTC: String
     /// The overlay's canonical JSON, byte for byte as carried in band.
     public let overlayJSON: Data
+    /// Bytes of `overlayJSON` that neighbouring frames are likely to repeat exactly (a frame's
+    /// lanes change only when a result arrives): the store keeps one copy of them while they
+    /// repeat. Nil when the frame is stored whole; reads give the whole JSON either way.
+    public let sharedRange: Range<Int>?
 
     /// Creates a stored frame.
-    public init(seq: Int, pts: Int64, captureUTC: String, overlayJSON: Data) {
+    public init(seq: Int, pts: Int64, captureUTC: String, overlayJSON: Data, sharedRange: Range<Int>? = nil) {
         self.seq = seq
         self.pts = pts
         self.captureUTC = captureUTC
         self.overlayJSON = overlayJSON
+        self.sharedRange = sharedRange
+    }
+
+    /// Frames are equal when they hold the same state; how they were stored does not count.
+    public static func == (left: StoredFrame, right: StoredFrame) -> Bool {
+        left.seq == right.seq && left.pts == right.pts && left.captureUTC == right.captureUTC && left.overlayJSON == right.overlayJSON
     }
 }
 
@@ -91,13 +101,21 @@ public struct StoredCorrection: Sendable, Equatable {
     public let dataVersion: String?
     /// Whether a viewer would see the difference (not only a newer data version).
     public let visible: Bool
+    /// Bytes of `overlayJSON` other stored states are likely to repeat (see `StoredFrame.sharedRange`).
+    public let sharedRange: Range<Int>?
 
     /// Creates a correction.
-    public init(seq: Int, overlayJSON: Data, dataVersion: String?, visible: Bool) {
+    public init(seq: Int, overlayJSON: Data, dataVersion: String?, visible: Bool, sharedRange: Range<Int>? = nil) {
         self.seq = seq
         self.overlayJSON = overlayJSON
         self.dataVersion = dataVersion
         self.visible = visible
+        self.sharedRange = sharedRange
+    }
+
+    /// Corrections are equal when they hold the same state; how they were stored does not count.
+    public static func == (left: StoredCorrection, right: StoredCorrection) -> Bool {
+        left.seq == right.seq && left.overlayJSON == right.overlayJSON && left.dataVersion == right.dataVersion && left.visible == right.visible
     }
 }
 
@@ -155,5 +173,70 @@ extension JobReading {
     /// Frames as they aired.
     public func frames(jobID: Int64, from: Int, to: Int, limit: Int) async throws -> [StoredFrame] {
         try await frames(jobID: jobID, from: from, to: to, limit: limit, asOf: .aired)
+    }
+}
+
+/// What an enrichment run did, as the job records it and the API shows it (`JobRecord.stats`).
+public struct JobStats: Codable, Sendable, Equatable {
+    /// What one output did.
+    public struct Output: Codable, Sendable, Equatable {
+        public let target: String
+        public let written: Int
+        public let dropped: Int
+        public let skippedToKeyframe: Int
+        public let reopened: Int
+        public let deepestQueue: Int
+        public let latencyMedianMicroseconds: Int
+        public let latencyP99Microseconds: Int
+        public let failure: String?
+
+        /// Creates an output's record.
+        public init(
+            target: String, written: Int, dropped: Int, skippedToKeyframe: Int, reopened: Int, deepestQueue: Int,
+            latencyMedianMicroseconds: Int, latencyP99Microseconds: Int, failure: String?
+        ) {
+            self.target = target
+            self.written = written
+            self.dropped = dropped
+            self.skippedToKeyframe = skippedToKeyframe
+            self.reopened = reopened
+            self.deepestQueue = deepestQueue
+            self.latencyMedianMicroseconds = latencyMedianMicroseconds
+            self.latencyP99Microseconds = latencyP99Microseconds
+            self.failure = failure
+        }
+    }
+
+    public let frames: Int
+    public let tagged: Int
+    public let corrections: Int
+    public let clockSource: String
+    public let epochs: Int
+    public let gaps: Int
+    public let reconnects: Int
+    public let corruptPackets: Int
+    public let outputs: [Output]
+
+    /// Creates a run's record.
+    public init(
+        frames: Int, tagged: Int, corrections: Int, clockSource: String, epochs: Int, gaps: Int, reconnects: Int, corruptPackets: Int,
+        outputs: [Output]
+    ) {
+        self.frames = frames
+        self.tagged = tagged
+        self.corrections = corrections
+        self.clockSource = clockSource
+        self.epochs = epochs
+        self.gaps = gaps
+        self.reconnects = reconnects
+        self.corruptPackets = corruptPackets
+        self.outputs = outputs
+    }
+
+    /// The JSON the store keeps (sorted keys, so equal stats are equal bytes).
+    public var json: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 }

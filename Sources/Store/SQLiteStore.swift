@@ -15,6 +15,11 @@ public final class SQLiteStore: JobReading, KeyReading, TemplateStoring, Results
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
+        configuration.prepareDatabase { db in
+            // WAL with NORMAL: no fsync per commit (a job commits every 250 frames); a commit
+            // survives Podium crashing, and a power cut can lose only the last commits.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
         pool = try DatabasePool(path: path, configuration: configuration)
         try SQLiteStore.migrator.migrate(pool)
     }
@@ -149,6 +154,22 @@ public final class SQLiteStore: JobReading, KeyReading, TemplateStoring, Results
                 table.column("json", .blob).notNull()
                 table.column("updatedUTC", .text).notNull()
                 table.column("updatedBy", .text).notNull()
+            }
+        }
+        migrator.registerMigration("v6: frames share repeated bytes") { db in
+            // A run of frames with the same lanes stores their bytes once; a frame (or a
+            // correction) keeps the rest of its JSON and where the shared bytes go back in.
+            try db.create(table: "framePart") { table in
+                table.column("jobID", .integer).notNull().references("job", onDelete: .cascade)
+                table.column("id", .integer).notNull()
+                table.column("bytes", .blob).notNull()
+                table.primaryKey(["jobID", "id"])
+            }
+            for name in ["frame", "correction"] {
+                try db.alter(table: name) { table in
+                    table.add(column: "partID", .integer)
+                    table.add(column: "partOffset", .integer)
+                }
             }
         }
         return migrator
@@ -288,10 +309,12 @@ public final class SQLiteStore: JobReading, KeyReading, TemplateStoring, Results
         guard !frames.isEmpty else { return }
         try pool.write { db in
             let statement = try db.cachedStatement(
-                sql: "INSERT INTO frame (jobID, seq, pts, captureUTC, overlay) VALUES (?, ?, ?, ?, ?)"
+                sql: "INSERT INTO frame (jobID, seq, pts, captureUTC, overlay, partID, partOffset) VALUES (?, ?, ?, ?, ?, ?, ?)"
             )
+            var parts = try SharedParts(db: db, jobID: jobID)
             for frame in frames {
-                try statement.execute(arguments: [jobID, frame.seq, frame.pts, frame.captureUTC, frame.overlayJSON])
+                let (rest, part) = try parts.split(frame.overlayJSON, sharing: frame.sharedRange)
+                try statement.execute(arguments: [jobID, frame.seq, frame.pts, frame.captureUTC, rest, part?.id, part?.offset])
             }
             try db.execute(sql: "UPDATE job SET frames = frames + ? WHERE id = ?", arguments: [frames.count, jobID])
         }
@@ -302,10 +325,12 @@ public final class SQLiteStore: JobReading, KeyReading, TemplateStoring, Results
     public func recordCorrections(_ corrections: [StoredCorrection], toJob jobID: Int64) throws {
         try pool.write { db in
             let statement = try db.cachedStatement(
-                sql: "INSERT OR REPLACE INTO correction (jobID, seq, overlay, dataVersion, visible) VALUES (?, ?, ?, ?, ?)"
+                sql: "INSERT OR REPLACE INTO correction (jobID, seq, overlay, dataVersion, visible, partID, partOffset) VALUES (?, ?, ?, ?, ?, ?, ?)"
             )
+            var parts = try SharedParts(db: db, jobID: jobID)
             for correction in corrections {
-                try statement.execute(arguments: [jobID, correction.seq, correction.overlayJSON, correction.dataVersion, correction.visible])
+                let (rest, part) = try parts.split(correction.overlayJSON, sharing: correction.sharedRange)
+                try statement.execute(arguments: [jobID, correction.seq, rest, correction.dataVersion, correction.visible, part?.id, part?.offset])
             }
             try db.execute(
                 sql: "UPDATE job SET corrections = (SELECT COUNT(*) FROM correction WHERE jobID = ? AND visible) WHERE id = ?", arguments: [jobID, jobID]
@@ -452,20 +477,38 @@ public final class SQLiteStore: JobReading, KeyReading, TemplateStoring, Results
     }
 
     public func frames(jobID: Int64, from: Int, to: Int, limit: Int, asOf version: FrameVersion) async throws -> [StoredFrame] {
-        let overlay = version == .aired ? "frame.overlay" : "COALESCE(correction.overlay, frame.overlay)"
+        // The aired frame, or (latest) its correction when it has one; either with its shared bytes put back.
+        let latest = version != .aired
+        let chosen = { (column: String) in latest ? "CASE WHEN correction.seq IS NULL THEN frame.\(column) ELSE correction.\(column) END" : "frame.\(column)" }
+        let sql = """
+            SELECT frame.seq, frame.pts, frame.captureUTC, \(chosen("overlay")) AS overlay, \(chosen("partOffset")) AS partOffset,
+                framePart.bytes AS part
+            FROM frame
+            \(latest ? "LEFT JOIN correction ON correction.jobID = frame.jobID AND correction.seq = frame.seq" : "")
+            LEFT JOIN framePart ON framePart.jobID = frame.jobID AND framePart.id = \(chosen("partID"))
+            WHERE frame.jobID = ? AND frame.seq BETWEEN ? AND ? ORDER BY frame.seq LIMIT ?
+            """
         return try await pool.read { db in
             try Row.fetchAll(
                 db,
-                sql: """
-                    SELECT frame.seq, frame.pts, frame.captureUTC, \(overlay) AS overlay FROM frame
-                    LEFT JOIN correction ON correction.jobID = frame.jobID AND correction.seq = frame.seq
-                    WHERE frame.jobID = ? AND frame.seq BETWEEN ? AND ? ORDER BY frame.seq LIMIT ?
-                    """,
+                sql: sql,
                 arguments: [jobID, from, to, limit]
             ).map { row in
-                StoredFrame(seq: row["seq"], pts: row["pts"], captureUTC: row["captureUTC"], overlayJSON: row["overlay"])
+                StoredFrame(seq: row["seq"], pts: row["pts"], captureUTC: row["captureUTC"], overlayJSON: SQLiteStore.overlayJSON(of: row))
             }
         }
+    }
+
+
+    /// A frame row's whole JSON: its own bytes with the shared bytes put back.
+    private static func overlayJSON(of row: Row) -> Data {
+        let rest: Data = row["overlay"]
+        guard let part: Data = row["part"], let offset: Int = row["partOffset"], (0...rest.count).contains(offset) else { return rest }
+        var json = Data(capacity: rest.count + part.count)
+        json.append(rest[rest.startIndex..<rest.startIndex + offset])
+        json.append(part)
+        json.append(rest[(rest.startIndex + offset)...])
+        return json
     }
 
     private static func job(from row: Row) -> JobRecord {
@@ -478,5 +521,40 @@ public final class SQLiteStore: JobReading, KeyReading, TemplateStoring, Results
             state: row["state"], frames: row["frames"], failure: row["failure"], corrections: row["corrections"],
             stats: (row["stats"] as String?).map { Data($0.utf8) }
         )
+    }
+}
+
+/// The bytes a job's frames share (see `StoredFrame.sharedRange`), as one write transaction
+/// stores them: while a frame's shared bytes equal the newest part, the frame points at it;
+/// otherwise they become the next part.
+private struct SharedParts {
+    /// Shared bytes shorter than this are stored with their frame.
+    static let smallest = 64
+
+    private let db: Database
+    private let jobID: Int64
+    private var newest: (id: Int, bytes: Data)?
+
+    init(db: Database, jobID: Int64) throws {
+        self.db = db
+        self.jobID = jobID
+        // A batch usually goes on with the bytes the last one ended with.
+        newest = try Row.fetchOne(db, sql: "SELECT id, bytes FROM framePart WHERE jobID = ? ORDER BY id DESC LIMIT 1", arguments: [jobID])
+            .map { (id: $0["id"], bytes: $0["bytes"]) }
+    }
+
+    /// What to store of `json`: the whole of it, or the rest with the part its shared bytes went to.
+    mutating func split(_ json: Data, sharing range: Range<Int>?) throws -> (rest: Data, part: (id: Int, offset: Int)?) {
+        guard let range, range.count >= Self.smallest, range.lowerBound >= 0, range.upperBound <= json.count else { return (json, nil) }
+        let shared = json[json.startIndex + range.lowerBound..<json.startIndex + range.upperBound]
+        if newest == nil || newest!.bytes != shared {
+            let id = (newest?.id ?? 0) + 1
+            try db.execute(sql: "INSERT INTO framePart (jobID, id, bytes) VALUES (?, ?, ?)", arguments: [jobID, id, Data(shared)])
+            newest = (id, Data(shared))
+        }
+        var rest = Data(capacity: json.count - range.count)
+        rest.append(json[json.startIndex..<shared.startIndex])
+        rest.append(json[shared.endIndex...])
+        return (rest, (newest!.id, range.lowerBound))
     }
 }
