@@ -171,8 +171,17 @@ public struct Enricher: Sendable {
         )
         var lastHealth = DispatchTime.now().uptimeNanoseconds
         do {
-            // The packet handler is stored as an optional (so escaping) only for the length of the run.
-            let stats = try withoutActuallyEscaping(carry) { carry in try session.run(
+            // The packet handler is stored as an optional (so escaping) only for the length of the
+            // run, and the carry thread (a recording's) has ended before it returns.
+            let stats = try withoutActuallyEscaping(carry) { carry in
+                let carrier = live ? nil : CarryWorker(carry: carry)
+                pipeline.carrier = carrier
+                var finished = false
+                defer {
+                    carrier?.close(discarding: !finished)
+                    pipeline.carrier = nil
+                }
+                let stats = try session.run(
                 packet: { packet, stream, pts, dts in
                     let readAt = DispatchTime.now().uptimeNanoseconds
                     var copy = packet.clone()
@@ -200,8 +209,11 @@ public struct Enricher: Sendable {
                     }
                 },
                 gap: gap, progress: progress
-            ) }
-            try pipeline.flush(report: &report, carry: carry)
+                )
+                try pipeline.flush(report: &report, carry: carry)
+                finished = true
+                return stats
+            }
             report.untimedVideoPackets = stats.untimedVideoPackets
             report.synthesizedDecodeTimestamps = stats.synthesizedDecodeTimestamps
             report.ingest = stats
@@ -290,6 +302,10 @@ private struct CarriagePipeline {
     private var frameHead = 0
     /// Carried frames whose video packet has not gone out yet, by output PTS.
     private var carried: [Int64: Carried] = [:]
+    /// A recording's frames are carried on this thread (nil: inline, as a live input's are).
+    var carrier: CarryWorker?
+    /// Output PTS of the frames handed to `carrier` whose carriage has not come back (held video only).
+    private var carrying: Set<Int64> = []
     /// A stuck head (a frame whose packet never arrives) is let go past this many waiting packets.
     private static let maximumWaiting = 2048
 
@@ -344,7 +360,30 @@ private struct CarriagePipeline {
 
     private mutating func advance(flush: Bool, report: inout EnrichmentReport, carry: (FrameTiming, IngestFrame, UTCInstant) throws -> FrameCarriage) throws {
         try carryFrames(flush: flush, report: &report, carry: carry)
+        try collectCarried(all: flush, report: &report)
         try releasePackets(flush: flush, report: &report)
+    }
+
+    /// Takes what the carry thread has finished (with `all`, everything handed to it) and delivers it.
+    private mutating func collectCarried(all: Bool, report: inout EnrichmentReport) throws {
+        guard let carrier else { return }
+        for done in try carrier.take(all: all) {
+            carrying.remove(done.frame.outputPTS)
+            try deliver(done.carriage, of: done.frame, madeAt: done.madeAt, report: &report)
+        }
+    }
+
+    /// Sends a frame's tag and leaves what its video packet carries.
+    private mutating func deliver(_ carriage: FrameCarriage, of frame: IngestFrame, madeAt: UInt64, report: inout EnrichmentReport) throws {
+        if carriage.id3Tag != nil || carriage.seiPayload != nil { report.tagged += 1 }
+        if carryID3, let tag = carriage.id3Tag {
+            send(OutputPacket(
+                role: .podiumMetadata, packet: try Packet.metadata(tag, pts: frame.outputPTS), timeBase: video.timeBase, isVideo: false, readAt: madeAt
+            ))
+        }
+        if holdVideo {
+            carried[frame.outputPTS] = Carried(sei: carriage.seiPayload, capture: frame.timing?.captureStart, markers: carriage.markers)
+        }
     }
 
     private mutating func carryFrames(flush: Bool, report: inout EnrichmentReport, carry: (FrameTiming, IngestFrame, UTCInstant) throws -> FrameCarriage) throws {
@@ -356,18 +395,14 @@ private struct CarriagePipeline {
                 if holdVideo { carried[frame.outputPTS] = Carried(sei: nil, capture: nil, markers: []) }
                 continue
             }
+            if let carrier {
+                try carrier.submit(timing, frame: frame, knownAt: knownAt(timing))
+                if holdVideo { carrying.insert(frame.outputPTS) }
+                continue
+            }
             let carriage = try carry(timing, frame, knownAt(timing))
             // A tag's latency counts from when its frame's overlay was made.
-            let readAt = DispatchTime.now().uptimeNanoseconds
-            if carriage.id3Tag != nil || carriage.seiPayload != nil { report.tagged += 1 }
-            if carryID3, let tag = carriage.id3Tag {
-                send(OutputPacket(
-                    role: .podiumMetadata, packet: try Packet.metadata(tag, pts: frame.outputPTS), timeBase: video.timeBase, isVideo: false, readAt: readAt
-                ))
-            }
-            if holdVideo {
-                carried[frame.outputPTS] = Carried(sei: carriage.seiPayload, capture: timing.captureStart, markers: carriage.markers)
-            }
+            try deliver(carriage, of: frame, madeAt: DispatchTime.now().uptimeNanoseconds, report: &report)
         }
         if frameHead > 1024, frameHead * 2 > frames.count {
             frames.removeFirst(frameHead)
@@ -384,7 +419,12 @@ private struct CarriagePipeline {
             var markers: [RaceMarker] = []
             let isVideo = waiting.stream.index == video.index
             if isVideo, holdVideo, let pts = packet.pts {
-                // The packet waits for its frame: placed (presentation order) and carried.
+                // The packet waits for its frame: placed (presentation order) and carried. A frame
+                // the carry thread is working on is waited for when the packet must go now.
+                if carried[pts] == nil, carrying.contains(pts) {
+                    guard flush || stuck else { break }
+                    try collectCarried(all: true, report: &report)
+                }
                 if carried[pts] == nil, !flush, !stuck { break }
                 if let done = carried.removeValue(forKey: pts) {
                     frameCapture = done.capture
