@@ -10,9 +10,8 @@ scripts/install-deps.sh --bench
 work=$(mktemp -d)
 cleanup() { kill "${server:-}" "${minimal:-}" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
-swift build -c release --product podium
 swift build -c release --package-path Benchmarks --product MinimalServer
-podium=$(swift build -c release --show-bin-path)/podium
+podium=$(scripts/build-release.sh)
 minimal_bin=$(swift build -c release --package-path Benchmarks --show-bin-path)/MinimalServer
 fixture=fixtures/swim-100-free
 

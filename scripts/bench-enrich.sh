@@ -9,8 +9,7 @@ scripts/install-deps.sh --bench
 
 work=$(mktemp -d)
 trap 'pkill -f "$work" 2>/dev/null || true; rm -rf "$work"' EXIT
-swift build -c release --product podium
-podium=$(swift build -c release --show-bin-path)/podium
+podium=$(scripts/build-release.sh)
 fixture=fixtures/swim-100-free
 
 scripts/make-bench-input.sh "$work/input.ts"
@@ -50,7 +49,7 @@ ratio=$(python3 -c "print(round($podium_mean / $ffmpeg_mean, 2))")
 cat > docs/bench-enrich.md <<TEXT
 # Latest enriched-output benchmark
 
-Written by \`scripts/bench-enrich.sh\` (part of \`make bench\`) on $(date -u +%Y-%m-%d), $(nproc) cores, $(uname -m), Swift release build.
+Written by \`scripts/bench-enrich.sh\` (part of \`make bench\`) on $(date -u +%Y-%m-%d), $(nproc) cores, $(uname -m), Swift release build (\`scripts/build-release.sh\`: static Swift runtime).
 
 Input: generated 60 s 1920×1080 50 fps H.264 (x264 ultrafast, 8 Mb/s) + AAC MPEG-TS, ${frames} frames.
 

@@ -9,8 +9,7 @@ scripts/install-deps.sh --bench
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-swift build -c release --product podium
-podium=$(swift build -c release --show-bin-path)/podium
+podium=$(scripts/build-release.sh)
 
 scripts/make-bench-input.sh "$work/input.ts"
 frames=$(ffprobe -v error -select_streams v:0 -count_packets -show_entries stream=nb_read_packets -of csv=p=0 "$work/input.ts" | grep -m1 -E "^[0-9]+")

@@ -12,8 +12,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fixture=fixtures/swim-100-free
 
-swift build -c release --product podium
-podium=$(swift build -c release --show-bin-path)/podium
+podium=$(scripts/build-release.sh)
 
 ffmpeg -nostdin -v error -stream_loop $((loops - 1)) -i "$fixture/clip.ts" -map 0 -c copy -f mpegts "$work/long.ts"
 frames=$(ffprobe -v error -select_streams v:0 -count_packets -show_entries stream=nb_read_packets -of csv=p=0 "$work/long.ts" | grep -m1 -E "^[0-9]+")

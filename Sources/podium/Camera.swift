@@ -6,11 +6,12 @@ import Overlay
 
 /// `podium camera`: camera tracking tools.
 struct Camera: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Camera tracking (FreeD) tools.", subcommands: [Record.self])
+    static let configuration = CommandConfiguration(commandName: "camera", abstract: "Camera tracking (FreeD) tools.", subcommands: [Record.self])
 
     /// `podium camera record`: records FreeD from UDP into a recording a fixture or a job can replay.
     struct Record: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "record",
             abstract: "Record FreeD D1 messages arriving over UDP as JSON lines ({\"utc\", \"freed\"}).",
             discussion: "Every datagram is kept as received, bad checksums included (replaying counts and drops them)."
         )

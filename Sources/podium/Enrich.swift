@@ -10,6 +10,7 @@ import Synchronization
 /// copies, and records the job.
 struct Enrich: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "enrich",
         abstract: "Enrich a video input with frame-locked overlay data (timed ID3 and/or SEI) into one or more outputs."
     )
 

@@ -8,6 +8,7 @@ import Store
 /// `podium import`: takes results documents into the store, one line per document.
 struct Import: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "import",
         abstract: "Import results documents (ODF 2, Lenex 3 .lef/.lxf, Podium timing events JSON).",
         discussion: """
         Formats are detected from the content. A folder is read in name order; when it holds a \
@@ -143,6 +144,7 @@ struct FolderWatch {
 /// `podium replay`: rebuilds the derived facts from the raw document log and reports differences.
 struct Replay: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "replay",
         abstract: "Rebuild derived results from the raw document log and report any difference.",
         discussion: "Exits 1 when the stored facts differ from the rebuilt ones (after repairing them with --repair)."
     )

@@ -7,13 +7,14 @@ import Store
 /// `podium keys`: API keys and their scopes.
 struct Keys: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "keys",
         abstract: "Create, list and revoke API keys.",
         subcommands: [Create.self, List.self, Revoke.self]
     )
 
     /// `podium keys create`: prints a new key once; the store keeps only its digest.
     struct Create: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create an API key and print it (it is shown only this once).")
+        static let configuration = CommandConfiguration(commandName: "create", abstract: "Create an API key and print it (it is shown only this once).")
 
         @Option(help: "What the key may do: viewer, designer, feed, broadcaster or admin.")
         var scope: String
@@ -43,7 +44,7 @@ struct Keys: ParsableCommand {
 
     /// `podium keys list`.
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List API keys (never their secrets).")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List API keys (never their secrets).")
 
         @Option(help: "SQLite database of jobs, frames and keys.")
         var database = "var/podium.sqlite"
@@ -59,7 +60,7 @@ struct Keys: ParsableCommand {
 
     /// `podium keys revoke ID`.
     struct Revoke: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Revoke an API key: it stops working at once.")
+        static let configuration = CommandConfiguration(commandName: "revoke", abstract: "Revoke an API key: it stops working at once.")
 
         @Argument(help: "The key's id (from `podium keys list`).")
         var id: Int64

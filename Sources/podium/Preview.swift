@@ -8,6 +8,7 @@ import Store
 /// `podium preview`: frames of a fixture or a recorded job as PNG, with their overlay drawn on.
 struct Preview: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "preview",
         abstract: "Draw frames of a fixture or a job with their overlay, as PNG files or one contact sheet.",
         discussion: "Choose the frames with --frame (repeatable), --utc or --every. A job's pictures come from the recording it read (a file, or a fixture); a live job's are not kept."
     )

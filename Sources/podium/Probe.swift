@@ -6,6 +6,7 @@ import Overlay
 /// `podium probe`: what an input holds and how its frames are timed.
 struct Probe: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "probe",
         abstract: "Summarise an input: streams, frame rate, clock source, epochs, corrupt packets, gaps.",
         discussion: "With --frames, one JSON line per video frame: index, pts, dts, duration, keyframe, epoch, captureUTC, clockSource."
     )

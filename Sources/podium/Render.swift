@@ -7,7 +7,7 @@ import Overlay
 
 /// `podium render`: a fixture's per-frame overlay as JSON lines.
 struct Render: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Render a fixture's per-frame overlay (JSON lines) with an optional template.")
+    static let configuration = CommandConfiguration(commandName: "render", abstract: "Render a fixture's per-frame overlay (JSON lines) with an optional template.")
 
     @Argument(help: "The fixture folder (clip.ts, clock.json, results/, optional camera.jsonl and lens.json).")
     var fixture: String
@@ -31,6 +31,7 @@ struct Render: ParsableCommand {
 /// `podium check`: a fixture's render against its golden file, with a readable first difference.
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "check",
         abstract: "Compare a fixture's render with its golden file (expected/frames.jsonl.zip, or expected/frames.NAME.jsonl.zip for a template).",
         discussion: "Exits 1 and names the first differing frame, field, expected and actual value when they differ."
     )

@@ -8,6 +8,7 @@ import Store
 /// `podium results`: a unit's state, latest or as known at a wall time.
 struct Results: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "results",
         abstract: "Print a unit's results as JSON: latest, or as known (on air) at a given UTC."
     )
 

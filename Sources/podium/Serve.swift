@@ -15,7 +15,7 @@ import Store
 /// `podium serve`: the JSON API over the job store. Every option also comes from the
 /// environment (a flag wins): PODIUM_HOST, PODIUM_PORT, PODIUM_DATABASE, PODIUM_KEY_FILE.
 struct Serve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Serve the JSON API.")
+    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Serve the JSON API.")
     private static let environment = ProcessInfo.processInfo.environment
 
     @Option(help: "Address to bind (PODIUM_HOST).")
