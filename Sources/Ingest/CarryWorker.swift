@@ -98,8 +98,10 @@ final class CarryWorker: @unchecked Sendable {
         }
         hurry = false
         if let failure { throw failure }
-        let done = carried
-        carried.removeAll(keepingCapacity: true)
+        // Asked once per packet: nothing is allocated when nothing is ready.
+        guard !carried.isEmpty else { return [] }
+        var done: [Carried] = []
+        swap(&done, &carried)
         inFlight -= done.count
         return done
     }

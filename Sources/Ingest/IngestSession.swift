@@ -172,7 +172,8 @@ public final class IngestSession {
     }
 
     /// The full loop; `packet` receives every readable packet that is passed on, with its
-    /// timestamps on the output's continuous timeline (in the input stream's time base).
+    /// timestamps on the output's continuous timeline (in the input stream's time base). It may
+    /// take the packet's reference (`Packet.takingReference()`): the session is done with it then.
     func run(
         packet packetHandler: ((Packet, StreamDescription, Int64?, Int64?) throws -> Void)?,
         frame frameHandler: (IngestFrame) throws -> Void, gap gapHandler: (InputGap) throws -> Void, progress: ((Double) -> Void)?
@@ -475,7 +476,10 @@ struct EpochJoiner {
     private var streamEpoch: [Int]
     private var unwrappers: [(pts: TimestampUnwrapper, dts: TimestampUnwrapper)]
     private var lastDecode: [Int64?]
-    private var end: Rational?
+    /// The latest output instant placed with a shift (exact).
+    private var shiftedEnd: Rational?
+    /// Per stream, the highest output tick placed without a shift: its instant is exactly tick × time base.
+    private var highestUnshifted: [Int64?]
 
     init(streams: [StreamDescription], margin: Rational) {
         timeBases = streams.map(\.timeBase)
@@ -484,6 +488,7 @@ struct EpochJoiner {
         streamEpoch = streams.map { _ in 0 }
         unwrappers = streams.map { (TimestampUnwrapper(wrapBits: $0.timestampWrapBits), TimestampUnwrapper(wrapBits: $0.timestampWrapBits)) }
         lastDecode = streams.map { _ in nil }
+        highestUnshifted = streams.map { _ in nil }
     }
 
     /// A new epoch for every stream at once (the input was reopened).
@@ -500,13 +505,27 @@ struct EpochJoiner {
     mutating func outputTicks(_ ticks: Int64, stream: Int, epoch: Int) -> Int64 {
         while offsets.count <= epoch { offsets.append(nil) }
         streamEpoch[stream] = max(streamEpoch[stream], epoch)
-        let seconds = Rational(Int128(ticks)) * timeBases[stream]
-        let offset = offsetFor(epoch: epoch, startingAt: seconds)
-        let output = seconds + offset
-        let tick = Int64(((output / timeBases[stream]) + Rational(1, 2)).floor)
-        let endCandidate = output
-        if end == nil || end! < endCandidate { end = endCandidate }
-        return tick
+        let offset = offsets[epoch] ?? fixOffset(epoch: epoch, startingAt: Rational(Int128(ticks)) * timeBases[stream])
+        if offset.numerator == 0 {
+            // The usual case (the first epoch, from a recording's start): the output is the input,
+            // and a packet costs no rational arithmetic.
+            highestUnshifted[stream] = max(highestUnshifted[stream] ?? ticks, ticks)
+            return ticks
+        }
+        let output = Rational(Int128(ticks)) * timeBases[stream] + offset
+        if shiftedEnd == nil || shiftedEnd! < output { shiftedEnd = output }
+        return Int64(((output / timeBases[stream]) + Rational(1, 2)).floor)
+    }
+
+    /// The latest output instant placed so far, every stream and epoch.
+    private var end: Rational? {
+        var latest = shiftedEnd
+        for (stream, ticks) in highestUnshifted.enumerated() {
+            guard let ticks else { continue }
+            let instant = Rational(Int128(ticks)) * timeBases[stream]
+            if latest == nil || latest! < instant { latest = instant }
+        }
+        return latest
     }
 
     /// Unwraps a non-video packet's timestamps, detecting its own jumps, and places them on the output timeline.
@@ -514,8 +533,9 @@ struct EpochJoiner {
         var pts = rawPTS.map { unwrappers[stream].pts.unwrap($0) }
         var dts = rawDTS.map { unwrappers[stream].dts.unwrap($0) }
         if let now = dts ?? pts, let last = lastDecode[stream] {
-            let jump = Rational(Int128(now - last)) * timeBases[stream]
-            if Rational(1) < jump || jump < Rational(-1, 10) {
+            // A jump of more than 1 s forward or 0.1 s back, compared over the time base's denominator.
+            let jump = Int128(now - last) * timeBases[stream].numerator, second = timeBases[stream].denominator
+            if jump > second || jump * 10 < -second {
                 streamEpoch[stream] += 1
                 unwrappers[stream] = (TimestampUnwrapper(wrapBits: wrapBits[stream]), TimestampUnwrapper(wrapBits: wrapBits[stream]))
                 pts = rawPTS.map { unwrappers[stream].pts.unwrap($0) }
@@ -527,8 +547,7 @@ struct EpochJoiner {
         return (pts.map { outputTicks($0, stream: stream, epoch: epoch) }, dts.map { outputTicks($0, stream: stream, epoch: epoch) })
     }
 
-    private mutating func offsetFor(epoch: Int, startingAt seconds: Rational) -> Rational {
-        if let offset = offsets[epoch] { return offset }
+    private mutating func fixOffset(epoch: Int, startingAt seconds: Rational) -> Rational {
         let offset = (end ?? seconds) + margin - seconds
         offsets[epoch] = offset
         return offset

@@ -96,6 +96,13 @@ final class OutputPacket: @unchecked Sendable {
 }
 
 extension Packet {
+    /// A packet holding this packet's reference (data, properties, side data); this one is left blank.
+    func takingReference() -> Packet {
+        let taken = Packet()
+        av_packet_move_ref(taken.pointer, pointer)
+        return taken
+    }
+
     /// A new reference to this packet's data and properties.
     func clone() -> Packet {
         let copy = Packet()
@@ -284,8 +291,11 @@ final class PMTRewritingIO {
     private var pending: [UInt8] = []
     private var closed = false
     private let flushThrough: Bool
-    /// A multiple of 188: the muxer writes whole packets, so the buffer flushes on packet boundaries.
-    static let bufferSize = 188 * 7 * 16
+    /// Multiples of 188: the muxer writes whole packets, so the buffer flushes on packet
+    /// boundaries. A stream's is small (it is flushed often anyway); a file's is large, and its
+    /// bytes go to the file as they are (one copy fewer, one system call per buffer).
+    static let streamBufferSize = 188 * 7 * 16
+    static let fileBufferSize = 188 * 7 * 128
 
     /// - Parameter flushThrough: pass every flush of the muxer on (a network output sends at once).
     init(
@@ -294,11 +304,15 @@ final class PMTRewritingIO {
     ) throws(MediaError) {
         self.flushThrough = flushThrough
         try MediaError.check(avio_open2(&inner, location, AVIO_FLAG_WRITE, interrupt, options), "opening the output", displayName)
-        guard let buffer = av_malloc(Self.bufferSize)?.assumingMemoryBound(to: UInt8.self) else {
+        // A file takes any size of write, so whole buffers go straight through; a datagram
+        // protocol (UDP) must cut them into its packets, so a stream keeps the inner buffer.
+        if !flushThrough { inner?.pointee.direct = 1 }
+        let bufferSize = flushThrough ? Self.streamBufferSize : Self.fileBufferSize
+        guard let buffer = av_malloc(bufferSize)?.assumingMemoryBound(to: UInt8.self) else {
             avio_closep(&inner)
             throw .ffmpeg(operation: "allocating an output buffer", target: displayName, code: 0, message: "out of memory")
         }
-        outer = avio_alloc_context(buffer, Int32(Self.bufferSize), 1, Unmanaged.passUnretained(self).toOpaque(), nil, rewritingWrite, nil)
+        outer = avio_alloc_context(buffer, Int32(bufferSize), 1, Unmanaged.passUnretained(self).toOpaque(), nil, rewritingWrite, nil)
         guard outer != nil else {
             av_free(buffer)
             avio_closep(&inner)
