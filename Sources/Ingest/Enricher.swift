@@ -123,6 +123,7 @@ public struct Enricher: Sendable {
     ///
     /// - Parameters:
     ///   - clock: the clock source and what it needs.
+    ///   - opening: the input being opened already, with the same settings (see `InputOpening`).
     ///   - carry: what a frame carries; called once per placed frame, in presentation order,
     ///     with the instant up to which results count as known for it: the wall clock when the
     ///     frame leaves the look-ahead (live), or its capture time plus latency and look-ahead (a recording).
@@ -130,7 +131,7 @@ public struct Enricher: Sendable {
     ///   - progress: fraction of a file read, now and then.
     ///   - health: the outputs' queues and counts, about once a second.
     public func run(
-        clock: ClockSettings, carry: (FrameTiming, IngestFrame, UTCInstant) throws -> FrameCarriage,
+        clock: ClockSettings, opening: InputOpening? = nil, carry: (FrameTiming, IngestFrame, UTCInstant) throws -> FrameCarriage,
         gap: (InputGap) throws -> Void = { _ in }, progress: ((Double) -> Void)? = nil,
         health: (([OutputHealth]) -> Void)? = nil
     ) throws -> EnrichmentReport {
@@ -143,7 +144,11 @@ public struct Enricher: Sendable {
                 throw MediaError.unsupportedOutput(url: output.text, detail: "this output is given twice")
             }
         }
-        let session = try IngestSession(url: inputURL, policy: policy, clock: clock, cancellation: cancellation)
+        let session = if let opening, opening.url == inputURL {
+            try opening.session()
+        } else {
+            try IngestSession(url: inputURL, policy: policy, clock: clock, cancellation: cancellation)
+        }
         var report = EnrichmentReport()
         report.inputFormat = session.formatName
         report.inputStreams = session.streams
@@ -184,13 +189,16 @@ public struct Enricher: Sendable {
                 let stats = try session.run(
                 packet: { packet, stream, pts, dts in
                     let readAt = DispatchTime.now().uptimeNanoseconds
-                    var copy = packet.clone()
+                    let copy: Packet
                     if stream.isTimedID3 {
                         guard pts != nil, let tag = TimedID3Repair.restore(Array(packet.bytes)) else {
                             report.unrepairableID3Packets += 1
                             return
                         }
                         copy = try packet.replacingData(with: tag)
+                    } else {
+                        // The session reads into the same packet again: its reference moves out, nothing is copied.
+                        copy = packet.takingReference()
                     }
                     copy.setTimestamps(pts: pts, dts: dts)
                     report.copiedPackets[stream.index, default: 0] += 1

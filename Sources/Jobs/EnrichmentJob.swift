@@ -86,6 +86,9 @@ public struct EnrichmentJob: Sendable {
     public var notice: @Sendable (String) -> Void = { _ in }
     /// Told how far a recording got (0…1), when given.
     public var progress: (@Sendable (Double) -> Void)?
+    /// The input, when the caller started opening it ahead (`InputOpening.start` with this job's
+    /// input, policy, clock and cancellation), so the opening overlaps the job's getting ready.
+    public var inputOpening: InputOpening?
 
     /// Frames are written to the store in batches (on the store's own thread), so a long job
     /// never holds all of them in memory.
@@ -167,10 +170,25 @@ public struct EnrichmentJob: Sendable {
             return renderer.render(timing, camera: pose)
         }
 
+        // Corrections: what a frame should have shown with every document known. A frame whose
+        // only change is the data version is recorded too (so `latest` is exactly the state with
+        // every document) but is not counted as corrected.
+        var corrections: [StoredCorrection] = []
+        var correctionJSON = FrameJSONWriter()
+        func correct(_ timing: FrameTiming, pose: CameraPose?, shown: Int, version: String?) {
+            let latest = overlay(timing, pose: pose, known: airing.knownCount(at: nil))
+            let visible = EnrichmentJob.visibleState(latest) != shown
+            guard visible || latest.dataVersion != version else { return }
+            let json = correctionJSON.json(for: latest)
+            corrections.append(StoredCorrection(
+                seq: latest.seq, overlayJSON: Data(json.bytes), dataVersion: latest.dataVersion, visible: visible, sharedRange: json.lanes
+            ))
+        }
+
         do {
             let enricher = Enricher(inputURL: input, outputs: outputs, settings: settings, policy: policy, cancellation: cancellation)
             let feedInbox: DocumentInbox? = if case .feed(_, let inbox) = results { inbox } else { nil }
-            let report = try enricher.run(clock: clock, carry: { timing, frame, knownAt in
+            let report = try enricher.run(clock: clock, opening: inputOpening, carry: { timing, frame, knownAt in
                 if let pollFolder, frame.video.arrival != nil, Date().timeIntervalSince(lastPoll) >= EnrichmentJob.folderPollSeconds {
                     lastPoll = Date()
                     for found in ResultsFolder.newDocuments(in: pollFolder, seen: &seenFiles, report: notice) {
@@ -190,8 +208,14 @@ public struct EnrichmentJob: Sendable {
                 let json = compact ? nil : jsonWriter.json(for: shown)
                 try frameWriter.append(shown, json: json)
                 // A frame that aired with every document is its own latest state unless documents
-                // can still arrive (a live input, or any job the feeds serve): nothing to remember for it.
-                if known < airing.documentCount || frame.video.arrival != nil || feedInbox != nil {
+                // can still arrive (a live input, or any job the feeds serve): nothing to remember
+                // for it. A recording read from a results folder knows every document already, so
+                // its frame is corrected now (on the carry thread); the others are at the end.
+                if frame.video.arrival == nil, feedInbox == nil {
+                    if known < airing.documentCount {
+                        correct(timing, pose: pose, shown: EnrichmentJob.visibleState(shown), version: shown.dataVersion)
+                    }
+                } else {
                     aired.append((timing, pose, known, EnrichmentJob.visibleState(shown), shown.dataVersion))
                 }
                 // A templated job carries the compact elements in band; the full state is in the store and the API.
@@ -207,22 +231,11 @@ public struct EnrichmentJob: Sendable {
             feedInbox?.close()
             for entry in feedInbox?.take() ?? [] { airing.receive(entry.document, at: entry.receivedAt) }
 
-            // Corrections: what each frame should have shown with every document now known. A frame
-            // whose only change is the data version is recorded too (so `latest` is exactly the
-            // state with every document) but is not counted as corrected. They are worked out
-            // while the store thread writes the last frames, and recorded after them.
-            var corrections: [StoredCorrection] = []
-            var correctionJSON = FrameJSONWriter()
+            // The frames that aired while documents could still arrive are corrected now, while
+            // the store thread writes the last frames; the corrections are recorded after them.
             let everything = airing.knownCount(at: nil)
             for frame in aired where frame.known < everything {
-                let latest = overlay(frame.timing, pose: frame.pose, known: everything)
-                let visible = EnrichmentJob.visibleState(latest) != frame.shown
-                if visible || latest.dataVersion != frame.version {
-                    let json = correctionJSON.json(for: latest)
-                    corrections.append(StoredCorrection(
-                        seq: latest.seq, overlayJSON: Data(json.bytes), dataVersion: latest.dataVersion, visible: visible, sharedRange: json.lanes
-                    ))
-                }
+                correct(frame.timing, pose: frame.pose, shown: frame.shown, version: frame.version)
             }
             try frameWriter.finish()
             try store.recordCorrections(corrections, toJob: jobID)

@@ -70,10 +70,14 @@ struct Enrich: ParsableCommand {
             let cancellation = InputCancellation()
             StopSignals.cancel(cancellation)
             let showProgress = isatty(STDERR_FILENO) == 1 && !input.contains("://") && input != "-"
+            let clock = try inputOptions.clockSettings(required: true)
+            let outputTargets = try outputs.map { try OutputTarget($0) }
+            // A recording starts opening now, while the store opens and the results are read.
+            let opening = InputOpening.start(url: input, policy: inputOptions.policy, clock: clock, cancellation: cancellation)
             var job = EnrichmentJob(
-                input: input, results: .folder(results), clock: try inputOptions.clockSettings(required: true),
-                outputs: try outputs.map { try OutputTarget($0) }, unit: unit, store: try SQLiteStore(path: database)
+                input: input, results: .folder(results), clock: clock, outputs: outputTargets, unit: unit, store: try SQLiteStore(path: database)
             )
+            job.inputOpening = opening
             job.notice = { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
             if showProgress {
                 let lastShown = Mutex(-1)
