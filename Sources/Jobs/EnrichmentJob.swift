@@ -163,9 +163,10 @@ public struct EnrichmentJob: Sendable {
 
         /// The frame's overlay with the first `known` documents (see `AiringTimeline.knownCount(at:)`).
         func overlay(_ timing: FrameTiming, pose: CameraPose?, known: Int) -> FrameOverlay {
-            let timeline = airing.timeline(knowing: known)
-            guard let template else { return timeline.overlay(for: timing, camera: pose) }
-            let renderer = renderers[known] ?? TemplateRenderer(template: template, timeline: timeline, lens: lens)
+            guard let template else { return airing.timeline(knowing: known).overlay(for: timing, camera: pose) }
+            // Most frames find their renderer made already: nothing is looked up or stored for them but it.
+            if let renderer = renderers[known] { return renderer.render(timing, camera: pose) }
+            let renderer = TemplateRenderer(template: template, timeline: airing.timeline(knowing: known), lens: lens)
             renderers[known] = renderer
             return renderer.render(timing, camera: pose)
         }

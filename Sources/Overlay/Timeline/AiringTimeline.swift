@@ -86,7 +86,14 @@ public struct RaceMarker: Sendable, Hashable {
 
 /// Finds `RaceMarker`s in a run of frame overlays, in presentation order.
 public struct RaceMarkerDetector: Sendable {
-    private var seen: Set<String> = []
+    /// What makes a marker's id, kept as it is: a frame is checked against it without building the id's text.
+    private struct Seen: Hashable, Sendable {
+        let kind: RaceMarker.Kind
+        let unit: String
+        let lane: Int?
+    }
+
+    private var seen: Set<Seen> = []
 
     /// A detector that has seen nothing.
     public init() {}
@@ -96,8 +103,8 @@ public struct RaceMarkerDetector: Sendable {
         var found: [RaceMarker] = []
         let unit = overlay.unit ?? "race"
         func mark(_ kind: RaceMarker.Kind, lane: Int? = nil, records: [String] = []) {
+            guard seen.insert(Seen(kind: kind, unit: unit, lane: lane)).inserted else { return }
             let id = [kind.rawValue, unit, lane.map(String.init)].compactMap { $0 }.joined(separator: "/")
-            guard seen.insert(id).inserted else { return }
             found.append(RaceMarker(id: id, kind: kind, at: capture, unit: overlay.unit, lane: lane, records: records))
         }
         switch overlay.clock.state {
