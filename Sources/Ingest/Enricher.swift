@@ -187,36 +187,36 @@ public struct Enricher: Sendable {
                     pipeline.carrier = nil
                 }
                 let stats = try session.run(
-                packet: { packet, stream, pts, dts in
-                    let readAt = DispatchTime.now().uptimeNanoseconds
-                    let copy: Packet
-                    if stream.isTimedID3 {
-                        guard pts != nil, let tag = TimedID3Repair.restore(Array(packet.bytes)) else {
-                            report.unrepairableID3Packets += 1
-                            return
+                    packet: { packet, stream, pts, dts in
+                        let readAt = DispatchTime.now().uptimeNanoseconds
+                        let copy: Packet
+                        if stream.isTimedID3 {
+                            guard pts != nil, let tag = TimedID3Repair.restore(Array(packet.bytes)) else {
+                                report.unrepairableID3Packets += 1
+                                return
+                            }
+                            copy = try packet.replacingData(with: tag)
+                        } else {
+                            // The session reads into the same packet again: its reference moves out, nothing is copied.
+                            copy = packet.takingReference()
                         }
-                        copy = try packet.replacingData(with: tag)
-                    } else {
-                        // The session reads into the same packet again: its reference moves out, nothing is copied.
-                        copy = packet.takingReference()
-                    }
-                    copy.setTimestamps(pts: pts, dts: dts)
-                    report.copiedPackets[stream.index, default: 0] += 1
-                    try pipeline.packet(copy, stream: stream, readAt: readAt, wall: live ? IngestSession.wallClock() : nil, report: &report, carry: carry)
-                },
-                frame: { frame in
-                    guard frame.timing != nil || !clock.required else {
-                        throw MediaError.clock("frame \(frame.index) of \(inputURL) could not be placed in time")
-                    }
-                    report.frames += 1
-                    try pipeline.frame(frame, report: &report, carry: carry)
-                    // The outputs' queues, at most once a second (each look takes its output's lock).
-                    if let health, DispatchTime.now().uptimeNanoseconds - lastHealth >= 1_000_000_000 {
-                        lastHealth = DispatchTime.now().uptimeNanoseconds
-                        health(workers.map { $0.health() })
-                    }
-                },
-                gap: gap, progress: progress
+                        copy.setTimestamps(pts: pts, dts: dts)
+                        report.copiedPackets[stream.index, default: 0] += 1
+                        try pipeline.packet(copy, stream: stream, readAt: readAt, wall: live ? IngestSession.wallClock() : nil, report: &report, carry: carry)
+                    },
+                    frame: { frame in
+                        guard frame.timing != nil || !clock.required else {
+                            throw MediaError.clock("frame \(frame.index) of \(inputURL) could not be placed in time")
+                        }
+                        report.frames += 1
+                        try pipeline.frame(frame, report: &report, carry: carry)
+                        // The outputs' queues, at most once a second (each look takes its output's lock).
+                        if let health, DispatchTime.now().uptimeNanoseconds - lastHealth >= 1_000_000_000 {
+                            lastHealth = DispatchTime.now().uptimeNanoseconds
+                            health(workers.map { $0.health() })
+                        }
+                    },
+                    gap: gap, progress: progress
                 )
                 try pipeline.flush(report: &report, carry: carry)
                 finished = true
