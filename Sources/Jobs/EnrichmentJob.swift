@@ -173,17 +173,19 @@ public struct EnrichmentJob: Sendable {
 
         // Corrections: what a frame should have shown with every document known. A frame whose
         // only change is the data version is recorded too (so `latest` is exactly the state with
-        // every document) but is not counted as corrected.
-        var corrections: [StoredCorrection] = []
+        // every document) but is not counted as corrected. They go to the store with the frames,
+        // on its thread, in the same transactions.
+        var corrected = 0
         var correctionJSON = FrameJSONWriter()
-        func correct(_ timing: FrameTiming, pose: CameraPose?, shown: Int, version: String?) {
+        func correct(_ timing: FrameTiming, pose: CameraPose?, shown: Int, version: String?) throws {
             let latest = overlay(timing, pose: pose, known: airing.knownCount(at: nil))
             let visible = EnrichmentJob.visibleState(latest) != shown
             guard visible || latest.dataVersion != version else { return }
             let json = correctionJSON.json(for: latest)
-            corrections.append(StoredCorrection(
+            try frameWriter.append(correction: StoredCorrection(
                 seq: latest.seq, overlayJSON: Data(json.bytes), dataVersion: latest.dataVersion, visible: visible, sharedRange: json.lanes
             ))
+            if visible { corrected += 1 }
         }
 
         do {
@@ -214,7 +216,7 @@ public struct EnrichmentJob: Sendable {
                 // its frame is corrected now (on the carry thread); the others are at the end.
                 if frame.video.arrival == nil, feedInbox == nil {
                     if known < airing.documentCount {
-                        correct(timing, pose: pose, shown: EnrichmentJob.visibleState(shown), version: shown.dataVersion)
+                        try correct(timing, pose: pose, shown: EnrichmentJob.visibleState(shown), version: shown.dataVersion)
                     }
                 } else {
                     aired.append((timing, pose, known, EnrichmentJob.visibleState(shown), shown.dataVersion))
@@ -232,15 +234,13 @@ public struct EnrichmentJob: Sendable {
             feedInbox?.close()
             for entry in feedInbox?.take() ?? [] { airing.receive(entry.document, at: entry.receivedAt) }
 
-            // The frames that aired while documents could still arrive are corrected now, while
-            // the store thread writes the last frames; the corrections are recorded after them.
+            // The frames that aired while documents could still arrive are corrected now; the
+            // corrections go to the store with the last frames.
             let everything = airing.knownCount(at: nil)
             for frame in aired where frame.known < everything {
-                correct(frame.timing, pose: frame.pose, shown: frame.shown, version: frame.version)
+                try correct(frame.timing, pose: frame.pose, shown: frame.shown, version: frame.version)
             }
             try frameWriter.finish()
-            try store.recordCorrections(corrections, toJob: jobID)
-            let corrected = corrections.filter(\.visible).count
             try store.recordStats(EnrichmentJob.statsJSON(report, corrections: corrected), ofJob: jobID)
             let failed = report.outputs.filter { $0.failure != nil }
             try store.finishJob(jobID, failure: failed.isEmpty ? nil : failed.map { "\($0.target): \($0.failure!)" }.joined(separator: "; "), stopped: cancellation.isCancelled)

@@ -2,7 +2,7 @@ import Foundation
 import Overlay
 import Store
 
-/// Appends a job's aired frames to the store on its own thread, in batches, so neither SQLite
+/// Appends a job's aired frames (and corrections of them) to the store on its own thread, in batches, so neither SQLite
 /// nor the JSON of a frame the job does not carry in full holds up the frames. At most `inFlight` batches wait; beyond that the job waits for the store
 /// (memory stays bounded on a long job). The first failure is raised by the next `append` or by
 /// `finish`.
@@ -17,6 +17,7 @@ final class FrameStoreWriter: @unchecked Sendable {
     private let lock = NSLock()
     private var failure: (any Error)?
     private var pending: [(overlay: FrameOverlay, json: FrameJSON?)] = []
+    private var pendingCorrections: [StoredCorrection] = []
     /// Touched on `queue` only.
     private var jsonWriter = FrameJSONWriter()
 
@@ -34,6 +35,12 @@ final class FrameStoreWriter: @unchecked Sendable {
         if pending.count >= batchSize { flush() }
     }
 
+    /// Queues a correction of a frame; it goes to the store with the next batch of frames.
+    func append(correction: StoredCorrection) throws {
+        if let failure = lock.withLock({ failure }) { throw failure }
+        pendingCorrections.append(correction)
+    }
+
     /// Writes what is left and waits for every batch.
     func finish() throws {
         flush()
@@ -42,9 +49,11 @@ final class FrameStoreWriter: @unchecked Sendable {
     }
 
     private func flush() {
-        guard !pending.isEmpty else { return }
+        guard !pending.isEmpty || !pendingCorrections.isEmpty else { return }
         let batch = pending
+        let corrections = pendingCorrections
         pending.removeAll(keepingCapacity: true)
+        pendingCorrections.removeAll(keepingCapacity: true)
         slots.wait()
         queue.async { [self] in
             defer { slots.signal() }
@@ -53,7 +62,7 @@ final class FrameStoreWriter: @unchecked Sendable {
                 return StoredFrame(seq: overlay.seq, pts: overlay.pts, captureUTC: overlay.captureUTC, overlayJSON: Data(json.bytes), sharedRange: json.lanes)
             }
             do {
-                try store.appendFrames(frames, toJob: jobID)
+                try store.appendFrames(frames, corrections: corrections, toJob: jobID)
             } catch {
                 lock.withLock { if failure == nil { failure = error } }
             }

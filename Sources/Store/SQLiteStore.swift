@@ -304,19 +304,23 @@ public final class SQLiteStore: JobReading, KeyReading, TemplateStoring, Results
         }
     }
 
-    /// Appends frames to a job in one transaction and advances its frame count.
-    public func appendFrames(_ frames: [StoredFrame], toJob jobID: Int64) throws {
-        guard !frames.isEmpty else { return }
+    /// Appends frames to a job, with corrections of its frames (see `recordCorrections`), in one
+    /// transaction, and advances its frame count.
+    public func appendFrames(_ frames: [StoredFrame], corrections: [StoredCorrection] = [], toJob jobID: Int64) throws {
+        guard !frames.isEmpty || !corrections.isEmpty else { return }
         try pool.write { db in
-            let statement = try db.cachedStatement(
-                sql: "INSERT INTO frame (jobID, seq, pts, captureUTC, overlay, partID, partOffset) VALUES (?, ?, ?, ?, ?, ?, ?)"
-            )
             var parts = try SharedParts(db: db, jobID: jobID)
-            for frame in frames {
-                let (rest, part) = try parts.split(frame.overlayJSON, sharing: frame.sharedRange)
-                try statement.execute(arguments: [jobID, frame.seq, frame.pts, frame.captureUTC, rest, part?.id, part?.offset])
+            if !frames.isEmpty {
+                let statement = try db.cachedStatement(
+                    sql: "INSERT INTO frame (jobID, seq, pts, captureUTC, overlay, partID, partOffset) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                )
+                for frame in frames {
+                    let (rest, part) = try parts.split(frame.overlayJSON, sharing: frame.sharedRange)
+                    try statement.execute(arguments: [jobID, frame.seq, frame.pts, frame.captureUTC, rest, part?.id, part?.offset])
+                }
+                try db.execute(sql: "UPDATE job SET frames = frames + ? WHERE id = ?", arguments: [frames.count, jobID])
             }
-            try db.execute(sql: "UPDATE job SET frames = frames + ? WHERE id = ?", arguments: [frames.count, jobID])
+            try SQLiteStore.insert(corrections, jobID: jobID, parts: &parts, into: db)
         }
     }
 
@@ -324,18 +328,23 @@ public final class SQLiteStore: JobReading, KeyReading, TemplateStoring, Results
     /// visibly corrected frames.
     public func recordCorrections(_ corrections: [StoredCorrection], toJob jobID: Int64) throws {
         try pool.write { db in
-            let statement = try db.cachedStatement(
-                sql: "INSERT OR REPLACE INTO correction (jobID, seq, overlay, dataVersion, visible, partID, partOffset) VALUES (?, ?, ?, ?, ?, ?, ?)"
-            )
             var parts = try SharedParts(db: db, jobID: jobID)
-            for correction in corrections {
-                let (rest, part) = try parts.split(correction.overlayJSON, sharing: correction.sharedRange)
-                try statement.execute(arguments: [jobID, correction.seq, rest, correction.dataVersion, correction.visible, part?.id, part?.offset])
-            }
-            try db.execute(
-                sql: "UPDATE job SET corrections = (SELECT COUNT(*) FROM correction WHERE jobID = ? AND visible) WHERE id = ?", arguments: [jobID, jobID]
-            )
+            try SQLiteStore.insert(corrections, jobID: jobID, parts: &parts, into: db)
         }
+    }
+
+    private static func insert(_ corrections: [StoredCorrection], jobID: Int64, parts: inout SharedParts, into db: Database) throws {
+        guard !corrections.isEmpty else { return }
+        let statement = try db.cachedStatement(
+            sql: "INSERT OR REPLACE INTO correction (jobID, seq, overlay, dataVersion, visible, partID, partOffset) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        )
+        for correction in corrections {
+            let (rest, part) = try parts.split(correction.overlayJSON, sharing: correction.sharedRange)
+            try statement.execute(arguments: [jobID, correction.seq, rest, correction.dataVersion, correction.visible, part?.id, part?.offset])
+        }
+        try db.execute(
+            sql: "UPDATE job SET corrections = (SELECT COUNT(*) FROM correction WHERE jobID = ? AND visible) WHERE id = ?", arguments: [jobID, jobID]
+        )
     }
 
     /// Stores the job's run statistics (outputs, drops, latency) as JSON.
@@ -525,36 +534,47 @@ public final class SQLiteStore: JobReading, KeyReading, TemplateStoring, Results
 }
 
 /// The bytes a job's frames share (see `StoredFrame.sharedRange`), as one write transaction
-/// stores them: while a frame's shared bytes equal the newest part, the frame points at it;
-/// otherwise they become the next part.
+/// stores them: a frame whose shared bytes equal one of the job's newest parts points at it;
+/// otherwise they become the next part. (A few are kept: a batch can hold frames as they aired
+/// and corrections with the final lanes, alternating between two parts.)
 private struct SharedParts {
     /// Shared bytes shorter than this are stored with their frame.
     static let smallest = 64
+    /// How many of the job's newest parts a frame is compared with.
+    static let recentCount = 4
 
     private let db: Database
     private let jobID: Int64
-    private var newest: (id: Int, bytes: Data)?
+    /// Newest first.
+    private var recent: [(id: Int, bytes: Data)]
+    private var lastID: Int
 
     init(db: Database, jobID: Int64) throws {
         self.db = db
         self.jobID = jobID
         // A batch usually goes on with the bytes the last one ended with.
-        newest = try Row.fetchOne(db, sql: "SELECT id, bytes FROM framePart WHERE jobID = ? ORDER BY id DESC LIMIT 1", arguments: [jobID])
+        recent = try Row.fetchAll(db, sql: "SELECT id, bytes FROM framePart WHERE jobID = ? ORDER BY id DESC LIMIT ?", arguments: [jobID, Self.recentCount])
             .map { (id: $0["id"], bytes: $0["bytes"]) }
+        lastID = recent.first?.id ?? 0
     }
 
     /// What to store of `json`: the whole of it, or the rest with the part its shared bytes went to.
     mutating func split(_ json: Data, sharing range: Range<Int>?) throws -> (rest: Data, part: (id: Int, offset: Int)?) {
         guard let range, range.count >= Self.smallest, range.lowerBound >= 0, range.upperBound <= json.count else { return (json, nil) }
         let shared = json[json.startIndex + range.lowerBound..<json.startIndex + range.upperBound]
-        if newest == nil || newest!.bytes != shared {
-            let id = (newest?.id ?? 0) + 1
+        let id: Int
+        if let found = recent.first(where: { $0.bytes == shared }) {
+            id = found.id
+        } else {
+            lastID += 1
+            id = lastID
             try db.execute(sql: "INSERT INTO framePart (jobID, id, bytes) VALUES (?, ?, ?)", arguments: [jobID, id, Data(shared)])
-            newest = (id, Data(shared))
+            recent.insert((id, Data(shared)), at: 0)
+            if recent.count > Self.recentCount { recent.removeLast() }
         }
         var rest = Data(capacity: json.count - range.count)
         rest.append(json[json.startIndex..<shared.startIndex])
         rest.append(json[shared.endIndex...])
-        return (rest, (newest!.id, range.lowerBound))
+        return (rest, (id, range.lowerBound))
     }
 }

@@ -41,7 +41,8 @@ struct SharedBytesTests {
         #expect(read == frames)
         #expect(try await store.frames(jobID: job, from: 0, to: 299, limit: 300, asOf: .latest) == frames)
         let pool = try DatabasePool(path: path)
-        #expect(try parts(pool, job: job) == [Data(Self.before.utf8), Data(Self.after.utf8), Data(Self.before.utf8)])
+        // Changing back finds the first lanes among the job's newest parts: two parts in all.
+        #expect(try parts(pool, job: job) == [Data(Self.before.utf8), Data(Self.after.utf8)])
         // What a frame row keeps is its JSON without the shared bytes.
         let kept = try await pool.read { db in try Data.fetchOne(db, sql: "SELECT overlay FROM frame WHERE jobID = ? AND seq = 7", arguments: [job]) }
         #expect(kept == Data(#"{"frame":7,"lanes":,"seq":7}"#.utf8))
@@ -72,6 +73,25 @@ struct SharedBytesTests {
         let latest = try await store.frames(jobID: job, from: 0, to: 19, limit: 20, asOf: .latest)
         #expect(latest == Array(aired[0..<5]) + corrected + Array(aired[15..<20]))
         #expect(try await store.job(id: job)?.corrections == 10)
+        #expect(try parts(try DatabasePool(path: path), job: job) == [Data(Self.before.utf8), Data(Self.after.utf8)])
+    }
+
+    @Test func framesAndCorrectionsGoInOneBatch() async throws {
+        let store = try SQLiteStore(path: path)
+        let job = try store.startJob(SQLiteStoreTests.job(), documents: [])
+        // A recording's batch: frames as they aired, and corrections with later lanes, alternating.
+        let aired = (0..<40).map { Self.frame($0, lanes: Self.before) }
+        let corrected = (0..<40).filter { $0 % 2 == 0 }.map { Self.frame($0, lanes: Self.after) }
+        let corrections = corrected.map {
+            StoredCorrection(seq: $0.seq, overlayJSON: $0.overlayJSON, dataVersion: "v2", visible: $0.seq < 20, sharedRange: $0.sharedRange)
+        }
+        try store.appendFrames(Array(aired[0..<20]), corrections: Array(corrections[0..<10]), toJob: job)
+        try store.appendFrames(Array(aired[20..<40]), corrections: Array(corrections[10..<20]), toJob: job)
+        #expect(try await store.frames(jobID: job, from: 0, to: 39, limit: 40) == aired)
+        let latest = try await store.frames(jobID: job, from: 0, to: 39, limit: 40, asOf: .latest)
+        #expect(latest == (0..<40).map { $0 % 2 == 0 ? Self.frame($0, lanes: Self.after) : aired[$0] })
+        let record = try #require(try await store.job(id: job))
+        #expect(record.frames == 40 && record.corrections == 10)
         #expect(try parts(try DatabasePool(path: path), job: job) == [Data(Self.before.utf8), Data(Self.after.utf8)])
     }
 
