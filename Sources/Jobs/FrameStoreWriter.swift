@@ -2,13 +2,13 @@ import Foundation
 import Overlay
 import Store
 
-/// Appends a job's aired frames (and corrections of them) to the store on its own thread, in batches, so neither SQLite
-/// nor the JSON of a frame the job does not carry in full holds up the frames. At most `inFlight` batches wait; beyond that the job waits for the store
-/// (memory stays bounded on a long job). The first failure is raised by the next `append` or by
-/// `finish`.
+/// Appends a job's aired frames (and corrections of them) to the store on its own thread, in
+/// batches, so neither SQLite nor the JSON of a frame the job does not carry in full holds up
+/// the frames. At most `inFlight` batches wait; beyond that the job waits for the store (memory
+/// stays bounded on a long job). The first failure is raised by the next `append` or by `finish`.
 final class FrameStoreWriter: @unchecked Sendable {
-    // `pending` is touched by the thread that carries the frames (the job's, or its carry thread)
-    // and by `finish()` after it; `failure` is guarded by `lock`.
+    // `pending` and `pendingCorrections` are touched by the thread that carries the frames (the
+    // job's, or its carry thread) and by `finish()` after it; `failure` is guarded by `lock`.
     private let store: SQLiteStore
     private let jobID: Int64
     private let batchSize: Int
