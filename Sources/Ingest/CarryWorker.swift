@@ -77,13 +77,6 @@ final class CarryWorker: @unchecked Sendable {
         if workerWaiting, waiting.count >= Self.batch { condition.broadcast() }
     }
 
-    /// Whether frames handed over have not been taken back yet.
-    var hasFramesInFlight: Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        return inFlight > 0
-    }
-
     /// The frames carried since the last call, in order; with `all`, first waits until every
     /// frame handed over has been carried.
     func take(all: Bool) throws -> [Carried] {

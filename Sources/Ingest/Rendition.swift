@@ -25,7 +25,8 @@ public enum Rendition {
             defer { packet.unreference() }
             let index = Int(packet.pointer.pointee.stream_index)
             guard let timeBase = timeBases[index], packet.pointer.pointee.flags & AV_PKT_FLAG_CORRUPT == 0 else { continue }
-            try muxer.write(OutputPacket(role: .stream(index), packet: packet.clone(), timeBase: timeBase, isVideo: index == video.index, readAt: 0))
+            // The muxer takes its own reference; the read packet is reused for the next one.
+            try muxer.write(OutputPacket(role: .stream(index), packet: packet, timeBase: timeBase, isVideo: index == video.index, readAt: 0))
         }
         try muxer.finish()
         if FileManager.default.fileExists(atPath: path) { try? FileManager.default.removeItem(atPath: path) }

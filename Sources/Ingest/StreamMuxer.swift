@@ -103,13 +103,6 @@ extension Packet {
         return taken
     }
 
-    /// A new reference to this packet's data and properties.
-    func clone() -> Packet {
-        let copy = Packet()
-        av_packet_ref(copy.pointer, pointer)
-        return copy
-    }
-
     /// A packet with these properties (timestamps, flags, side data) and `bytes` as its data.
     func replacingData(with bytes: [UInt8]) throws(MediaError) -> Packet {
         let copy = Packet()

@@ -304,8 +304,9 @@ public final class SQLiteStore: JobReading, KeyReading, TemplateStoring, Results
         }
     }
 
-    /// Appends frames to a job, with corrections of its frames (see `recordCorrections`), in one
-    /// transaction, and advances its frame count.
+    /// Appends frames to a job, with corrections of its frames (each replacing an earlier one of
+    /// the same frame), in one transaction; advances its frame count and sets its count of
+    /// visibly corrected frames.
     public func appendFrames(_ frames: [StoredFrame], corrections: [StoredCorrection] = [], toJob jobID: Int64) throws {
         guard !frames.isEmpty || !corrections.isEmpty else { return }
         try pool.write { db in
@@ -320,15 +321,6 @@ public final class SQLiteStore: JobReading, KeyReading, TemplateStoring, Results
                 }
                 try db.execute(sql: "UPDATE job SET frames = frames + ? WHERE id = ?", arguments: [frames.count, jobID])
             }
-            try SQLiteStore.insert(corrections, jobID: jobID, parts: &parts, into: db)
-        }
-    }
-
-    /// Records corrections (replacing earlier ones of the same frames) and sets the job's count of
-    /// visibly corrected frames.
-    public func recordCorrections(_ corrections: [StoredCorrection], toJob jobID: Int64) throws {
-        try pool.write { db in
-            var parts = try SharedParts(db: db, jobID: jobID)
             try SQLiteStore.insert(corrections, jobID: jobID, parts: &parts, into: db)
         }
     }

@@ -65,8 +65,9 @@ struct SharedBytesTests {
         let aired = (0..<20).map { Self.frame($0, lanes: Self.before) }
         try store.appendFrames(aired, toJob: job)
         let corrected = (5..<15).map { Self.frame($0, lanes: Self.after) }
-        try store.recordCorrections(
-            corrected.map { StoredCorrection(seq: $0.seq, overlayJSON: $0.overlayJSON, dataVersion: "v2", visible: true, sharedRange: $0.sharedRange) },
+        // Corrections on their own (a live job's, when it ends).
+        try store.appendFrames(
+            [], corrections: corrected.map { StoredCorrection(seq: $0.seq, overlayJSON: $0.overlayJSON, dataVersion: "v2", visible: true, sharedRange: $0.sharedRange) },
             toJob: job
         )
         #expect(try await store.frames(jobID: job, from: 0, to: 19, limit: 20) == aired)
