@@ -44,14 +44,18 @@ let package = Package(
         ),
         // Cairo (with FreeType and fontconfig underneath) for drawing previews.
         .systemLibrary(name: "CCairo", path: "Sources/CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
+        // The Linux call Swift's Glibc module leaves out (reserving a file's disk space).
+        .systemLibrary(name: "CLinux", path: "Sources/CLinux"),
+        // SQLite's C interface, for the one connection option GRDB does not offer.
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         // The pure core: domain model, feed parsing, timeline, payload encoding. No I/O, no FFmpeg.
         .target(name: "Overlay", swiftSettings: strictSettings),
         // The only Swift module that touches FFmpeg: demux, frame clock, enriched remux.
-        .target(name: "Ingest", dependencies: ["CFFmpeg", "CCairo", "Overlay"], swiftSettings: strictSettings),
+        .target(name: "Ingest", dependencies: ["CFFmpeg", "CCairo", "CLinux", "Overlay"], swiftSettings: strictSettings),
         // SQLite persistence of jobs, frames and received documents.
         .target(
             name: "Store",
-            dependencies: ["Overlay", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["Overlay", "CSQLite", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings
         ),
         // Results intake: format detection, unzipping, hashing, the audit log and derived facts.

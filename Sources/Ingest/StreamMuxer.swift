@@ -202,14 +202,13 @@ final class StreamMuxer: OutputSink {
         av_dict_set(&options, "protocol_whitelist", protocolWhitelist, 0)
         var interrupt = context.pointee.interrupt_callback
         if metadataIndex != nil {
-            // A stream sends what the muxer flushes at once; a file lets the buffers fill.
-            let streaming = !location.hasPrefix("file:")
-            let io = try PMTRewritingIO(location: location, interrupt: &interrupt, options: &options, flushThrough: streaming, displayName: displayName)
+            let io = try PMTRewritingIO(location: location, interrupt: &interrupt, options: &options, displayName: displayName)
             rewritingIO = io
             context.pointee.pb = io.outer
             // FFmpeg must not close or free an I/O context it did not open.
             context.pointee.flags |= AVFMT_FLAG_CUSTOM_IO
-            context.pointee.flush_packets = streaming ? 1 : 0
+            // A stream sends what the muxer flushes at once; a file lets the buffers fill.
+            context.pointee.flush_packets = io.streams ? 1 : 0
         } else {
             try MediaError.check(avio_open2(&context.pointee.pb, location, AVIO_FLAG_WRITE, &interrupt, &options), "opening the output", displayName)
         }
@@ -276,62 +275,85 @@ final class StreamMuxer: OutputSink {
 
 /// An MPEG-TS output's I/O with Podium between the muxer and the file or network: every whole
 /// TS packet passes `ProgramMapRewriter` (the PMT gains its metadata_pointer_descriptor) on its
-/// way to the real output, which FFmpeg opened. Owns both contexts and frees them in `close()`.
+/// way to the real output: a local file Podium writes itself (`ReservingFile`), or a network
+/// output FFmpeg opened. Owns every context it made and frees them in `close()`.
 final class PMTRewritingIO {
+    /// Where the rewritten packets go.
+    private enum Destination {
+        case file(ReservingFile)
+        case ffmpeg(UnsafeMutablePointer<AVIOContext>)
+    }
+
     private(set) var outer: UnsafeMutablePointer<AVIOContext>?
-    private var inner: UnsafeMutablePointer<AVIOContext>?
+    private var destination: Destination?
     private var rewriter = ProgramMapRewriter()
     private var pending: [UInt8] = []
     private var closed = false
-    private let flushThrough: Bool
+    /// A network output: every flush of the muxer is passed on (it sends at once).
+    let streams: Bool
     /// Multiples of 188: the muxer writes whole packets, so the buffer flushes on packet
     /// boundaries. A stream's is small (it is flushed often anyway); a file's is large, and its
     /// bytes go to the file as they are (one copy fewer, one system call per buffer).
     static let streamBufferSize = 188 * 7 * 16
     static let fileBufferSize = 188 * 7 * 128
 
-    /// - Parameter flushThrough: pass every flush of the muxer on (a network output sends at once).
-    init(
-        location: String, interrupt: UnsafePointer<AVIOInterruptCB>, options: UnsafeMutablePointer<OpaquePointer?>, flushThrough: Bool,
-        displayName: String
-    ) throws(MediaError) {
-        self.flushThrough = flushThrough
-        try MediaError.check(avio_open2(&inner, location, AVIO_FLAG_WRITE, interrupt, options), "opening the output", displayName)
-        // A file takes any size of write, so whole buffers go straight through; a datagram
-        // protocol (UDP) must cut them into its packets, so a stream keeps the inner buffer.
-        if !flushThrough { inner?.pointee.direct = 1 }
-        let bufferSize = flushThrough ? Self.streamBufferSize : Self.fileBufferSize
+    /// Opens `location`: a `file:` path is written by Podium, anything else by FFmpeg's protocols.
+    init(location: String, interrupt: UnsafePointer<AVIOInterruptCB>, options: UnsafeMutablePointer<OpaquePointer?>, displayName: String) throws(MediaError) {
+        streams = !location.hasPrefix("file:")
+        if streams {
+            var inner: UnsafeMutablePointer<AVIOContext>?
+            try MediaError.check(avio_open2(&inner, location, AVIO_FLAG_WRITE, interrupt, options), "opening the output", displayName)
+            // A datagram protocol (UDP) cuts what it is given into its packets, so a stream
+            // keeps FFmpeg's inner buffer.
+            destination = inner.map { .ffmpeg($0) }
+        } else {
+            destination = .file(try ReservingFile(path: String(location.dropFirst("file:".count)), displayName: displayName))
+        }
+        let bufferSize = streams ? Self.streamBufferSize : Self.fileBufferSize
         guard let buffer = av_malloc(bufferSize)?.assumingMemoryBound(to: UInt8.self) else {
-            avio_closep(&inner)
+            closeDestination()
             throw .ffmpeg(operation: "allocating an output buffer", target: displayName, code: 0, message: "out of memory")
         }
         outer = avio_alloc_context(buffer, Int32(bufferSize), 1, Unmanaged.passUnretained(self).toOpaque(), nil, rewritingWrite, nil)
         guard outer != nil else {
             av_free(buffer)
-            avio_closep(&inner)
+            closeDestination()
             throw .ffmpeg(operation: "allocating an output context", target: displayName, code: 0, message: "out of memory")
         }
     }
 
     /// Takes bytes from the muxer; whole packets go on (only the PAT and PMT are looked at
-    /// closer), a partial one waits for the rest.
+    /// closer), a partial one waits for the rest. Returns the count taken or FFmpeg's error code.
     fileprivate func write(_ bytes: UnsafeMutableBufferPointer<UInt8>) -> Int32 {
-        guard let inner, let base = bytes.baseAddress else { return podium_averror(EIO) }
+        guard destination != nil, let base = bytes.baseAddress else { return podium_averror(EIO) }
+        let result: Int32
         if pending.isEmpty, bytes.count % 188 == 0 {
             for offset in stride(from: 0, to: bytes.count, by: 188) { rewriteIfTable(base + offset) }
-            avio_write(inner, base, Int32(bytes.count))
+            result = forward(UnsafeRawBufferPointer(bytes))
         } else {
             pending.append(contentsOf: bytes)
             let whole = pending.count / 188 * 188
-            pending.withUnsafeMutableBufferPointer { buffer in
+            result = pending.withUnsafeMutableBufferPointer { buffer in
                 for offset in stride(from: 0, to: whole, by: 188) { rewriteIfTable(buffer.baseAddress! + offset) }
-                avio_write(inner, buffer.baseAddress, Int32(whole))
+                return forward(UnsafeRawBufferPointer(start: buffer.baseAddress, count: whole))
             }
             pending.removeFirst(whole)
         }
-        if flushThrough { avio_flush(inner) }
-        if inner.pointee.error < 0 { return inner.pointee.error }
-        return Int32(bytes.count)
+        return result < 0 ? result : Int32(bytes.count)
+    }
+
+    /// Passes bytes to the destination; returns 0 or FFmpeg's error code.
+    private func forward(_ bytes: UnsafeRawBufferPointer) -> Int32 {
+        switch destination {
+        case .file(let file):
+            return file.write(bytes)
+        case .ffmpeg(let inner):
+            if let base = bytes.baseAddress { avio_write(inner, base, Int32(bytes.count)) }
+            if streams { avio_flush(inner) }
+            return min(inner.pointee.error, 0)
+        case nil:
+            return podium_averror(EIO)
+        }
     }
 
     private func rewriteIfTable(_ packet: UnsafeMutablePointer<UInt8>) {
@@ -342,18 +364,37 @@ final class PMTRewritingIO {
         copy.withUnsafeBufferPointer { _ = memcpy(packet, $0.baseAddress!, 188) }
     }
 
-    /// Flushes and frees both contexts; returns FFmpeg's error code of the last write, or 0.
+    /// Flushes and frees everything; returns FFmpeg's error code of the first failed write, or 0.
     @discardableResult
     func close() -> Int32 {
         guard !closed else { return 0 }
         closed = true
         if let outer { avio_flush(outer) }
-        let error = inner?.pointee.error ?? 0
+        var error = outer.map { min($0.pointee.error, 0) } ?? 0
         if let outer { av_freep(&outer.pointee.buffer) }
         avio_context_free(&outer)
-        if let inner, !pending.isEmpty { pending.withUnsafeBufferPointer { avio_write(inner, $0.baseAddress, Int32($0.count)) } }
-        avio_closep(&inner)
-        return error
+        if !pending.isEmpty {
+            let last = pending.withUnsafeBytes { forward($0) }
+            if error == 0 { error = last }
+        }
+        let closing = closeDestination()
+        return error == 0 ? closing : error
+    }
+
+    @discardableResult
+    private func closeDestination() -> Int32 {
+        defer { destination = nil }
+        switch destination {
+        case .file(let file):
+            return file.close()
+        case .ffmpeg(let opened):
+            let error = min(opened.pointee.error, 0)
+            var inner: UnsafeMutablePointer<AVIOContext>? = opened
+            avio_closep(&inner)
+            return error
+        case nil:
+            return 0
+        }
     }
 
     deinit { close() }
