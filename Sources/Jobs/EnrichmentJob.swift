@@ -177,9 +177,9 @@ public struct EnrichmentJob: Sendable {
         // on its thread, in the same transactions.
         var corrected = 0
         var correctionJSON = FrameJSONWriter()
-        func correct(_ timing: FrameTiming, pose: CameraPose?, shown: Int, version: String?) throws {
+        func correct(_ timing: FrameTiming, pose: CameraPose?, differsVisibly: (FrameOverlay) -> Bool, version: String?) throws {
             let latest = overlay(timing, pose: pose, known: airing.knownCount(at: nil))
-            let visible = EnrichmentJob.visibleState(latest) != shown
+            let visible = differsVisibly(latest)
             guard visible || latest.dataVersion != version else { return }
             let json = correctionJSON.json(for: latest)
             try frameWriter.append(correction: StoredCorrection(
@@ -216,10 +216,11 @@ public struct EnrichmentJob: Sendable {
                 // its frame is corrected now (on the carry thread); the others are at the end.
                 if frame.video.arrival == nil, feedInbox == nil {
                     if known < airing.documentCount {
-                        try correct(timing, pose: pose, shown: EnrichmentJob.visibleState(shown), version: shown.dataVersion)
+                        // Both states are at hand: compared field by field (no digest of either).
+                        try correct(timing, pose: pose, differsVisibly: { VisibleState($0) != VisibleState(shown) }, version: shown.dataVersion)
                     }
                 } else {
-                    aired.append((timing, pose, known, EnrichmentJob.visibleState(shown), shown.dataVersion))
+                    aired.append((timing, pose, known, VisibleState(shown).hashValue, shown.dataVersion))
                 }
                 // A templated job carries the compact elements in band; the full state is in the store and the API.
                 return try FrameCarriage(
@@ -238,7 +239,7 @@ public struct EnrichmentJob: Sendable {
             // corrections go to the store with the last frames.
             let everything = airing.knownCount(at: nil)
             for frame in aired where frame.known < everything {
-                try correct(frame.timing, pose: frame.pose, shown: frame.shown, version: frame.version)
+                try correct(frame.timing, pose: frame.pose, differsVisibly: { VisibleState($0).hashValue != frame.shown }, version: frame.version)
             }
             try frameWriter.finish()
             try store.recordStats(EnrichmentJob.statsJSON(report, corrections: corrected), ofJob: jobID)
@@ -267,17 +268,26 @@ public struct EnrichmentJob: Sendable {
     }
 
     /// What a viewer sees of an overlay (its data version aside): a later document that changes
-    /// only the version label is not a correction.
-    static func visibleState(_ overlay: FrameOverlay) -> Int {
-        var hasher = Hasher()
-        hasher.combine(overlay.clock)
-        hasher.combine(overlay.lanes)
-        hasher.combine(overlay.order)
-        hasher.combine(overlay.leader)
-        hasher.combine(overlay.records)
-        hasher.combine(overlay.worldRecordLine)
-        hasher.combine(overlay.elements)
-        return hasher.finalize()
+    /// only the version label is not a correction. Compared directly when both overlays are at
+    /// hand; a frame remembered until the job ends keeps only its hash.
+    struct VisibleState: Hashable {
+        let clock: FrameOverlay.Clock
+        let lanes: [FrameOverlay.Lane]
+        let order: [Int]
+        let leader: Int?
+        let records: [FrameOverlay.RecordTag]
+        let worldRecordLine: FrameOverlay.WorldRecordLine?
+        let elements: [FrameOverlay.Element]
+
+        init(_ overlay: FrameOverlay) {
+            clock = overlay.clock
+            lanes = overlay.lanes
+            order = overlay.order
+            leader = overlay.leader
+            records = overlay.records
+            worldRecordLine = overlay.worldRecordLine
+            elements = overlay.elements
+        }
     }
 
     static func statsJSON(_ report: EnrichmentReport, corrections: Int) -> String {

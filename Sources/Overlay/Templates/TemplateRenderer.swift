@@ -21,8 +21,11 @@ public struct TemplateRenderer: Sendable {
     /// The width of the pool in lanes, for the world-record line.
     private let poolWidth: Double
 
-    /// An element's instance ids, geometry and whether its text changes within an epoch.
-    struct Plan: Sendable {
+    /// A template element with its instance ids, geometry and whether its text changes within
+    /// an epoch. A class: every frame reaches every plan, and a reference is one retain where a
+    /// copy of the element (its strings and arrays) is many.
+    final class Plan: Sendable {
+        let element: OverlayTemplate.Element
         /// One id per instance: the element's own, or `id.lane` per lane position.
         let ids: [String]
         /// The text binds a name that changes from frame to frame.
@@ -35,6 +38,19 @@ public struct TemplateRenderer: Sendable {
         let rects: [[Double]]
         /// World anchors by lane position (lane tags).
         let anchors: [FrameOverlay.WorldAnchor]
+
+        init(
+            element: OverlayTemplate.Element, ids: [String], volatile: Bool, volatileNames: Set<String>, directClock: String?,
+            rects: [[Double]], anchors: [FrameOverlay.WorldAnchor]
+        ) {
+            self.element = element
+            self.ids = ids
+            self.volatile = volatile
+            self.volatileNames = volatileNames
+            self.directClock = directClock
+            self.rects = rects
+            self.anchors = anchors
+        }
     }
 
     /// An element instance's text and values.
@@ -75,7 +91,7 @@ public struct TemplateRenderer: Sendable {
                 break
             }
             return Plan(
-                ids: element.perLane ? timeline.lanes.map { "\(element.id).\($0.lane)" } : [element.id],
+                element: element, ids: element.perLane ? timeline.lanes.map { "\(element.id).\($0.lane)" } : [element.id],
                 volatile: !element.names.isDisjoint(with: TemplateRenderer.volatileNames),
                 volatileNames: element.names.intersection(TemplateRenderer.volatileNames),
                 directClock: element.values.isEmpty ? element.text.singleValuePath.flatMap { path in
@@ -112,18 +128,20 @@ public struct TemplateRenderer: Sendable {
         }
         var result: [FrameOverlay.Element] = []
         result.reserveCapacity(plans.reduce(0) { $0 + $1.ids.count })
-        for (index, element) in template.elements.enumerated() {
-            let plan = plans[index]
-            if element.perLane {
-                for (position, lane) in timeline.lanes.enumerated() {
-                    guard let opacity = opacity(of: element, on: frame, lane: lane) else { continue }
-                    let place = overlay.order.firstIndex(of: lane.lane) ?? (lane.lane - 1)
-                    result.append(make(element, plan: plan, id: plan.ids[position], text: text(index, instance: position, lane: position),
-                                       opacity: opacity, position: position, place: place, overlay: overlay, projection: projection))
+        // Lanes are reached by index and elements through their plans: copying either out would
+        // retain every string and array it holds, for every instance on every frame.
+        for (index, plan) in plans.enumerated() {
+            if plan.element.perLane {
+                for position in timeline.lanes.indices {
+                    guard let opacity = opacity(of: plan, on: frame, lane: position) else { continue }
+                    let laneNumber = timeline.lanes[position].lane
+                    let place = overlay.order.firstIndex(of: laneNumber) ?? (laneNumber - 1)
+                    result.append(make(plan, id: plan.ids[position], text: text(index, instance: position, lane: position), opacity: opacity,
+                                       position: position, place: place, overlay: overlay, projection: projection))
                 }
-            } else if let opacity = opacity(of: element, on: frame, lane: nil) {
-                result.append(make(element, plan: plan, id: plan.ids[0], text: text(index, instance: 0, lane: nil), opacity: opacity,
-                                   position: nil, place: 0, overlay: overlay, projection: projection))
+            } else if let opacity = opacity(of: plan, on: frame, lane: nil) {
+                result.append(make(plan, id: plan.ids[0], text: text(index, instance: 0, lane: nil), opacity: opacity, position: nil,
+                                   place: 0, overlay: overlay, projection: projection))
             }
         }
         return result
@@ -209,53 +227,55 @@ public struct TemplateRenderer: Sendable {
         return Int64(ceiling - 1)
     }
 
-    private func instant(of event: OverlayTemplate.Event, lane: LaneTimeline?, on frame: FrameTiming) -> UTCInstant? {
+    /// When `event` happened, for the lane at position `lane` of the timeline (nil: no lane).
+    private func instant(of event: OverlayTemplate.Event, lane: Int?, on frame: FrameTiming) -> UTCInstant? {
         switch event {
         case .always: return nil
         case .start: return timeline.start
         case .firstFinish: return timeline.clockStop?.happenedAt
         case .raceComplete: return timeline.raceComplete
-        case .reaction: return lane?.reaction?.happenedAt
-        case .finish: return lane?.finish?.happenedAt
-        case .split: return lane?.intermediates.last { frame.shows(eventAt: $0.happenedAt) }?.happenedAt
+        case .reaction: return lane.flatMap { timeline.lanes[$0].reaction?.happenedAt }
+        case .finish: return lane.flatMap { timeline.lanes[$0].finish?.happenedAt }
+        case .split: return lane.flatMap { timeline.lanes[$0].intermediates.last { frame.shows(eventAt: $0.happenedAt) }?.happenedAt }
         case .status:
             // As the state shows it: a DNS from the start, a DNF or DSQ once the race is complete.
-            guard let mark = lane?.status else { return nil }
+            guard let mark = lane.flatMap({ timeline.lanes[$0].status }) else { return nil }
             return mark == .dns ? timeline.start : timeline.raceComplete
         }
     }
 
-    /// Nil when the element is not on screen; otherwise its opacity, from the fades.
-    private func opacity(of element: OverlayTemplate.Element, on frame: FrameTiming, lane: LaneTimeline?) -> Double? {
+    /// Nil when the element is not on screen; otherwise its opacity, from the fades. `lane` is a
+    /// position in the timeline's lanes, for a per-lane element.
+    private func opacity(of plan: Plan, on frame: FrameTiming, lane: Int?) -> Double? {
         var trigger: UTCInstant?
-        if element.on != .always {
-            guard let instant = instant(of: element.on, lane: lane, on: frame), frame.shows(eventAt: instant) else { return nil }
+        if plan.element.on != .always {
+            guard let instant = instant(of: plan.element.on, lane: lane, on: frame), frame.shows(eventAt: instant) else { return nil }
             trigger = instant
         }
         var end: UTCInstant?
-        if let until = element.until, let instant = instant(of: until, lane: lane, on: frame), frame.shows(eventAt: instant) {
+        if let until = plan.element.until, let instant = instant(of: until, lane: lane, on: frame), frame.shows(eventAt: instant) {
             end = instant
         }
         // Most frames of most elements are long past their fade in and have no end yet: settle
         // those with one comparison, and count frames exactly only near a trigger or an end.
-        let settled = element.delay + max(element.fadeIn, 1) + (element.hold.map { _ in 0 } ?? 0)
-        if end == nil, element.hold == nil, trigger.map({ FrameCount.atLeast(settled, since: $0, on: frame) }) ?? (frame.sequence >= settled) {
+        let settled = plan.element.delay + max(plan.element.fadeIn, 1) + (plan.element.hold.map { _ in 0 } ?? 0)
+        if end == nil, plan.element.hold == nil, trigger.map({ FrameCount.atLeast(settled, since: $0, on: frame) }) ?? (frame.sequence >= settled) {
             return 1
         }
         let sinceTrigger = trigger.map { framesSince($0, on: frame) } ?? Int64(frame.sequence)
-        let shown = sinceTrigger - Int64(element.delay)
+        let shown = sinceTrigger - Int64(plan.element.delay)
         guard shown >= 0 else { return nil }
         // Frames since the element's end, when it has ended.
         var sinceEnd: Int64?
-        if let hold = element.hold, shown >= hold { sinceEnd = shown - Int64(hold) }
+        if let hold = plan.element.hold, shown >= hold { sinceEnd = shown - Int64(hold) }
         if let end {
             let afterUntil = framesSince(end, on: frame)
             sinceEnd = min(sinceEnd ?? afterUntil, afterUntil)
         }
-        var opacity = element.fadeIn > 0 ? min(1, Double(shown + 1) / Double(element.fadeIn)) : 1
+        var opacity = plan.element.fadeIn > 0 ? min(1, Double(shown + 1) / Double(plan.element.fadeIn)) : 1
         if let sinceEnd {
-            guard sinceEnd < element.fadeOut else { return nil }
-            opacity = min(opacity, Double(Int64(element.fadeOut) - sinceEnd) / Double(element.fadeOut + 1))
+            guard sinceEnd < plan.element.fadeOut else { return nil }
+            opacity = min(opacity, Double(Int64(plan.element.fadeOut) - sinceEnd) / Double(plan.element.fadeOut + 1))
         }
         return (opacity * 1000).rounded() / 1000
     }
@@ -263,14 +283,13 @@ public struct TemplateRenderer: Sendable {
     // MARK: - Content and geometry
 
     private func make(
-        _ element: OverlayTemplate.Element, plan: Plan, id: String, text content: Content, opacity: Double, position: Int?, place: Int,
-        overlay: FrameOverlay, projection: Projection?
+        _ plan: Plan, id: String, text content: Content, opacity: Double, position: Int?, place: Int, overlay: FrameOverlay, projection: Projection?
     ) -> FrameOverlay.Element {
-        switch element.layout {
+        switch plan.element.layout {
         case .rect:
             let places = plan.rects
             return FrameOverlay.Element(
-                id: id, kind: element.kind.rawValue, text: content.text, values: content.values, rect: places[min(place, places.count - 1)],
+                id: id, kind: plan.element.kind.rawValue, text: content.text, values: content.values, rect: places[min(place, places.count - 1)],
                 world: nil, screen: nil, visible: true, opacity: opacity
             )
         case let .world(anchor, _):
@@ -295,7 +314,7 @@ public struct TemplateRenderer: Sendable {
                 }
             }
             return FrameOverlay.Element(
-                id: id, kind: element.kind.rawValue, text: content.text, values: content.values, rect: nil, world: world, screen: screen,
+                id: id, kind: plan.element.kind.rawValue, text: content.text, values: content.values, rect: nil, world: world, screen: screen,
                 visible: screen != nil, opacity: opacity
             )
         }
