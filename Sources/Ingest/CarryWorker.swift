@@ -136,29 +136,37 @@ final class CarryWorker: @unchecked Sendable {
                 workerWaiting = false
             }
             if waiting.isEmpty || discarding { break }
-            // Everything waiting is taken at once, so the two threads meet once per batch to hand over.
-            let batch = waiting
-            waiting.removeAll(keepingCapacity: true)
+            // Everything waiting is taken at once, and carried back once it is all done: the two
+            // threads meet once per batch each way (the job asks for carried frames on every
+            // packet, and each meeting under contention costs both of them a system call).
+            var batch: [Waiting] = []
+            swap(&batch, &waiting)
+            waiting.reserveCapacity(batch.count)
             if jobWaiting { condition.broadcast() }
             condition.unlock()
+            var done: [Carried] = []
+            done.reserveCapacity(batch.count)
+            var stopped: (any Error)?
             for next in batch {
-                let outcome = Result { try carry(next.timing, next.frame, next.knownAt) }
-                let madeAt = DispatchTime.now().uptimeNanoseconds
-                condition.lock()
-                switch outcome {
-                case .success(let carriage):
-                    carried.append(Carried(frame: next.frame, carriage: carriage, madeAt: madeAt))
-                case .failure(let error):
-                    // The first error stops the carrying; the job hears of it at its next hand-over or take.
-                    if failure == nil { failure = error }
-                    waiting.removeAll()
-                    discarding = true
+                do {
+                    let carriage = try carry(next.timing, next.frame, next.knownAt)
+                    done.append(Carried(frame: next.frame, carriage: carriage, madeAt: DispatchTime.now().uptimeNanoseconds))
+                } catch {
+                    stopped = error
+                    break
                 }
-                if jobWaiting || discarding { condition.broadcast() }
-                if discarding { break working }
-                condition.unlock()
             }
+            batch = []
             condition.lock()
+            carried.append(contentsOf: done)
+            if let stopped {
+                // The first error stops the carrying; the job hears of it at its next hand-over or take.
+                if failure == nil { failure = stopped }
+                waiting.removeAll()
+                discarding = true
+            }
+            if jobWaiting || discarding { condition.broadcast() }
+            if discarding { break working }
         }
     }
 }

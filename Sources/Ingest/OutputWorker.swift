@@ -178,6 +178,9 @@ final class OutputWorker: @unchecked Sendable {
                 }
                 continue
             }
+            // The written packets are let go before the lock is taken: freeing a batch of them
+            // takes a while, and the job would wait for it in `send`.
+            batch.removeAll(keepingCapacity: true)
             condition.lock()
             while queue.isEmpty {
                 if closing {
@@ -188,7 +191,6 @@ final class OutputWorker: @unchecked Sendable {
                 condition.wait(until: Date().addingTimeInterval(0.05))
                 consumerWaiting = false
             }
-            batch.removeAll(keepingCapacity: true)
             swap(&batch, &queue)
             batchHead = 0
             if producerWaiting { condition.broadcast() }
