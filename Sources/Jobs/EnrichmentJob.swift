@@ -177,10 +177,26 @@ public struct EnrichmentJob: Sendable {
         // on its thread, in the same transactions.
         var corrected = 0
         var correctionJSON = FrameJSONWriter()
-        func correct(_ timing: FrameTiming, pose: CameraPose?, differsVisibly: (FrameOverlay) -> Bool, version: String?) throws {
+        func correct(_ timing: FrameTiming, pose: CameraPose?, shown: Shown) throws {
             let latest = overlay(timing, pose: pose, known: airing.knownCount(at: nil))
-            let visible = differsVisibly(latest)
+            let visible: Bool
+            let version: String?
+            switch shown {
+            case .overlay(let aired):
+                visible = VisibleState(latest) != VisibleState(aired)
+                version = aired.dataVersion
+            case .digest(let digest, let airedVersion):
+                visible = VisibleState(latest).hashValue != digest
+                version = airedVersion
+            }
             guard visible || latest.dataVersion != version else { return }
+            // A frame that differs in its data version alone is stored as that version: most of a
+            // recording's corrections are of this kind, and the frame's bytes are stored already.
+            if !visible, case .overlay(let aired) = shown, version != nil, let newVersion = latest.dataVersion,
+               latest == aired.withDataVersion(newVersion) {
+                try frameWriter.append(correction: StoredCorrection(seq: latest.seq, changingDataVersionTo: newVersion))
+                return
+            }
             let json = correctionJSON.json(for: latest)
             try frameWriter.append(correction: StoredCorrection(
                 seq: latest.seq, overlayJSON: Data(json.bytes), dataVersion: latest.dataVersion, visible: visible, sharedRange: json.lanes
@@ -216,8 +232,7 @@ public struct EnrichmentJob: Sendable {
                 // its frame is corrected now (on the carry thread); the others are at the end.
                 if frame.video.arrival == nil, feedInbox == nil {
                     if known < airing.documentCount {
-                        // Both states are at hand: compared field by field (no digest of either).
-                        try correct(timing, pose: pose, differsVisibly: { VisibleState($0) != VisibleState(shown) }, version: shown.dataVersion)
+                        try correct(timing, pose: pose, shown: .overlay(shown))
                     }
                 } else {
                     aired.append((timing, pose, known, VisibleState(shown).hashValue, shown.dataVersion))
@@ -239,7 +254,7 @@ public struct EnrichmentJob: Sendable {
             // corrections go to the store with the last frames.
             let everything = airing.knownCount(at: nil)
             for frame in aired where frame.known < everything {
-                try correct(frame.timing, pose: frame.pose, differsVisibly: { VisibleState($0).hashValue != frame.shown }, version: frame.version)
+                try correct(frame.timing, pose: frame.pose, shown: .digest(frame.shown, version: frame.version))
             }
             try frameWriter.finish()
             try store.recordStats(EnrichmentJob.statsJSON(report, corrections: corrected), ofJob: jobID)
@@ -265,6 +280,14 @@ public struct EnrichmentJob: Sendable {
             searchFrom = text.index(found.upperBound, offsetBy: 3)
         }
         return text
+    }
+
+    /// What a frame showed, to tell whether it needs a correction: the overlay itself (a
+    /// recording's frame, corrected as it is carried), or the hash of its visible state and its
+    /// data version (a frame remembered until the job ends).
+    enum Shown {
+        case overlay(FrameOverlay)
+        case digest(Int, version: String?)
     }
 
     /// What a viewer sees of an overlay (its data version aside): a later document that changes

@@ -113,6 +113,16 @@ public struct StoredCorrection: Sendable, Equatable {
         self.sharedRange = sharedRange
     }
 
+    /// A correction that changes nothing of the aired frame but its data version: stored as the
+    /// version alone (no second copy of the frame), and read as the aired frame's JSON with the
+    /// version replaced. Only for a frame whose aired JSON has a data version to replace.
+    public init(seq: Int, changingDataVersionTo dataVersion: String) {
+        self.init(seq: seq, overlayJSON: Data(), dataVersion: dataVersion, visible: false)
+    }
+
+    /// Whether this correction is the data version alone (see `init(seq:changingDataVersionTo:)`).
+    public var changesOnlyTheDataVersion: Bool { overlayJSON.isEmpty && !visible && dataVersion != nil }
+
     /// Corrections are equal when they hold the same state; how they were stored does not count.
     public static func == (left: StoredCorrection, right: StoredCorrection) -> Bool {
         left.seq == right.seq && left.overlayJSON == right.overlayJSON && left.dataVersion == right.dataVersion && left.visible == right.visible

@@ -489,12 +489,16 @@ public final class SQLiteStore: JobReading, KeyReading, TemplateStoring, Results
     }
 
     public func frames(jobID: Int64, from: Int, to: Int, limit: Int, asOf version: FrameVersion) async throws -> [StoredFrame] {
-        // The aired frame, or (latest) its correction when it has one; either with its shared bytes put back.
+        // The aired frame, or (latest) its correction when it has one; either with its shared
+        // bytes put back. A correction of the data version alone (an empty overlay) is the aired
+        // frame with that version.
         let latest = version != .aired
-        let chosen = { (column: String) in latest ? "CASE WHEN correction.seq IS NULL THEN frame.\(column) ELSE correction.\(column) END" : "frame.\(column)" }
+        let chosen = { (column: String) in
+            latest ? "CASE WHEN correction.seq IS NULL OR length(correction.overlay) = 0 THEN frame.\(column) ELSE correction.\(column) END" : "frame.\(column)"
+        }
         let sql = """
             SELECT frame.seq, frame.pts, frame.captureUTC, \(chosen("overlay")) AS overlay, \(chosen("partOffset")) AS partOffset,
-                framePart.bytes AS part
+                framePart.bytes AS part, \(latest ? "CASE WHEN length(correction.overlay) = 0 THEN correction.dataVersion END" : "NULL") AS newVersion
             FROM frame
             \(latest ? "LEFT JOIN correction ON correction.jobID = frame.jobID AND correction.seq = frame.seq" : "")
             LEFT JOIN framePart ON framePart.jobID = frame.jobID AND framePart.id = \(chosen("partID"))
@@ -512,8 +516,15 @@ public final class SQLiteStore: JobReading, KeyReading, TemplateStoring, Results
     }
 
 
-    /// A frame row's whole JSON: its own bytes with the shared bytes put back.
+    /// A frame row's whole JSON: its own bytes with the shared bytes put back, and the data
+    /// version of a version-only correction put in.
     private static func overlayJSON(of row: Row) -> Data {
+        let json = wholeJSON(of: row)
+        guard let newVersion: String = row["newVersion"] else { return json }
+        return FrameJSON.replacingDataVersion(in: [UInt8](json), with: newVersion).map { Data($0) } ?? json
+    }
+
+    private static func wholeJSON(of row: Row) -> Data {
         let rest: Data = row["overlay"]
         guard let part: Data = row["part"], let offset: Int = row["partOffset"], (0...rest.count).contains(offset) else { return rest }
         var json = Data(capacity: rest.count + part.count)

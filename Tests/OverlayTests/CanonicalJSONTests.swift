@@ -46,6 +46,50 @@ struct CanonicalJSONTests {
         }
     }
 
+    /// A correction of the data version alone is stored as the version: put into the aired
+    /// JSON, it gives exactly the corrected frame's JSON, whatever the version's text.
+    @Test(arguments: ["swim-100-free/expected/frames.swimming.jsonl.zip", "athletics-100m/expected/frames.athletics-100m.jsonl.zip"])
+    func replacingTheDataVersionGivesTheCorrectedFramesJSON(golden: String) throws {
+        let lines = try Fixtures.goldenLines(Fixtures.root.appendingPathComponent("fixtures").appendingPathComponent(golden))
+        var withVersion = 0
+        for line in lines {
+            let overlay = try JSONDecoder().decode(FrameOverlay.self, from: Data(line.utf8))
+            for version in Self.awkwardTexts {
+                let replaced = FrameJSON.replacingDataVersion(in: Array(line.utf8), with: version)
+                if overlay.dataVersion == nil {
+                    #expect(replaced == nil)
+                } else {
+                    #expect(replaced == overlay.withDataVersion(version).canonicalJSONBytes(), "\(version.debugDescription)")
+                }
+            }
+            if overlay.dataVersion != nil { withVersion += 1 }
+        }
+        #expect(withVersion > 0)
+    }
+
+    /// Only the frame's own member is replaced: not a text that looks like it, not an element's
+    /// value of the same name; a frame without a version has nothing to replace.
+    @Test func onlyTheFramesOwnDataVersionIsReplaced() throws {
+        let lookalike = #"x","dataVersion":"y"#
+        let element = FrameOverlay.Element(
+            id: "e", kind: "text", text: lookalike, values: ["dataVersion": "element's"], rect: [0, 0, 1, 1], world: nil, screen: nil,
+            visible: true, opacity: 1
+        )
+        for version: String? in [nil, "DT_RESULT v1", lookalike] {
+            let overlay = FrameOverlay(
+                seq: 1, frame: 1, pts: 0, timeBase: "1/90000", captureUTC: lookalike, dataVersion: version, camera: nil, unit: lookalike,
+                clock: FrameOverlay.Clock(state: .running, hundredths: 5), lanes: [], order: [], leader: nil, records: [],
+                worldRecordLine: nil, elements: [element]
+            )
+            let replaced = FrameJSON.replacingDataVersion(in: overlay.canonicalJSONBytes(), with: "DT_RESULT v2 \"final\"")
+            if version == nil {
+                #expect(replaced == nil)
+            } else {
+                #expect(replaced == overlay.withDataVersion("DT_RESULT v2 \"final\"").canonicalJSONBytes())
+            }
+        }
+    }
+
     static let awkwardTexts = [
         "plain", "quote \" and backslash \\", "slash / stays", "tab\tnew\nline\rform\u{0C}back\u{08}", "\u{01}\u{1F}\u{7F}",
         "ÉKSTRÖM 中文 🏊", "",

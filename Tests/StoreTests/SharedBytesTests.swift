@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Overlay
 import Store
 import TestSupport
 import Testing
@@ -75,6 +76,41 @@ struct SharedBytesTests {
         #expect(latest == Array(aired[0..<5]) + corrected + Array(aired[15..<20]))
         #expect(try await store.job(id: job)?.corrections == 10)
         #expect(try parts(try DatabasePool(path: path), job: job) == [Data(Self.before.utf8), Data(Self.after.utf8)])
+    }
+
+    /// A correction of the data version alone is stored as the version and read as the aired
+    /// frame with that version; the aired frames and the count of visible corrections do not change.
+    @Test func aCorrectionOfTheDataVersionAloneIsReadAsTheAiredFrameWithIt() async throws {
+        let store = try SQLiteStore(path: path)
+        let job = try store.startJob(SQLiteStoreTests.job(), documents: [])
+        let overlays = (0..<6).map { seq in
+            FrameOverlay(
+                seq: seq, frame: seq, pts: Int64(seq) * 1800, timeBase: "1/90000", captureUTC: "t\(seq)", dataVersion: "DT_RESULT v1",
+                camera: nil, unit: "SWM", clock: FrameOverlay.Clock(state: .running, hundredths: Int64(seq)), lanes: [], order: [],
+                leader: nil, records: [], worldRecordLine: nil, elements: []
+            )
+        }
+        var writer = FrameJSONWriter()
+        let aired = overlays.map { overlay in
+            let json = writer.json(for: overlay)
+            return StoredFrame(seq: overlay.seq, pts: overlay.pts, captureUTC: overlay.captureUTC, overlayJSON: Data(json.bytes), sharedRange: json.lanes)
+        }
+        let corrections = [2, 3].map { StoredCorrection(seq: $0, changingDataVersionTo: "DT_RESULT v2") }
+        #expect(corrections.allSatisfy { $0.changesOnlyTheDataVersion })
+        try store.appendFrames(aired, corrections: corrections, toJob: job)
+
+        #expect(try await store.frames(jobID: job, from: 0, to: 5, limit: 6) == aired)
+        let latest = try await store.frames(jobID: job, from: 0, to: 5, limit: 6, asOf: .latest)
+        let expected = overlays.map { overlay in
+            [2, 3].contains(overlay.seq) ? overlay.withDataVersion("DT_RESULT v2").canonicalJSONBytes() : overlay.canonicalJSONBytes()
+        }
+        #expect(latest.map { [UInt8]($0.overlayJSON) } == expected)
+        #expect(try await store.job(id: job)?.corrections == 0)
+        // What the correction row keeps is the version, not the frame.
+        let kept = try await DatabasePool(path: path).read { db in
+            try Row.fetchOne(db, sql: "SELECT length(overlay) AS size, dataVersion FROM correction WHERE jobID = ? AND seq = 2", arguments: [job])
+        }
+        #expect(kept?["size"] == 0 && kept?["dataVersion"] == "DT_RESULT v2")
     }
 
     @Test func framesAndCorrectionsGoInOneBatch() async throws {

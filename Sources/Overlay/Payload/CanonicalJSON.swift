@@ -157,6 +157,54 @@ public struct FrameJSON: Sendable, Equatable {
     public let lanes: Range<Int>
 }
 
+extension FrameJSON {
+    /// `json`, a frame's canonical JSON, with its data version set to `version`: the bytes
+    /// `canonicalJSONBytes()` gives for the same frame with that version. Nil when `json` has no
+    /// data version to replace. (The store keeps a correction that changes only the version as
+    /// the aired frame plus the new version.)
+    public static func replacingDataVersion(in json: [UInt8], with version: String) -> [UInt8]? {
+        guard let value = topLevelStringValue(named: "dataVersion", in: json) else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(json.count + version.utf8.count)
+        out.append(contentsOf: json[..<value.lowerBound])
+        CanonicalJSONWriter.appendQuoted(version, to: &out)
+        out.append(contentsOf: json[value.upperBound...])
+        return out
+    }
+
+    /// Where the top-level member `name` holds a string (its quotes included), or nil.
+    static func topLevelStringValue(named name: String, in json: [UInt8]) -> Range<Int>? {
+        let key = Array("\"\(name)\":\"".utf8)
+        var depth = 0
+        var index = 0
+        while index < json.count {
+            switch json[index] {
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                depth += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                depth -= 1
+            case UInt8(ascii: "\""):
+                let isKey = depth == 1 && json[index...].starts(with: key)
+                // Past the string (escapes skipped), and for the member, its value string too.
+                var end = index + 1
+                while end < json.count, json[end] != UInt8(ascii: "\"") { end += json[end] == UInt8(ascii: "\\") ? 2 : 1 }
+                guard end < json.count else { return nil }
+                if isKey {
+                    let start = index + key.count - 1
+                    var close = start + 1
+                    while close < json.count, json[close] != UInt8(ascii: "\"") { close += json[close] == UInt8(ascii: "\\") ? 2 : 1 }
+                    return close < json.count ? start..<close + 1 : nil
+                }
+                index = end
+            default:
+                break
+            }
+            index += 1
+        }
+        return nil
+    }
+}
+
 /// Writes the canonical JSON of a job's frames one after another, reusing what the previous
 /// frame wrote where nothing changed: the lanes (athletes, splits, finishes) are most of a
 /// frame's bytes and change only when a result arrives, so their bytes are kept and copied

@@ -38,6 +38,15 @@ public struct FrameOverlay: Sendable, Hashable, Codable {
     /// What the designer's template puts on screen on this frame.
     public var elements: [Element]
 
+    /// The same frame with another data version.
+    public func withDataVersion(_ version: String?) -> FrameOverlay {
+        FrameOverlay(
+            seq: seq, frame: frame, pts: pts, timeBase: timeBase, captureUTC: captureUTC, timecode: timecode, dataVersion: version,
+            camera: camera, unit: unit, clock: clock, lanes: lanes, order: order, leader: leader, records: records,
+            worldRecordLine: worldRecordLine, elements: elements
+        )
+    }
+
     /// Creates a frame overlay.
     public init(
         seq: Int, frame: Int, pts: Int64, timeBase: String, captureUTC: String, timecode: String? = nil, dataVersion: String?,
