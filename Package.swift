@@ -99,7 +99,12 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
-            swiftSettings: strictSettings
+            swiftSettings: strictSettings,
+            // TCMalloc (gperftools) in place of glibc's malloc, for the whole process: the
+            // enrichment pipeline allocates on one thread and frees on another (packets, frames),
+            // which glibc's arenas serve slowly (docs/performance.md). Linked by its file name,
+            // so only the runtime package is needed.
+            linkerSettings: [.linkedLibrary(":libtcmalloc_minimal.so.4", .when(platforms: [.linux]))]
         ),
         // Independent readers (MPEG-TS, ID3) and fixture paths shared by the test targets.
         .target(
