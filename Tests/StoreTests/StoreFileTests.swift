@@ -4,7 +4,7 @@ import Store
 import TestSupport
 import Testing
 
-/// How the store's files are laid out: page size, and what closing leaves for the next opener.
+/// What the store leaves in its write-ahead log, while a job runs and once it has closed.
 struct StoreFileTests {
     let path: String
 
@@ -12,24 +12,24 @@ struct StoreFileTests {
         path = try Fixtures.scratchFolder("store-file").appendingPathComponent("podium.sqlite").path
     }
 
-    func pageSize() throws -> Int {
-        try DatabaseQueue(path: path).read { db in try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 0 }
+    func logSize() throws -> Int {
+        try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int ?? 0
     }
 
-    @Test func aNewDatabaseHasSixteenKilobytePages() throws {
-        _ = try SQLiteStore(path: path)
-        #expect(try pageSize() == 16384)
-    }
-
-    @Test func anExistingDatabaseKeepsItsPageSize() async throws {
-        // A database made before (SQLite's default 4 KiB pages) opens, migrates and works as it is.
-        try await DatabaseQueue(path: path).write { db in try db.execute(sql: "CREATE TABLE older (x INTEGER)") }
+    /// A job's frames are written to the log once: about 6 MB of them are not copied into the
+    /// database while the job runs (SQLite's default would have folded them in at 4 MB).
+    @Test func aJobsFramesStayInTheLogUntilSixteenMegabytes() async throws {
         let store = try SQLiteStore(path: path)
         let job = try store.startJob(SQLiteStoreTests.job(), documents: [])
-        let frames = (0..<10).map { SharedBytesTests.frame($0, lanes: SharedBytesTests.before) }
-        try store.appendFrames(frames, toJob: job)
-        #expect(try await store.frames(jobID: job, from: 0, to: 9, limit: 10) == frames)
-        #expect(try pageSize() == 4096)
+        let filler = String(repeating: "x", count: 1000)
+        let frames = (0..<6000).map { seq in
+            StoredFrame(seq: seq, pts: Int64(seq), captureUTC: "t\(seq)", overlayJSON: Data(#"{"seq":\#(seq),"text":"\#(filler)"}"#.utf8))
+        }
+        for batch in stride(from: 0, to: frames.count, by: 250) {
+            try store.appendFrames(Array(frames[batch..<batch + 250]), toJob: job)
+        }
+        #expect(try logSize() > 6_000_000)
+        #expect(try await store.frames(jobID: job, from: 0, to: 5999, limit: 6000) == frames)
     }
 
     @Test func closingLeavesTheLogAndTheNextOpenerReadsEverything() async throws {
@@ -44,8 +44,7 @@ struct StoreFileTests {
         }
         // The store is closed: its last commits are still in the write-ahead log, not copied
         // into the database file (closing does not wait for that).
-        let log = try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int ?? 0
-        #expect(log > 0)
+        #expect(try logSize() > 0)
         let reopened = try SQLiteStore(path: path)
         #expect(try await reopened.frames(jobID: job, from: 0, to: 499, limit: 500) == frames)
         #expect(try await reopened.job(id: job)?.state == "completed")
