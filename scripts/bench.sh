@@ -39,7 +39,7 @@ lenex_mb=$(python3 -c "import os;print(round(os.path.getsize('$work/feeds/big.le
 lenex_rate=$(python3 -c "print(round($lenex_mb / $lenex_mean, 1))")
 
 # Per-frame overlay cost (ordo-one/benchmark, its own package so CI never builds it).
-(cd Benchmarks && swift package --disable-sandbox benchmark --format markdown --no-progress) > "$work/overlay.md" 2>&1 || true
+(cd Benchmarks && swift package --disable-sandbox benchmark --target OverlayBenchmarks --format markdown --no-progress) > "$work/overlay.md" 2>&1 || true
 overlay_state=$(python3 - "$work/overlay.md" <<'PY'
 import re, sys
 text = open(sys.argv[1]).read()
