@@ -140,7 +140,7 @@ public struct EnrichmentJob: Sendable {
         }
         let unitCode = try selectUnit(ledger.book())
         var airing = AiringTimeline(ledger: ledger, unit: unitCode)
-        var renderers: [Int: TemplateRenderer] = [:]
+        var renderers: [Int: HeldRenderer] = [:]
         var markers = RaceMarkerDetector()
 
         let frameRateText = clock.frameRate?.description ?? "stream"
@@ -165,10 +165,10 @@ public struct EnrichmentJob: Sendable {
         func overlay(_ timing: FrameTiming, pose: CameraPose?, known: Int) -> FrameOverlay {
             guard let template else { return airing.timeline(knowing: known).overlay(for: timing, camera: pose) }
             // Most frames find their renderer made already: nothing is looked up or stored for them but it.
-            if let renderer = renderers[known] { return renderer.render(timing, camera: pose) }
-            let renderer = TemplateRenderer(template: template, timeline: airing.timeline(knowing: known), lens: lens)
-            renderers[known] = renderer
-            return renderer.render(timing, camera: pose)
+            if let held = renderers[known] { return held.renderer.render(timing, camera: pose) }
+            let held = HeldRenderer(TemplateRenderer(template: template, timeline: airing.timeline(knowing: known), lens: lens))
+            renderers[known] = held
+            return held.renderer.render(timing, camera: pose)
         }
 
         // Corrections: what a frame should have shown with every document known. A frame whose
@@ -280,6 +280,13 @@ public struct EnrichmentJob: Sendable {
             searchFrom = text.index(found.upperBound, offsetBy: 3)
         }
         return text
+    }
+
+    /// A renderer behind a reference: every frame looks one up, and a copy of the renderer
+    /// would retain everything it holds (template, timeline, plans) on every frame.
+    final class HeldRenderer {
+        let renderer: TemplateRenderer
+        init(_ renderer: TemplateRenderer) { self.renderer = renderer }
     }
 
     /// What a frame showed, to tell whether it needs a correction: the overlay itself (a

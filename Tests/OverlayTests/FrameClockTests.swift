@@ -2,6 +2,43 @@ import Overlay
 import Testing
 
 struct FrameClockTests {
+    /// The per-frame projection works in ticks when the timestamp is in the anchor's time base:
+    /// the same instants as exact rational arithmetic, before and after the anchor, for rates a
+    /// tick holds (50, 25) and rates it cannot (59.94, 23.976), in several time bases.
+    @Test func projectingInTicksGivesTheExactInstants() {
+        func exact(_ engine: FrameClockEngine, _ pts: MediaTime, _ anchor: ClockAnchor) -> UTCInstant {
+            let distance = pts.seconds - anchor.pts.seconds
+            let frames = (distance / engine.frameDuration + Rational(1, 2)).floor
+            let snapped = Rational(frames) * engine.frameDuration
+            let error = distance - snapped
+            if error <= pts.timeBase && Rational.zero - error <= pts.timeBase { return anchor.utc.advanced(by: snapped) }
+            return anchor.utc.advanced(by: distance)
+        }
+        var generator = SystemRandomNumberGenerator()
+        let rates = [Rational(50), Rational(25), Rational(60000, 1001), Rational(24000, 1001), Rational(30000, 1001)]
+        let timeBases = [Rational(1, 90000), Rational(1, 1000), Rational(1001, 60000), Rational(1, 48000)]
+        for rate in rates {
+            for timeBase in timeBases {
+                let anchor = ClockAnchor(pts: MediaTime(ticks: Int64.random(in: -1 << 33...1 << 33, using: &generator), timeBase: timeBase), utc: Self.origin)
+                let engine = FrameClockEngine(source: .anchor, frameRate: rate, anchor: anchor)
+                for _ in 0..<500 {
+                    let offset = Bool.random(using: &generator) ? Int64.random(in: -5000...5000, using: &generator) : Int64.random(in: -(1 << 40)...(1 << 40), using: &generator)
+                    let pts = MediaTime(ticks: anchor.pts.ticks + offset, timeBase: timeBase)
+                    #expect(engine.project(pts, from: anchor) == exact(engine, pts, anchor), "rate \(rate), time base \(timeBase), offset \(offset)")
+                }
+                // Whole frames exactly, and a tick either side of them.
+                let framesInTicks = engine.frameDuration / timeBase
+                for frame in [-3, -1, 0, 1, 2, 1000] {
+                    let whole = (Rational(Int128(frame)) * framesInTicks).floor
+                    for nudge in [-1, 0, 1] as [Int128] {
+                        let pts = MediaTime(ticks: anchor.pts.ticks + Int64(whole + nudge), timeBase: timeBase)
+                        #expect(engine.project(pts, from: anchor) == exact(engine, pts, anchor))
+                    }
+                }
+            }
+        }
+    }
+
     static let tick = Rational(1, 90000)
     static let origin = UTCInstant(iso8601: "2026-07-31T19:42:10Z")!
 

@@ -224,11 +224,23 @@ public struct FrameClockEngine: Sendable {
     /// number of frames is that number of frames exactly: a 90 kHz PTS cannot hold 1001/60000 s
     /// and rounds every frame by up to a tick, which must not reach the capture time.
     public func project(_ pts: MediaTime, from anchor: ClockAnchor) -> UTCInstant {
+        // The usual case, a timestamp of the anchor's own stream, in integers: the distance in
+        // ticks d, a frame lasting a/b ticks. Whole frames: ⌊d·b/a + ½⌋; within a tick of them
+        // when |d·b − frames·a| ≤ b. (Each `Rational` operation below costs a gcd; this runs
+        // for every frame.)
+        let tick = pts.timeBase
+        let a = frameDuration.numerator * tick.denominator, b = frameDuration.denominator * tick.numerator
+        if tick == anchor.pts.timeBase, a > 0, b > 0 {
+            let d = Int128(pts.ticks) - Int128(anchor.pts.ticks)
+            let twice = 2 * d * b + a, unit = 2 * a
+            let frames = twice / unit - (twice % unit != 0 && twice < 0 ? 1 : 0)
+            let offBy = d * b - frames * a
+            return anchor.utc.advanced(by: offBy.magnitude <= b.magnitude ? Rational(frames) * frameDuration : Rational(d) * tick)
+        }
         let distance = pts.seconds - anchor.pts.seconds
         let frames = (distance / frameDuration + Rational(1, 2)).floor
         let snapped = Rational(frames) * frameDuration
         let error = distance - snapped
-        let tick = pts.timeBase
         if error <= tick && Rational.zero - error <= tick { return anchor.utc.advanced(by: snapped) }
         return anchor.utc.advanced(by: distance)
     }
