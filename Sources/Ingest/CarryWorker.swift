@@ -1,5 +1,6 @@
 import Foundation
 import Overlay
+import Synchronization
 
 /// Carries a recording's frames on a thread of its own, in presentation order, so that working
 /// out one frame's overlay, payload and record overlaps the demuxing of the next ones. A
@@ -36,6 +37,9 @@ final class CarryWorker: @unchecked Sendable {
     private var failure: (any Error)?
     private var closing = false
     private var discarding = false
+    /// Set with `discarding` by `close(discarding: true)`, read without the lock between the
+    /// frames of a batch: closing waits for the frame in hand only, not the rest of the batch.
+    private let dropRequested = Atomic<Bool>(false)
     private var exited = false
     /// Someone waits on `condition`: the worker for frames, the job for room or for carriages.
     private var workerWaiting = false
@@ -106,6 +110,7 @@ final class CarryWorker: @unchecked Sendable {
         closing = true
         if drop {
             discarding = true
+            dropRequested.store(true, ordering: .relaxed)
             waiting.removeAll()
         }
         condition.broadcast()
@@ -148,6 +153,7 @@ final class CarryWorker: @unchecked Sendable {
             done.reserveCapacity(batch.count)
             var stopped: (any Error)?
             for next in batch {
+                if dropRequested.load(ordering: .relaxed) { break }
                 do {
                     let carriage = try carry(next.timing, next.frame, next.knownAt)
                     done.append(Carried(frame: next.frame, carriage: carriage, madeAt: DispatchTime.now().uptimeNanoseconds))
@@ -156,7 +162,7 @@ final class CarryWorker: @unchecked Sendable {
                     break
                 }
             }
-            batch = []
+            batch = []  // let go of the frames before the lock is taken again
             condition.lock()
             carried.append(contentsOf: done)
             if let stopped {

@@ -120,9 +120,6 @@ public struct StoredCorrection: Sendable, Equatable {
         self.init(seq: seq, overlayJSON: Data(), dataVersion: dataVersion, visible: false)
     }
 
-    /// Whether this correction is the data version alone (see `init(seq:changingDataVersionTo:)`).
-    public var changesOnlyTheDataVersion: Bool { overlayJSON.isEmpty && !visible && dataVersion != nil }
-
     /// Corrections are equal when they hold the same state; how they were stored does not count.
     public static func == (left: StoredCorrection, right: StoredCorrection) -> Bool {
         left.seq == right.seq && left.overlayJSON == right.overlayJSON && left.dataVersion == right.dataVersion && left.visible == right.visible

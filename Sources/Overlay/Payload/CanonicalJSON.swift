@@ -175,6 +175,12 @@ extension FrameJSON {
     /// Where the top-level member `name` holds a string (its quotes included), or nil.
     static func topLevelStringValue(named name: String, in json: [UInt8]) -> Range<Int>? {
         let key = Array("\"\(name)\":\"".utf8)
+        /// The closing quote of the string opened at `quote` (escapes skipped), or nil.
+        func closingQuote(after quote: Int) -> Int? {
+            var end = quote + 1
+            while end < json.count, json[end] != UInt8(ascii: "\"") { end += json[end] == UInt8(ascii: "\\") ? 2 : 1 }
+            return end < json.count ? end : nil
+        }
         var depth = 0
         var index = 0
         while index < json.count {
@@ -184,17 +190,11 @@ extension FrameJSON {
             case UInt8(ascii: "}"), UInt8(ascii: "]"):
                 depth -= 1
             case UInt8(ascii: "\""):
-                let isKey = depth == 1 && json[index...].starts(with: key)
-                // Past the string (escapes skipped), and for the member, its value string too.
-                var end = index + 1
-                while end < json.count, json[end] != UInt8(ascii: "\"") { end += json[end] == UInt8(ascii: "\\") ? 2 : 1 }
-                guard end < json.count else { return nil }
-                if isKey {
-                    let start = index + key.count - 1
-                    var close = start + 1
-                    while close < json.count, json[close] != UInt8(ascii: "\"") { close += json[close] == UInt8(ascii: "\\") ? 2 : 1 }
-                    return close < json.count ? start..<close + 1 : nil
+                if depth == 1, json[index...].starts(with: key) {
+                    let value = index + key.count - 1
+                    return closingQuote(after: value).map { value..<$0 + 1 }
                 }
+                guard let end = closingQuote(after: index) else { return nil }
                 index = end
             default:
                 break
