@@ -13,6 +13,10 @@ public enum DocumentDecoder {
     /// The format the bytes look like, before parsing: `odf`, `lenex`, `lenex-zip`, `podium-events` or nil.
     public static func sniff(_ data: Data) -> String? {
         if data.starts(with: [0x50, 0x4B, 0x03, 0x04]) { return "lenex-zip" }
+        // UTF-16 XML (with its byte order mark) is recognised by its UTF-8 text; JSON is UTF-8 only.
+        if let head = XMLText.utf8Head(ofUTF16: data) {
+            return sniff(head).flatMap { $0 == "odf" || $0 == "lenex" ? $0 : nil }
+        }
         var index = data.startIndex
         if data.starts(with: [0xEF, 0xBB, 0xBF]) { index += 3 }
         while index < data.endIndex, [0x20, 0x09, 0x0A, 0x0D].contains(data[index]) { index += 1 }

@@ -48,6 +48,9 @@ public final class ResultsIntake {
     private var documentIDs: [String: Int64] = [:]
     /// Stored document id by content hash: the duplicate check needs no database read.
     private var storedHashes: [String: Int64] = [:]
+    /// Why each rejected stored document was refused (`format: reason`), by its id: the same bytes
+    /// again get the same answer, never an acknowledgement for a document that was not applied.
+    private var rejections: [Int64: String] = [:]
 
     /// Opens the intake over `store`, rebuilding the book from the documents it already holds.
     public init(store: any ResultsStore, feedFlag: String = "P") throws {
@@ -56,7 +59,10 @@ public final class ResultsIntake {
         book = ResultsBook(feedFlag: feedFlag)
         for record in try store.feedDocuments() {
             storedHashes[record.sha256] = record.id
-            guard record.outcome != "rejected" else { continue }
+            guard record.outcome != "rejected" else {
+                rejections[record.id] = "\(record.format): \(record.detail ?? "rejected")"
+                continue
+            }
             guard let document = try? DocumentDecoder.decode(record.bytes), let received = UTCInstant(iso8601: record.receivedUTC) else { continue }
             _ = try? book.accept(document)
             ledger.append(document, receivedAt: received)
@@ -80,6 +86,9 @@ public final class ResultsIntake {
         let hash = SHA256.hex(of: bytes)
         let format = DocumentDecoder.sniff(bytes.prefix(4096)) ?? "unknown"
         if let existing = storedHashes[hash] {
+            if let reason = rejections[existing] {
+                return Receipt(source: source, format: format, documentID: existing, outcome: .rejected(reason))
+            }
             return Receipt(source: source, format: format, documentID: nil, outcome: .duplicate(of: existing))
         }
         // (Another process sharing the database that stored these bytes meanwhile makes the
@@ -110,6 +119,7 @@ public final class ResultsIntake {
             }
         } catch {
             let id = try store("rejected", error.reason, format: error.format)
+            rejections[id] = error.description
             return Receipt(source: source, format: error.format, documentID: id, outcome: .rejected(error.description))
         }
         switch outcome {

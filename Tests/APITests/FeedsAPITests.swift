@@ -139,4 +139,37 @@ struct FeedsAPITests {
         }
         #expect(try store.feedDocuments().map(\.outcome) == ["rejected"])
     }
+
+    /// A document that once overflowed the stack: over real HTTP it is refused in one line, stored
+    /// as rejected, and the server goes on answering (the same body twice, and a good one after).
+    @Test func aDocumentNestedSixtyThousandDeepIsRejectedAndTheServerStaysUp() async throws {
+        var text = "<?xml version=\"1.0\"?>\n" + #"<OdfBody CompetitionCode="OG" DocumentCode="X" DocumentType="DT_RESULT" Version="1" FeedFlag="P">"#
+        text += String(repeating: "<a>", count: 60_000) + String(repeating: "</a>", count: 60_000) + "</OdfBody>"
+        var lenex = #"<LENEX version="3.0">"#
+        lenex += String(repeating: "<MEETS>", count: 60_000) + String(repeating: "</MEETS>", count: 60_000) + "</LENEX>"
+        let cases = [("odf", Data(text.utf8), "odf: line 2: malformed XML: <a> is nested more than 256 elements deep"),
+                     ("lenex", Data(lenex.utf8), "lenex: line 1: malformed XML: <MEETS> is nested more than 256 elements deep")]
+        let good = try Data(contentsOf: Fixtures.swim.appendingPathComponent("results/01-DT_PARTIC.xml"))
+        let key = feedKey
+        let desk = FeedDesk(intake: try ResultsIntake(store: store))
+        let app = buildApplication(store: store, feeds: desk, configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)))
+        try await app.test(.live) { client in
+            for (format, body, message) in cases {
+                for _ in 0..<2 {
+                    let response = try await client.execute(
+                        uri: "/v1/feeds/\(format)", method: .post, headers: [.authorization: "Bearer \(key)"], body: ByteBuffer(bytes: body)
+                    )
+                    #expect(response.status == .unprocessableContent)
+                    let error = try #require(try Self.json(response)["error"] as? [String: Any])
+                    #expect(error["message"] as? String == message)
+                }
+            }
+            let health = try await client.execute(uri: "/healthz", method: .get)
+            #expect(health.status == .ok)
+            let accepted = try await client.execute(uri: "/v1/feeds/odf", method: .post, headers: [.authorization: "Bearer \(key)"], body: ByteBuffer(bytes: good))
+            #expect(try Self.json(accepted)["outcome"] as? String == "accepted")
+        }
+        let stored = try store.feedDocuments()
+        #expect(stored.map(\.outcome) == ["rejected", "rejected", "applied"], "\(stored.map { ($0.outcome, $0.detail) })")
+    }
 }

@@ -55,6 +55,26 @@ struct DocumentDecoderTests {
         #expect(DocumentDecoder.sniff(try FeedFixtures.data(path)) == format)
     }
 
+    @Test(arguments: [true, false])
+    func utf16DocumentsAreRecognisedAndDecoded(littleEndian: Bool) throws {
+        let text = String(decoding: try FeedFixtures.data("lenex/podium-open.lef"), as: UTF8.self)
+            .replacingOccurrences(of: "encoding=\"UTF-8\"", with: "encoding=\"UTF-16\"")
+        var bytes = Data(littleEndian ? [0xFF, 0xFE] : [0xFE, 0xFF])
+        for unit in text.utf16 {
+            bytes.append(contentsOf: littleEndian ? [UInt8(unit & 0xFF), UInt8(unit >> 8)] : [UInt8(unit >> 8), UInt8(unit & 0xFF)])
+        }
+        #expect(DocumentDecoder.sniff(bytes) == "lenex")
+        #expect(try DocumentDecoder.decode(bytes) == DocumentDecoder.decode(try FeedFixtures.data("lenex/podium-open.lef")))
+    }
+
+    @Test func aDocumentNestedTooDeepIsRefusedNotCrashing() {
+        var text = #"<OdfBody CompetitionCode="OG" DocumentCode="X" DocumentType="DT_RESULT" Version="1" FeedFlag="P">"#
+        text += String(repeating: "<a>", count: 60_000) + String(repeating: "</a>", count: 60_000) + "</OdfBody>"
+        #expect(throws: DocumentError(format: "odf", reason: "line 1: malformed XML: <a> is nested more than 256 elements deep")) {
+            _ = try DocumentDecoder.decode(Data(text.utf8))
+        }
+    }
+
     @Test func aZippedLenexFileReadsAsItsLefFile() throws {
         let zipped = try DocumentDecoder.decode(try FeedFixtures.data("lenex/podium-open.lxf"))
         let plain = try DocumentDecoder.decode(try FeedFixtures.data("lenex/podium-open.lef"))
@@ -129,7 +149,7 @@ struct DocumentDecoderTests {
         #expect {
             _ = try DocumentDecoder.decode(bytes)
         } throws: { error in
-            "\(error)".hasPrefix("odf: line 1: malformed XML")
+            "\(error)" == "odf: line 1: malformed XML: byte 0xD6 is not valid UTF-8 (the declaration says UTF-8; is the file Latin-1?)"
         }
     }
 }

@@ -108,6 +108,27 @@ struct ResultsIntakeTests {
         #expect(try store.facts() == facts)
     }
 
+    /// A timing system that retries a refused document gets the same refusal, never an
+    /// acknowledgement; also after a restart, when the intake is rebuilt from the log.
+    @Test(arguments: StoreKind.allCases)
+    func aRejectedDocumentSentAgainIsRejectedAgain(kind: StoreKind) throws {
+        let store = try kind.make()
+        let broken = Data(try FeedFixtures.swim("05-DT_RESULT-OFFICIAL.xml").prefix(700))
+        let at = UTCInstant(iso8601: "2026-07-31T19:50:00Z")!
+        let running = try ResultsIntake(store: store)
+        let first = try running.receive(broken, source: "broken.xml", receivedAt: at)
+        for intake in [running, try ResultsIntake(store: store)] {
+            let again = try intake.receive(broken, source: "again.xml", receivedAt: at)
+            #expect(again.outcome == first.outcome)
+            #expect(again.documentID == first.documentID)
+            guard case .rejected = again.outcome else {
+                Issue.record("expected a rejection, got \(again)")
+                return
+            }
+        }
+        #expect(try store.feedDocuments().count == 1)
+    }
+
     @Test(arguments: StoreKind.allCases)
     func anOversizedDocumentIsRejectedAndKeptOnlyUpToTheLimit(kind: StoreKind) throws {
         let store = try kind.make()

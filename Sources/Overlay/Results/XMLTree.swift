@@ -14,45 +14,173 @@ public struct XMLNode: Sendable, Equatable {
     /// Line of the element's start tag, for error messages.
     public let line: Int
 
+    /// How deep elements may nest. Results feeds nest fewer than 12 levels; a bound keeps the
+    /// tree (built, compared and freed recursively) far from the thread's stack limit whatever
+    /// a document holds: 60,000 nested elements once overflowed the stack while being freed.
+    public static let maximumDepth = 256
+
     /// The first child named `name`.
     public func child(_ name: String) -> XMLNode? { children.first { $0.name == name } }
 
     /// All children named `name`.
     public func children(named name: String) -> [XMLNode] { children.filter { $0.name == name } }
 
-    /// Parses a whole document. Errors carry the line and the parser's reason.
+    /// Parses a whole document: UTF-8 (with or without a byte order mark) or UTF-16 with a byte
+    /// order mark. Errors carry the line and a reason in Podium's words.
     public static func parse(_ data: Data) throws(XMLTreeError) -> XMLNode {
+        let text = try XMLText.utf8(data)
         // No results feed needs a document type; refusing it outright rules out entity expansion
         // ("billion laughs") and external entities that would read files or fetch URLs.
-        if let doctype = data.range(of: Data("<!DOCTYPE".utf8)) ?? data.range(of: Data("<!doctype".utf8)) {
-            let line = data[..<doctype.lowerBound].reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) }
-            throw XMLTreeError(line: line, reason: "a DOCTYPE declaration is refused (entities could expand without bound or read files)")
+        if let doctype = text.range(of: Data("<!DOCTYPE".utf8)) ?? text.range(of: Data("<!doctype".utf8)) {
+            throw XMLTreeError(line: XMLText.line(of: doctype.lowerBound, in: text), reason: "a DOCTYPE declaration is refused (entities could expand without bound or read files)")
         }
         let builder = TreeBuilder()
-        let parser = XMLParser(data: data)
+        let parser = XMLParser(data: text)
         parser.shouldProcessNamespaces = false
         parser.shouldResolveExternalEntities = false
         parser.delegate = builder
         let succeeded = parser.parse()
-        if !succeeded || builder.root == nil {
-            let reason = parser.parserError.map { error in
-                let code = (error as NSError).code
-                return XMLParser.ErrorCode(rawValue: code).map { "\($0)" } ?? "parser error \(code)"
-            } ?? "no root element"
-            throw XMLTreeError(line: parser.lineNumber, reason: reason)
+        if let refusal = builder.refusal { throw refusal }
+        guard succeeded, let root = builder.root else {
+            throw XMLTreeError(line: max(1, parser.lineNumber), reason: builder.reasonForFailure(parser.parserError))
         }
-        return builder.root!
+        return root
     }
 }
 
 /// Why a document is not well-formed XML.
 public struct XMLTreeError: Error, Equatable, CustomStringConvertible {
-    /// The line the parser stopped at.
+    /// The line the problem is on.
     public let line: Int
-    /// The parser's reason.
+    /// What is wrong, in Podium's words.
     public let reason: String
 
     public var description: String { "malformed XML at line \(line): \(reason)" }
+}
+
+/// The byte-level checks done before the XML parser sees a document.
+package enum XMLText {
+    /// The start of a UTF-16 document (with its byte order mark) as UTF-8, for recognising its
+    /// format: lossy, so a cut through a character does not matter; nil for any other document.
+    package static func utf8Head(ofUTF16 data: Data, characters: Int = 4096) -> Data? {
+        let littleEndian = data.starts(with: [0xFF, 0xFE])
+        guard littleEndian || data.starts(with: [0xFE, 0xFF]) else { return nil }
+        let bytes = Array(data.dropFirst(2).prefix(characters * 2))
+        let units = stride(from: 0, to: bytes.count - 1, by: 2).map { index in
+            littleEndian ? UInt16(bytes[index]) | UInt16(bytes[index + 1]) << 8 : UInt16(bytes[index]) << 8 | UInt16(bytes[index + 1])
+        }
+        return Data(String(decoding: units, as: UTF16.self).utf8)
+    }
+
+    /// The document as UTF-8 without a byte order mark. UTF-16 (with its mark) is transcoded and
+    /// its declaration's encoding rewritten; text declared (or defaulting to) UTF-8 is checked
+    /// byte by byte so that the first bad byte is named; a NUL byte is refused where it stands.
+    static func utf8(_ data: Data) throws(XMLTreeError) -> Data {
+        if data.starts(with: [0xFF, 0xFE]) || data.starts(with: [0xFE, 0xFF]) {
+            return try transcodeUTF16(data, littleEndian: data.first == 0xFF)
+        }
+        let body = data.starts(with: [0xEF, 0xBB, 0xBF]) ? Data(data.dropFirst(3)) : data
+        if let nul = body.firstIndex(of: 0) {
+            throw XMLTreeError(line: line(of: nul, in: body), reason: "a NUL byte at offset \(nul - body.startIndex) (not allowed in XML)")
+        }
+        let declared = declaredEncoding(body)
+        if declared == nil || declared == "utf-8" || declared == "utf8" {
+            if let bad = firstInvalidUTF8(body) {
+                let value = String(format: "0x%02X", body[bad])
+                let named = declared == nil ? "no encoding is declared, so UTF-8" : "the declaration says UTF-8"
+                throw XMLTreeError(line: line(of: bad, in: body), reason: "byte \(value) is not valid UTF-8 (\(named); is the file Latin-1?)")
+            }
+        } else if declared?.hasPrefix("utf-16") == true {
+            throw XMLTreeError(line: 1, reason: "the declaration says \(declared!.uppercased()) but the document has no UTF-16 byte order mark")
+        }
+        return body
+    }
+
+    /// The 1-based line of the byte at `index`.
+    static func line(of index: Data.Index, in data: Data) -> Int {
+        data[data.startIndex..<index].reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) }
+    }
+
+    /// The lowercased `encoding` of the XML declaration, if there is one.
+    static func declaredEncoding(_ data: Data) -> String? {
+        guard data.starts(with: Array("<?xml".utf8)) else { return nil }
+        let head = data.prefix(200)
+        guard let close = head.range(of: Data("?>".utf8)) else { return nil }
+        let declaration = String(decoding: head[head.startIndex..<close.lowerBound], as: UTF8.self)
+        guard let key = declaration.range(of: "encoding") else { return nil }
+        let rest = declaration[key.upperBound...].drop { $0 == " " || $0 == "=" || $0 == "\t" }
+        guard let quote = rest.first, quote == "\"" || quote == "'" else { return nil }
+        return String(rest.dropFirst().prefix { $0 != quote }).lowercased()
+    }
+
+    /// The index of the first byte that does not start or continue a valid UTF-8 sequence.
+    static func firstInvalidUTF8(_ data: Data) -> Data.Index? {
+        var index = data.startIndex
+        while index < data.endIndex {
+            let lead = data[index]
+            if lead < 0x80 {
+                index += 1
+                continue
+            }
+            let length: Int
+            let lowest: UInt32
+            switch lead {
+            case 0xC2...0xDF: (length, lowest) = (2, 0x80)
+            case 0xE0...0xEF: (length, lowest) = (3, 0x800)
+            case 0xF0...0xF4: (length, lowest) = (4, 0x10000)
+            default: return index
+            }
+            guard data.endIndex - index >= length else { return index }
+            var scalar = UInt32(lead) & (0xFF >> (length + 1))
+            for offset in 1..<length {
+                let next = data[index + offset]
+                guard next & 0xC0 == 0x80 else { return index }
+                scalar = scalar << 6 | UInt32(next & 0x3F)
+            }
+            guard scalar >= lowest, scalar <= 0x10FFFF, !(0xD800...0xDFFF).contains(scalar) else { return index }
+            index += length
+        }
+        return nil
+    }
+
+    private static func transcodeUTF16(_ data: Data, littleEndian: Bool) throws(XMLTreeError) -> Data {
+        let payload = data.dropFirst(2)
+        guard payload.count % 2 == 0 else {
+            throw XMLTreeError(line: 1, reason: "UTF-16 document has an odd number of bytes (\(data.count))")
+        }
+        var units: [UInt16] = []
+        units.reserveCapacity(payload.count / 2)
+        var index = payload.startIndex
+        while index < payload.endIndex {
+            let first = UInt16(payload[index]), second = UInt16(payload[index + 1])
+            units.append(littleEndian ? first | second << 8 : first << 8 | second)
+            index += 2
+        }
+        var scalars = String.UnicodeScalarView()
+        var decoder = UTF16()
+        var iterator = units.makeIterator()
+        var line = 1
+        decoding: while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let scalar):
+                if scalar == "\0" { throw XMLTreeError(line: line, reason: "a NUL character (not allowed in XML)") }
+                if scalar == "\n" { line += 1 }
+                scalars.append(scalar)
+            case .emptyInput:
+                break decoding
+            case .error:
+                throw XMLTreeError(line: line, reason: "an unpaired UTF-16 surrogate (the document is not valid UTF-16)")
+            }
+        }
+        var text = String(scalars)
+        // The bytes handed on are UTF-8: the declaration must say so, or the parser would read them as UTF-16.
+        if text.hasPrefix("<?xml"), let close = text.range(of: "?>") {
+            let declaration = text[text.startIndex..<close.upperBound]
+            let rewritten = declaration.replacingOccurrences(of: #"encoding\s*=\s*["'][^"']*["']"#, with: #"encoding="UTF-8""#, options: .regularExpression)
+            text.replaceSubrange(text.startIndex..<close.upperBound, with: rewritten)
+        }
+        return Data(text.utf8)
+    }
 }
 
 /// Collects SAX callbacks into `XMLNode`s. Used by one parse on one thread only.
@@ -66,11 +194,22 @@ private final class TreeBuilder: NSObject, XMLParserDelegate {
 
     private var stack: [Open] = []
     private(set) var root: XMLNode?
+    /// Set when the builder itself stops the parse (too deep, a second root).
+    private(set) var refusal: XMLTreeError?
 
     func parser(
         _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
         qualifiedName qName: String?, attributes attributeDict: [String: String] = [:]
     ) {
+        guard refusal == nil else { return }
+        guard stack.count < XMLNode.maximumDepth else {
+            refusal = XMLTreeError(
+                line: parser.lineNumber,
+                reason: "<\(TreeBuilder.localName(elementName))> is nested more than \(XMLNode.maximumDepth) elements deep"
+            )
+            parser.abortParsing()
+            return
+        }
         // Namespace prefixes are dropped: installations differ (`odf:OdfBody`, a default xmlns), the meaning does not.
         let attributes = attributeDict.keys.contains(where: { $0.utf8.contains(UInt8(ascii: ":")) })
             ? Dictionary(attributeDict.map { (TreeBuilder.localName($0.key), $0.value) }, uniquingKeysWith: { first, _ in first })
@@ -84,7 +223,7 @@ private final class TreeBuilder: NSObject, XMLParserDelegate {
     }
 
     func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName qName: String?) {
-        guard let open = stack.popLast() else { return }
+        guard refusal == nil, let open = stack.popLast() else { return }
         let node = XMLNode(name: open.name, attributes: open.attributes, children: open.children, line: open.line)
         if stack.isEmpty {
             root = node
@@ -92,4 +231,41 @@ private final class TreeBuilder: NSObject, XMLParserDelegate {
             stack[stack.count - 1].children.append(node)
         }
     }
+
+    /// Why the parser stopped, in Podium's words (the parser's own names are libxml2's enum cases).
+    func reasonForFailure(_ error: (any Error)?) -> String {
+        guard let error else { return TreeBuilder.reasons[4]! }
+        let code = (error as NSError).code
+        if let open = stack.last, [4, 5, 9, 76, 77].contains(code) || TreeBuilder.endsEarly(code) {
+            return "the document ends before <\(open.name)> (line \(open.line)) is closed; is it truncated?"
+        }
+        return TreeBuilder.reasons[code] ?? "the XML is not well-formed (parser code \(code))"
+    }
+
+    /// Codes libxml2 reports when the input ran out inside a construct.
+    private static func endsEarly(_ code: Int) -> Bool {
+        // XML_ERR_*_NOT_FINISHED / *_NOT_STARTED at end of input.
+        (37...46).contains(code) || code == 60 || code == 61 || code == 73
+    }
+
+    /// libxml2's error numbers (as FoundationXML passes them on) in plain words.
+    private static let reasons: [Int: String] = [
+        4: "no root element (the document is empty, or text stands before its first element)",
+        5: "the document ends early; is it truncated?",
+        9: "a character that XML does not allow",
+        23: "an unescaped '<' inside an attribute value",
+        26: "an entity that is not defined (only &amp; &lt; &gt; &quot; &apos; and character references are allowed)",
+        38: "an attribute value is not closed with its quote",
+        39: "an attribute has no value",
+        40: "an attribute value is not in quotes",
+        41: "an attribute is not followed by '='",
+        42: "an attribute appears twice on one element",
+        64: "the XML declaration is malformed",
+        68: "a start tag is not closed with '>'",
+        73: "a '<' that does not start an element, comment or declaration",
+        76: "an end tag does not match its start tag",
+        77: "an end tag is not closed with '>'",
+        85: "content after the root element",
+        5000: "the document ends early; is it truncated?",
+    ]
 }
