@@ -59,17 +59,48 @@ public final class FeedDesk: @unchecked Sendable {
 struct FeedsController {
     let desk: FeedDesk
 
-    /// What each endpoint takes, by the format `DocumentDecoder` recognises.
-    static let formats = ["odf": "odf", "lenex": "lenex", "events": "podium-events"]
+    /// What each endpoint takes, by the formats `DocumentDecoder` recognises: the lenex feed
+    /// takes a `.lef` as it is and zipped as a `.lxf`.
+    static let formats: [String: Set<String>] = ["odf": ["odf"], "lenex": ["lenex", "lenex-zip"], "events": ["podium-events"]]
 
-    func addRoutes(feeds: RouterGroup<PodiumRequestContext>, units: RouterGroup<PodiumRequestContext>, athletes: RouterGroup<PodiumRequestContext>, records: RouterGroup<PodiumRequestContext>) {
+    func addRoutes(
+        feeds: RouterGroup<PodiumRequestContext>, units: RouterGroup<PodiumRequestContext>, athletes: RouterGroup<PodiumRequestContext>,
+        records: RouterGroup<PodiumRequestContext>, schedule: RouterGroup<PodiumRequestContext>
+    ) {
         feeds.post(":format", use: post)
         units.get(use: listUnits)
         units.get(":unit", use: showUnit)
         athletes.get(use: listAthletes)
         records.get(use: listRecords)
+        schedule.get(use: listSchedule)
         allowOnly([.post], on: ":format", in: feeds)
-        for (group, path) in [(units, ""), (units, ":unit"), (athletes, ""), (records, "")] { allowOnly([.get], on: RouterPath(path), in: group) }
+        for (group, path) in [(units, ""), (units, ":unit"), (athletes, ""), (records, ""), (schedule, "")] {
+            allowOnly([.get], on: RouterPath(path), in: group)
+        }
+    }
+
+    /// `GET /v1/schedule?from=&to=&discipline=&venue=`: the units the schedule messages give,
+    /// by scheduled start (units without one last), filtered by a start window, discipline and venue.
+    @Sendable func listSchedule(_ request: Request, context: PodiumRequestContext) async throws -> Response {
+        _ = try context.requireKey(Set(APIScope.allCases))
+        let query = request.uri.queryParameters
+        func instant(_ name: String) throws -> UTCInstant? {
+            guard let text = query.get(name).map({ String($0) }) else { return nil }
+            guard let value = UTCInstant(iso8601: text) else {
+                throw APIError(.badRequest, code: "bad_request", message: "\(name) must be an ISO 8601 date-time with a zone", details: [name: text])
+            }
+            return value
+        }
+        let from = try instant("from")
+        let to = try instant("to")
+        let discipline = query.get("discipline").map { String($0) }
+        if let discipline, discipline.count != 3 || !discipline.allSatisfy({ ($0.isUppercase || $0.isNumber) && $0.isASCII }) {
+            throw APIError(.badRequest, code: "bad_request", message: "discipline is three capitals or digits (SWM, BK3)", details: ["discipline": discipline])
+        }
+        let venue = query.get("venue").map { String($0) }
+        let book = await desk.book(asKnownAt: try Self.asKnownAt(request))
+        let units = ScheduleQuery(from: from, to: to, discipline: discipline, venue: venue).units(in: book.schedule)
+        return jsonResponse(try canonicalEncoder().encode(["units": units.map(ScheduledUnitView.init)]))
     }
 
     /// Stores and applies one document. 200 only once it is durably in the audit log (accepted,
@@ -78,7 +109,7 @@ struct FeedsController {
     @Sendable func post(_ request: Request, context: PodiumRequestContext) async throws -> Response {
         let key = try context.requireKey([.feed])
         let name = context.parameters.get("format") ?? ""
-        guard let format = Self.formats[name] else {
+        guard let formats = Self.formats[name] else {
             throw APIError(.notFound, code: "not_found", message: "no feed \(name); feeds are odf, lenex and events", details: ["format": name])
         }
         let limit = DocumentDecoder.maximumDocumentSize
@@ -105,8 +136,9 @@ struct FeedsController {
             throw APIError(.unsupportedMediaType, code: "unsupported_encoding", message: "Content-Encoding \(other) is not taken; send gzip or nothing", details: ["Content-Encoding": other])
         }
         guard !body.isEmpty else { throw APIError(.badRequest, code: "bad_request", message: "the body is empty") }
-        if let sniffed = DocumentDecoder.sniff(body.prefix(4096)), sniffed != format {
-            throw APIError(.badRequest, code: "bad_request", message: "this feed takes \(format); the body is \(sniffed)", details: ["format": sniffed])
+        if let sniffed = DocumentDecoder.sniff(body.prefix(4096)), !formats.contains(sniffed) {
+            let taken = formats.sorted().joined(separator: " or ")
+            throw APIError(.badRequest, code: "bad_request", message: "this feed takes \(taken); the body is \(sniffed)", details: ["format": sniffed])
         }
         let receipt = try await desk.receive(body, source: "api:\(key.owner)")
         PodiumMetrics.feedDocument(outcome: {
@@ -118,6 +150,7 @@ struct FeedsController {
             }
         }())
         var answer: [String: String] = ["format": receipt.format, "documentId": receipt.documentID.map { "\($0)" } ?? ""]
+        if !receipt.notes.isEmpty { answer["notes"] = receipt.notes.joined(separator: "\n") }
         switch receipt.outcome {
         case .accepted: answer["outcome"] = "accepted"
         case .duplicate(let original):
@@ -181,6 +214,25 @@ struct FeedsController {
             throw APIError(.badRequest, code: "bad_request", message: "asKnownAt must be an ISO 8601 UTC time", details: ["asKnownAt": known])
         }
         return instant
+    }
+}
+
+/// A scheduled unit as the API shows one.
+struct ScheduledUnitView: Encodable {
+    let unit: String
+    let discipline: String
+    let name: String?
+    let status: String?
+    let start: String?
+    let end: String?
+    let venue: String?
+    let venueName: String?
+    let session: String?
+
+    init(_ scheduled: ScheduledUnit) {
+        (unit, discipline, name, status) = (scheduled.unit.rawValue, scheduled.unit.discipline, scheduled.name, scheduled.status)
+        (start, end) = (scheduled.start?.iso8601, scheduled.end?.iso8601)
+        (venue, venueName, session) = (scheduled.venue, scheduled.venueName, scheduled.session)
     }
 }
 

@@ -188,7 +188,8 @@ func isPlainName(_ name: String) -> Bool {
 /// {"input": "udp://127.0.0.1:5000" | "fixture:swim-100-free",
 ///  "clock": {"source": "anchor", "anchor": {"pts": 0, "timeBase": "1/90000", "utc": "…"}, "frameRate": "50/1",
 ///            "latencyMs": 0, "timecodeDate": "2026-07-31", "timecodeZone": "Z"},
-///  "results": {"source": "feeds", "unit": "SWMM100MFR-----------FNL-000100--"} | {"source": "fixture"},
+///  "results": {"source": "feeds", "unit": "SWMM100MFR-----------FNL-000100--"}
+///             | {"source": "feeds", "venue": "AQU", "at": "2026-07-31T21:42:00+02:00"} | {"source": "fixture"},
 ///  "template": "swimming", "carriers": ["id3", "sei"], "lookaheadMs": 500,
 ///  "outputs": ["udp://127.0.0.1:6000", "srt://127.0.0.1:7000?mode=listener"],
 ///  "hls": {"segmentSeconds": 2, "window": 6}, "owner": "broadcaster-name"}
@@ -231,18 +232,32 @@ struct JobRequest {
         // Results: a fixture's own folder, or the server's results feeds (live as they arrive).
         let results: ResultsSource
         var unit: String?
-        let binding = try request.object("results", allowed: ["source", "unit"])
+        let binding = try request.object("results", allowed: ["source", "unit", "venue", "at"])
         switch try binding?.string("source", required: true) ?? (fixture != nil ? "fixture" : nil) {
         case "fixture":
             guard let fixture else { throw request.wrong("results.source", "may be fixture only when the input is a fixture") }
             results = .folder(fixture.folder.appendingPathComponent("results").path)
             unit = try binding?.string("unit")
         case "feeds":
-            guard desk.feeds != nil else { throw request.wrong("results.source", "feeds are not served by this server") }
-            guard let code = try binding!.string("unit", required: true), UnitCode(code) != nil else {
-                throw request.wrong("results.unit", "must be a 34-character RSC")
+            guard let feeds = desk.feeds else { throw request.wrong("results.source", "feeds are not served by this server") }
+            if let venue = try binding!.string("venue") {
+                // "The unit scheduled at this venue now (or at `at`)", resolved once, from the schedule as received.
+                guard try binding!.string("unit") == nil else { throw request.wrong("results.venue", "and results.unit exclude each other") }
+                let atText = try binding!.string("at")
+                guard let at = atText.map({ UTCInstant(iso8601: $0) }) ?? UTCInstant.now() else {
+                    throw request.wrong("results.at", "must be an ISO 8601 date-time with a zone")
+                }
+                let schedule = await feeds.book(asKnownAt: nil).schedule
+                guard let scheduled = ScheduleQuery.unit(at: venue, on: at, in: schedule) else {
+                    throw request.wrong("results.venue", "has no unit scheduled at \(at.iso8601) in the schedule received so far")
+                }
+                unit = scheduled.unit.rawValue
+            } else {
+                guard let code = try binding!.string("unit", required: true), UnitCode(code) != nil else {
+                    throw request.wrong("results.unit", "must be a 34-character RSC")
+                }
+                unit = code
             }
-            unit = code
             // The job follows the feeds only once the whole request has been accepted (below).
             results = .feed(ledger: ResultsLedger(), inbox: DocumentInbox())
         case nil:

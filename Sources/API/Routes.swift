@@ -45,7 +45,10 @@ public func buildRouter(
     jobsController.addPlaybackRoutes(to: router)
     TemplatesController(store: store).addRoutes(to: v1.group("templates"))
     if let feeds {
-        FeedsController(desk: feeds).addRoutes(feeds: v1.group("feeds"), units: v1.group("units"), athletes: v1.group("athletes"), records: v1.group("records"))
+        FeedsController(desk: feeds).addRoutes(
+            feeds: v1.group("feeds"), units: v1.group("units"), athletes: v1.group("athletes"), records: v1.group("records"),
+            schedule: v1.group("schedule")
+        )
     }
     if let jobs {
         FixturesController(desk: jobs).addRoutes(to: v1.group("fixtures"))

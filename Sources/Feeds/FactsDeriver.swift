@@ -25,6 +25,10 @@ struct FactsDeriver {
         FactSource(documentID: documentIDs["event \(unit) \(event.id)"] ?? 0, reference: "event \(event.id)")
     }
 
+    private func lenexSource(_ key: String) -> FactSource {
+        FactSource(documentID: documentIDs["lenex \(key)"] ?? 0, reference: "lenex")
+    }
+
     func facts() -> DerivedFacts {
         var facts = DerivedFacts()
         for (code, entry) in book.athletesWithSource {
@@ -34,8 +38,15 @@ struct FactsDeriver {
                 source: source(entry.source)
             ))
         }
+        for (code, entry) in book.lenexAthletes where book.athletesWithSource[code] == nil {
+            facts.athletes.append(.init(
+                code: code, givenName: entry.athlete.givenName, familyName: entry.athlete.familyName,
+                organisation: entry.athlete.organisation, gender: entry.athlete.gender, birthDate: entry.athlete.birthDate,
+                source: lenexSource(entry.lenexKey)
+            ))
+        }
         for entry in book.recordsWithSource {
-            let recordSource = entry.source.map(source) ?? FactSource(documentID: documentIDs["lenex \(entry.lenexKey ?? "")"] ?? 0, reference: "lenex")
+            let recordSource = entry.source.map(source) ?? lenexSource(entry.lenexKey ?? "")
             facts.records.append(.init(
                 type: entry.record.type, event: entry.record.event,
                 holder: entry.record.holder.map { "\($0.givenName) \($0.familyName)" } ?? "",
@@ -48,7 +59,7 @@ struct FactsDeriver {
             guard let results = book.results(of: unit) else { continue }
             let odf = book.odfResults(of: unit)
             let events = (book.events[unit] ?? [:]).values.sorted { ($0.utc, $0.id) < ($1.utc, $1.id) }
-            let unitSource = odf.map { source($0.header) }
+            let unitSource = odf.map { source($0.header) } ?? book.lenexRaceSources[unit].map(lenexSource)
                 ?? events.last.map { source(event: $0, unit: unit) } ?? FactSource(documentID: 0, reference: "")
             facts.units.append(.init(unit: unit.rawValue, status: results.status, startUTC: results.startTime?.iso8601, source: unitSource))
             for lane in results.lanes {

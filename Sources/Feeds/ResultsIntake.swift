@@ -23,12 +23,23 @@ public struct Receipt: Sendable, Equatable, CustomStringConvertible {
     public let documentID: Int64?
     /// How it was taken.
     public let outcome: Outcome
+    /// What was read but left out, one line each (a Lenex record with no time, …).
+    public let notes: [String]
+
+    /// Creates a receipt.
+    public init(source: String, format: String, documentID: Int64?, outcome: Outcome, notes: [String] = []) {
+        self.source = source
+        self.format = format
+        self.documentID = documentID
+        self.outcome = outcome
+        self.notes = notes
+    }
 
     /// One line for an operator: `accepted`, `duplicate`, `superseded` or `rejected` plus the reason.
     public var description: String {
         let id = documentID.map { " #\($0)" } ?? ""
         switch outcome {
-        case .accepted: return "\(source): accepted (\(format))\(id)"
+        case .accepted: return "\(source): accepted (\(format))\(id)" + notes.map { "; \($0)" }.joined()
         case .duplicate(let original): return "\(source): duplicate (\(format))\(original.map { " of #\($0)" } ?? "")"
         case .superseded(let version): return "\(source): superseded (\(format)) by version \(version) already current\(id)"
         case .rejected(let reason): return "\(source): rejected\(id): \(reason)"
@@ -134,7 +145,9 @@ public final class ResultsIntake {
             ResultsIntake.remember(document, id: id, into: &documentIDs)
             book = candidate
             ledger.append(document, receivedAt: receivedAt)
-            return Receipt(source: source, format: document.format, documentID: id, outcome: .accepted)
+            var notes: [String] = []
+            if case .lenex(let lenex) = document { notes = lenex.skipped }
+            return Receipt(source: source, format: document.format, documentID: id, outcome: .accepted, notes: notes)
         case .duplicate:
             let id = try store("duplicate", nil, format: document.format)
             ledger.append(document, receivedAt: receivedAt)

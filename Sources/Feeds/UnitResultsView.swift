@@ -35,7 +35,7 @@ public struct UnitResultsView: Encodable, Sendable {
             return Lane(
                 lane: lane.lane, competitor: lane.competitorCode,
                 name: athlete.map { "\($0.givenName) \($0.familyName)" }, organisation: athlete?.organisation,
-                reaction: lane.reaction?.description, splits: lane.intermediates.map { "\($0.distance)m \($0.time)" },
+                reaction: lane.reaction?.reactionDisplay(inDiscipline: results.unit.discipline), splits: lane.intermediates.map { "\($0.distance)m \($0.time)" },
                 finish: lane.finish?.description, rank: lane.rank, records: lane.records, status: lane.status?.rawValue,
                 photoFinishPending: lane.photoFinishPending, legs: lane.legs
             )

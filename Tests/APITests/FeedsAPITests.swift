@@ -88,6 +88,25 @@ struct FeedsAPITests {
         #expect(try store.feedDocuments().count == 6)
     }
 
+    /// The lenex feed takes a `.lxf` (zipped) as it comes from a meet manager, and its `.lef`;
+    /// both are the same document, so the second is a duplicate.
+    @Test func aZippedLenexFileIsTakenOnTheLenexFeed() async throws {
+        let zipped = try Data(contentsOf: Fixtures.root.appendingPathComponent("fixtures/feeds/lenex/podium-open.lxf"))
+        let plain = try Data(contentsOf: Fixtures.root.appendingPathComponent("fixtures/feeds/lenex/podium-open.lef"))
+        let key = feedKey
+        try await withRouter { client in
+            let first = try await client.execute(uri: "/v1/feeds/lenex", method: .post, headers: [.authorization: "Bearer \(key)"], body: ByteBuffer(bytes: zipped))
+            #expect(first.status == .ok, "\(String(buffer: first.body))")
+            #expect(try Self.json(first)["outcome"] as? String == "accepted")
+            #expect(try Self.json(first)["format"] as? String == "lenex")
+            let second = try await client.execute(uri: "/v1/feeds/lenex", method: .post, headers: [.authorization: "Bearer \(key)"], body: ByteBuffer(bytes: plain))
+            #expect(try Self.json(second)["outcome"] as? String == "duplicate")
+            let wrongFeed = try await client.execute(uri: "/v1/feeds/odf", method: .post, headers: [.authorization: "Bearer \(key)"], body: ByteBuffer(bytes: zipped))
+            #expect(wrongFeed.status == .badRequest)
+            #expect((try Self.json(wrongFeed)["error"] as? [String: Any])?["message"] as? String == "this feed takes odf; the body is lenex-zip")
+        }
+    }
+
     @Test func onlyAFeedKeyMayPost() async throws {
         let body = try Data(contentsOf: Fixtures.swim.appendingPathComponent("results/01-DT_PARTIC.xml"))
         let viewer = viewerKey

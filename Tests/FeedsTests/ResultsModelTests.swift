@@ -91,7 +91,8 @@ struct LenexTests {
             type: "WR", event: "100 FREE M LCM",
             holder: Athlete(id: "", givenName: "Daniel", familyName: "OKAFOR", organisation: "USA", gender: "M", birthDate: "1998-08-19"),
             time: RaceTime(milliseconds: 46400), date: "2025-06-14",
-            splits: [Intermediate(distance: 50, time: RaceTime(milliseconds: 22280), rank: nil)]
+            splits: [Intermediate(distance: 50, time: RaceTime(milliseconds: 22280), rank: nil)],
+            race: RecordRace(distance: 100, stroke: "FR", gender: "M", relayCount: 1, course: "LCM")
         )])
     }
 }

@@ -52,7 +52,7 @@ struct IndependentTimingTests {
             let lane = Int(laneText)!
             var facts = LaneFacts()
             facts.reactionText = Self.firstMatch(#"Code="REACT_TIME" Value="([^"]+)""#, in: block)
-            facts.splitText = Self.firstMatch(#"Code="INTERMEDIATE" Pos="50" Value="([^"]+)""#, in: block)
+            facts.splitText = Self.firstMatch(#"Code="INTERMEDIATE" Pos="1" Value="([^"]+)""#, in: block)
             facts.finishText = Self.firstMatch(#"^[^>]*Result="([^"]+)""#, in: block)
             facts.reactionMs = facts.reactionText.map(Self.milliseconds)
             facts.splitMs = facts.splitText.map(Self.milliseconds)

@@ -37,7 +37,14 @@ struct UnitCodeTests {
         #expect(code.unit == "000100--")
     }
 
-    @Test(arguments: ["SWMM100MFR", "swmM100MFR------------FNL-000100--", "SWMM100MFR------------FNL-000100-- ", "S1MM100MFR------------FNL-000100--"])
+    /// Paris 2024 codes whose discipline carries a digit (3x3 basketball, rugby sevens).
+    @Test(arguments: ["BK3W3X3---------------GPA-000100--", "RU7M7S----------------QFNL000100--"])
+    func acceptsDisciplinesWithADigit(text: String) throws {
+        let code = try #require(UnitCode(text))
+        #expect(code.discipline == String(text.prefix(3)))
+    }
+
+    @Test(arguments: ["SWMM100MFR", "swmM100MFR------------FNL-000100--", "SWMM100MFR------------FNL-000100-- ", "S-MM100MFR------------FNL-000100--", "---M100MFR------------FNL-000100--"])
     func refusesCodesThatAreNotRSCs(text: String) {
         #expect(UnitCode(text) == nil)
     }

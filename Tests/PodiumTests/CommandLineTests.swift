@@ -143,7 +143,7 @@ struct EnrichCommandTests {
         let text = try String(contentsOf: official, encoding: .utf8).replacingOccurrences(of: "Result=\"8.31\"", with: "Result=\"8,31\"")
         try text.write(to: official, atomically: true, encoding: .utf8)
         let run = try PodiumBinary.enrich(Fixtures.swim.appendingPathComponent("clip.ts").path, results: results.path, in: folder)
-        Self.expectOneLineError(run, mentioning: "results document 05-DT_RESULT-OFFICIAL.xml: odf: line 7: Result Result \"8,31\" is not a race time")
+        Self.expectOneLineError(run, mentioning: "results document 05-DT_RESULT-OFFICIAL.xml: odf: line 8: Result Result \"8,31\" is not a race time")
     }
 
     @Test func timingEventsInTheResultsFolderFillInWhatTheODFDoesNotSay() async throws {

@@ -106,6 +106,12 @@ public struct FrameOverlay: Sendable, Hashable, Codable {
             display = time.description
         }
 
+        /// Creates the shown form of a reaction time in `discipline` (athletics: thousandths shown).
+        public init(reaction time: RaceTime, discipline: String) {
+            hundredths = time.hundredths
+            display = time.reactionDisplay(inDiscipline: discipline)
+        }
+
         /// Creates the shown form from whole hundredths and their text.
         init(hundredths: Int64, display: String) {
             self.hundredths = hundredths

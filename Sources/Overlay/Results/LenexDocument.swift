@@ -7,6 +7,15 @@ public struct LenexDocument: Sendable, Hashable {
     public let meets: [LenexMeet]
     /// Record lists (top level or inside meets), as records in force with their splits.
     public let records: [RecordEntry]
+    /// What was read but left out, one line each (`line 40: RECORD 50 FLY has no time (NT): skipped`).
+    public let skipped: [String]
+
+    /// Creates a document.
+    public init(meets: [LenexMeet], records: [RecordEntry], skipped: [String] = []) {
+        self.meets = meets
+        self.records = records
+        self.skipped = skipped
+    }
 
     /// Parses a Lenex 3 XML document; errors name the element, attribute and line.
     public static func parse(_ data: Data) throws(LenexError) -> LenexDocument {
@@ -24,12 +33,13 @@ public struct LenexDocument: Sendable, Hashable {
         }
         var meets: [LenexMeet] = []
         var records: [RecordEntry] = []
+        var skipped: [String] = []
         for meet in root.child("MEETS")?.children(named: "MEET") ?? [] {
             meets.append(try parseMeet(meet))
-            records += try parseRecordLists(meet.child("RECORDLISTS"))
+            records += try parseRecordLists(meet.child("RECORDLISTS"), skipped: &skipped)
         }
-        records += try parseRecordLists(root.child("RECORDLISTS"))
-        return LenexDocument(meets: meets, records: records)
+        records += try parseRecordLists(root.child("RECORDLISTS"), skipped: &skipped)
+        return LenexDocument(meets: meets, records: records, skipped: skipped)
     }
 
     private static func required(_ node: XMLNode, _ attribute: String) throws(LenexError) -> String {
@@ -111,12 +121,22 @@ public struct LenexDocument: Sendable, Hashable {
                 guard let style = event.child("SWIMSTYLE") else {
                     throw LenexError(line: event.line, reason: "EVENT \(event.attributes["eventid"] ?? "?") has no SWIMSTYLE")
                 }
+                var heats: [LenexHeat] = []
+                for heat in event.child("HEATS")?.children(named: "HEAT") ?? [] {
+                    heats.append(LenexHeat(
+                        id: try required(heat, "heatid"), number: try integer(heat, "number"),
+                        daytime: heat.attributes["daytime"], status: heat.attributes["status"]
+                    ))
+                }
+                let ageGroups = try (event.child("AGEGROUPS")?.children(named: "AGEGROUP") ?? []).map { group throws(LenexError) in
+                    try ageGroup(group)
+                }
                 events.append(LenexEvent(
                     id: try required(event, "eventid"), number: try integer(event, "number"), gender: event.attributes["gender"],
                     round: event.attributes["round"], sessionDate: session.attributes["date"],
                     distance: try integer(style, "distance", required: true)!, stroke: try required(style, "stroke"),
                     relayCount: try integer(style, "relaycount") ?? 1,
-                    heats: (event.child("HEATS")?.children(named: "HEAT") ?? []).compactMap { $0.attributes["heatid"] }
+                    heats: heats, daytime: event.attributes["daytime"] ?? session.attributes["daytime"], ageGroups: ageGroups
                 ))
             }
         }
@@ -147,19 +167,42 @@ public struct LenexDocument: Sendable, Hashable {
         )
     }
 
-    private static func parseRecordLists(_ lists: XMLNode?) throws(LenexError) -> [RecordEntry] {
+    /// An age group: `agemin`/`agemax` of -1 mean open at that end.
+    private static func ageGroup(_ node: XMLNode) throws(LenexError) -> LenexAgeGroup {
+        func bound(_ name: String) throws(LenexError) -> Int? {
+            guard let text = node.attributes[name], !text.isEmpty else { return nil }
+            guard let value = Int(text), value >= -1 else {
+                throw LenexError(line: node.line, reason: "AGEGROUP \(name) \"\(text)\" is not a whole number (-1 for open)")
+            }
+            return value < 0 ? nil : value
+        }
+        return LenexAgeGroup(minimum: try bound("agemin"), maximum: try bound("agemax"), name: node.attributes["name"])
+    }
+
+    private static func parseRecordLists(_ lists: XMLNode?, skipped: inout [String]) throws(LenexError) -> [RecordEntry] {
         var records: [RecordEntry] = []
         for list in lists?.children(named: "RECORDLIST") ?? [] {
             let type = list.attributes["type"].flatMap { $0.isEmpty ? nil : $0 } ?? list.attributes["name"] ?? "RECORD"
+            let ages = try list.child("AGEGROUP").map { group throws(LenexError) in try ageGroup(group) }
             for record in list.child("RECORDS")?.children(named: "RECORD") ?? [] {
                 guard let style = record.child("SWIMSTYLE") else {
                     throw LenexError(line: record.line, reason: "RECORD has no SWIMSTYLE")
                 }
-                guard let time = try swimTime(record) else {
-                    throw LenexError(line: record.line, reason: "RECORD has no swimtime")
-                }
                 let distance = try integer(style, "distance", required: true)!
-                let event = "\(distance) \(try required(style, "stroke")) \(list.attributes["gender"] ?? "") \(list.attributes["course"] ?? "")"
+                let stroke = try required(style, "stroke")
+                let relayCount = try integer(style, "relaycount") ?? 1
+                guard let time = try swimTime(record) else {
+                    // Lenex allows NT ("no time") for a record not yet set: nothing to show.
+                    let what = relayCount > 1 ? "\(relayCount)x\(distance) \(stroke)" : "\(distance) \(stroke)"
+                    skipped.append("line \(record.line): \(type) RECORD \(what) has no time (NT): skipped")
+                    continue
+                }
+                let course = list.attributes["course"].flatMap { $0.isEmpty ? nil : $0 }
+                let gender = list.attributes["gender"].flatMap { $0.isEmpty ? nil : $0 }
+                let event = [
+                    relayCount > 1 ? "\(relayCount)x\(distance)" : "\(distance)", stroke, gender ?? "", course ?? "",
+                    ages.flatMap { $0.isOpen ? nil : $0.label } ?? "",
+                ].joined(separator: " ")
                 let holder = record.child("ATHLETE").map { athlete in
                     Athlete(
                         id: athlete.attributes["license"] ?? athlete.attributes["athleteid"] ?? "",
@@ -168,14 +211,52 @@ public struct LenexDocument: Sendable, Hashable {
                         gender: athlete.attributes["gender"], birthDate: athlete.attributes["birthdate"]
                     )
                 }
+                let race = RecordRace(
+                    distance: distance, stroke: RecordRace.strokeCode(lenex: stroke, relayCount: relayCount),
+                    gender: RecordRace.gender(lenex: gender), relayCount: relayCount, course: course,
+                    minimumAge: ages?.minimum, maximumAge: ages?.maximum
+                )
                 records.append(RecordEntry(
-                    type: type, event: event.trimmingCharacters(in: .whitespaces), holder: holder, time: time,
-                    date: record.child("MEETINFO")?.attributes["date"], splits: try splits(record)
+                    type: type, event: event.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "  ", with: " "),
+                    holder: holder ?? relayHolder(record), time: time,
+                    date: record.child("MEETINFO")?.attributes["date"], splits: try splits(record), race: race
                 ))
             }
         }
         return records
     }
+}
+
+extension LenexDocument {
+    /// A relay record's holder: the relay's club (or nation) as the organisation.
+    fileprivate static func relayHolder(_ record: XMLNode) -> Athlete? {
+        guard let relay = record.child("RELAY") else { return nil }
+        let club = relay.child("CLUB")
+        let name = relay.attributes["name"] ?? club?.attributes["name"] ?? ""
+        return Athlete(id: "", givenName: "", familyName: name, organisation: club?.attributes["nation"] ?? club?.attributes["code"] ?? "")
+    }
+}
+
+/// A heat of an event.
+public struct LenexHeat: Sendable, Hashable {
+    public let id: String
+    public let number: Int?
+    /// Scheduled local time of day, `HH:MM` (Lenex carries no zone).
+    public let daytime: String?
+    /// SEEDED, INOFFICIAL, OFFICIAL.
+    public let status: String?
+}
+
+/// An age group of an event or a record list; nil bounds are open.
+public struct LenexAgeGroup: Sendable, Hashable {
+    public let minimum: Int?
+    public let maximum: Int?
+    public let name: String?
+
+    /// Open at both ends: every age.
+    public var isOpen: Bool { minimum == nil && maximum == nil }
+    /// `13-14`, `19+`, `-12`.
+    public var label: String { "\(minimum.map(String.init) ?? "")-\(maximum.map(String.init) ?? "")" }
 }
 
 /// A meet in a Lenex file.
@@ -206,7 +287,11 @@ public struct LenexEvent: Sendable, Hashable {
     public let stroke: String
     /// 1 for individual events.
     public let relayCount: Int
-    public let heats: [String]
+    public let heats: [LenexHeat]
+    /// Scheduled local time of day of the event (or its session).
+    public let daytime: String?
+    /// The age groups the event is ranked in.
+    public let ageGroups: [LenexAgeGroup]
 }
 
 /// A club (or national team) with its athletes and relays.

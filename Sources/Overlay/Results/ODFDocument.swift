@@ -192,6 +192,10 @@ public struct ODFDocument: Sendable, Hashable {
     }
 
     private static func parseSchedule(_ competition: XMLNode) throws(ODFError) -> ([ScheduledUnit], [UnitCode]) {
+        var venueNames: [String: String] = [:]
+        for session in competition.children(named: "Session") {
+            if let venue = session.attributes["Venue"], let name = session.attributes["VenueName"] { venueNames[venue] = name }
+        }
         var units: [ScheduledUnit] = []
         var deleted: [UnitCode] = []
         for node in competition.children(named: "Unit") {
@@ -201,9 +205,12 @@ public struct ODFDocument: Sendable, Hashable {
                 continue
             }
             let name = node.children(named: "ItemName").first { $0.attributes["Language"] == "ENG" } ?? node.child("ItemName")
+            let venue = node.attributes["Venue"].flatMap { $0.isEmpty ? nil : $0 }
             units.append(ScheduledUnit(
                 unit: code, status: node.attributes["ScheduleStatus"], start: try instant(node, "StartDate"),
-                name: name?.attributes["Value"]
+                name: name?.attributes["Value"], end: try instant(node, "EndDate"), venue: venue,
+                venueName: node.child("VenueDescription")?.attributes["VenueName"] ?? venue.flatMap { venueNames[$0] },
+                session: node.attributes["SessionCode"]
             ))
         }
         return (units, deleted)
@@ -299,10 +306,11 @@ public struct ODFDocument: Sendable, Hashable {
         if let dateTime = competition.child("ExtendedInfos")?.child("UnitDateTime") {
             startTime = try instant(dateTime, "StartDate")
         }
+        let points = try intermediatePoints(competition)
         var lanes: [LaneResult] = []
         var seenLanes: Set<Int> = []
         for result in competition.children(named: "Result") {
-            let lane = try parseLane(result)
+            let lane = try parseLane(result, unit: unit, points: points)
             guard seenLanes.insert(lane.lane).inserted else {
                 throw ODFError(line: result.line, reason: "two Result elements have StartOrder \(lane.lane)")
             }
@@ -311,7 +319,58 @@ public struct ODFDocument: Sendable, Hashable {
         return UnitResults(unit: unit, status: header.resultStatus, startTime: startTime, lanes: lanes)
     }
 
-    private static func parseLane(_ result: XMLNode) throws(ODFError) -> LaneResult {
+    /// What an intermediate's `Pos` stands for: a distance in metres, or the finish.
+    enum IntermediatePoint: Hashable {
+        case metres(Int)
+        case finish
+    }
+
+    /// The unit's intermediate points: `ExtendedInfos/ExtendedInfo Type="UI" Code="INTERMEDIATE"`
+    /// maps each `Pos` (an index) to its distance (`400`, `5000`, `5km`) or to `Finish`.
+    static func intermediatePoints(_ competition: XMLNode) throws(ODFError) -> [String: IntermediatePoint] {
+        var points: [String: IntermediatePoint] = [:]
+        for info in competition.child("ExtendedInfos")?.children(named: "ExtendedInfo") ?? []
+        where info.attributes["Code"] == "INTERMEDIATE" && (info.attributes["Type"] ?? "UI") == "UI" {
+            guard let position = info.attributes["Pos"], !position.isEmpty else {
+                throw ODFError(line: info.line, reason: "ExtendedInfo INTERMEDIATE has no Pos")
+            }
+            let value = info.attributes["Value"] ?? ""
+            guard let point = intermediatePoint(value) else {
+                throw ODFError(line: info.line, reason: "ExtendedInfo INTERMEDIATE Pos \(position) Value \"\(value)\" is neither a distance (400, 400m, 5km) nor Finish")
+            }
+            points[position] = point
+        }
+        return points
+    }
+
+    /// `400`, `400m`, `5km`, `5 km` or `Finish`.
+    static func intermediatePoint(_ text: String) -> IntermediatePoint? {
+        let value = text.trimmingCharacters(in: .whitespaces).lowercased()
+        if value == "finish" || value == "f" { return .finish }
+        let digits = value.prefix { $0.isASCII && $0.isNumber }
+        guard !digits.isEmpty, digits.count <= 6, let number = Int(digits), number > 0 else { return nil }
+        switch value.dropFirst(digits.count).trimmingCharacters(in: .whitespaces) {
+        case "", "m": return .metres(number)
+        case "km", "k": return .metres(number * 1000)
+        default: return nil
+        }
+    }
+
+    /// Where a lane's intermediate `Pos` is: the unit's own table first, then the discipline's
+    /// rule (swimming splits every 50 m), `F` the finish. Nil when neither knows it.
+    static func point(of position: String, in points: [String: IntermediatePoint], discipline: String) -> IntermediatePoint? {
+        if let point = points[position] { return point }
+        if position == "F" { return .finish }
+        guard discipline == "SWM", let index = Int(position), index > 0, index < 1000 else { return nil }
+        return .metres(index * 50)
+    }
+
+    /// The photo-finish codes of each discipline's dictionary.
+    static func photoFinishCodes(ofDiscipline discipline: String) -> Set<String> {
+        discipline == "ATH" ? ["PHOTO", "PHOTO_FINISH"] : ["PHOTO_FINISH"]
+    }
+
+    private static func parseLane(_ result: XMLNode, unit: UnitCode, points: [String: IntermediatePoint]) throws(ODFError) -> LaneResult {
         guard let lane = try integer(result, "StartOrder") else {
             throw ODFError(line: result.line, reason: "Result has no StartOrder (lane)")
         }
@@ -327,28 +386,47 @@ public struct ODFDocument: Sendable, Hashable {
         var reaction: RaceTime?
         var photoFinish = false
         var intermediates: [Intermediate] = []
+        var finishFromIntermediate: RaceTime?
+        let photoCodes = photoFinishCodes(ofDiscipline: unit.discipline)
         for extended in result.child("ExtendedResults")?.children(named: "ExtendedResult") ?? [] {
-            switch extended.attributes["Code"] {
+            let code = extended.attributes["Code"] ?? ""
+            if photoCodes.contains(code) {
+                photoFinish = ["Y", "1", "TRUE"].contains((extended.attributes["Value"] ?? "Y").uppercased())
+                continue
+            }
+            switch code {
             case "REACT_TIME":
                 reaction = try time(extended, "Value")
-            case "PHOTO_FINISH":
-                photoFinish = extended.attributes["Value"] == "Y"
             case "INTERMEDIATE":
-                guard let distance = try integer(extended, "Pos"), distance > 0 else {
-                    throw ODFError(line: extended.line, reason: "INTERMEDIATE for lane \(lane) has no distance (Pos)")
+                let position = extended.attributes["Pos"] ?? ""
+                guard !position.isEmpty else {
+                    throw ODFError(line: extended.line, reason: "INTERMEDIATE for lane \(lane) has no Pos")
+                }
+                guard let point = point(of: position, in: points, discipline: unit.discipline) else {
+                    throw ODFError(
+                        line: extended.line,
+                        reason: "INTERMEDIATE Pos \"\(position)\" for lane \(lane) has no distance: the unit has no ExtendedInfo UI/INTERMEDIATE Pos=\"\(position)\" and \(unit.discipline) has no rule for it"
+                    )
                 }
                 guard let value = try time(extended, "Value") else {
-                    throw ODFError(line: extended.line, reason: "INTERMEDIATE \(distance) for lane \(lane) has no Value")
+                    throw ODFError(line: extended.line, reason: "INTERMEDIATE Pos \(position) for lane \(lane) has no Value")
                 }
-                intermediates.append(Intermediate(distance: distance, time: value, rank: try integer(extended, "Rank")))
+                switch point {
+                case .finish: finishFromIntermediate = value
+                case .metres(let distance): intermediates.append(Intermediate(distance: distance, time: value, rank: try integer(extended, "Rank")))
+                }
             default:
                 continue
             }
         }
         var status: CompetitorStatus?
         if let irm = result.attributes["IRM"], !irm.isEmpty {
-            guard let mark = CompetitorStatus(rawValue: irm) else {
-                throw ODFError(line: result.line, reason: "Result IRM \"\(irm)\" for lane \(lane) is not DNS, DNF or DSQ")
+            let marks = CompetitorStatus.marks(ofDiscipline: unit.discipline)
+            guard let mark = CompetitorStatus(rawValue: irm), marks.contains(mark) else {
+                throw ODFError(
+                    line: result.line,
+                    reason: "Result IRM \"\(irm)\" for lane \(lane) is not one of \(unit.discipline)'s marks (\(marks.map(\.rawValue).joined(separator: ", ")))"
+                )
             }
             status = mark
         }
@@ -357,7 +435,7 @@ public struct ODFDocument: Sendable, Hashable {
         }
         return LaneResult(
             lane: lane, competitorCode: code, describedAthlete: described, reaction: reaction,
-            intermediates: intermediates.sorted { $0.distance < $1.distance }, finish: try time(result, "Result"),
+            intermediates: intermediates.sorted { $0.distance < $1.distance }, finish: try time(result, "Result") ?? finishFromIntermediate,
             rank: try integer(result, "Rank"), records: records, status: status, photoFinishPending: photoFinish,
             legs: isTeam ? members.compactMap { $0.attributes["Code"] } : []
         )

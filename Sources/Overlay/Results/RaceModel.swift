@@ -1,3 +1,5 @@
+import Foundation
+
 /// An athlete as the results system knows them.
 public struct Athlete: Sendable, Hashable {
     /// The results system's athlete code.
@@ -38,12 +40,13 @@ public struct UnitCode: Sendable, Hashable, CustomStringConvertible {
     /// The full 34-character code.
     public let rawValue: String
 
-    /// Validates an RSC: 34 characters, upper-case letters, digits and `-` only, a 3-letter discipline.
+    /// Validates an RSC: 34 characters, upper-case letters, digits and `-` only, a discipline of
+    /// three letters or digits (`SWM`, and Paris 2024's `BK3`, `RU7`).
     public init?(_ text: String) {
         let scalars = Array(text.unicodeScalars)
         guard scalars.count == 34,
               scalars.allSatisfy({ ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }),
-              scalars[0..<3].allSatisfy({ ("A"..."Z").contains($0) })
+              scalars[0..<3].allSatisfy({ ("A"..."Z").contains($0) || ("0"..."9").contains($0) })
         else { return nil }
         rawValue = text
     }
@@ -87,6 +90,18 @@ public enum CompetitorStatus: String, Sendable, Hashable, CaseIterable {
     case dnf = "DNF"
     /// Disqualified.
     case dsq = "DSQ"
+    /// Disqualified, as athletics writes it (shown as sent).
+    case dq = "DQ"
+
+    /// The marks each discipline's ODF data dictionary defines for `IRM` (docs/results-feeds.md);
+    /// a discipline not listed takes every mark Podium knows.
+    public static func marks(ofDiscipline discipline: String) -> [CompetitorStatus] {
+        switch discipline {
+        case "SWM", "OWS": [.dsq, .dns, .dnf]
+        case "ATH": [.dq, .dsq, .dns, .dnf]
+        default: allCases
+        }
+    }
 }
 
 /// What the results system says about one lane (start order) of a unit.
@@ -184,13 +199,125 @@ public struct ScheduledUnit: Sendable, Hashable {
     public let start: UTCInstant?
     /// Description, e.g. "Men's 100m Freestyle Final".
     public let name: String?
+    /// Scheduled end.
+    public let end: UTCInstant?
+    /// Venue code (`LC1`, `AQU`).
+    public let venue: String?
+    /// Venue name as the schedule gives it.
+    public let venueName: String?
+    /// The session the unit belongs to.
+    public let session: String?
 
     /// Creates a scheduled unit.
-    public init(unit: UnitCode, status: String?, start: UTCInstant?, name: String?) {
+    public init(
+        unit: UnitCode, status: String?, start: UTCInstant?, name: String?, end: UTCInstant? = nil, venue: String? = nil,
+        venueName: String? = nil, session: String? = nil
+    ) {
         self.unit = unit
         self.status = status
         self.start = start
         self.name = name
+        self.end = end
+        self.venue = venue
+        self.venueName = venueName
+        self.session = session
+    }
+}
+
+/// What race a record is of: the fields a record is matched to a unit by.
+public struct RecordRace: Sendable, Hashable {
+    /// Metres per swimmer (per leg for relays).
+    public let distance: Int
+    /// The stroke as RSCs write it: FR, BK, BR, BF, IM, MD (medley relay).
+    public let stroke: String
+    /// M, W or X (mixed).
+    public let gender: String
+    /// 1 for individual events.
+    public let relayCount: Int
+    /// LCM (50 m pool) or SCM (25 m); nil when the source does not say.
+    public let course: String?
+    /// Age group bounds; both nil for an open record.
+    public let minimumAge: Int?
+    public let maximumAge: Int?
+
+    /// Creates the description of a race.
+    public init(distance: Int, stroke: String, gender: String, relayCount: Int, course: String?, minimumAge: Int? = nil, maximumAge: Int? = nil) {
+        self.distance = distance
+        self.stroke = stroke
+        self.gender = gender
+        self.relayCount = relayCount
+        self.course = course
+        self.minimumAge = minimumAge
+        self.maximumAge = maximumAge
+    }
+
+    /// The race a unit code names (`SWMM100MFR…`, `SWMW4X100MMD…`), without course or age group;
+    /// nil when its event part is not `[nX]<metres>M<stroke>`.
+    public init?(unit: UnitCode) {
+        var event = Substring(unit.event)
+        var relayCount = 1
+        if let cross = event.firstIndex(of: "X"), let count = Int(event[..<cross]), event[..<cross].allSatisfy(\.isNumber) {
+            relayCount = count
+            event = event[event.index(after: cross)...]
+        }
+        let digits = event.prefix { $0.isNumber }
+        guard let distance = Int(digits), event.dropFirst(digits.count).first == "M" else { return nil }
+        let stroke = event.dropFirst(digits.count + 1).prefix(2)
+        guard stroke.count == 2, stroke.allSatisfy({ $0.isLetter }) else { return nil }
+        self.init(distance: distance, stroke: String(stroke), gender: unit.gender == "O" ? "X" : unit.gender, relayCount: relayCount, course: nil)
+    }
+
+    /// The race a Lenex record's event text names: `100 FREE M LCM`, `4x100 MEDLEY F SCM 13-14`.
+    public init?(lenexEvent text: String) {
+        let parts = text.split(separator: " ").map(String.init)
+        guard parts.count >= 2 else { return nil }
+        var relayCount = 1
+        var distanceText = Substring(parts[0])
+        if let cross = distanceText.firstIndex(where: { $0 == "x" || $0 == "X" }), let count = Int(distanceText[..<cross]) {
+            relayCount = count
+            distanceText = distanceText[distanceText.index(after: cross)...]
+        }
+        guard let distance = Int(distanceText) else { return nil }
+        let gender = parts.count > 2 ? parts[2] : nil
+        let course = parts.count > 3 ? parts[3] : nil
+        var ages: (Int?, Int?) = (nil, nil)
+        if parts.count > 4, let dash = parts[4].firstIndex(of: "-") {
+            ages = (Int(parts[4][..<dash]), Int(parts[4][parts[4].index(after: dash)...]))
+        }
+        self.init(
+            distance: distance, stroke: RecordRace.strokeCode(lenex: parts[1], relayCount: relayCount),
+            gender: RecordRace.gender(lenex: gender), relayCount: relayCount, course: course, minimumAge: ages.0, maximumAge: ages.1
+        )
+    }
+
+    /// The RSC stroke of a Lenex `stroke`: FREE FR, BACK BK, BREAST BR, FLY BF, MEDLEY IM (MD for relays).
+    public static func strokeCode(lenex stroke: String, relayCount: Int) -> String {
+        switch stroke {
+        case "FREE": "FR"
+        case "BACK": "BK"
+        case "BREAST": "BR"
+        case "FLY": "BF"
+        case "MEDLEY": relayCount > 1 ? "MD" : "IM"
+        default: String(stroke.prefix(2)).padding(toLength: 2, withPad: "X", startingAt: 0)
+        }
+    }
+
+    /// The RSC gender of a Lenex gender: M, F → W, X or A (all) → X.
+    public static func gender(lenex gender: String?) -> String {
+        switch gender {
+        case "M": "M"
+        case "F", "W": "W"
+        default: "X"
+        }
+    }
+
+    /// Whether a record of this race counts for `race` run in `course` by `ages` (nil: open):
+    /// same distance, stroke, gender and relay count; the same course when both are known; the
+    /// same age group, and an open race only open records.
+    public func counts(for race: RecordRace, course: String?, ages: (minimum: Int?, maximum: Int?)?) -> Bool {
+        guard distance == race.distance, stroke == race.stroke, gender == race.gender, relayCount == race.relayCount else { return false }
+        if let mine = self.course, let theirs = course, mine != theirs { return false }
+        return minimumAge == ages?.minimum && maximumAge == ages?.maximum
     }
 }
 
@@ -199,7 +326,7 @@ public struct RecordEntry: Sendable, Hashable {
     /// Record type: WR, OR, CR, ER, NR, …
     public let type: String
     /// The event it belongs to: an RSC event part for ODF (`100MFR------------` with its
-    /// discipline and gender, e.g. `SWMM100MFR------------`), or Lenex's `distance stroke gender course`.
+    /// discipline and gender, e.g. `SWMM100MFR------------`), or Lenex's `distance stroke gender course [ages]`.
     public let event: String
     /// The holder.
     public let holder: Athlete?
@@ -209,14 +336,26 @@ public struct RecordEntry: Sendable, Hashable {
     public let date: String?
     /// Cumulative splits of the record swim, in distance order.
     public let splits: [Intermediate]
+    /// The race it is a record of, as a Lenex record list describes it (nil for ODF records, which
+    /// name their event by RSC).
+    public let race: RecordRace?
 
     /// Creates a record entry.
-    public init(type: String, event: String, holder: Athlete?, time: RaceTime, date: String?, splits: [Intermediate]) {
+    public init(type: String, event: String, holder: Athlete?, time: RaceTime, date: String?, splits: [Intermediate], race: RecordRace? = nil) {
         self.type = type
         self.event = event
         self.holder = holder
         self.time = time
         self.date = date
         self.splits = splits.sorted { $0.distance < $1.distance }
+        self.race = race
+    }
+
+    /// Whether this record is one of `unit`'s race, run in `course` (nil: not known) by an age
+    /// group (nil: open). An ODF record names the RSC's first 22 characters.
+    public func belongs(to unit: UnitCode, course: String?, ages: (minimum: Int?, maximum: Int?)? = nil) -> Bool {
+        if race == nil, event.count == 22 { return unit.rawValue.hasPrefix(event) }
+        guard let race = race ?? RecordRace(lenexEvent: event), let unitRace = RecordRace(unit: unit) else { return false }
+        return race.counts(for: unitRace, course: course, ages: ages)
     }
 }

@@ -19,6 +19,16 @@ public struct RaceTime: Sendable, Hashable, Comparable, CustomStringConvertible 
     /// The broadcast form: `8.31`, `47.92`, `1:47.92`, `1:02:03.45`.
     public var description: String { RaceTime.display(hundredths: hundredths) }
 
+    /// A reaction time as the discipline publishes it: athletics to the thousandth (`0.139`),
+    /// everything else in truncated hundredths (`0.13`).
+    public func reactionDisplay(inDiscipline discipline: String) -> String {
+        guard RaceTime.reactionInThousandths(discipline) else { return description }
+        return description + String(milliseconds % 10)
+    }
+
+    /// Whether `discipline` shows reaction times to the thousandth.
+    public static func reactionInThousandths(_ discipline: String) -> Bool { discipline == "ATH" }
+
     /// Formats whole hundredths the way result boards show them.
     public static func display(hundredths: Int64) -> String {
         let total = max(0, hundredths)

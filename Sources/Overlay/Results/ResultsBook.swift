@@ -46,6 +46,13 @@ public struct ResultsBook: Sendable {
     public private(set) var events: [UnitCode: [String: TimingEvent]] = [:]
     /// Lenex documents by meet identity.
     public private(set) var lenex: [String: LenexDocument] = [:]
+    /// The heats of the Lenex meets as races, by their unit code (kept with the documents, so
+    /// that reading a unit never re-reads a meet).
+    public private(set) var lenexRaces: [UnitCode: LenexRace] = [:]
+    /// The key of the Lenex document each race comes from.
+    public private(set) var lenexRaceSources: [UnitCode: String] = [:]
+    /// The athletes of the Lenex meets by `athleteid`, with the key of the document that named them.
+    public private(set) var lenexAthletes: [String: (athlete: Athlete, lenexKey: String)] = [:]
 
     /// Creates an empty book accepting documents of `feedFlag`.
     public init(feedFlag: String = "P") { self.feedFlag = feedFlag }
@@ -112,6 +119,17 @@ public struct ResultsBook: Sendable {
         let key = ResultsBook.lenexKey(of: document)
         if lenex[key] == document { return .duplicate }
         lenex[key] = document
+        // A later file of a meet replaces its races and athletes whole.
+        lenexRaces = [:]
+        lenexRaceSources = [:]
+        lenexAthletes = [:]
+        for key in lenex.keys.sorted() {
+            for race in lenex[key]!.races {
+                lenexRaces[race.unit] = race
+                lenexRaceSources[race.unit] = key
+            }
+            for athlete in lenex[key]!.athletes where lenexAthletes[athlete.id] == nil { lenexAthletes[athlete.id] = (athlete, key) }
+        }
         return .applied
     }
 
@@ -129,8 +147,13 @@ public struct ResultsBook: Sendable {
             .sorted { ($0.header.generated, $0.header.version) < ($1.header.generated, $1.header.version) }
     }
 
-    /// Every athlete known from participant messages and their updates, by code.
-    public var athletes: [String: Athlete] { athletesWithSource.mapValues(\.athlete) }
+    /// Every athlete known from participant messages and their updates, and from Lenex meets
+    /// (an ODF participant wins where both name the same code), by code.
+    public var athletes: [String: Athlete] {
+        var byCode = lenexAthletes.mapValues(\.athlete)
+        for (code, entry) in athletesWithSource { byCode[code] = entry.athlete }
+        return byCode
+    }
 
     /// Every athlete with the header of the message that last said something about them.
     public var athletesWithSource: [String: (athlete: Athlete, source: ODFHeader)] {
@@ -198,9 +221,9 @@ public struct ResultsBook: Sendable {
     /// Records in force: from DT_RECORD and from Lenex record lists.
     public var records: [RecordEntry] { recordsWithSource.map(\.record) }
 
-    /// The units with results (ODF results or timing events), in code order.
+    /// The units with results (ODF results, Lenex heats or timing events), in code order.
     public var units: [UnitCode] {
-        var codes = Set(events.keys)
+        var codes = Set(events.keys).union(lenexRaces.keys)
         for document in currentDocuments(ofType: "DT_RESULT") {
             if case .unitResults(let results) = document.body { codes.insert(results.unit) }
         }
@@ -210,9 +233,24 @@ public struct ResultsBook: Sendable {
     /// The current results of `unit`: the ODF result message, with timing events filling in what it
     /// does not say yet (ODF, the official record, wins where both speak).
     public func results(of unit: UnitCode) -> UnitResults? {
-        let odf = odfResults(of: unit)?.results
-        guard let unitEvents = events[unit], !unitEvents.isEmpty else { return odf }
-        return EventMerge(unit: unit, events: Array(unitEvents.values)).merged(into: odf)
+        let base = odfResults(of: unit)?.results ?? lenexRaces[unit]?.results
+        guard let unitEvents = events[unit], !unitEvents.isEmpty else { return base }
+        return EventMerge(unit: unit, events: Array(unitEvents.values)).merged(into: base)
+    }
+
+    /// The course a unit is swum in: a Lenex meet's own (`LCM`, `SCM`); ODF swimming units are
+    /// long course (the Games' pools); nil where nothing says.
+    public func course(of unit: UnitCode) -> String? {
+        if let race = lenexRaces[unit] { return race.course }
+        return unit.discipline == "SWM" ? "LCM" : nil
+    }
+
+    /// The records in force for `unit`'s race: same event, gender and relay count, its course,
+    /// and its age group (an open race shows open records only).
+    public func records(for unit: UnitCode) -> [RecordEntry] {
+        let course = course(of: unit)
+        let ages = lenexRaces[unit]?.ageGroup.map { (minimum: $0.minimum, maximum: $0.maximum) }
+        return records.filter { $0.belongs(to: unit, course: course, ages: ages) }
     }
 }
 

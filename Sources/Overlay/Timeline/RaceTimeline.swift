@@ -146,9 +146,10 @@ public struct RaceTimeline: Sendable {
     public init?(book: ResultsBook, unit: UnitCode, poolLength: Int = 50) {
         guard let results = book.results(of: unit) else { return nil }
         let version = book.odfResults(of: unit).map { "\($0.header.documentType) v\($0.header.version)" }
+            ?? book.lenexRaces[unit].map { _ in "Lenex" }
         let events = book.events[unit]?.count ?? 0
         self.init(
-            results: results, athletes: book.athletes, records: book.records, poolLength: poolLength,
+            results: results, athletes: book.athletes, records: book.records(for: unit), poolLength: poolLength,
             dataVersion: [version, events > 0 ? "\(events) events" : nil].compactMap { $0 }.joined(separator: " + ")
         )
     }
@@ -241,7 +242,9 @@ public struct RaceTimeline: Sendable {
         return FrameOverlay.Lane(
             lane: lane.lane,
             athlete: lane.athlete.map { FrameOverlay.AthleteTag($0) },
-            reaction: lane.reaction.flatMap { frame.shows(eventAt: $0.happenedAt) ? FrameOverlay.Time($0.value) : nil },
+            reaction: lane.reaction.flatMap {
+                frame.shows(eventAt: $0.happenedAt) ? FrameOverlay.Time(reaction: $0.value, discipline: unit.discipline) : nil
+            },
             splits: splits,
             finish: finish,
             status: statusVisible ? lane.status?.rawValue : nil,
@@ -333,13 +336,9 @@ public struct RaceTimeline: Sendable {
         return Int(digits)
     }
 
-    /// Whether a record belongs to the unit's event: an ODF record names the RSC's first 22
-    /// characters; a Lenex one `distance stroke gender course`.
+    /// Whether a record belongs to the unit's event (course and age group unknown here: the
+    /// results book filters by them, `ResultsBook.records(for:)`).
     static func record(_ record: RecordEntry, belongsTo unit: UnitCode) -> Bool {
-        if record.event.count == 22 { return unit.rawValue.hasPrefix(record.event) }
-        let parts = record.event.split(separator: " ")
-        let strokes = ["FREE": "FR", "BACK": "BK", "BREAST": "BR", "FLY": "BF", "MEDLEY": "IM"]
-        guard parts.count >= 3, let distance = distance(of: unit), let stroke = strokes[String(parts[1])] else { return false }
-        return String(parts[0]) == "\(distance)" && unit.event.hasPrefix("\(distance)M\(stroke)") && String(parts[2]) == unit.gender
+        record.belongs(to: unit, course: nil)
     }
 }
