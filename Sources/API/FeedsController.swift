@@ -14,6 +14,8 @@ public final class FeedDesk: @unchecked Sendable {
     private let queue = DispatchQueue(label: "podium.feeds")
     /// The running jobs that take the feeds (touched only on `queue`).
     private var followers: [DocumentInbox] = []
+    /// The running jobs that take the rehearsal ledger's test documents (touched only on `queue`).
+    private var rehearsalFollowers: [DocumentInbox] = []
 
     /// The desk over `intake` (loaded from the store's audit log).
     public init(intake: ResultsIntake) { self.intake = intake }
@@ -25,9 +27,13 @@ public final class FeedDesk: @unchecked Sendable {
             queue.async {
                 continuation.resume(with: Result {
                     let before = self.intake.received.entries.count
+                    let rehearsedBefore = self.intake.rehearsalLedger.entries.count
                     let receipt = try self.intake.receive(bytes, source: source, receivedAt: UTCInstant.now())
                     for entry in self.intake.received.entries.dropFirst(before) {
                         self.followers.removeAll { !$0.deliver(entry.document, receivedAt: entry.receivedAt) }
+                    }
+                    for entry in self.intake.rehearsalLedger.entries.dropFirst(rehearsedBefore) {
+                        self.rehearsalFollowers.removeAll { !$0.deliver(entry.document, receivedAt: entry.receivedAt) }
                     }
                     return receipt
                 })
@@ -37,20 +43,36 @@ public final class FeedDesk: @unchecked Sendable {
 
     /// The documents received so far, and from now on each new one delivered to `inbox` (taken
     /// together, so none falls between the two).
-    public func follow(_ inbox: DocumentInbox) async -> ResultsLedger {
+    /// With `rehearsal`, the test documents of the rehearsal ledger instead.
+    public func follow(_ inbox: DocumentInbox, rehearsal: Bool = false) async -> ResultsLedger {
         await withCheckedContinuation { continuation in
             queue.async {
-                self.followers.removeAll(where: \.isClosed)
-                self.followers.append(inbox)
-                continuation.resume(returning: self.intake.received)
+                if rehearsal {
+                    self.rehearsalFollowers.removeAll(where: \.isClosed)
+                    self.rehearsalFollowers.append(inbox)
+                    continuation.resume(returning: self.intake.rehearsalLedger)
+                } else {
+                    self.followers.removeAll(where: \.isClosed)
+                    self.followers.append(inbox)
+                    continuation.resume(returning: self.intake.received)
+                }
             }
         }
     }
 
-    /// The results as known now, or at `wall`.
-    func book(asKnownAt wall: UTCInstant?) async -> ResultsBook {
+    /// Whether test-feed documents are taken (into the rehearsal ledger).
+    var takesRehearsals: Bool { intake.takesRehearsals }
+
+    /// The results as known now, or at `wall`; with `rehearsal`, the rehearsal ledger's.
+    func book(asKnownAt wall: UTCInstant?, rehearsal: Bool = false) async -> ResultsBook {
         await withCheckedContinuation { continuation in
-            queue.async { continuation.resume(returning: wall.map { self.intake.book(asKnownAt: $0) } ?? self.intake.latest) }
+            queue.async {
+                if rehearsal {
+                    continuation.resume(returning: wall.map { self.intake.rehearsalLedger.book(asKnownAt: $0) } ?? self.intake.latestRehearsal)
+                } else {
+                    continuation.resume(returning: wall.map { self.intake.book(asKnownAt: $0) } ?? self.intake.latest)
+                }
+            }
         }
     }
 }
@@ -147,6 +169,7 @@ struct FeedsController {
             case .duplicate: "duplicate"
             case .superseded: "superseded"
             case .rejected: "rejected"
+            case .rehearsal: "rehearsal"
             }
         }())
         var answer: [String: String] = ["format": receipt.format, "documentId": receipt.documentID.map { "\($0)" } ?? ""]
@@ -159,6 +182,8 @@ struct FeedsController {
         case .superseded(let version):
             answer["outcome"] = "superseded"
             answer["currentVersion"] = "\(version)"
+        case .rehearsal:
+            answer["outcome"] = "rehearsal"
         case .rejected(let reason):
             throw APIError(
                 .unprocessableContent, code: "rejected_document", message: reason,
@@ -171,7 +196,7 @@ struct FeedsController {
     /// `GET /v1/units`: the units the feeds have results for.
     @Sendable func listUnits(_ request: Request, context: PodiumRequestContext) async throws -> Response {
         _ = try context.requireKey(Set(APIScope.allCases))
-        let book = await desk.book(asKnownAt: nil)
+        let book = await desk.book(asKnownAt: nil, rehearsal: try Self.rehearsal(request))
         let units = book.units.map { code in ["unit": code.rawValue, "status": book.results(of: code)?.status ?? ""] }
         return jsonResponse(try canonicalEncoder().encode(["units": units]))
     }
@@ -184,7 +209,7 @@ struct FeedsController {
             throw APIError(.badRequest, code: "bad_request", message: "a unit is a 34-character RSC", details: ["unit": text])
         }
         let wall = try Self.asKnownAt(request)
-        let book = await desk.book(asKnownAt: wall)
+        let book = await desk.book(asKnownAt: wall, rehearsal: try Self.rehearsal(request))
         guard let results = book.results(of: code) else {
             throw APIError(.notFound, code: "not_found", message: "no results for \(text)", details: ["unit": text])
         }
@@ -205,6 +230,16 @@ struct FeedsController {
         let book = await desk.book(asKnownAt: try Self.asKnownAt(request))
         let records = book.records.map(RecordView.init).sorted { ($0.event, $0.type) < ($1.event, $1.type) }
         return jsonResponse(try canonicalEncoder().encode(["records": records]))
+    }
+
+    /// The `ledger` parameter: `production` (the default) or `rehearsal` (the test feed's documents).
+    static func rehearsal(_ request: Request) throws -> Bool {
+        switch request.uri.queryParameters.get("ledger").map({ String($0) }) {
+        case nil, "production": return false
+        case "rehearsal": return true
+        case let other?:
+            throw APIError(.badRequest, code: "bad_request", message: "ledger is production or rehearsal", details: ["ledger": other])
+        }
     }
 
     /// The `asKnownAt` parameter: the results as received by that UTC; nil for the latest.

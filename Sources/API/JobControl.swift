@@ -232,7 +232,8 @@ struct JobRequest {
         // Results: a fixture's own folder, or the server's results feeds (live as they arrive).
         let results: ResultsSource
         var unit: String?
-        let binding = try request.object("results", allowed: ["source", "unit", "venue", "at"])
+        let binding = try request.object("results", allowed: ["source", "unit", "venue", "at", "ledger"])
+        var rehearsal = false
         switch try binding?.string("source", required: true) ?? (fixture != nil ? "fixture" : nil) {
         case "fixture":
             guard let fixture else { throw request.wrong("results.source", "may be fixture only when the input is a fixture") }
@@ -240,6 +241,13 @@ struct JobRequest {
             unit = try binding?.string("unit")
         case "feeds":
             guard let feeds = desk.feeds else { throw request.wrong("results.source", "feeds are not served by this server") }
+            switch try binding!.string("ledger") {
+            case nil, "production": break
+            case "rehearsal":
+                guard feeds.takesRehearsals else { throw request.wrong("results.ledger", "is rehearsal, which this server does not keep (podium serve --rehearsals)") }
+                rehearsal = true
+            case let other?: throw request.wrong("results.ledger", "must be production or rehearsal, not \(other)")
+            }
             if let venue = try binding!.string("venue") {
                 // "The unit scheduled at this venue now (or at `at`)", resolved once, from the schedule as received.
                 guard try binding!.string("unit") == nil else { throw request.wrong("results.venue", "and results.unit exclude each other") }
@@ -247,7 +255,7 @@ struct JobRequest {
                 guard let at = atText.map({ UTCInstant(iso8601: $0) }) ?? UTCInstant.now() else {
                     throw request.wrong("results.at", "must be an ISO 8601 date-time with a zone")
                 }
-                let schedule = await feeds.book(asKnownAt: nil).schedule
+                let schedule = await feeds.book(asKnownAt: nil, rehearsal: rehearsal).schedule
                 guard let scheduled = ScheduleQuery.unit(at: venue, on: at, in: schedule) else {
                     throw request.wrong("results.venue", "has no unit scheduled at \(at.iso8601) in the schedule received so far")
                 }
@@ -322,7 +330,9 @@ struct JobRequest {
 
         // Last, when nothing can refuse the request any more: the documents so far, and each new one.
         var source = results
-        if case .feed(_, let inbox) = results, let feeds = desk.feeds { source = .feed(ledger: await feeds.follow(inbox), inbox: inbox) }
+        if case .feed(_, let inbox) = results, let feeds = desk.feeds {
+            source = .feed(ledger: await feeds.follow(inbox, rehearsal: rehearsal), inbox: inbox)
+        }
         var job = EnrichmentJob(input: inputURL, results: source, clock: clock, outputs: outputs, unit: unit, store: desk.store)
         job.settings = enrichment
         job.template = template

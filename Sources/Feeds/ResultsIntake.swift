@@ -13,6 +13,8 @@ public struct Receipt: Sendable, Equatable, CustomStringConvertible {
         case superseded(currentVersion: Int)
         /// Refused, with the reason; stored as rejected for the audit log.
         case rejected(String)
+        /// A test-feed (`T`) document taken into the rehearsal ledger; production never reads it.
+        case rehearsal
     }
 
     /// Where it came from.
@@ -43,6 +45,7 @@ public struct Receipt: Sendable, Equatable, CustomStringConvertible {
         case .duplicate(let original): return "\(source): duplicate (\(format))\(original.map { " of #\($0)" } ?? "")"
         case .superseded(let version): return "\(source): superseded (\(format)) by version \(version) already current\(id)"
         case .rejected(let reason): return "\(source): rejected\(id): \(reason)"
+        case .rehearsal: return "\(source): rehearsal (\(format))\(id): a test-feed document, kept apart from production"
         }
     }
 }
@@ -59,13 +62,22 @@ public final class ResultsIntake {
     private var documentIDs: [String: Int64] = [:]
     /// Stored document id by content hash: the duplicate check needs no database read.
     private var storedHashes: [String: Int64] = [:]
+    /// Whether test-feed (`T`) documents are taken, into the rehearsal ledger.
+    public let takesRehearsals: Bool
+    /// The test-feed documents taken, with their receipt times: a ledger of its own.
+    private var rehearsals = ResultsLedger(feedFlag: "T")
+    /// The book of the test-feed documents.
+    private var rehearsalBook = ResultsBook(feedFlag: "T")
     /// Why each rejected stored document was refused (`format: reason`), by its id: the same bytes
     /// again get the same answer, never an acknowledgement for a document that was not applied.
     private var rejections: [Int64: String] = [:]
 
     /// Opens the intake over `store`, rebuilding the book from the documents it already holds.
-    public init(store: any ResultsStore, feedFlag: String = "P") throws {
+    /// With `takesRehearsals`, test-feed (`T`) documents are kept in a rehearsal ledger of their
+    /// own instead of being refused.
+    public init(store: any ResultsStore, feedFlag: String = "P", takesRehearsals: Bool = false) throws {
         self.store = store
+        self.takesRehearsals = takesRehearsals
         ledger = ResultsLedger(feedFlag: feedFlag)
         book = ResultsBook(feedFlag: feedFlag)
         for record in try store.feedDocuments() {
@@ -75,6 +87,11 @@ public final class ResultsIntake {
                 continue
             }
             guard let document = try? DocumentDecoder.decode(record.bytes), let received = UTCInstant(iso8601: record.receivedUTC) else { continue }
+            if record.outcome == "rehearsal" {
+                _ = try? rehearsalBook.accept(document)
+                rehearsals.append(document, receivedAt: received)
+                continue
+            }
             _ = try? book.accept(document)
             ledger.append(document, receivedAt: received)
             remember(document, id: record.id)
@@ -89,6 +106,12 @@ public final class ResultsIntake {
 
     /// The book as it stood at wall time `wall`: what was known, and so on air, then.
     public func book(asKnownAt wall: UTCInstant) -> ResultsBook { ledger.book(asKnownAt: wall) }
+
+    /// The test-feed documents taken, with their receipt times (empty unless rehearsals are taken).
+    public var rehearsalLedger: ResultsLedger { rehearsals }
+
+    /// The current book of the test feed.
+    public var latestRehearsal: ResultsBook { rehearsalBook }
 
     /// Takes one received document. It is stored (with its outcome) before this returns, and
     /// an accepted document's derived facts are stored in the same transaction.
@@ -120,11 +143,21 @@ public final class ResultsIntake {
         }
         let document: ResultsDocument
         let outcome: ResultsBook.Outcome
+        // A test-feed document, where rehearsals are taken, goes to the rehearsal book by the
+        // same rules; production's book never sees it.
+        var rehearsing = false
         var candidate = book
+        var rehearsal = rehearsalBook
         do throws(DocumentError) {
             document = try DocumentDecoder.decode(bytes)
+            rehearsing = takesRehearsals && document.feedFlag == "T" && book.feedFlag != "T"
             do {
-                outcome = try candidate.accept(document)
+                outcome = rehearsing ? try rehearsal.accept(document) : try candidate.accept(document)
+            } catch .wrongFeed(let what, let flag, let expected) where flag == "T" {
+                throw DocumentError(
+                    format: document.format,
+                    reason: "\(ResultsBookError.wrongFeed(what: what, flag: flag, expected: expected)) (test documents are kept, in a rehearsal ledger, only by a server started with --rehearsals)"
+                )
             } catch {
                 throw DocumentError(format: document.format, reason: error.description)
             }
@@ -132,6 +165,12 @@ public final class ResultsIntake {
             let id = try store("rejected", error.reason, format: error.format)
             rejections[id] = error.description
             return Receipt(source: source, format: error.format, documentID: id, outcome: .rejected(error.description))
+        }
+        if rehearsing {
+            let id = try store("rehearsal", "test feed (T), \(outcome): kept in the rehearsal ledger, not applied to production", format: document.format)
+            rehearsalBook = rehearsal
+            rehearsals.append(document, receivedAt: receivedAt)
+            return Receipt(source: source, format: document.format, documentID: id, outcome: .rehearsal)
         }
         switch outcome {
         case .applied:

@@ -29,6 +29,9 @@ struct Import: ParsableCommand {
     @Option(help: "SQLite database of the results feeds.")
     var database = "var/podium.sqlite"
 
+    @Flag(help: "Keep test-feed (T) documents in the rehearsal ledger instead of refusing them.")
+    var rehearsals = false
+
     func validate() throws {
         if paths.isEmpty && watch == nil { throw ValidationError("name files or folders to import, or --watch a folder") }
         if interval <= 0 { throw ValidationError("--interval must be positive") }
@@ -38,7 +41,7 @@ struct Import: ParsableCommand {
         var intake: ResultsIntake?
         var rejected = 0
         try reportingErrors("import") {
-            let opened = try ResultsIntake(store: try SQLiteStore(path: database))
+            let opened = try ResultsIntake(store: try SQLiteStore(path: database), takesRehearsals: rehearsals)
             intake = opened
             for path in paths {
                 for item in try ImportItem.items(at: path) {

@@ -48,11 +48,14 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Requests one API key may make at once.")
     var rateBurst = 400.0
 
+    @Flag(help: "Keep test-feed documents (ODF FeedFlag T, events with feedFlag T) in a rehearsal ledger of their own instead of refusing them; production never reads it (PODIUM_REHEARSALS=1).")
+    var rehearsals = Serve.environment["PODIUM_REHEARSALS"] == "1"
+
     func run() async throws {
         guard rateLimit > 0, rateBurst >= 1 else { throw ValidationError("--rate-limit must be positive and --rate-burst at least 1") }
         let store = try SQLiteStore(path: database)
         if let keyFile { try Serve.provisionKeys(from: keyFile, into: store) }
-        let feeds = FeedDesk(intake: try ResultsIntake(store: store))
+        let feeds = FeedDesk(intake: try ResultsIntake(store: store, takesRehearsals: rehearsals))
         let runner = JobRunner()
         let jobs = JobDesk(
             runner: runner, store: store, feeds: feeds,

@@ -107,6 +107,30 @@ struct FeedsAPITests {
         }
     }
 
+    /// A server that takes rehearsals answers a test document `rehearsal` and shows it only on
+    /// the rehearsal ledger.
+    @Test func aRehearsalDocumentIsAnsweredAndShownApart() async throws {
+        let text = try String(contentsOf: Fixtures.swim.appendingPathComponent("results/05-DT_RESULT-OFFICIAL.xml"), encoding: .utf8)
+            .replacingOccurrences(of: #"FeedFlag="P""#, with: #"FeedFlag="T""#)
+        let (key, viewer) = (feedKey, viewerKey)
+        let desk = FeedDesk(intake: try ResultsIntake(store: store, takesRehearsals: true))
+        let app = buildApplication(store: store, feeds: desk, configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)))
+        try await app.test(.router) { client in
+            let posted = try await client.execute(uri: "/v1/feeds/odf", method: .post, headers: [.authorization: "Bearer \(key)"], body: ByteBuffer(string: text))
+            #expect(posted.status == .ok, "\(String(buffer: posted.body))")
+            #expect(try Self.json(posted)["outcome"] as? String == "rehearsal")
+            let production = try Self.json(try await client.execute(uri: "/v1/units", method: .get, headers: [.authorization: "Bearer \(viewer)"]))
+            #expect((production["units"] as? [[String: Any]])?.isEmpty == true)
+            let rehearsal = try Self.json(try await client.execute(uri: "/v1/units?ledger=rehearsal", method: .get, headers: [.authorization: "Bearer \(viewer)"]))
+            #expect((rehearsal["units"] as? [[String: Any]])?.compactMap { $0["unit"] as? String } == [Self.unit])
+            let unit = try await client.execute(uri: "/v1/units/\(Self.unit)?ledger=rehearsal", method: .get, headers: [.authorization: "Bearer \(viewer)"])
+            #expect(unit.status == .ok)
+            #expect(try await client.execute(uri: "/v1/units/\(Self.unit)", method: .get, headers: [.authorization: "Bearer \(viewer)"]).status == .notFound)
+            #expect(try await client.execute(uri: "/v1/units?ledger=staging", method: .get, headers: [.authorization: "Bearer \(viewer)"]).status == .badRequest)
+        }
+        #expect(try store.feedDocuments().map(\.outcome) == ["rehearsal"])
+    }
+
     @Test func onlyAFeedKeyMayPost() async throws {
         let body = try Data(contentsOf: Fixtures.swim.appendingPathComponent("results/01-DT_PARTIC.xml"))
         let viewer = viewerKey

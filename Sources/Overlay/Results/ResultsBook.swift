@@ -4,6 +4,15 @@ public enum ResultsDocument: Sendable, Hashable {
     case lenex(LenexDocument)
     case events(TimingEventBatch)
 
+    /// `P` (production) or `T` (test) as the document says; Lenex has no flag and is production.
+    public var feedFlag: String {
+        switch self {
+        case .odf(let document): document.header.feedFlag
+        case .events(let batch): batch.feedFlag
+        case .lenex: "P"
+        }
+    }
+
     /// `odf`, `lenex` or `podium-events`.
     public var format: String {
         switch self {
