@@ -1,5 +1,5 @@
 # Conveniences over the scripts the README names; each installs what it needs first.
-.PHONY: demo test bench
+.PHONY: demo test bench fuzz
 
 demo:
 	scripts/demo.sh
@@ -9,3 +9,6 @@ test:
 
 bench:
 	scripts/bench.sh
+
+fuzz:
+	scripts/fuzz.sh

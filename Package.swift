@@ -16,6 +16,9 @@ let package = Package(
         .executable(name: "podium", targets: ["podium"]),
         // The pure core as a library, for the benchmark package and other tools.
         .library(name: "PodiumOverlay", targets: ["Overlay"]),
+        // Results intake and the media edge as libraries, for the fuzz package (Fuzz/).
+        .library(name: "PodiumFeeds", targets: ["Feeds"]),
+        .library(name: "PodiumIngest", targets: ["Ingest"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -46,6 +49,8 @@ let package = Package(
         .systemLibrary(name: "CCairo", path: "Sources/CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
         // The Linux call Swift's Glibc module leaves out (reserving a file's disk space).
         .systemLibrary(name: "CLinux", path: "Sources/CLinux"),
+        // zlib's inflate, for gzip bodies and zipped Lenex: bounded, with an error for every bad stream.
+        .systemLibrary(name: "CInflate", path: "Sources/CInflate", providers: [.apt(["zlib1g-dev"])]),
         // SQLite's C interface, for the one connection option GRDB does not offer.
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         // The pure core: domain model, feed parsing, timeline, payload encoding. No I/O, no FFmpeg.
@@ -61,7 +66,7 @@ let package = Package(
         // Results intake: format detection, unzipping, hashing, the audit log and derived facts.
         .target(
             name: "Feeds",
-            dependencies: ["Overlay", "Store", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            dependencies: ["Overlay", "Store", "CInflate"],
             swiftSettings: strictSettings
         ),
         // Enrichment jobs end to end (results → overlay → carriers → outputs → store), for the CLI and the server.

@@ -1,5 +1,4 @@
 public import Foundation
-import ZIPFoundation
 
 /// Reads a gzip member (RFC 1952), as timing systems send ODF over HTTP with
 /// `Content-Encoding: gzip`, with a hard limit on what it inflates to (a small body that would
@@ -37,24 +36,17 @@ public enum GzipBody {
         if flags & 0x02 != 0 { offset += 2 } // FHCRC
         guard offset <= bytes.count - 8 else { throw .corrupt("no compressed data") }
         let deflated = body.subdata(in: body.startIndex + offset..<body.endIndex - 8)
-        var inflated = Data()
-        var overLimit = false
-        let checksum: CRC32
+        let inflated: Data
         do {
-            checksum = try Data.decompress(size: Int64(deflated.count), bufferSize: 64 * 1024, skipCRC32: false, provider: { position, size in
-                let start = Int(position)
-                return deflated.subdata(in: deflated.startIndex + start..<deflated.startIndex + min(start + size, deflated.count))
-            }, consumer: { chunk in
-                inflated.append(chunk)
-                if inflated.count > limit {
-                    overLimit = true
-                    throw CocoaError(.fileReadTooLarge)
-                }
-            })
+            inflated = try RawInflate.inflate(deflated, limit: limit)
+        } catch .overLimit {
+            throw .tooLarge(limit: limit)
+        } catch .truncated {
+            throw .corrupt("the deflate stream ends early")
         } catch {
-            if overLimit { throw .tooLarge(limit: limit) }
             throw .corrupt("the deflate stream does not decode")
         }
+        let checksum = CRC32Checksum.of(inflated)
         let trailer = bytes.suffix(8).map(UInt32.init)
         let storedCRC = trailer[0] | trailer[1] << 8 | trailer[2] << 16 | trailer[3] << 24
         let storedSize = trailer[4] | trailer[5] << 8 | trailer[6] << 16 | trailer[7] << 24

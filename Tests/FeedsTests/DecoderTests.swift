@@ -75,6 +75,17 @@ struct DocumentDecoderTests {
         }
     }
 
+    /// Every input a fuzz target found to stop the process (Fuzz/regressions) is now refused, as
+    /// the feeds take a body: inflated when it is gzip, then decoded.
+    @Test(arguments: try FileManager.default.contentsOfDirectory(atPath: Fixtures.root.appendingPathComponent("Fuzz/regressions").path).sorted())
+    func inputsTheFuzzersFoundAreRefusedNotCrashing(name: String) throws {
+        let data = try Data(contentsOf: Fixtures.root.appendingPathComponent("Fuzz/regressions").appendingPathComponent(name))
+        #expect(throws: (any Error).self, "refused at the gzip layer or by the decoder") {
+            let body = name.hasSuffix(".gz") ? try GzipBody.inflate(data, limit: DocumentDecoder.maximumDocumentSize) : data
+            _ = try DocumentDecoder.decode(body)
+        }
+    }
+
     @Test func aZippedLenexFileReadsAsItsLefFile() throws {
         let zipped = try DocumentDecoder.decode(try FeedFixtures.data("lenex/podium-open.lxf"))
         let plain = try DocumentDecoder.decode(try FeedFixtures.data("lenex/podium-open.lef"))

@@ -97,6 +97,38 @@ struct XMLTreeTests {
         }
     }
 
+    /// Inputs the fuzz targets found to stop the process inside FoundationXML, kept as regressions.
+    @Test(arguments: [
+        "<?pi?><OdfBody/>",
+        "<?xmlFamiylName?>\n<OdfBody CompetititTF-8\"?>\n<OdfBody CompetitionCo:e=\"OG2026\"ion GivenName Famdy> GivenName Famdy>\n",
+        "<r><?target?></r>",
+        "<?xml version=\"1.0\"?><!-- <?inside a comment?> --><r><![CDATA[<?not one?>]]><?pi data?></r>",
+    ])
+    func processingInstructionsNeverStopTheReader(text: String) {
+        _ = try? XMLNode.parse(Data(text.utf8))
+        _ = try? ODFDocument.parse(Data(text.utf8))
+    }
+
+    @Test func aProcessingInstructionIsSkippedAndLinesStillCount() throws {
+        let text = "<?xml version=\"1.0\"?>\n<?xml-stylesheet href=\"a.xsl\"?>\n<r>\n<?empty?>\n<a/></r>"
+        let root = try XMLNode.parse(Data(text.utf8))
+        #expect(root.children.first?.line == 5)
+    }
+
+    @Test(arguments: [("windows-1252", [UInt8]([0x80]), "€"), ("ISO-8859-1", [0xE9], "é"), ("US-ASCII", [0x41], "A")])
+    func singleByteEncodingsAreReadAsDeclared(encoding: String, byte: [UInt8], text: String) throws {
+        var bytes = Data("<?xml version=\"1.0\" encoding=\"\(encoding)\"?><r n=\"".utf8)
+        bytes.append(contentsOf: byte)
+        bytes.append(Data("\"/>".utf8))
+        #expect(try XMLNode.parse(bytes).attributes["n"] == text)
+    }
+
+    @Test func anEncodingPodiumDoesNotReadIsNamed() {
+        #expect(throws: XMLTreeError(line: 1, reason: "encoding \"ebcdic-cp-us\" is not one Podium reads (UTF-8, UTF-16 with a byte order mark, ISO-8859-1, Windows-1252, US-ASCII)")) {
+            _ = try XMLNode.parse(Data("<?xml version=\"1.0\" encoding=\"EBCDIC-CP-US\"?><r/>".utf8))
+        }
+    }
+
     @Test func latin1DeclaredAsLatin1IsRead() throws {
         var bytes = Data("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<r n=\"EKSTR".utf8)
         bytes.append(0xD6)

@@ -35,7 +35,7 @@ public struct XMLNode: Sendable, Equatable {
             throw XMLTreeError(line: XMLText.line(of: doctype.lowerBound, in: text), reason: "a DOCTYPE declaration is refused (entities could expand without bound or read files)")
         }
         let builder = TreeBuilder()
-        let parser = XMLParser(data: text)
+        let parser = XMLParser(data: XMLText.blankingProcessingInstructions(text))
         parser.shouldProcessNamespaces = false
         parser.shouldResolveExternalEntities = false
         parser.delegate = builder
@@ -72,9 +72,11 @@ package enum XMLText {
         return Data(String(decoding: units, as: UTF16.self).utf8)
     }
 
-    /// The document as UTF-8 without a byte order mark. UTF-16 (with its mark) is transcoded and
-    /// its declaration's encoding rewritten; text declared (or defaulting to) UTF-8 is checked
-    /// byte by byte so that the first bad byte is named; a NUL byte is refused where it stands.
+    /// The document as UTF-8 without a byte order mark, its declaration saying so. UTF-16 (with
+    /// its mark), ISO-8859-1, Windows-1252 and US-ASCII are transcoded here; text declared (or
+    /// defaulting to) UTF-8 is checked byte by byte so that the first bad byte is named; a NUL
+    /// byte is refused where it stands. The XML parser only ever sees valid UTF-8: it hands
+    /// element and attribute names on as they are, and a name that is not UTF-8 stops the process.
     static func utf8(_ data: Data) throws(XMLTreeError) -> Data {
         if data.starts(with: [0xFF, 0xFE]) || data.starts(with: [0xFE, 0xFF]) {
             return try transcodeUTF16(data, littleEndian: data.first == 0xFF)
@@ -84,16 +86,99 @@ package enum XMLText {
             throw XMLTreeError(line: line(of: nul, in: body), reason: "a NUL byte at offset \(nul - body.startIndex) (not allowed in XML)")
         }
         let declared = declaredEncoding(body)
-        if declared == nil || declared == "utf-8" || declared == "utf8" {
+        switch declared {
+        case nil, "utf-8", "utf8":
             if let bad = firstInvalidUTF8(body) {
                 let value = String(format: "0x%02X", body[bad])
                 let named = declared == nil ? "no encoding is declared, so UTF-8" : "the declaration says UTF-8"
                 throw XMLTreeError(line: line(of: bad, in: body), reason: "byte \(value) is not valid UTF-8 (\(named); is the file Latin-1?)")
             }
-        } else if declared?.hasPrefix("utf-16") == true {
-            throw XMLTreeError(line: 1, reason: "the declaration says \(declared!.uppercased()) but the document has no UTF-16 byte order mark")
+            return body
+        case let name? where name.hasPrefix("utf-16"):
+            throw XMLTreeError(line: 1, reason: "the declaration says \(name.uppercased()) but the document has no UTF-16 byte order mark")
+        case "iso-8859-1", "iso_8859-1", "latin1", "latin-1", "l1", "windows-1252", "cp1252", "us-ascii", "ascii":
+            var scalars = String.UnicodeScalarView()
+            var line = 1
+            for byte in body {
+                if byte == 0x0A { line += 1 }
+                if declared!.contains("ascii"), byte >= 0x80 {
+                    throw XMLTreeError(line: line, reason: "byte \(String(format: "0x%02X", byte)) is not US-ASCII (the declaration says \(declared!.uppercased()))")
+                }
+                let isWindows = declared == "windows-1252" || declared == "cp1252"
+                scalars.append(isWindows ? windows1252(byte) : Unicode.Scalar(byte))
+            }
+            return Data(withUTF8Declaration(String(scalars)).utf8)
+        case let name?:
+            throw XMLTreeError(line: 1, reason: "encoding \"\(name)\" is not one Podium reads (UTF-8, UTF-16 with a byte order mark, ISO-8859-1, Windows-1252, US-ASCII)")
         }
-        return body
+    }
+
+    /// Windows-1252: ISO-8859-1 but for 0x80–0x9F, where it has typographic characters.
+    private static func windows1252(_ byte: UInt8) -> Unicode.Scalar {
+        let high: [UInt32] = [
+            0x20AC, 0x81, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x8D, 0x017D, 0x8F,
+            0x90, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x9D, 0x017E, 0x0178,
+        ]
+        guard (0x80...0x9F).contains(byte) else { return Unicode.Scalar(byte) }
+        return Unicode.Scalar(high[Int(byte - 0x80)]) ?? Unicode.Scalar(byte)
+    }
+
+    /// `text` with its XML declaration's encoding set to UTF-8 (the bytes handed on are UTF-8).
+    private static func withUTF8Declaration(_ text: String) -> String {
+        guard text.hasPrefix("<?xml"), let close = text.range(of: "?>") else { return text }
+        var result = text
+        let declaration = text[text.startIndex..<close.upperBound]
+        let rewritten = declaration.replacingOccurrences(of: #"encoding\s*=\s*["'][^"']*["']"#, with: #"encoding="UTF-8""#, options: .regularExpression)
+        result.replaceSubrange(text.startIndex..<close.upperBound, with: rewritten)
+        return result
+    }
+
+    /// `data` with every processing instruction after the XML declaration blanked out (spaces,
+    /// line breaks kept, so lines still count): no feed carries one, and FoundationXML crashes on
+    /// one without data (`<?pi?>` made any document a way to stop the process). Comments and
+    /// CDATA are skipped, as the parser skips them; markup cannot hide `<?` anywhere else.
+    static func blankingProcessingInstructions(_ data: Data) -> Data {
+        var bytes = [UInt8](data)
+        let count = bytes.count
+        func starts(_ pattern: [UInt8], at index: Int) -> Bool {
+            index + pattern.count <= count && bytes[index..<(index + pattern.count)].elementsEqual(pattern)
+        }
+        func find(_ pattern: [UInt8], from start: Int) -> Int? {
+            var index = start
+            while index + pattern.count <= count {
+                if bytes[index] == pattern[0], starts(pattern, at: index) { return index }
+                index += 1
+            }
+            return nil
+        }
+        let (comment, commentEnd) = (Array("<!--".utf8), Array("-->".utf8))
+        let (cdata, cdataEnd) = (Array("<![CDATA[".utf8), Array("]]>".utf8))
+        let (open, close) = (Array("<?".utf8), Array("?>".utf8))
+        // The declaration: `<?xml`, white space, and no `<` before its `?>`, at the very start.
+        var index = 0
+        if starts(Array("<?xml".utf8), at: 0), count > 5, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[5]), let end = find(close, from: 5),
+           !bytes[5..<end].contains(UInt8(ascii: "<")) {
+            index = end + 2
+        }
+        var changed = false
+        while index < count {
+            guard bytes[index] == UInt8(ascii: "<") else {
+                index += 1
+                continue
+            }
+            if starts(comment, at: index) {
+                index = (find(commentEnd, from: index + 4) ?? count) + 3
+            } else if starts(cdata, at: index) {
+                index = (find(cdataEnd, from: index + 9) ?? count) + 3
+            } else if starts(open, at: index), let end = find(close, from: index + 2) {
+                for blank in index..<(end + 2) where bytes[blank] != 0x0A { bytes[blank] = 0x20 }
+                changed = true
+                index = end + 2
+            } else {
+                index += 1
+            }
+        }
+        return changed ? Data(bytes) : data
     }
 
     /// The 1-based line of the byte at `index`.
@@ -172,14 +257,7 @@ package enum XMLText {
                 throw XMLTreeError(line: line, reason: "an unpaired UTF-16 surrogate (the document is not valid UTF-16)")
             }
         }
-        var text = String(scalars)
-        // The bytes handed on are UTF-8: the declaration must say so, or the parser would read them as UTF-16.
-        if text.hasPrefix("<?xml"), let close = text.range(of: "?>") {
-            let declaration = text[text.startIndex..<close.upperBound]
-            let rewritten = declaration.replacingOccurrences(of: #"encoding\s*=\s*["'][^"']*["']"#, with: #"encoding="UTF-8""#, options: .regularExpression)
-            text.replaceSubrange(text.startIndex..<close.upperBound, with: rewritten)
-        }
-        return Data(text.utf8)
+        return Data(withUTF8Declaration(String(scalars)).utf8)
     }
 }
 
