@@ -263,8 +263,10 @@ struct ScheduledUnitView: Encodable {
     let venue: String?
     let venueName: String?
     let session: String?
+    let localStart: String?
 
     init(_ scheduled: ScheduledUnit) {
+        localStart = scheduled.localStart
         (unit, discipline, name, status) = (scheduled.unit.rawValue, scheduled.unit.discipline, scheduled.name, scheduled.status)
         (start, end) = (scheduled.start?.iso8601, scheduled.end?.iso8601)
         (venue, venueName, session) = (scheduled.venue, scheduled.venueName, scheduled.session)

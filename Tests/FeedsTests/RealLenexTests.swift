@@ -128,4 +128,17 @@ struct RealLenexTests {
         #expect(receipt.description.hasSuffix("; line 3: CLUB RECORD 50 FLY has no time (NT): skipped"))
         #expect(try store.facts().records.map(\.event) == ["50 FREE F SCM"])
     }
+
+    /// The meet's heats are in the schedule, by their local time of day (Lenex has no zone).
+    @Test func theMeetsHeatsAreInTheSchedule() throws {
+        var book = ResultsBook()
+        _ = try book.accept(.lenex(try Self.lenex(Self.results)))
+        let schedule = book.schedule
+        #expect(schedule.count == 97)
+        let heat = try #require(schedule[UnitCode("SWMW200MFR----LX2B8579TIM-0001001-")!])
+        #expect(heat.name == "Schweizerische Masters Meisterschaften, event 1, heat 1")
+        #expect(heat.localStart == "2009-09-26T13:00")
+        #expect(heat.start == nil && heat.status == "FINISHED")
+        #expect(ScheduleQuery(from: UTCInstant(iso8601: "2009-09-26T00:00:00Z")).units(in: schedule).isEmpty, "no UTC start, so no window holds it")
+    }
 }

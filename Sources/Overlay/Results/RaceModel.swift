@@ -207,12 +207,15 @@ public struct ScheduledUnit: Sendable, Hashable {
     public let venueName: String?
     /// The session the unit belongs to.
     public let session: String?
+    /// Scheduled local date and time (`YYYY-MM-DDTHH:MM`) where the source gives no zone (Lenex).
+    public let localStart: String?
 
     /// Creates a scheduled unit.
     public init(
         unit: UnitCode, status: String?, start: UTCInstant?, name: String?, end: UTCInstant? = nil, venue: String? = nil,
-        venueName: String? = nil, session: String? = nil
+        venueName: String? = nil, session: String? = nil, localStart: String? = nil
     ) {
+        self.localStart = localStart
         self.unit = unit
         self.status = status
         self.start = start

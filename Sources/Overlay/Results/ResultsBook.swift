@@ -205,8 +205,15 @@ public struct ResultsBook: Sendable {
     }
 
     /// The schedule: full messages patched by their updates.
+    /// Lenex heats are in it too, with their scheduled local time (`localStart`; Lenex has no zone).
     public var schedule: [UnitCode: ScheduledUnit] {
         var byUnit: [UnitCode: ScheduledUnit] = [:]
+        for (code, race) in lenexRaces {
+            byUnit[code] = ScheduledUnit(
+                unit: code, status: race.results.status == "START_LIST" ? "SCHEDULED" : "FINISHED", start: nil, name: race.title,
+                localStart: race.scheduledLocal
+            )
+        }
         let bases = currentDocuments(ofType: "DT_SCHEDULE")
         for document in bases {
             if case .schedule(let units, _) = document.body { for unit in units { byUnit[unit.unit] = unit } }
