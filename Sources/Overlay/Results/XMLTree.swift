@@ -28,14 +28,9 @@ public struct XMLNode: Sendable, Equatable {
     /// Parses a whole document: UTF-8 (with or without a byte order mark) or UTF-16 with a byte
     /// order mark. Errors carry the line and a reason in Podium's words.
     public static func parse(_ data: Data) throws(XMLTreeError) -> XMLNode {
-        let text = try XMLText.utf8(data)
-        // No results feed needs a document type; refusing it outright rules out entity expansion
-        // ("billion laughs") and external entities that would read files or fetch URLs.
-        if let doctype = text.range(of: Data("<!DOCTYPE".utf8)) ?? text.range(of: Data("<!doctype".utf8)) {
-            throw XMLTreeError(line: XMLText.line(of: doctype.lowerBound, in: text), reason: "a DOCTYPE declaration is refused (entities could expand without bound or read files)")
-        }
+        let text = try XMLText.prepared(try XMLText.utf8(data))
         let builder = TreeBuilder()
-        let parser = XMLParser(data: XMLText.blankingProcessingInstructions(text))
+        let parser = XMLParser(data: text)
         parser.shouldProcessNamespaces = false
         parser.shouldResolveExternalEntities = false
         parser.delegate = builder
@@ -82,13 +77,17 @@ package enum XMLText {
             return try transcodeUTF16(data, littleEndian: data.first == 0xFF)
         }
         let body = data.starts(with: [0xEF, 0xBB, 0xBF]) ? Data(data.dropFirst(3)) : data
-        if let nul = body.firstIndex(of: 0) {
-            throw XMLTreeError(line: line(of: nul, in: body), reason: "a NUL byte at offset \(nul - body.startIndex) (not allowed in XML)")
+        // Checked over the raw bytes: a loop over `Data` pays an exclusivity check per byte.
+        let (nul, valid) = body.withUnsafeBytes { raw in
+            (raw.firstIndex(of: 0), String(validating: raw.bindMemory(to: UInt8.self), as: UTF8.self) != nil)
+        }
+        if let nul {
+            throw XMLTreeError(line: line(of: body.startIndex + nul, in: body), reason: "a NUL byte at offset \(nul) (not allowed in XML)")
         }
         let declared = declaredEncoding(body)
         switch declared {
         case nil, "utf-8", "utf8":
-            if let bad = firstInvalidUTF8(body) {
+            if !valid, let bad = firstInvalidUTF8(body) {
                 let value = String(format: "0x%02X", body[bad])
                 let named = declared == nil ? "no encoding is declared, so UTF-8" : "the declaration says UTF-8"
                 throw XMLTreeError(line: line(of: bad, in: body), reason: "byte \(value) is not valid UTF-8 (\(named); is the file Latin-1?)")
@@ -133,52 +132,73 @@ package enum XMLText {
         return result
     }
 
-    /// `data` with every processing instruction after the XML declaration blanked out (spaces,
-    /// line breaks kept, so lines still count): no feed carries one, and FoundationXML crashes on
-    /// one without data (`<?pi?>` made any document a way to stop the process). Comments and
-    /// CDATA are skipped, as the parser skips them; markup cannot hide `<?` anywhere else.
-    static func blankingProcessingInstructions(_ data: Data) -> Data {
-        var bytes = [UInt8](data)
-        let count = bytes.count
-        func starts(_ pattern: [UInt8], at index: Int) -> Bool {
-            index + pattern.count <= count && bytes[index..<(index + pattern.count)].elementsEqual(pattern)
-        }
-        func find(_ pattern: [UInt8], from start: Int) -> Int? {
-            var index = start
-            while index + pattern.count <= count {
-                if bytes[index] == pattern[0], starts(pattern, at: index) { return index }
-                index += 1
+    /// The markup pass before parsing, over the raw bytes once. A document type declaration is
+    /// refused: no results feed needs one, and refusing it rules out entity expansion ("billion
+    /// laughs") and external entities that would read files or fetch URLs. Every processing
+    /// instruction after the XML declaration is blanked out (spaces, line breaks kept, so lines
+    /// still count): no feed carries one, and FoundationXML crashes on one without data (`<?pi?>`
+    /// made any document a way to stop the process). Comments and CDATA are skipped, as the parser
+    /// skips them; markup cannot hide `<?` or `<!DOCTYPE` anywhere else.
+    static func prepared(_ data: Data) throws(XMLTreeError) -> Data {
+        var blanks: [Range<Int>] = []
+        let doctype: Int? = data.withUnsafeBytes { raw in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            let count = bytes.count
+            func starts(_ pattern: StaticString, at index: Int, caseInsensitive: Bool = false) -> Bool {
+                let length = pattern.utf8CodeUnitCount
+                guard index + length <= count else { return false }
+                let start = pattern.utf8Start
+                for offset in 0..<length {
+                    var byte = bytes[index + offset]
+                    if caseInsensitive, (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) { byte -= 32 }
+                    if byte != start[offset] { return false }
+                }
+                return true
+            }
+            func find(_ pattern: StaticString, from start: Int) -> Int? {
+                let first = pattern.utf8Start[0]
+                var index = start
+                while index < count {
+                    if bytes[index] == first, starts(pattern, at: index) { return index }
+                    index += 1
+                }
+                return nil
+            }
+            // The declaration: `<?xml`, white space, and no `<` before its `?>`, at the very start.
+            var index = 0
+            if starts("<?xml", at: 0), count > 5, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[5]), let end = find("?>", from: 5),
+               !bytes[5..<end].contains(UInt8(ascii: "<")) {
+                index = end + 2
+            }
+            while index < count {
+                guard bytes[index] == UInt8(ascii: "<") else {
+                    index += 1
+                    continue
+                }
+                if starts("<!--", at: index) {
+                    index = (find("-->", from: index + 4) ?? count) + 3
+                } else if starts("<![CDATA[", at: index) {
+                    index = (find("]]>", from: index + 9) ?? count) + 3
+                } else if starts("<!DOCTYPE", at: index, caseInsensitive: true) {
+                    return index
+                } else if starts("<?", at: index), let end = find("?>", from: index + 2) {
+                    blanks.append(index..<(end + 2))
+                    index = end + 2
+                } else {
+                    index += 1
+                }
             }
             return nil
         }
-        let (comment, commentEnd) = (Array("<!--".utf8), Array("-->".utf8))
-        let (cdata, cdataEnd) = (Array("<![CDATA[".utf8), Array("]]>".utf8))
-        let (open, close) = (Array("<?".utf8), Array("?>".utf8))
-        // The declaration: `<?xml`, white space, and no `<` before its `?>`, at the very start.
-        var index = 0
-        if starts(Array("<?xml".utf8), at: 0), count > 5, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[5]), let end = find(close, from: 5),
-           !bytes[5..<end].contains(UInt8(ascii: "<")) {
-            index = end + 2
+        if let doctype {
+            throw XMLTreeError(line: line(of: data.startIndex + doctype, in: data), reason: "a DOCTYPE declaration is refused (entities could expand without bound or read files)")
         }
-        var changed = false
-        while index < count {
-            guard bytes[index] == UInt8(ascii: "<") else {
-                index += 1
-                continue
-            }
-            if starts(comment, at: index) {
-                index = (find(commentEnd, from: index + 4) ?? count) + 3
-            } else if starts(cdata, at: index) {
-                index = (find(cdataEnd, from: index + 9) ?? count) + 3
-            } else if starts(open, at: index), let end = find(close, from: index + 2) {
-                for blank in index..<(end + 2) where bytes[blank] != 0x0A { bytes[blank] = 0x20 }
-                changed = true
-                index = end + 2
-            } else {
-                index += 1
-            }
+        guard !blanks.isEmpty else { return data }
+        var bytes = [UInt8](data)
+        for range in blanks {
+            for index in range where bytes[index] != 0x0A { bytes[index] = 0x20 }
         }
-        return changed ? Data(bytes) : data
+        return Data(bytes)
     }
 
     /// The 1-based line of the byte at `index`.
