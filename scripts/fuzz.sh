@@ -4,6 +4,8 @@
 # every target). Seeds come from the fixtures, the templates and Fuzz/seeds; the corpus grows in
 # .build-fuzz/corpus. A crash, a hang (10 s on one input) or memory past 2 GB stops that target,
 # keeps the input in .build-fuzz/artifacts and makes the script fail: turn it into a regression test.
+# Runs are reproducible: a fixed libFuzzer seed (PODIUM_FUZZ_SEED, any other to explore further)
+# and deterministic Swift hashing, so a run of N seconds repeats the first N seconds of a longer one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
@@ -30,12 +32,12 @@ seed() {
         lenex) find fixtures -name '*.lef' ;;
         documents) find fixtures Fuzz/regressions -name "*.xml" -o -name "*.lef" -o -name "*.lxf" -o -name "*.gz" -o -path "*feeds/events/*.json" ;;
         events) find fixtures/feeds/events -name '*.json' ;;
-        hls) find Fuzz/seeds/hls -type f ;;
+        hls) find Fuzz/seeds/hls Fuzz/regressions -name '*.m3u8' ;;
         freed) find Fuzz/seeds/freed fixtures -name '*.bin' -o -name 'camera.jsonl' ;;
         clock) find fixtures -name 'clock.json' ;;
         lens) find fixtures -name 'lens.json' ;;
         template) find templates -name '*.json' ;;
-        job-request) find Fuzz/seeds/job-request -type f ;;
+        job-request) find Fuzz/seeds/job-request Fuzz/regressions -name '*.json' ;;
     esac | while read -r file; do cp "$file" "$corpus/seed-$(basename "$file")"; done
 }
 
@@ -46,7 +48,8 @@ for target in "${targets[@]}"; do
     seed "$target" "$corpus"
     log=$work/$target.log
     # The Swift runtime's own backtracer would take the crash signal before libFuzzer can keep the input.
-    if SWIFT_BACKTRACE=enable=no PODIUM_FUZZ_TARGET=$target "$binary" "$corpus" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+    if SWIFT_BACKTRACE=enable=no SWIFT_DETERMINISTIC_HASHING=1 PODIUM_FUZZ_TARGET=$target "$binary" "$corpus" \
+        -seed="${PODIUM_FUZZ_SEED:-20261204}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
         -max_len=65536 -artifact_prefix="$work/artifacts/$target-" -print_final_stats=1 >"$log" 2>&1; then
         runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo "?")
         echo "fuzz $target: no crash in $runs runs over ${seconds} s (corpus $(ls "$corpus" | wc -l) inputs)"

@@ -237,6 +237,9 @@ struct JobRequest {
         switch try binding?.string("source", required: true) ?? (fixture != nil ? "fixture" : nil) {
         case "fixture":
             guard let fixture else { throw request.wrong("results.source", "may be fixture only when the input is a fixture") }
+            for name in ["venue", "at", "ledger"] where try binding?.string(name) != nil {
+                throw request.wrong("results.\(name)", "applies to results from the feeds only")
+            }
             results = .folder(fixture.folder.appendingPathComponent("results").path)
             unit = try binding?.string("unit")
         case "feeds":

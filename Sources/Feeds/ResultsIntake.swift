@@ -167,7 +167,12 @@ public final class ResultsIntake {
             return Receipt(source: source, format: error.format, documentID: id, outcome: .rejected(error.description))
         }
         if rehearsing {
-            let id = try store("rehearsal", "test feed (T), \(outcome): kept in the rehearsal ledger, not applied to production", format: document.format)
+            let taken = switch outcome {
+            case .applied: "applied"
+            case .duplicate: "a duplicate"
+            case .superseded(let version): "superseded by version \(version)"
+            }
+            let id = try store("rehearsal", "test feed (T), \(taken) in the rehearsal ledger; not applied to production", format: document.format)
             rehearsalBook = rehearsal
             rehearsals.append(document, receivedAt: receivedAt)
             return Receipt(source: source, format: document.format, documentID: id, outcome: .rehearsal)

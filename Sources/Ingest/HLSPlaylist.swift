@@ -80,12 +80,17 @@ public struct HLSPlaylist: Sendable {
         return UTCInstant(iso8601: String(bytes.dropLast(5)) + String(offset.first!) + digits.prefix(2) + ":" + digits.suffix(2))
     }
 
-    /// An exact decimal such as `2.000` or `1.96`.
+    /// An exact decimal such as `2.000` or `1.96`: at most 9 digits either side of the point, so
+    /// sums over any playlist stay far inside `Rational`'s range (a 39-digit duration once
+    /// overflowed it and stopped the process; found by the `hls` fuzz target). A segment longer
+    /// than 31 years is no segment.
     static func decimal(_ text: String) -> Rational? {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard (1...2).contains(parts.count), let whole = Int128(parts[0]) else { return nil }
+        guard (1...2).contains(parts.count), parts[0].count <= 9, parts[0].allSatisfy({ $0.isASCII && $0.isNumber }),
+              let whole = Int128(parts[0])
+        else { return nil }
         guard parts.count == 2, !parts[1].isEmpty else { return Rational(whole) }
-        guard parts[1].count <= 18, let fraction = Int128(parts[1]) else { return nil }
+        guard parts[1].count <= 9, parts[1].allSatisfy({ $0.isASCII && $0.isNumber }), let fraction = Int128(parts[1]) else { return nil }
         var scale: Int128 = 1
         for _ in 0..<parts[1].count { scale *= 10 }
         return Rational(whole) + Rational(fraction, scale)

@@ -173,7 +173,7 @@ public struct OutputTarget: Sendable, Hashable, CustomStringConvertible {
     private static func file(_ path: String, text: String, fragmented: Bool = false) throws(MediaError) -> OutputTarget {
         guard !path.isEmpty else { throw .refusedURL(url: text, rule: "an output file needs a name") }
         let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
-        let suffix = (path as NSString).pathExtension.lowercased()
+        let suffix = OutputTarget.fileExtension(path).lowercased()
         let kind: Kind
         let container: OutputContainer
         switch (suffix, fragmented) {
@@ -187,6 +187,14 @@ public struct OutputTarget: Sendable, Hashable, CustomStringConvertible {
             throw .unsupportedOutput(url: text, detail: "the container is chosen by the name: .ts, .mp4 (fmp4:NAME.mp4 for fragmented), .flv or .m3u8 (HLS)")
         }
         return OutputTarget(text: text, kind: kind, container: container, location: absolute, protocolWhitelist: "file")
+    }
+
+    /// What follows the last dot of the last path component (nothing for a name that starts with
+    /// its only dot). Worked out here: Foundation's `pathExtension` trapped on some strings a
+    /// client may send as an output (found by the `job-request` fuzz target).
+    static func fileExtension(_ path: String) -> String {
+        guard let name = path.split(separator: "/").last, let dot = name.lastIndex(of: "."), dot != name.startIndex else { return "" }
+        return String(name[name.index(after: dot)...])
     }
 
     /// Checks that the output can take the job's carriers: timed ID3 needs MPEG-TS.

@@ -121,6 +121,19 @@ struct ScheduleAPITests {
             #expect(between.status == .badRequest)
             #expect((try Self.json(between)["error"] as? [String: Any])?["message"] as? String
                 == "$.results.venue has no unit scheduled at 2024-07-30T16:10:00.000000Z in the schedule received so far")
+
+            // Requests that cannot mean anything are refused, naming the field.
+            for (results, input, message) in [
+                (#"{"source": "feeds", "venue": "LC1", "unit": "BK3MTEAM3-------------GPA-000100--"}"#, "udp://127.0.0.1:\(port)", "$.results.venue and results.unit exclude each other"),
+                (#"{"source": "feeds", "venue": "LC1", "at": "tonight"}"#, "udp://127.0.0.1:\(port)", "$.results.at must be an ISO 8601 date-time with a zone"),
+                (#"{"source": "feeds", "unit": "BK3MTEAM3-------------GPA-000100--", "ledger": "rehearsal"}"#, "udp://127.0.0.1:\(port)", "$.results.ledger is rehearsal, which this server does not keep (podium serve --rehearsals)"),
+                (#"{"source": "feeds", "unit": "BK3MTEAM3-------------GPA-000100--", "ledger": "staging"}"#, "udp://127.0.0.1:\(port)", "$.results.ledger must be production or rehearsal, not staging"),
+                (#"{"source": "fixture", "venue": "LC1"}"#, "fixture:swim-100-free", "$.results.venue applies to results from the feeds only"),
+            ] {
+                let refused = try await post(client, "/v1/jobs", #"{"input": "\#(input)", "hls": {}, "results": \#(results)}"#, key: broadcaster)
+                #expect(refused.status == .badRequest, "\(results)")
+                #expect((try Self.json(refused)["error"] as? [String: Any])?["message"] as? String == message)
+            }
         }
     }
 }

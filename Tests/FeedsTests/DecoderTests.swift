@@ -77,7 +77,8 @@ struct DocumentDecoderTests {
 
     /// Every input a fuzz target found to stop the process (Fuzz/regressions) is now refused, as
     /// the feeds take a body: inflated when it is gzip, then decoded.
-    @Test(arguments: try FileManager.default.contentsOfDirectory(atPath: Fixtures.root.appendingPathComponent("Fuzz/regressions").path).sorted())
+    @Test(arguments: try FileManager.default.contentsOfDirectory(atPath: Fixtures.root.appendingPathComponent("Fuzz/regressions").path).sorted()
+        .filter { ["odf-", "lenex-", "documents-"].contains(where: $0.hasPrefix) })
     func inputsTheFuzzersFoundAreRefusedNotCrashing(name: String) throws {
         let data = try Data(contentsOf: Fixtures.root.appendingPathComponent("Fuzz/regressions").appendingPathComponent(name))
         #expect(throws: (any Error).self, "refused at the gzip layer or by the decoder") {
