@@ -194,7 +194,8 @@ public struct LenexDocument: Sendable, Hashable {
                 guard let time = try swimTime(record) else {
                     // Lenex allows NT ("no time") for a record not yet set: nothing to show.
                     let what = relayCount > 1 ? "\(relayCount)x\(distance) \(stroke)" : "\(distance) \(stroke)"
-                    skipped.append("line \(record.line): \(type) RECORD \(what) has no time (NT): skipped")
+                    let missing = record.attributes["swimtime"] == "NT" ? "has no time (NT)" : "has no swimtime"
+                    skipped.append("line \(record.line): \(type) RECORD \(what) \(missing): skipped")
                     continue
                 }
                 let course = list.attributes["course"].flatMap { $0.isEmpty ? nil : $0 }
