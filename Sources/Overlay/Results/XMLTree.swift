@@ -87,7 +87,9 @@ package enum XMLText {
         let declared = declaredEncoding(body)
         switch declared {
         case nil, "utf-8", "utf8":
-            if !valid, let bad = firstInvalidUTF8(body) {
+            if !valid {
+                // The standard library's verdict decides; the scan below only finds where.
+                let bad = firstInvalidUTF8(body) ?? body.startIndex
                 let value = String(format: "0x%02X", body[bad])
                 let named = declared == nil ? "no encoding is declared, so UTF-8" : "the declaration says UTF-8"
                 throw XMLTreeError(line: line(of: bad, in: body), reason: "byte \(value) is not valid UTF-8 (\(named); is the file Latin-1?)")
