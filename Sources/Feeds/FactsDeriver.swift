@@ -31,14 +31,16 @@ struct FactsDeriver {
 
     func facts() -> DerivedFacts {
         var facts = DerivedFacts()
-        for (code, entry) in book.athletesWithSource {
+        // Computed once: the book derives it from every participant message on each call.
+        let odfAthletes = book.athletesWithSource
+        for (code, entry) in odfAthletes {
             facts.athletes.append(.init(
                 code: code, givenName: entry.athlete.givenName, familyName: entry.athlete.familyName,
                 organisation: entry.athlete.organisation, gender: entry.athlete.gender, birthDate: entry.athlete.birthDate,
                 source: source(entry.source)
             ))
         }
-        for (code, entry) in book.lenexAthletes where book.athletesWithSource[code] == nil {
+        for (code, entry) in book.lenexAthletes where odfAthletes[code] == nil {
             facts.athletes.append(.init(
                 code: code, givenName: entry.athlete.givenName, familyName: entry.athlete.familyName,
                 organisation: entry.athlete.organisation, gender: entry.athlete.gender, birthDate: entry.athlete.birthDate,
