@@ -2,6 +2,7 @@
 #define PODIUM_CLINUX_SHIM_H
 
 #include <errno.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #if defined(__linux__)
@@ -21,6 +22,15 @@ static inline int podium_reserve_file_space(int descriptor, off_t offset, off_t 
     errno = EOPNOTSUPP;
     return -1;
 #endif
+}
+
+/* Bytes the file system holds for the file at `path` (its allocated blocks), or -1 with errno
+   set. Kept in C because Swift attributes `struct stat` to whichever module first includes
+   <sys/stat.h>, which differs between clean and incremental builds. */
+static inline long long podium_allocated_bytes(const char *path) {
+    struct stat info;
+    if (stat(path, &info) != 0) return -1;
+    return (long long)info.st_blocks * 512;
 }
 
 #endif

@@ -74,6 +74,12 @@ final class ReservingFile {
     }
 
     deinit { close() }
+
+    /// Bytes the file system holds for the file at `path` (its allocated blocks, reserved or
+    /// written), or -1 when it cannot be read.
+    static func allocatedBytes(atPath path: String) -> Int {
+        Int(podium_allocated_bytes(path))
+    }
 }
 
 // The system calls by other names: the class's own `write` and `close` would shadow them.

@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 @testable import Ingest
 import TestSupport
 import Testing
@@ -17,9 +14,7 @@ struct ReservingFileTests {
 
     /// Bytes the file system holds for a file (its allocated blocks).
     static func allocated(_ path: String) -> Int {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return -1 }
-        return Int(info.st_blocks) * 512
+        ReservingFile.allocatedBytes(atPath: path)
     }
 
     static func chunk(_ index: Int, count: Int) -> [UInt8] {
