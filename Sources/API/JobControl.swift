@@ -291,7 +291,7 @@ struct JobRequest {
         // Outputs: network streams the allowlist lets through, and Podium's HLS in the job's own folder.
         var outputs: [OutputTarget] = []
         for (index, text) in (try request.strings("outputs", maximum: 8) ?? []).enumerated() {
-            let target: OutputTarget
+            var target: OutputTarget
             do {
                 target = try OutputTarget(text)
             } catch {
@@ -300,9 +300,17 @@ struct JobRequest {
             guard target.isNetwork else {
                 throw request.wrong("outputs[\(index)]", "must be a udp://, srt:// or rtmp:// stream; files are written only as the job's HLS (\"hls\")")
             }
-            let host = URLComponents(string: text)?.host ?? ""
+            let host = target.host ?? ""
             guard host.isEmpty || InputPolicy.isLoopback(host) || policy.allows(host: host) else {
                 throw request.wrong("outputs[\(index)]", "reaches \(host), which is not an allowed host of this server")
+            }
+            // A listener binds here; everything else sends to the address that was checked.
+            if !host.isEmpty, !target.isListener {
+                do {
+                    target = target.pinned(to: try policy.pinnedAddress(for: host, in: text))
+                } catch {
+                    throw request.wrong("outputs[\(index)]", error.ruleText)
+                }
             }
             guard !outputs.contains(target) else { throw request.wrong("outputs[\(index)]", "is given twice") }
             if enrichment.carriers == .id3, !target.container.carriesTimedID3 {

@@ -19,20 +19,31 @@ public struct InputPolicy: Sendable, Equatable {
     /// Hosts an input, an HLS segment or key, or a redirect may name, besides the input's own
     /// host. Exact names or addresses; a leading `*.` allows a domain's subdomains. An input
     /// typed on loopback is allowed; loopback reached from a playlist is not, unless listed.
+    /// Link-local and cloud-metadata addresses are refused unless the address itself is listed.
     public var allowedHosts: [String]
     /// Seconds a read may wait for data before the input counts as stalled.
     public var readTimeout: Double
     /// Reopening of a live input that stalled, failed or ended.
     public var reconnect: ReconnectPolicy
+    /// Turns names into the addresses that are checked and then connected to.
+    public var resolver: any HostResolving
 
     /// Creates a policy; by default only loopback is reachable, reads time out after 5 s.
-    public init(allowedHosts: [String] = [], readTimeout: Double = 5, reconnect: ReconnectPolicy = ReconnectPolicy()) {
+    public init(
+        allowedHosts: [String] = [], readTimeout: Double = 5, reconnect: ReconnectPolicy = ReconnectPolicy(),
+        resolver: any HostResolving = SystemResolver()
+    ) {
         self.allowedHosts = allowedHosts
         self.readTimeout = readTimeout
         self.reconnect = reconnect
+        self.resolver = resolver
     }
 
-    /// Whether `host` may be contacted.
+    public static func == (left: InputPolicy, right: InputPolicy) -> Bool {
+        left.allowedHosts == right.allowedHosts && left.readTimeout == right.readTimeout && left.reconnect == right.reconnect
+    }
+
+    /// Whether `host` may be contacted, by its name or address as listed.
     public func allows(host: String) -> Bool {
         let host = InputPolicy.normalize(host)
         return allowedHosts.contains { pattern in
@@ -42,10 +53,41 @@ public struct InputPolicy: Sendable, Equatable {
         }
     }
 
-    /// Whether `host` names this machine.
+    /// Whether `host` names this machine: an address in 127.0.0.0/8, `::1`, or `localhost`.
+    /// Decided on the address, never on the text: `127.evil.example` is a name like any other.
     public static func isLoopback(_ host: String) -> Bool {
         let host = normalize(host)
-        return host == "localhost" || host == "::1" || host.hasPrefix("127.")
+        if host == "localhost" || host == "localhost." { return true }
+        return NetworkAddress(literal: host)?.isLoopback == true
+    }
+
+    /// The address Podium connects to for `host`, resolved once and checked: every address the
+    /// name resolves to must lie outside the link-local, metadata and unspecified ranges unless
+    /// that address is listed itself. The caller connects to the returned address, so a second
+    /// resolution (DNS rebinding) cannot lead elsewhere.
+    public func pinnedAddress(for host: String, in url: String) throws(MediaError) -> NetworkAddress {
+        let name = InputPolicy.normalize(host)
+        let addresses: [NetworkAddress]
+        if let literal = NetworkAddress(literal: name) {
+            addresses = [literal]
+        } else {
+            addresses = resolver.addresses(of: name)
+            // Not a refusal: a venue name that does not resolve yet is retried like a dead connection.
+            guard !addresses.isEmpty else {
+                throw .ffmpeg(operation: "resolving \(host)", target: url, code: -Int32(EHOSTUNREACH), message: "the name does not resolve")
+            }
+        }
+        for address in addresses {
+            guard let range = address.guardedRange, !lists(address) else { continue }
+            let named = name == address.description ? "host \(host)" : "host \(host) resolves to \(address), which"
+            throw .refusedURL(url: url, rule: "\(named) is \(range); list the address itself to allow it")
+        }
+        return addresses[0]
+    }
+
+    /// Whether the allowed hosts name `address` itself.
+    private func lists(_ address: NetworkAddress) -> Bool {
+        allowedHosts.contains { NetworkAddress(literal: InputPolicy.normalize($0)) == address }
     }
 
     static func normalize(_ host: String) -> String {
@@ -150,10 +192,7 @@ public struct InputEndpoint: Sendable, Equatable {
     /// never the nesting protocols.
     public func check(nested nestedURL: String, policy: InputPolicy) throws(MediaError) {
         try InputEndpoint.refuseNestingProtocols(nestedURL)
-        var target = nestedURL
-        for prefix in ["crypto+", "crypto:"] where target.lowercased().hasPrefix(prefix) {
-            target = String(target.dropFirst(prefix.count))
-        }
+        let target = InputEndpoint.decrypting(nestedURL).inner
         let scheme = InputEndpoint.scheme(of: target)
         switch kind {
         case .file:
@@ -177,6 +216,21 @@ public struct InputEndpoint: Sendable, Equatable {
                 throw .refusedURL(url: nestedURL, rule: "host \(host) is not the input's host nor in the allowed hosts")
             }
         }
+    }
+
+    /// A URL split into FFmpeg's decryption prefix (`crypto+`, `crypto:`; empty when none) and
+    /// the URL the crypto protocol opens inside itself.
+    static func decrypting(_ url: String) -> (prefix: String, inner: String) {
+        for prefix in ["crypto+", "crypto:"] where url.lowercased().hasPrefix(prefix) {
+            return (String(url.prefix(prefix.count)), String(url.dropFirst(prefix.count)))
+        }
+        return ("", url)
+    }
+
+    /// Whether `url` is fetched over HTTP(S).
+    static func isHTTP(_ url: String) -> Bool {
+        let scheme = scheme(of: url)
+        return scheme == "http" || scheme == "https"
     }
 
     /// FFmpeg protocols that open other resources inside themselves, out of reach of any check.
@@ -206,9 +260,28 @@ public struct InputEndpoint: Sendable, Equatable {
             let first = host.split(separator: ".").first.flatMap { Int($0) } ?? 0
             return wildcard || (224...239).contains(first)
         case .srt:
-            return wildcard || url.contains("mode=listener")
+            return wildcard || SRTMode(url: url) == .listener
         default:
             return false
         }
+    }
+}
+
+/// The connection mode of an SRT URL, read as FFmpeg reads it: from the query parameter named
+/// `mode` (the first one), never from text elsewhere in the URL (`?streamid=mode=listener` is a
+/// caller with a stream id).
+public enum SRTMode: String, Sendable, Equatable {
+    case caller, listener, rendezvous
+
+    /// The mode of `url`; nil when its `mode` parameter names no SRT mode.
+    public init?(url: String) {
+        guard let query = url.split(separator: "?", maxSplits: 1).dropFirst().first else { self = .caller; return }
+        for item in query.split(separator: "&") {
+            let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts.first == "mode" else { continue }
+            self.init(rawValue: parts.count > 1 ? String(parts[1]) : "")
+            return
+        }
+        self = .caller
     }
 }

@@ -76,6 +76,8 @@ final class MediaInput {
     let streams: [StreamDescription]
     let inputGuard: InputGuard
     private var context: UnsafeMutablePointer<AVFormatContext>?
+    /// The top HLS playlist as Podium checked it, read by the demuxer as its custom I/O; freed here.
+    private var heldPlaylist: UnsafeMutablePointer<AVIOContext>?
 
     /// FFmpeg's chatter (every HLS tag it skips, every segment it opens) is not the operator's business; warnings are.
     private static let quietLogs: Void = av_log_set_level(AV_LOG_WARNING)
@@ -103,16 +105,44 @@ final class MediaInput {
             av_dict_set(&options, "timeout", timeout, 0)
         case .rtsp:
             av_dict_set(&options, "timeout", timeout, 0)
-        case .rtmp, .hls:
+        case .rtmp:
             av_dict_set(&options, "rw_timeout", timeout, 0)
+        case .hls:
+            av_dict_set(&options, "rw_timeout", timeout, 0)
+            // Every playlist reload through Podium's guard, never a kept-alive request past it.
+            av_dict_set(&options, "http_persistent", "0", 0)
         }
+        try inputGuard.pinInput()
         guard let allocated = avformat_alloc_context() else { throw .ffmpeg(operation: "allocating", target: url, code: 0, message: "out of memory") }
         inputGuard.install(on: allocated)
         // Podium unwraps timestamps itself; FFmpeg's one-period correction misreads backward jumps.
         allocated.pointee.correct_ts_overflow = 0
+        var format: UnsafePointer<AVInputFormat>?
+        var held: UnsafeMutablePointer<AVIOContext>?
+        if endpoint.kind == .hls {
+            // The top playlist is fetched and checked by Podium, and the demuxer reads those bytes.
+            do {
+                held = try inputGuard.admitPlaylist(endpoint.openURL)
+            } catch {
+                avformat_free_context(allocated)
+                throw error
+            }
+            guard held != nil else {
+                avformat_free_context(allocated)
+                throw .ffmpeg(operation: "reading the playlist", target: url, code: podium_averror(EIO), message: "the playlist could not be read")
+            }
+            allocated.pointee.pb = held
+            format = av_find_input_format("hls")
+        }
+        heldPlaylist = held
         var opened: UnsafeMutablePointer<AVFormatContext>? = allocated
-        let openCode = avformat_open_input(&opened, endpoint.openURL, nil, &options)
-        if let refusal = inputGuard.takeRefusal() { throw refusal }
+        let openCode = avformat_open_input(&opened, inputGuard.openURL, format, &options)
+        // A failed open freed the context but leaves custom I/O to its owner.
+        if openCode < 0 { podium_held_bytes_close(held) }
+        if let refusal = inputGuard.takeRefusal() {
+            if openCode >= 0 { avformat_close_input(&opened); podium_held_bytes_close(held) }
+            throw refusal
+        }
         // Unrecognised data, or data that only a demuxer outside the whitelist claims (EINVAL).
         if openCode == podium_averror_invaliddata() || openCode == podium_averror(EINVAL) {
             throw .notMedia(url: url, detail: "no demuxer among \(endpoint.formatWhitelist) recognises it")
@@ -120,9 +150,10 @@ final class MediaInput {
         try MediaError.check(openCode, "opening input", url)
         context = opened
         let infoCode = avformat_find_stream_info(opened, nil)
-        if let refusal = inputGuard.takeRefusal() { avformat_close_input(&context); throw refusal }
+        if let refusal = inputGuard.takeRefusal() { avformat_close_input(&context); podium_held_bytes_close(held); throw refusal }
         if infoCode < 0 {
             avformat_close_input(&context)
+            podium_held_bytes_close(held)
             throw .notMedia(url: url, detail: MediaError.message(for: infoCode))
         }
         streams = (0..<Int(opened!.pointee.nb_streams)).map { index in
@@ -130,10 +161,18 @@ final class MediaInput {
         }
     }
 
-    deinit { avformat_close_input(&context) }
+    deinit { close() }
 
     /// Closes the input now (a UDP or SRT listener must release its port before it is reopened).
-    func close() { avformat_close_input(&context) }
+    func close() {
+        avformat_close_input(&context)
+        releaseHeldPlaylist()
+    }
+
+    private func releaseHeldPlaylist() {
+        podium_held_bytes_close(heldPlaylist)
+        heldPlaylist = nil
+    }
 
     /// The name FFmpeg gave the container format (`mpegts`, `mov,mp4,…`).
     var formatName: String { String(cString: context!.pointee.iformat.pointee.name) }

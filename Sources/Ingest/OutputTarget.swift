@@ -78,7 +78,7 @@ public struct OutputTarget: Sendable, Hashable, CustomStringConvertible {
     public var isNetwork: Bool { [.udp, .srt, .rtmp].contains(kind) }
 
     /// SRT in listener mode: the output waits for a receiver to call.
-    public var isListener: Bool { kind == .srt && location.contains("mode=listener") }
+    public var isListener: Bool { kind == .srt && SRTMode(url: location) == .listener }
 
     /// The path of a file output or HLS playlist.
     public var path: String? { kind == .file || kind == .hls ? location : nil }
@@ -195,6 +195,17 @@ public struct OutputTarget: Sendable, Hashable, CustomStringConvertible {
     static func fileExtension(_ path: String) -> String {
         guard let name = path.split(separator: "/").last, let dot = name.lastIndex(of: "."), dot != name.startIndex else { return "" }
         return String(name[name.index(after: dot)...])
+    }
+
+    /// The host a network output sends to (empty for an SRT listener bound on every address).
+    public var host: String? {
+        guard isNetwork, let range = URLAuthority.hostRange(in: location) else { return isNetwork ? "" : nil }
+        return String(location[range])
+    }
+
+    /// The same output, sent to `address`: the one that was checked, whatever the name resolves to later.
+    public func pinned(to address: NetworkAddress) -> OutputTarget {
+        OutputTarget(text: text, kind: kind, container: container, location: URLAuthority.pinning(location, to: address), protocolWhitelist: protocolWhitelist)
     }
 
     /// Checks that the output can take the job's carriers: timed ID3 needs MPEG-TS.
