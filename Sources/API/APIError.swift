@@ -2,6 +2,7 @@ import Foundation
 public import HTTPTypes
 public import Hummingbird
 import Logging
+import Store
 
 /// The one error shape of the API: `{"error":{"code":…,"message":…,"details":…}}`.
 public struct APIError: Error, HTTPResponseError, Sendable {
@@ -51,6 +52,9 @@ public struct APIError: Error, HTTPResponseError, Sendable {
 /// Renders every error that escapes a route in the API's one error shape, so a client never has
 /// to parse two formats (Hummingbird's own 404 and 405 included).
 struct ErrorShapeMiddleware<Context: RequestContext>: RouterMiddleware {
+    /// Where a store that cannot write is noted, for `/readyz`.
+    let availability: StoreAvailability
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
@@ -61,6 +65,13 @@ struct ErrorShapeMiddleware<Context: RequestContext>: RouterMiddleware {
             throw APIError(error.status, code: code, message: error.body ?? "\(error.status.reasonPhrase): \(request.uri.path)")
         } catch {
             context.logger.error("request failed", metadata: ["http.path": .string(request.uri.path), "error": .string("\(error)")])
+            // A store that cannot write is not the client's fault nor a bug: say which, and when to retry.
+            if let reason = availability.record(error) {
+                throw APIError(
+                    .serviceUnavailable, code: "store_unavailable", message: "the store cannot write: \(reason); nothing of this request was stored",
+                    headers: [.retryAfter: "5"]
+                )
+            }
             throw APIError(.internalServerError, code: "internal", message: "the server failed to answer this request")
         }
     }

@@ -29,6 +29,7 @@ enum PodiumMetrics {
 /// private address, or put these behind the proxy's own rules).
 struct OperationsController<Store: JobReading> {
     let store: Store
+    let availability: StoreAvailability
     let registry: PrometheusCollectorRegistry?
 
     func addRoutes(to router: Router<PodiumRequestContext>) {
@@ -36,8 +37,11 @@ struct OperationsController<Store: JobReading> {
         if registry != nil { router.get("metrics", use: metrics) }
     }
 
-    /// Ready when the store answers a query.
+    /// Ready when the store answers a query and no write failed for want of disk (or an I/O error) lately.
     @Sendable func ready(_ request: Request, context: PodiumRequestContext) async throws -> Response {
+        if let fault = availability.currentFault {
+            throw APIError(.serviceUnavailable, code: "not_ready", message: "the store cannot write: \(fault)", details: ["store": fault])
+        }
         do {
             _ = try await store.job(id: 0)
             return jsonResponse(Data(#"{"status":"ready"}"#.utf8))

@@ -22,8 +22,9 @@ public func buildRouter(
 ) -> Router<PodiumRequestContext> {
     let router = Router(context: PodiumRequestContext.self)
     if metrics != nil { router.add(middleware: MetricsMiddleware()) }
-    router.add(middleware: ErrorShapeMiddleware())
-    OperationsController(store: store, registry: metrics).addRoutes(to: router)
+    let availability = StoreAvailability()
+    router.add(middleware: ErrorShapeMiddleware(availability: availability))
+    OperationsController(store: store, availability: availability, registry: metrics).addRoutes(to: router)
     router.get("healthz") { _, _ in
         jsonResponse(Data(#"{"status":"ok"}"#.utf8))
     }

@@ -262,9 +262,13 @@ public struct EnrichmentJob: Sendable {
             try store.finishJob(jobID, failure: failed.isEmpty ? nil : failed.map { "\($0.target): \($0.failure!)" }.joined(separator: "; "), stopped: cancellation.isCancelled)
             return Outcome(jobID: jobID, summary: summary(report, jobID: jobID, unit: unitCode, corrections: corrected), failedOutputs: failed)
         } catch {
+            // The outputs are the broadcaster's: the enricher finished them with what was written
+            // (trailer, ENDLIST), and they stay where they are, named with the reason.
             try? frameWriter.finish()
-            try? store.finishJob(jobID, failure: "\(error)")
-            for output in outputs where output.kind == .file { try? FileManager.default.removeItem(atPath: output.path!) }
+            let kept = outputs.compactMap(\.path).filter { FileManager.default.fileExists(atPath: $0) }
+            let keptNote = kept.isEmpty ? "" : "; outputs kept as written: \(kept.joined(separator: ", "))"
+            try? store.finishJob(jobID, failure: "\(error)\(keptNote)")
+            if !kept.isEmpty { notice("outputs kept as written: \(kept.joined(separator: ", "))") }
             throw error
         }
     }

@@ -55,3 +55,40 @@ struct LiveEnrichCommandTests {
         #expect(latest.allSatisfy(showsFinish))
     }
 }
+
+/// A store that fails mid-job (its disk full) ends the job with that reason and leaves the
+/// enriched recording on its healthy disk, finished and playable.
+@Suite(.serialized)
+struct StoreFaultTests {
+    @Test func aFullDatabaseDiskKeepsTheRecordingFinishedAndNamed() throws {
+        let folder = try Fixtures.scratchFolder()
+        let disk = try SmallDisk()
+        let output = folder.appendingPathComponent("out.ts")
+        let port = Loopback.freePort()
+        let job = try BackgroundProcess(PodiumBinary.path, [
+            "enrich", "udp://127.0.0.1:\(port)", "--results", Fixtures.swim.appendingPathComponent("results").path,
+            "--clock-source", "arrival", "--out", output.path, "--database", disk.folder.appendingPathComponent("podium.sqlite").path,
+            "--read-timeout", "2",
+        ], captureError: true)
+        usleep(500_000)
+        let sender = try BackgroundProcess("ffmpeg", [
+            "-hide_banner", "-v", "error", "-re", "-i", Fixtures.swim.appendingPathComponent("clip.ts").path,
+            "-map", "0", "-c", "copy", "-f", "mpegts", "udp://127.0.0.1:\(port)?pkt_size=1316",
+        ])
+        defer { sender.kill() }
+        usleep(3_000_000)
+        // The disk fills up under the running job.
+        try disk.fill()
+        job.wait(timeout: 20)
+        #expect(!job.isRunning, "the job did not end on a full disk")
+        job.kill()
+        let errors = job.errorOutput
+        #expect(errors.contains("database or disk is full"), "\(errors)")
+        #expect(errors.contains("outputs kept as written: \(output.path)"), "\(errors)")
+        // The recording is there, and an independent reader finds whole frames in it.
+        let probe = try Fixtures.run("ffprobe", ["-v", "error", "-select_streams", "v", "-count_frames", "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", output.path])
+        let frames = probe.out.split(whereSeparator: { !$0.isNumber }).first.flatMap { Int($0) } ?? 0
+        #expect(frames >= 50, "\(probe.out) \(probe.err)")
+        #expect(!probe.err.contains("error"), "\(probe.err)")
+    }
+}

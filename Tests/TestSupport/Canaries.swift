@@ -132,3 +132,24 @@ http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_
         throw CocoaError(.fileReadUnknown)
     }
 }
+
+/// A real small file system (a tmpfs of `megabytes`) for tests of a full disk; needs root, as
+/// the test suite has in CI. Unmounted when released.
+public final class SmallDisk: @unchecked Sendable {
+    /// Where it is mounted.
+    public let folder: URL
+
+    public init(megabytes: Int = 4) throws {
+        folder = try Fixtures.scratchFolder("small-disk").appendingPathComponent("disk")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let mount = try Fixtures.run("mount", ["-t", "tmpfs", "-o", "size=\(megabytes)m", "tmpfs", folder.path])
+        guard mount.status == 0 else { throw CocoaError(.fileWriteNoPermission, userInfo: [NSLocalizedDescriptionKey: "mounting a tmpfs needs root: \(mount.err)"]) }
+    }
+
+    /// Fills every byte left.
+    public func fill() throws {
+        _ = try Fixtures.run("dd", ["if=/dev/zero", "of=\(folder.appendingPathComponent("filler").path)", "bs=64k"])
+    }
+
+    deinit { _ = try? Fixtures.run("umount", ["-l", folder.path]) }
+}

@@ -7,15 +7,30 @@ public import Foundation
 public final class BackgroundProcess: @unchecked Sendable {
     private let process = Process()
 
-    /// Starts `executable` (found on the PATH unless absolute) with `arguments`; output is discarded.
-    public init(_ executable: String, _ arguments: [String], directory: URL? = nil) throws {
+    private var errorFile: URL?
+
+    /// Starts `executable` (found on the PATH unless absolute) with `arguments`; output is
+    /// discarded, and its error output too unless `captureError` keeps it for `errorOutput`.
+    public init(_ executable: String, _ arguments: [String], directory: URL? = nil, captureError: Bool = false) throws {
         process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : "/usr/bin/env")
         process.arguments = executable.hasPrefix("/") ? arguments : [executable] + arguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
+        if captureError {
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("podium-stderr-\(UUID().uuidString)")
+            FileManager.default.createFile(atPath: file.path, contents: nil)
+            process.standardError = try FileHandle(forWritingTo: file)
+            errorFile = file
+        }
         process.standardInput = FileHandle.nullDevice
         if let directory { process.currentDirectoryURL = directory }
         try process.run()
+    }
+
+    /// What the program wrote to its error output so far (with `captureError`).
+    public var errorOutput: String {
+        guard let errorFile, let data = try? Data(contentsOf: errorFile) else { return "" }
+        return String(decoding: data, as: UTF8.self)
     }
 
     /// Whether the program still runs.
@@ -42,7 +57,10 @@ public final class BackgroundProcess: @unchecked Sendable {
         kill()
     }
 
-    deinit { kill() }
+    deinit {
+        kill()
+        if let errorFile { try? FileManager.default.removeItem(at: errorFile) }
+    }
 }
 
 /// Local ports and loopback servers for live tests.
