@@ -141,14 +141,14 @@ final class HLSWriter: OutputSink {
         }
     }
 
-    func write(_ packet: OutputPacket) throws(MediaError) {
+    @discardableResult
+    func write(_ packet: OutputPacket) throws(MediaError) -> Bool {
         if packet.role == .podiumMetadata, let pts = packet.pts {
             if let current, heldTags.isEmpty, !reachesTarget(pts, in: current) {
-                try muxer?.write(packet)
-            } else {
-                heldTags.append(packet)
+                return try muxer?.write(packet) ?? false
             }
-            return
+            heldTags.append(packet)
+            return false
         }
         if packet.isVideo, let pts = packet.pts {
             if packet.isKeyframe, let current, reachesTarget(pts, in: current) {
@@ -158,7 +158,7 @@ final class HLSWriter: OutputSink {
             }
             if current == nil {
                 // A segment starts only on a keyframe: before the first one there is nothing a player could decode.
-                guard packet.isKeyframe else { return }
+                guard packet.isKeyframe else { return false }
                 try openSegment(firstPTS: pts, timeBase: packet.timeBase)
             }
             current!.firstPTS = min(current!.firstPTS, pts)
@@ -169,10 +169,11 @@ final class HLSWriter: OutputSink {
             current!.markers += packet.markers
             lastVideoEnd = max(lastVideoEnd ?? pts, pts + max(packet.duration, 0))
         }
-        guard let muxer else { return }
-        try muxer.write(packet)
+        guard let muxer else { return false }
+        let repaired = try muxer.write(packet)
         // Every frame presented by this packet's decode time has been decoded in this segment.
         if packet.isVideo, let dts = packet.dts { try writeHeldTags { $0 <= dts } }
+        return repaired
     }
 
     private func reachesTarget(_ pts: Int64, in segment: OpenSegment) -> Bool {

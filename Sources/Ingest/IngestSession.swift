@@ -81,7 +81,8 @@ public struct IngestStats: Sendable, Equatable {
     public var frames = 0
     /// Discontinuity epochs seen (1 for a continuous input).
     public var epochs = 1
-    /// Packets flagged corrupt (continuity errors, damaged data) and skipped, and unreadable stretches.
+    /// Packets flagged corrupt (a continuity error: part of their data lost), carried as they
+    /// are, and unreadable stretches of a recording, skipped.
     public var corruptPackets = 0
     /// Gaps, in order.
     public var gaps: [InputGap] = []
@@ -303,10 +304,10 @@ public final class IngestSession {
             }
             defer { packet.unreference() }
             guard let streamIndex = streamMap[packet.streamIndex] else { continue }
-            if packet.isCorrupt {
-                stats.corruptPackets += 1
-                continue
-            }
+            // A packet flagged corrupt (part of its transport packets lost) is carried as it is, as
+            // `ffmpeg -c copy` carries it: its timestamps come from its intact PES header, and
+            // FFmpeg 5.1 flags the whole access unit before a continuity break, often one intact.
+            if packet.isCorrupt { stats.corruptPackets += 1 }
             let stream = streams[streamIndex]
             if let progress, stats.packets[streamIndex, default: 0] % 500 == 0, let done = input.progress { progress(done) }
             stats.packets[streamIndex, default: 0] += 1

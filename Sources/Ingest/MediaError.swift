@@ -53,3 +53,12 @@ public enum MediaError: Error, Equatable, CustomStringConvertible {
         throw .ffmpeg(operation: operation, target: target, code: code, message: message(for: code))
     }
 }
+
+extension MediaError {
+    /// FFmpeg refused what it was given (`EINVAL`, `AVERROR_INVALIDDATA`): for a muxer, the
+    /// packet (a damaged ADTS header its bitstream filter cannot read), not the output.
+    var isRefusedPacket: Bool {
+        if case let .ffmpeg(_, _, code, _) = self { return code == podium_averror(EINVAL) || code == podium_averror_invaliddata() }
+        return false
+    }
+}

@@ -16,6 +16,11 @@ public struct OutputStats: Sendable, Equatable {
     public var reopened = 0
     /// The most packets ever waiting in the queue.
     public var deepestQueue = 0
+    /// Packets whose timestamps were repaired for the muxer (decode time not increasing, or
+    /// presentation before decode: a corrupt input).
+    public var repairedTimestamps = 0
+    /// Packets the muxer refused for their content (`EINVAL`) and that were left out; the output went on.
+    public var refusedByMuxer = 0
     /// Why the output stopped for good (a file that could not be written), if it did.
     public var failure: String?
     /// Added latency per packet, from read to written, in microseconds: median and 99th percentile.
@@ -287,13 +292,19 @@ final class OutputWorker: @unchecked Sendable {
                 if wait > 0 { usleep(UInt32(min(wait / 1000, 1_000_000))) }
             }
             do {
-                try sink!.write(packet)
+                let repaired = try sink!.write(packet)
                 let now = DispatchTime.now().uptimeNanoseconds
                 condition.lock()
                 stats.written += 1
+                if repaired { stats.repairedTimestamps += 1 }
                 latencies.record(microseconds: Int((now &- packet.readAt) / 1000))
                 condition.unlock()
             } catch {
+                // One packet the muxer cannot take (its content, not the output) is left out.
+                if error.isRefusedPacket {
+                    record { $0.refusedByMuxer += 1 }
+                    continue
+                }
                 record { $0.dropped += 1 }
                 if target.isNetwork {
                     // The receiver went away: open again and resume on a keyframe.

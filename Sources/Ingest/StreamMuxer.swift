@@ -132,8 +132,10 @@ extension Packet {
 
 /// Where an output's packets end up: a muxer on one target, or Podium's HLS writer.
 protocol OutputSink: AnyObject {
-    /// Writes one packet (the sink takes its own reference).
-    func write(_ packet: OutputPacket) throws(MediaError)
+    /// Writes one packet (the sink takes its own reference); returns whether its timestamps
+    /// had to be repaired for the muxer to take it.
+    @discardableResult
+    func write(_ packet: OutputPacket) throws(MediaError) -> Bool
     /// Flushes, writes the trailer and closes.
     func finish() throws(MediaError)
 }
@@ -152,6 +154,7 @@ final class StreamMuxer: OutputSink {
     private var outputIndex: [Int: Int] = [:]
     /// Output stream index of Podium's timed-ID3 stream, when the container carries it.
     private var metadataIndex: Int?
+    private var timestampRepair = OutputTimestampRepair()
 
     /// Opens `location` as `container` with a copy of every stream of `layout` the container can
     /// hold, plus Podium's timed-ID3 stream when `withMetadata` (MPEG-TS only).
@@ -235,15 +238,16 @@ final class StreamMuxer: OutputSink {
         }
     }
 
-    func write(_ item: OutputPacket) throws(MediaError) {
-        guard let context else { return }
+    @discardableResult
+    func write(_ item: OutputPacket) throws(MediaError) -> Bool {
+        guard let context else { return false }
         let index: Int
         switch item.role {
         case .stream(let input):
-            guard let found = outputIndex[input] else { return }
+            guard let found = outputIndex[input] else { return false }
             index = found
         case .podiumMetadata:
-            guard let metadataIndex else { return }
+            guard let metadataIndex else { return false }
             index = metadataIndex
         }
         let packet = scratch.pointer
@@ -252,9 +256,18 @@ final class StreamMuxer: OutputSink {
         let source = AVRational(num: Int32(item.timeBase.numerator), den: Int32(item.timeBase.denominator))
         av_packet_rescale_ts(packet, source, context.pointee.streams[index]!.pointee.time_base)
         packet.pointee.pos = -1
+        let none = podium_nopts_value()
+        let repaired = timestampRepair.repair(
+            stream: index, pts: packet.pointee.pts == none ? nil : packet.pointee.pts, dts: packet.pointee.dts == none ? nil : packet.pointee.dts
+        )
+        if repaired.repaired {
+            packet.pointee.pts = repaired.pts ?? none
+            packet.pointee.dts = repaired.dts ?? none
+        }
         let result = interleaved ? av_interleaved_write_frame(context, packet) : av_write_frame(context, packet)
         av_packet_unref(packet)
         try MediaError.check(result, "writing a packet", target)
+        return repaired.repaired
     }
 
     func finish() throws(MediaError) {

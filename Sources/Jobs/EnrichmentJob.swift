@@ -333,7 +333,8 @@ public struct EnrichmentJob: Sendable {
                 JobStats.Output(
                     target: redacted(output.target), written: output.written, dropped: output.dropped, skippedToKeyframe: output.skippedToKeyframe,
                     reopened: output.reopened, deepestQueue: output.deepestQueue, latencyMedianMicroseconds: output.latencyMedianMicroseconds,
-                    latencyP99Microseconds: output.latencyP99Microseconds, failure: output.failure
+                    latencyP99Microseconds: output.latencyP99Microseconds, repairedTimestamps: output.repairedTimestamps,
+                    refusedByMuxer: output.refusedByMuxer, failure: output.failure
                 )
             }
         ).json
@@ -349,13 +350,15 @@ public struct EnrichmentJob: Sendable {
             var line = "\(output.target): \(output.written) packets written, \(output.dropped) dropped"
             if output.skippedToKeyframe > 0 { line += ", \(output.skippedToKeyframe) skipped to start on a keyframe" }
             if output.reopened > 0 { line += ", reopened \(output.reopened)×" }
+            if output.repairedTimestamps > 0 { line += ", \(output.repairedTimestamps) with timestamps repaired" }
+            if output.refusedByMuxer > 0 { line += ", \(output.refusedByMuxer) refused by the muxer and left out" }
             line += "; added latency p50 \(output.latencyMedianMicroseconds) µs, p99 \(output.latencyP99Microseconds) µs"
             if let failure = output.failure { line += "; FAILED: \(failure)" }
             lines.append(line)
         }
         let ingest = report.ingest
         if ingest.epochs > 1 || ingest.corruptPackets > 0 || !ingest.gaps.isEmpty || ingest.reconnects > 0 {
-            lines.append("epochs: \(ingest.epochs); corrupt packets skipped: \(ingest.corruptPackets); gaps: \(ingest.gaps.count); reconnects: \(ingest.reconnects)")
+            lines.append("epochs: \(ingest.epochs); corrupt packets: \(ingest.corruptPackets); gaps: \(ingest.gaps.count); reconnects: \(ingest.reconnects)")
         }
         if ingest.stopped { lines.append("stopped before the end of the input") }
         lines += report.droppedStreams.map { "not carried: \($0)" }

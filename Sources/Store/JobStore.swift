@@ -195,13 +195,19 @@ public struct JobStats: Codable, Sendable, Equatable {
         public let deepestQueue: Int
         public let latencyMedianMicroseconds: Int
         public let latencyP99Microseconds: Int
+        /// Packets whose timestamps were repaired for the muxer (absent in records made before it was counted).
+        public let repairedTimestamps: Int?
+        /// Packets the muxer refused for their content and that were left out (absent likewise).
+        public let refusedByMuxer: Int?
         public let failure: String?
 
         /// Creates an output's record.
         public init(
             target: String, written: Int, dropped: Int, skippedToKeyframe: Int, reopened: Int, deepestQueue: Int,
-            latencyMedianMicroseconds: Int, latencyP99Microseconds: Int, failure: String?
+            latencyMedianMicroseconds: Int, latencyP99Microseconds: Int, repairedTimestamps: Int = 0, refusedByMuxer: Int = 0, failure: String?
         ) {
+            self.repairedTimestamps = repairedTimestamps
+            self.refusedByMuxer = refusedByMuxer
             self.target = target
             self.written = written
             self.dropped = dropped
