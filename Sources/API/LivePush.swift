@@ -23,19 +23,33 @@ struct FrameFollower<Store: JobReading> {
         case dropped(json: String)
         /// Nothing new for `heartbeatInterval`.
         case idle(waitingFor: Int)
+        /// The client's API key was revoked: the stream ends.
+        case revoked
     }
 
     let store: Store
+    /// Whether the client's key is still live; asked every `keyCheckInterval`.
+    let keyIsLive: @Sendable () async throws -> Bool
     /// About a minute of 50 fps video.
     static var maximumLag: Int { 3000 }
     static var pollInterval: Duration { .milliseconds(100) }
     static var heartbeatInterval: Duration { .seconds(15) }
+    /// A revoked key's stream ends within this (plus one poll).
+    static var keyCheckInterval: Duration { .milliseconds(500) }
 
     /// Follows `job` from the frame after `after` until it ends, the client is dropped, or the task is cancelled.
     func follow(job: JobRecord, after: Int?, emit: (Event) async throws -> Void) async throws {
         var next = (after ?? -1) + 1
         var quietSince = ContinuousClock.now
+        var keyCheckedAt = ContinuousClock.now
         while !Task.isCancelled {
+            if ContinuousClock.now - keyCheckedAt >= Self.keyCheckInterval {
+                keyCheckedAt = .now
+                guard try await keyIsLive() else {
+                    try await emit(.revoked)
+                    return
+                }
+            }
             let current = try await store.job(id: job.id) ?? job
             if current.frames - next > Self.maximumLag {
                 PodiumMetrics.liveClientDropped()
@@ -69,9 +83,10 @@ struct FrameFollower<Store: JobReading> {
 /// `event: end` or `event: dropped`. Resumed with `Last-Event-ID` or `?after=seq`.
 struct ServerSentEvents<Store: JobReading> {
     let store: Store
+    let keyIsLive: @Sendable () async throws -> Bool
 
     func stream(job: JobRecord, after: Int?) -> Response {
-        let follower = FrameFollower(store: store)
+        let follower = FrameFollower(store: store, keyIsLive: keyIsLive)
         let body = ResponseBody { writer in
             PodiumMetrics.liveClientConnected()
             defer { PodiumMetrics.liveClientDisconnected() }
@@ -92,6 +107,8 @@ struct ServerSentEvents<Store: JobReading> {
                 case .idle(let waitingFor):
                     // A comment keeps proxies from closing an idle stream.
                     try await writer.write(ByteBuffer(string: ": waiting for frame \(waitingFor)\n\n"))
+                case .revoked:
+                    try await writer.write(ByteBuffer(string: #"event: revoked\#ndata: {"reason":"the API key was revoked"}\#n\#n"#))
                 }
             }
             try await writer.finish(nil)
@@ -106,11 +123,12 @@ struct ServerSentEvents<Store: JobReading> {
 /// violation). Resumed with `?after=seq`. What the client sends is read and ignored; its close ends the stream.
 struct WebSocketPush<Store: JobReading> {
     let store: Store
+    let keyIsLive: @Sendable () async throws -> Bool
 
     func run(job: JobRecord, after: Int?, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
         PodiumMetrics.liveClientConnected()
         defer { PodiumMetrics.liveClientDisconnected() }
-        let follower = FrameFollower(store: store)
+        let follower = FrameFollower(store: store, keyIsLive: keyIsLive)
         let following = Task {
             try await follower.follow(job: job, after: after) { event in
                 switch event {
@@ -127,6 +145,9 @@ struct WebSocketPush<Store: JobReading> {
                     try await outbound.close(.policyViolation, reason: "too far behind the job")
                 case .idle:
                     break
+                case .revoked:
+                    try await outbound.write(.text(#"{"event":"revoked","reason":"the API key was revoked"}"#))
+                    try await outbound.close(.policyViolation, reason: "the API key was revoked")
                 }
             }
         }

@@ -109,7 +109,7 @@ final class ImmutableBodyCache: Sendable {
 }
 
 /// `/v1/jobs`: jobs and their frames.
-struct JobsController<Store: JobReading> {
+struct JobsController<Store: JobReading & KeyReading> {
     let store: Store
     /// Present when this server runs jobs: only then does it take `POST` and `DELETE`.
     let desk: JobDesk?
@@ -282,7 +282,9 @@ struct JobsController<Store: JobReading> {
 
     @Sendable func pushOverWebSocket(_ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, _ context: WebSocketRouterContext<PodiumRequestContext>) async throws {
         let job = try await requireJob(context.requestContext)
-        try await WebSocketPush(store: store).run(job: job, after: try Self.resumePoint(context.request), inbound: inbound, outbound: outbound)
+        try await WebSocketPush(store: store, keyIsLive: keyIsLive(context.request)).run(
+            job: job, after: try Self.resumePoint(context.request), inbound: inbound, outbound: outbound
+        )
     }
 
     @Sendable func list(_ request: Request, context: PodiumRequestContext) async throws -> Response {
@@ -331,7 +333,14 @@ struct JobsController<Store: JobReading> {
     /// `GET /v1/jobs/{id}/events?after=`: the frames as Server-Sent Events (see `LivePush`).
     @Sendable func events(_ request: Request, context: PodiumRequestContext) async throws -> Response {
         let job = try await requireJob(context)
-        return ServerSentEvents(store: store).stream(job: job, after: try Self.resumePoint(request))
+        return ServerSentEvents(store: store, keyIsLive: keyIsLive(request)).stream(job: job, after: try Self.resumePoint(request))
+    }
+
+    /// Whether the key a push was opened with is still live: a revoked key ends its open streams.
+    private func keyIsLive(_ request: Request) -> @Sendable () async throws -> Bool {
+        let secret = KeyAuthenticator<Store>.secret(in: request) ?? ""
+        let keys = store
+        return { try await keys.key(forSecret: secret) != nil }
     }
 
     /// Where a live push resumes: `Last-Event-ID` (Server-Sent Events), else `?after=`; the last frame the client has.

@@ -78,6 +78,34 @@ struct LivePushTests {
         }
     }
 
+    @Test func revokingTheKeyEndsItsOpenStreamWithinASecond() async throws {
+        let job = try startJob()
+        try store.appendFrames(frames(0..<10), toJob: job)
+        let store = store
+        let (record, secret) = try store.createKey(scope: .viewer, owner: "soon-revoked", createdUTC: "2026-07-31T19:40:00.000000Z")
+        try await withServer { client in
+            let port = try #require(client.port)
+            let http = HTTPClient(eventLoopGroupProvider: .singleton)
+            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/jobs/\(job)/events")
+            request.headers.add(name: "Authorization", value: "Bearer \(secret)")
+            let response = try await http.execute(request, timeout: .seconds(30))
+            var text = ""
+            var revokedAt: ContinuousClock.Instant?
+            for try await chunk in response.body {
+                text += String(buffer: chunk)
+                if revokedAt == nil, Self.events(text).count >= 10 {
+                    // The job runs on; its follower's key is revoked (as `podium keys revoke` does).
+                    #expect(try store.revokeKey(id: record.id, at: "2026-07-31T19:41:00.000000Z"))
+                    revokedAt = .now
+                }
+            }
+            let ended = try #require(revokedAt.map { ContinuousClock.now - $0 })
+            try await http.shutdown()
+            #expect(ended < .seconds(1), "the stream ended \(ended) after the revocation")
+            #expect(Self.events(text).last?.event == "revoked")
+        }
+    }
+
     @Test func aClientFollowingARunningJobDisconnectsAndResumesWithoutAGap() async throws {
         let job = try startJob()
         let (store, key, golden) = (store, key, golden)
