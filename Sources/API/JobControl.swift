@@ -333,11 +333,11 @@ struct JobRequest {
         }
 
         // A broadcaster's job is its own; an admin may make one for a broadcaster.
-        var owner = key.scope == .broadcaster ? key.owner : try request.string("owner")
+        let owner = key.scope == .broadcaster ? key.owner : try request.string("owner")
         if key.scope == .broadcaster, let asked = try request.string("owner"), asked != key.owner {
             throw APIError(.forbidden, code: "forbidden", message: "a broadcaster key makes jobs of its own owner only", details: ["path": "$.owner"])
         }
-        if owner?.isEmpty == true { owner = nil }
+        if let owner, !APIKeyRecord.isValidOwner(owner) { throw request.wrong("owner", "must be \(APIKeyRecord.ownerRule)") }
 
         // Last, when nothing can refuse the request any more: the documents so far, and each new one.
         var source = results

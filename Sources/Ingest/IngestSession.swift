@@ -77,6 +77,9 @@ public struct IngestStats: Sendable, Equatable {
     public var placedBy: [ClockSource: Int] = [:]
     /// Frame rate the clock used.
     public var frameRate: Rational = .zero
+    /// The video stream's own frame rate when the clock was told another (a clock file of 50 fps
+    /// on a 59.94 fps stream): every placed time is off, and the operator must hear of it.
+    public var conflictingStreamRate: Rational?
     /// Video frames, in presentation order.
     public var frames = 0
     /// Discontinuity epochs seen (1 for a continuous input).
@@ -184,6 +187,7 @@ public final class IngestSession {
         stats.streams = streams
         stats.clockSource = clockSource
         stats.frameRate = frameRate
+        if let stated = settings.frameRate, let own = video.frameRate, IngestSession.ratesDiffer(stated, own) { stats.conflictingStreamRate = own }
         let frameTicks = max(1, Int64((Rational(1) / (frameRate * video.timeBase)).floor))
         let jumpTicks = Int64((Rational(Int128((settings.discontinuitySeconds * 1000).rounded()), 1000) / video.timeBase).floor)
         var sequencer = VideoFrameSequencer(wrapBits: video.timestampWrapBits, frameTicks: frameTicks, reorderDepth: video.reorderDepth, discontinuityTicks: jumpTicks)
@@ -450,6 +454,16 @@ extension VideoFrame {
     func with(reference stated: UTCInstant?) -> VideoFrame {
         guard let stated else { return self }
         return VideoFrame(pts: pts, dts: dts, duration: duration, keyframe: keyframe, epoch: epoch, arrival: arrival, reference: stated)
+    }
+}
+
+extension IngestSession {
+    /// Whether two frame rates differ by more than 0.1 % (59.94 against 60 does; a container's
+    /// rounding of 30000/1001 does not).
+    static func ratesDiffer(_ first: Rational, _ second: Rational) -> Bool {
+        guard second > .zero else { return false }
+        let ratio = first / second
+        return ratio > Rational(1001, 1000) || ratio < Rational(999, 1000)
     }
 }
 

@@ -262,9 +262,14 @@ public struct EnrichmentJob: Sendable {
             try store.finishJob(jobID, failure: failed.isEmpty ? nil : failed.map { "\($0.target): \($0.failure!)" }.joined(separator: "; "), stopped: cancellation.isCancelled)
             return Outcome(jobID: jobID, summary: summary(report, jobID: jobID, unit: unitCode, corrections: corrected), failedOutputs: failed)
         } catch {
+            try? frameWriter.finish()
+            // Stopped before it could run (its input not there yet, or being opened): a stop, not a failure.
+            if cancellation.isCancelled, StoreAvailability.fault(in: error) == nil {
+                try? store.finishJob(jobID, failure: nil, stopped: true)
+                return Outcome(jobID: jobID, summary: "job \(jobID): stopped while its input was being opened or read", failedOutputs: [])
+            }
             // The outputs are the broadcaster's: the enricher finished them with what was written
             // (trailer, ENDLIST), and they stay where they are, named with the reason.
-            try? frameWriter.finish()
             let kept = outputs.compactMap(\.path).filter { FileManager.default.fileExists(atPath: $0) }
             let keptNote = kept.isEmpty ? "" : "; outputs kept as written: \(kept.joined(separator: ", "))"
             try? store.finishJob(jobID, failure: "\(error)\(keptNote)")
@@ -357,6 +362,9 @@ public struct EnrichmentJob: Sendable {
             lines.append(line)
         }
         let ingest = report.ingest
+        if let own = ingest.conflictingStreamRate {
+            lines.append("WARNING: the clock was given \(report.frameRate) fps but the video stream states \(own) (\(String(format: "%.3f", Double(own.numerator) / Double(own.denominator)))) fps; frame times follow the clock's rate")
+        }
         if ingest.epochs > 1 || ingest.corruptPackets > 0 || !ingest.gaps.isEmpty || ingest.reconnects > 0 {
             lines.append("epochs: \(ingest.epochs); corrupt packets: \(ingest.corruptPackets); gaps: \(ingest.gaps.count); reconnects: \(ingest.reconnects)")
         }

@@ -24,6 +24,16 @@ public struct APIKeyRecord: Sendable, Equatable {
     /// When it was revoked, if it was.
     public let revokedUTC: String?
 
+    /// The rule for an owner's name, the same for keys and jobs: 1 to 100 characters, no
+    /// control characters, and no space at either end (a name that looks the same is the same).
+    public static let ownerRule = "a name of 1 to 100 characters, without control characters or space at either end"
+
+    /// Whether `owner` follows `ownerRule`.
+    public static func isValidOwner(_ owner: String) -> Bool {
+        !owner.isEmpty && owner.unicodeScalars.count <= 100 && owner == owner.trimmingCharacters(in: .whitespacesAndNewlines)
+            && !owner.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }
+    }
+
     public init(id: Int64, scope: APIScope, owner: String, createdUTC: String, revokedUTC: String?) {
         self.id = id
         self.scope = scope

@@ -31,9 +31,7 @@ struct Keys: ParsableCommand {
                     throw OperatorError("--scope \(self.scope) is not a scope; use viewer, designer, feed, broadcaster or admin")
                 }
                 let trimmed = owner.trimmingCharacters(in: .whitespaces)
-                guard !trimmed.isEmpty, trimmed.count <= 100, !trimmed.contains(where: \.isNewline) else {
-                    throw OperatorError("--owner must be a name of 1 to 100 characters on one line")
-                }
+                guard APIKeyRecord.isValidOwner(trimmed) else { throw OperatorError("--owner must be \(APIKeyRecord.ownerRule)") }
                 let store = try SQLiteStore(path: database)
                 let (record, secret) = try store.createKey(scope: scope, owner: trimmed, createdUTC: UTCInstant.now().iso8601)
                 FileHandle.standardError.write(Data("key \(record.id): \(scope.rawValue) for \(trimmed); keep it, it is not shown again\n".utf8))

@@ -69,6 +69,9 @@ struct Probe: ParsableCommand {
         }
         let placed = stats.placedBy.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         lines.append("frames: \(stats.frames) at \(stats.frameRate) fps; clock: \(stats.clockSource?.rawValue ?? "none")" + (placed.isEmpty ? "" : " (placed by \(placed))"))
+        if let own = stats.conflictingStreamRate {
+            lines.append("WARNING: the clock was given \(stats.frameRate) fps but the video stream states \(own) fps; frame times follow the clock's rate")
+        }
         lines.append("epochs: \(stats.epochs); corrupt packets: \(stats.corruptPackets); gaps: \(stats.gaps.count) (\(stats.gaps.reduce(0) { $0 + $1.framesMissing }) frames missing); reconnects: \(stats.reconnects)")
         if stats.stopped { lines.append("stopped before the end of the input") }
         return lines.joined(separator: "\n") + "\n"

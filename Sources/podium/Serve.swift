@@ -96,6 +96,9 @@ extension Serve {
             guard APIKeySecret.isWellFormed(String(fields[2])) else {
                 throw ValidationError("the key file \(path), line \(number + 1): the secret is not a Podium key (pk_ and 43 base64url characters)")
             }
+            guard APIKeyRecord.isValidOwner(String(fields[1])) else {
+                throw ValidationError("the key file \(path), line \(number + 1): the owner must be \(APIKeyRecord.ownerRule)")
+            }
             try store.importKey(secret: String(fields[2]), scope: scope, owner: String(fields[1]), createdUTC: UTCInstant.now().iso8601)
         }
     }

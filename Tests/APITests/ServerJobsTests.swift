@@ -105,6 +105,26 @@ struct ServerJobsTests {
         return String(buffer: try await response.body.collect(upTo: 64 << 20))
     }
 
+    @Test func aJobStoppedBeforeItsInputArrivesEndsStoppedNotFailed() async throws {
+        let port = Loopback.freePort()
+        try await withServer { client in
+            let fixtureResults = Fixtures.swim.appendingPathComponent("results")
+            let start = try String(contentsOf: fixtureResults.appendingPathComponent("02-DT_RESULT-START_LIST.xml"), encoding: .utf8)
+            #expect(try await Self.post(client, "/v1/feeds/odf", start, key: keys["feed"]!).status == .ok)
+            // Nothing is ever sent to the input: the job waits for it, and is stopped meanwhile.
+            let created = try await Self.post(client, "/v1/jobs", """
+                {"input": "udp://127.0.0.1:\(port)", "clock": {"source": "arrival"}, "results": {"source": "feeds", "unit": "\(Self.unit)"}, "hls": {}}
+                """, key: keys["channel1"]!)
+            #expect(created.status == .created, "\(String(buffer: created.body))")
+            let job = Int64(try #require(try Self.json(created)["id"] as? Int))
+            try await Task.sleep(for: .milliseconds(300))
+            let stopped = try await client.execute(uri: "/v1/jobs/\(job)", method: .delete, headers: keys["channel1"]!)
+            #expect(stopped.status == .ok, "\(String(buffer: stopped.body))")
+            let record = try await waitUntilEnded(job)
+            #expect(record.state == "stopped" && record.failure == nil, "\(record.state): \(record.failure ?? "")")
+        }
+    }
+
     @Test func aLiveJobRunByTheServerIsFedByTheFeedsPushedOverBothStreamsAndStopped() async throws {
         let fixtureResults = Fixtures.swim.appendingPathComponent("results")
         let port = Loopback.freePort()
@@ -266,6 +286,10 @@ struct ServerJobsTests {
         (#"{"input": "fixture:swim-100-free", "outputs": ["rtmp://127.0.0.1/live/x"]}"#, "bad_request", "sei carrier only"),
         (#"{"input": "fixture:swim-100-free", "outputs": ["udp://127.0.0.1:6000?exec=rm"]}"#, "refused_output", "exec"),
         (#"{"input": "fixture:swim-100-free", "hls": {}, "template": "../../etc/passwd"}"#, "bad_request", "$.template is a plain template name"),
+        (#"{"input": "fixture:swim-100-free", "hls": {}, "owner": ""}"#, "bad_request", "$.owner must be a non-empty string"),
+        (#"{"input": "fixture:swim-100-free", "hls": {}, "owner": " channel1"}"#, "bad_request", "$.owner must be a name of 1 to 100 characters"),
+        (#"{"input": "fixture:swim-100-free", "hls": {}, "owner": "chan\u0001nel"}"#, "bad_request", "without control characters"),
+        (#"{"input": "fixture:swim-100-free", "hls": {}, "owner": "\#(String(repeating: "o", count: 101))"}"#, "bad_request", "$.owner must be a name of 1 to 100"),
         (#"{"input": "fixture:swim-100-free", "hls": {}, "template": "no-such-template"}"#, "unknown_template", "no template no-such-template"),
     ])
     func hostileJobRequestsAreRefusedNamingWhatWasWrongAndNothingIsStored(body: String, code: String, message: String) async throws {

@@ -15,6 +15,17 @@ struct ProbeCommandTests {
         #expect(run.out.contains("epochs: 1; corrupt packets: 0; gaps: 0 (0 frames missing); reconnects: 0"))
     }
 
+    @Test func aClockRateThatDisagreesWithTheStreamIsWarnedAbout() throws {
+        let folder = try Fixtures.scratchFolder()
+        let clip = folder.appendingPathComponent("5994.ts")
+        try Clips.transportStream(at: clip, seconds: 1, rate: "60000/1001")
+        // The fixture's clock file says 50 fps; the stream is 59.94.
+        let run = try Fixtures.run(PodiumBinary.path, ["probe", clip.path, "--clock", Self.clock])
+        #expect(run.out.contains("WARNING: the clock was given 50 fps but the video stream states 60000/1001 fps"), "\(run.out)")
+        let agreeing = try Fixtures.run(PodiumBinary.path, ["probe", Self.clip, "--clock", Self.clock])
+        #expect(!agreeing.out.contains("WARNING"))
+    }
+
     @Test func framesAreOneJSONLinePerFrameWithEveryField() throws {
         let run = try Fixtures.run(PodiumBinary.path, ["probe", Self.clip, "--clock", Self.clock, "--frames"])
         #expect(run.status == 0, "\(run.err)")
