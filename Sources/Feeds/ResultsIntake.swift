@@ -146,13 +146,18 @@ public final class ResultsIntake {
         // A test-feed document, where rehearsals are taken, goes to the rehearsal book by the
         // same rules; production's book never sees it.
         var rehearsing = false
-        var candidate = book
-        var rehearsal = rehearsalBook
+        // The book takes the document in place (a copy of a meet's book per document cost more
+        // than everything else); what it changed is put back if the store then fails.
+        var checkpoint: ResultsBook.Checkpoint?
+        var scope = FactScope.everything
         do throws(DocumentError) {
             document = try DocumentDecoder.decode(bytes)
             rehearsing = takesRehearsals && document.feedFlag == "T" && book.feedFlag != "T"
+            checkpoint = rehearsing ? rehearsalBook.checkpoint(for: document) : book.checkpoint(for: document)
+            // Only the part of the facts this document can change is derived and replaced.
+            scope = FactsDeriver.scope(of: document, before: book)
             do {
-                outcome = rehearsing ? try rehearsal.accept(document) : try candidate.accept(document)
+                outcome = rehearsing ? try rehearsalBook.accept(document) : try book.accept(document)
             } catch .wrongFeed(let what, let flag, let expected) where flag == "T" {
                 throw DocumentError(
                     format: document.format,
@@ -166,38 +171,45 @@ public final class ResultsIntake {
             rejections[id] = error.description
             return Receipt(source: source, format: error.format, documentID: id, outcome: .rejected(error.description))
         }
+        /// Stores the outcome; a store that fails leaves the book as it was before the document.
+        func storeOrUndo(_ outcome: String, _ detail: String?, facts: ((Int64) -> DerivedFacts)? = nil) throws -> Int64 {
+            do {
+                return try store(outcome, detail, format: document.format, facts: facts)
+            } catch {
+                if let checkpoint {
+                    if rehearsing { rehearsalBook.restore(checkpoint) } else { book.restore(checkpoint) }
+                }
+                throw error
+            }
+        }
         if rehearsing {
             let taken = switch outcome {
             case .applied: "applied"
             case .duplicate: "a duplicate"
             case .superseded(let version): "superseded by version \(version)"
             }
-            let id = try store("rehearsal", "test feed (T), \(taken) in the rehearsal ledger; not applied to production", format: document.format)
-            rehearsalBook = rehearsal
+            let id = try storeOrUndo("rehearsal", "test feed (T), \(taken) in the rehearsal ledger; not applied to production")
             rehearsals.append(document, receivedAt: receivedAt)
             return Receipt(source: source, format: document.format, documentID: id, outcome: .rehearsal)
         }
         switch outcome {
         case .applied:
             // The document's own facts name its id, which the store assigns inside the transaction.
-            let known = documentIDs
-            let id = try store("applied", nil, format: document.format) { id in
-                var withThis = known
-                ResultsIntake.remember(document, id: id, into: &withThis)
-                return FactsDeriver(book: candidate, documentIDs: withThis).facts()
+            let (known, taken) = (documentIDs, book)
+            let id = try storeOrUndo("applied", nil) { id in
+                FactsDeriver(book: taken, documentIDs: known, newest: (Set(FactsDeriver.identities(of: document)), id)).facts(in: scope)
             }
             ResultsIntake.remember(document, id: id, into: &documentIDs)
-            book = candidate
             ledger.append(document, receivedAt: receivedAt)
             var notes: [String] = []
             if case .lenex(let lenex) = document { notes = lenex.skipped }
             return Receipt(source: source, format: document.format, documentID: id, outcome: .accepted, notes: notes)
         case .duplicate:
-            let id = try store("duplicate", nil, format: document.format)
+            let id = try storeOrUndo("duplicate", nil)
             ledger.append(document, receivedAt: receivedAt)
             return Receipt(source: source, format: document.format, documentID: id, outcome: .duplicate(of: nil))
         case .superseded(let version):
-            let id = try store("superseded", "version \(version) is current", format: document.format)
+            let id = try storeOrUndo("superseded", "version \(version) is current")
             ledger.append(document, receivedAt: receivedAt)
             return Receipt(source: source, format: document.format, documentID: id, outcome: .superseded(currentVersion: version))
         }

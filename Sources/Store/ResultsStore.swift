@@ -159,6 +159,9 @@ public struct DerivedFacts: Sendable, Equatable {
     public var startLists: [StartRow] = []
     public var timing: [TimingRow] = []
     public var records: [RecordRow] = []
+    /// What these facts stand for: everything, or only some units (their unit, start-list and
+    /// timing rows), the athletes, the records. A store replaces exactly that part.
+    public var scope: FactScope = .everything
 
     /// Creates an empty set of facts.
     public init() {}
@@ -175,13 +178,50 @@ public struct DerivedFacts: Sendable, Equatable {
     }
 }
 
+/// The part of the derived facts one document can change: replacing only that part keeps the
+/// cost of a document independent of how many units the meet has.
+public struct FactScope: Sendable, Hashable {
+    /// The units whose unit, start-list and timing rows are replaced; nil for every unit.
+    public var units: Set<String>?
+    /// Whether the athletes are replaced.
+    public var athletes: Bool
+    /// Whether the records are replaced.
+    public var records: Bool
+
+    /// Creates a scope.
+    public init(units: Set<String>?, athletes: Bool, records: Bool) {
+        self.units = units
+        self.athletes = athletes
+        self.records = records
+    }
+
+    /// Every derived row.
+    public static let everything = FactScope(units: nil, athletes: true, records: true)
+
+    /// Whether the rows of `unit` are in the scope.
+    public func covers(unit: String) -> Bool { units?.contains(unit) ?? true }
+
+    /// `facts` with this scope's part replaced by `replacement`'s (which holds rows of this scope only).
+    public func merge(_ replacement: DerivedFacts, into facts: DerivedFacts) -> DerivedFacts {
+        var merged = facts
+        merged.units = facts.units.filter { !covers(unit: $0.unit) } + replacement.units
+        merged.startLists = facts.startLists.filter { !covers(unit: $0.unit) } + replacement.startLists
+        merged.timing = facts.timing.filter { !covers(unit: $0.unit) } + replacement.timing
+        if athletes { merged.athletes = replacement.athletes }
+        if records { merged.records = replacement.records }
+        merged.scope = .everything
+        return merged.sorted()
+    }
+}
+
 /// The results feeds' persistence: the verbatim audit log and the derived facts.
 ///
 /// `append` stores a document and replaces the derived facts in one transaction, so a crash
 /// loses nothing that was reported stored. Implementations: `SQLiteStore`, `InMemoryResultsStore`.
 public protocol ResultsStore: Sendable {
-    /// Stores a received document and, when it changed the state, replaces the derived facts with
-    /// what `facts` returns for the document's new id, in one transaction; returns the id.
+    /// Stores a received document and, when it changed the state, replaces the part of the
+    /// derived facts that `facts` returns for the document's new id (its `scope`), in one
+    /// transaction; returns the id.
     func append(_ document: FeedDocumentRecord, replacingFactsWith facts: ((Int64) -> DerivedFacts)?) throws -> Int64
     /// The stored document with these bytes' hash, if any.
     func document(sha256: String) throws -> FeedDocumentRecord?
@@ -214,7 +254,10 @@ public final class InMemoryResultsStore: ResultsStore, @unchecked Sendable {
             guard !documents.contains(where: { $0.sha256 == document.sha256 }) else { throw DuplicateDocument(sha256: document.sha256) }
             let stored = document.with(id: Int64(documents.count + 1))
             documents.append(stored)
-            if let facts { derived = facts(stored.id).sorted() }
+            if let facts {
+                let replacement = facts(stored.id)
+                derived = replacement.scope.merge(replacement, into: derived)
+            }
             return stored.id
         }
     }

@@ -241,11 +241,22 @@ public final class SQLiteStore: JobReading, KeyReading, TemplateStoring, Results
         try pool.write { db in try SQLiteStore.write(facts, into: db) }
     }
 
-    /// Replaces every derived table's rows; runs inside the caller's transaction.
+    /// Replaces the derived rows of the facts' scope; runs inside the caller's transaction.
     private static func write(_ facts: DerivedFacts, into db: Database) throws {
-        for table in ["unit", "athlete", "startList", "timingFact", "record"] {
-            try db.cachedStatement(sql: "DELETE FROM \(table)").execute()
+        let scope = facts.scope
+        if let units = scope.units {
+            // Only the document's units: the cost does not grow with the meet.
+            for table in ["startList", "timingFact"] {
+                let delete = try db.cachedStatement(sql: "DELETE FROM \(table) WHERE unit = ?")
+                for unit in units { try delete.execute(arguments: [unit]) }
+            }
+            let delete = try db.cachedStatement(sql: "DELETE FROM unit WHERE code = ?")
+            for unit in units { try delete.execute(arguments: [unit]) }
+        } else {
+            for table in ["unit", "startList", "timingFact"] { try db.cachedStatement(sql: "DELETE FROM \(table)").execute() }
         }
+        if scope.athletes { try db.cachedStatement(sql: "DELETE FROM athlete").execute() }
+        if scope.records { try db.cachedStatement(sql: "DELETE FROM record").execute() }
         // Cached statements: a document's facts are written on every accepted document.
         let units = try db.cachedStatement(sql: "INSERT INTO unit (code, status, startUTC, sourceDocumentID, sourceReference) VALUES (?, ?, ?, ?, ?)")
         for row in facts.units {

@@ -36,6 +36,9 @@ struct StoreFaultAPITests {
             #expect(ready.status == .serviceUnavailable)
             #expect(String(buffer: ready.body).contains("database or disk is full"))
             #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
+            // The refused start list was not taken by the results either: no unit came of it.
+            let units = try await client.execute(uri: "/v1/units", method: .get, headers: [.authorization: "Bearer \(key)"])
+            #expect(String(buffer: units.body) == #"{"units":[]}"#, "\(String(buffer: units.body))")
         }
         // What was acknowledged is there; what was refused is not.
         let stored = try store.feedDocuments()

@@ -266,3 +266,60 @@ struct PermutationTests {
         #expect(Self.content(try store.facts()) == Self.content(FactsDeriver(book: reference.latest, documentIDs: [:]).facts()))
     }
 }
+
+/// Each document replaces only the part of the facts it can change; after every document the
+/// stored facts are exactly what the whole book derives, however many units the meet has.
+struct ScopedFactsTests {
+    static let template = try! String(decoding: FeedFixtures.swim("05-DT_RESULT-OFFICIAL.xml"), as: UTF8.self)
+
+    /// The official result of unit `number`, version `version`; withdrawn (no Competition) when asked.
+    static func result(unit number: Int, version: Int, withdrawn: Bool = false) -> Data {
+        var text = template.replacingOccurrences(of: "SWMM100MFR------------FNL-000100--", with: "SWMM100MFR------------FNL-" + String(format: "%06d", number) + "--")
+            .replacingOccurrences(of: #"Version="4""#, with: #"Version="\#(version)""#)
+            .replacingOccurrences(of: #"Result="8.31""#, with: #"Result="8.\#(10 + version)""#)
+        if withdrawn, let start = text.range(of: "<Competition"), let end = text.range(of: "</Competition>") {
+            text.removeSubrange(start.lowerBound..<end.upperBound)
+        }
+        return Data(text.utf8)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func storedFactsAlwaysEqualTheWholeBooksAfterEachDocument(kind: StoreKind) throws {
+        let store = try kind.make()
+        let intake = try ResultsIntake(store: store)
+        var generator = SplitMix(state: 5)
+        var documents: [Data] = []
+        for unit in 1...40 {
+            documents.append(Self.result(unit: unit, version: 1))
+            documents.append(Self.result(unit: unit, version: 2))
+        }
+        for unit in [3, 17, 29] { documents.append(Self.result(unit: unit, version: 3, withdrawn: true)) }
+        documents.shuffle(using: &generator)
+        documents.insert(try FeedFixtures.swim("01-DT_PARTIC.xml"), at: 20)
+        documents.insert(try FeedFixtures.swim("00-DT_RECORD.xml"), at: 50)
+        documents.append(try FeedFixtures.data("events/swim-100-free-events.json"))
+        documents.append(try FeedFixtures.data("lenex/podium-open.lxf"))
+        var received = UTCInstant(iso8601: "2026-07-31T19:00:00Z")!
+        for (index, bytes) in documents.enumerated() {
+            received = received.advanced(by: Rational(1))
+            let receipt = try intake.receive(bytes, source: "doc \(index)", receivedAt: received)
+            guard case .accepted = receipt.outcome else { continue }
+            let whole = FactsDeriver(book: intake.latest, documentIDs: [:]).facts()
+            let stored = try store.facts()
+            // Sources aside (the whole derivation here knows no ids), every row is the book's.
+            #expect(Self.withoutSources(stored) == Self.withoutSources(whole), "after document \(index)")
+        }
+        let replay = try intake.replay(repair: false)
+        #expect(replay.differences.isEmpty, "\(replay.differences.prefix(5))")
+        // 40 units, 3 withdrawn, the final the events speak of, and the Lenex meet's heats.
+        #expect(try store.facts().units.count == 40 - 3 + 1 + intake.latest.lenexRaces.count)
+    }
+
+    static func withoutSources(_ facts: DerivedFacts) -> [String] {
+        facts.units.map { "unit \($0.unit) \($0.status ?? "") \($0.startUTC ?? "")" }
+            + facts.athletes.map { "athlete \($0.code) \($0.familyName)" }
+            + facts.startLists.map { "start \($0.unit) \($0.lane) \($0.competitorCode)" }
+            + facts.timing.map { "timing \($0.unit) \($0.lane) \($0.kind) \($0.distance) \($0.milliseconds ?? -1) \($0.value ?? "")" }
+            + facts.records.map { "record \($0.type) \($0.event) \($0.milliseconds)" }
+    }
+}

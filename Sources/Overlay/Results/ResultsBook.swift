@@ -63,6 +63,10 @@ public struct ResultsBook: Sendable {
     /// The athletes of the Lenex meets by `athleteid`, with the key of the document that named them.
     public private(set) var lenexAthletes: [String: (athlete: Athlete, lenexKey: String)] = [:]
 
+    /// The keys of the current DT_RESULT messages by the unit they give results for: reading
+    /// one unit's results looks at its own messages, not at every message of the meet.
+    private var resultKeys: [UnitCode: Set<ODFMessageKey>] = [:]
+
     /// Creates an empty book accepting documents of `feedFlag`.
     public init(feedFlag: String = "P") { self.feedFlag = feedFlag }
 
@@ -97,6 +101,13 @@ public struct ResultsBook: Sendable {
                 guard existing == document else { throw .conflictingVersion(what: "\(header.key)", version: header.version) }
                 return .duplicate
             }
+        }
+        if header.documentType == "DT_RESULT" {
+            if case .unitResults(let replaced) = current[header.key]?.body {
+                resultKeys[replaced.unit]?.remove(header.key)
+                if resultKeys[replaced.unit]?.isEmpty == true { resultKeys[replaced.unit] = nil }
+            }
+            if case .unitResults(let results) = document.body { resultKeys[results.unit, default: []].insert(header.key) }
         }
         current[header.key] = document
         return .applied
@@ -142,6 +153,51 @@ public struct ResultsBook: Sendable {
         return .applied
     }
 
+    /// What `accept(document)` can change, kept so the change can be undone without copying the
+    /// book (a copy of a meet's thousands of messages per document cost more than the rest).
+    public struct Checkpoint: Sendable {
+        fileprivate enum Saved: Sendable {
+            case odf(key: ODFMessageKey, current: ODFDocument?, updates: [Int: ODFDocument]?, resultKeys: [UnitCode: Set<ODFMessageKey>])
+            case events(unit: UnitCode, events: [String: TimingEvent]?)
+            case lenex(
+                documents: [String: LenexDocument], races: [UnitCode: LenexRace], sources: [UnitCode: String],
+                athletes: [String: (athlete: Athlete, lenexKey: String)]
+            )
+        }
+        fileprivate let saved: Saved
+    }
+
+    /// The part of the book `document` can change, as it is now.
+    public func checkpoint(for document: ResultsDocument) -> Checkpoint {
+        switch document {
+        case .odf(let odf):
+            let key = odf.header.key
+            var units: [UnitCode] = []
+            for body in [odf.body, current[key]?.body] { if case .unitResults(let results) = body { units.append(results.unit) } }
+            var keys: [UnitCode: Set<ODFMessageKey>] = [:]
+            for unit in units { keys[unit] = resultKeys[unit] ?? [] }
+            return Checkpoint(saved: .odf(key: key, current: current[key], updates: updates[key], resultKeys: keys))
+        case .events(let batch):
+            return Checkpoint(saved: .events(unit: batch.unit, events: events[batch.unit]))
+        case .lenex:
+            return Checkpoint(saved: .lenex(documents: lenex, races: lenexRaces, sources: lenexRaceSources, athletes: lenexAthletes))
+        }
+    }
+
+    /// Puts back what `checkpoint` saved: the book as it was before the document it was taken for.
+    public mutating func restore(_ checkpoint: Checkpoint) {
+        switch checkpoint.saved {
+        case let .odf(key, saved, savedUpdates, keys):
+            current[key] = saved
+            updates[key] = savedUpdates
+            for (unit, set) in keys { resultKeys[unit] = set.isEmpty ? nil : set }
+        case let .events(unit, saved):
+            events[unit] = saved
+        case let .lenex(documents, races, sources, athletes):
+            (lenex, lenexRaces, lenexRaceSources, lenexAthletes) = (documents, races, sources, athletes)
+        }
+    }
+
     // MARK: - Derived state
 
     /// Full ODF messages of `type` that are current (not withdrawn), in key order.
@@ -179,8 +235,8 @@ public struct ResultsBook: Sendable {
 
     /// The current ODF result message of `unit`, without timing events.
     public func odfResults(of unit: UnitCode) -> (results: UnitResults, header: ODFHeader)? {
-        for document in currentDocuments(ofType: "DT_RESULT") {
-            if case .unitResults(let results) = document.body, results.unit == unit { return (results, document.header) }
+        for key in (resultKeys[unit] ?? []).sorted() {
+            if let document = current[key], case .unitResults(let results) = document.body, results.unit == unit { return (results, document.header) }
         }
         return nil
     }
@@ -239,11 +295,7 @@ public struct ResultsBook: Sendable {
 
     /// The units with results (ODF results, Lenex heats or timing events), in code order.
     public var units: [UnitCode] {
-        var codes = Set(events.keys).union(lenexRaces.keys)
-        for document in currentDocuments(ofType: "DT_RESULT") {
-            if case .unitResults(let results) = document.body { codes.insert(results.unit) }
-        }
-        return codes.sorted { $0.rawValue < $1.rawValue }
+        Set(events.keys).union(lenexRaces.keys).union(resultKeys.keys).sorted { $0.rawValue < $1.rawValue }
     }
 
     /// The current results of `unit`: the ODF result message, with timing events filling in what it
