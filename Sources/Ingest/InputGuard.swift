@@ -169,9 +169,11 @@ final class InputGuard: @unchecked Sendable {
     /// Where a redirect answer to `request` leads, read from the response head alone; nil when
     /// the server does not answer with a redirect.
     private func redirect(of request: PinnedRequest) -> String? {
+        // Within the read timeout, and within the playlist's own deadline when one is running.
         let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(max(policy.readTimeout, 1) * 1e9)
-        fetchDeadline = deadline
-        defer { fetchDeadline = 0 }
+        let outer = fetchDeadline
+        fetchDeadline = outer == 0 ? deadline : min(outer, deadline)
+        defer { fetchDeadline = outer }
         var io: UnsafeMutablePointer<AVIOContext>?
         var options = request.options(readTimeout: policy.readTimeout)
         defer { av_dict_free(&options) }
