@@ -16,7 +16,7 @@ seconds=${1:-60}
 shift || true
 targets=("$@")
 if (( ${#targets[@]} == 0 )); then
-    targets=(odf lenex documents events hls freed clock lens template job-request)
+    targets=(odf lenex documents events hls freed clock lens template job-request http-head)
 fi
 
 scripts/install-deps.sh
@@ -42,12 +42,13 @@ seed() {
         lens) find fixtures -name 'lens.json' ;;
         template) find templates -name '*.json' ;;
         job-request) find Fuzz/seeds/job-request Fuzz/regressions -name '*.json' ;;
+        http-head) find Fuzz/seeds/http-head -name '*.http' ;;
     esac | sort | while read -r file; do cp "$file" "$corpus/seed-${file//\//_}"; done
 }
 
 # Inputs per second of each target (debug build with coverage, one core), measured 2026-12-04.
 declare -A rate=([odf]=10000 [lenex]=8000 [documents]=3000 [events]=35000 [hls]=8000 [freed]=500
-                 [clock]=100000 [lens]=80000 [template]=25000 [job-request]=15000)
+                 [clock]=100000 [lens]=80000 [template]=25000 [job-request]=15000 [http-head]=60000)
 
 failed=()
 for target in "${targets[@]}"; do

@@ -2,20 +2,20 @@ import Foundation
 
 /// The status line and the `Location` of an HTTP/1.x response head: what Podium needs to decide
 /// whether a redirect may be followed. Pure: bytes in, fields out.
-struct HTTPResponseHead: Equatable {
+public struct HTTPResponseHead: Equatable, Sendable {
     /// The most Podium reads of a head before giving up on it.
-    static let byteLimit = 16_384
+    public static let byteLimit = 16_384
 
     /// The status code.
-    let status: Int
+    public let status: Int
     /// The `Location` header, trimmed; nil when absent.
-    let location: String?
+    public let location: String?
 
     /// A redirect that names where it leads.
-    var isRedirect: Bool { [301, 302, 303, 307, 308].contains(status) && location?.isEmpty == false }
+    public var isRedirect: Bool { [301, 302, 303, 307, 308].contains(status) && location?.isEmpty == false }
 
     /// The offset just past the blank line that ends the head; nil while it has not arrived.
-    static func end(of bytes: [UInt8]) -> Int? {
+    public static func end(of bytes: [UInt8]) -> Int? {
         guard bytes.count >= 4 else { return nil }
         for index in 3..<bytes.count where bytes[index] == 0x0A {
             if bytes[index - 1] == 0x0A { return index + 1 }
@@ -26,7 +26,7 @@ struct HTTPResponseHead: Equatable {
     }
 
     /// Parses a head (`HTTP/1.1 302 Found`, then headers); nil for anything that is not one.
-    init?(_ bytes: [UInt8]) {
+    public init?(_ bytes: [UInt8]) {
         let head = bytes.prefix(HTTPResponseHead.end(of: bytes) ?? bytes.count)
         let lines = String(decoding: head, as: UTF8.self).split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" }
             .map { $0.hasSuffix("\r") ? $0.dropLast() : $0 }

@@ -27,6 +27,8 @@ enum FuzzTarget: String, CaseIterable {
     case template
     /// Job requests: the JSON body and the input and output URLs in it.
     case jobRequest = "job-request"
+    /// HTTP response heads from an origin (where a redirect leads), and the URL it names.
+    case httpHead = "http-head"
 
     /// Runs one input.
     func run(_ data: Data) {
@@ -47,6 +49,10 @@ enum FuzzTarget: String, CaseIterable {
         case .lens: _ = try? Lens(json: data)
         case .template: _ = try? OverlayTemplate.parse(data)
         case .jobRequest: FuzzTarget.jobRequest(data)
+        case .httpHead:
+            guard let head = HTTPResponseHead(Array(data)), let location = head.location else { return }
+            _ = SRTMode(url: location)
+            _ = try? InputEndpoint(location, policy: InputPolicy(allowedHosts: ["*.example.net"], resolver: NoResolver()))
         }
     }
 
@@ -90,4 +96,9 @@ public func podiumFuzzOneInput(_ start: UnsafeRawPointer?, _ count: Int) -> CInt
     let data = start.map { Data(bytes: $0, count: count) } ?? Data()
     FuzzTarget.selected.run(data)
     return 0
+}
+
+/// Resolves nothing: a fuzz input must not reach DNS.
+struct NoResolver: HostResolving {
+    func addresses(of name: String) -> [NetworkAddress] { [] }
 }
