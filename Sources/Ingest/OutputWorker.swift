@@ -19,7 +19,8 @@ public struct OutputStats: Sendable, Equatable {
     /// Packets whose timestamps were repaired for the muxer (decode time not increasing, or
     /// presentation before decode: a corrupt input).
     public var repairedTimestamps = 0
-    /// Packets the muxer refused for their content (`EINVAL`) and that were left out; the output went on.
+    /// Packets the muxer refused for their content (`EINVAL`, `AVERROR_INVALIDDATA`) and that were
+    /// left out; the output went on.
     public var refusedByMuxer = 0
     /// Why the output stopped for good (a file that could not be written), if it did.
     public var failure: String?
