@@ -37,6 +37,8 @@ lenex_mean=$(python3 -c "import json;print(json.load(open('$work/lenex.json'))['
 odf_rate=$(python3 -c "print(round(2000 / $odf_mean))")
 lenex_mb=$(python3 -c "import os;print(round(os.path.getsize('$work/feeds/big.lef') / 1e6, 2))")
 lenex_rate=$(python3 -c "print(round($lenex_mb / $lenex_mean, 1))")
+# Intake against the size of the meet: 6000 distinct units over HTTP, three document shapes.
+units_line=$(python3 scripts/bench-intake-units.py "$podium" 6000 --line)
 
 # Per-frame overlay cost (ordo-one/benchmark, its own package so CI never builds it).
 (cd Benchmarks && swift package --disable-sandbox benchmark --target OverlayBenchmarks --format markdown --no-progress) > "$work/overlay.md" 2>&1 || true
@@ -77,6 +79,7 @@ Written by \`scripts/bench.sh\` (\`make bench\`) on $(date -u +%Y-%m-%d), $(npro
 | \`podium import\` of 2000 successive 8-lane DT_RESULT versions (parse, hash, store verbatim, derive and store facts, one transaction each) | $(printf '%.2f' "$odf_mean") s: ${odf_rate} documents/s, process start included |
 | per frame, state only (timeline + full JSON + ID3), median | ${state_us} µs, ${state_mallocs} allocations |
 | per frame, swimming template (timeline + elements + compact JSON + ID3), median | ${template_us} µs, ${template_mallocs} allocations (target 5 µs: ${verdict/_/ }) |
+| \`POST /v1/feeds\` of 6000 distinct units, median per POST over the first 50 → last 50 of each shape (target: within 2×) | ${units_line} |
 | \`podium import\` of a ${lenex_mb} MB Lenex meet (2000 athletes, 6000 results with splits) | $(printf '%.3f' "$lenex_mean") s: ${lenex_rate} MB/s, process start included |
 TEXT
 cat docs/bench-results.md

@@ -4,12 +4,14 @@
 /// muxer then refuses the packet with `EINVAL`; repaired here, as `ffmpeg -c copy` repairs
 /// them, the packet is written and the output goes on. Pure: numbers in, numbers out.
 struct OutputTimestampRepair {
-    private var lastDecode: [Int: Int64] = [:]
+    /// The last decode timestamp written, by output stream index (an array: it is read per packet).
+    private var lastDecode: [Int64?] = []
 
     /// The timestamps to write for a packet of output stream `stream` (in its time base), and
     /// whether they differ from those given.
     mutating func repair(stream: Int, pts given: Int64?, dts givenDecode: Int64?) -> (pts: Int64?, dts: Int64?, repaired: Bool) {
         var (pts, dts) = (given, givenDecode)
+        if stream >= lastDecode.count { lastDecode += [Int64?](repeating: nil, count: stream + 1 - lastDecode.count) }
         let previous = lastDecode[stream]
         if let presented = pts, let decoded = dts, presented < decoded {
             // Decoded after it is shown cannot be: the median of both and the next free decode

@@ -16,16 +16,19 @@ struct PinnedRequest {
     let hostHeader: String
     private let address: NetworkAddress
     private let isSecure: Bool
+    /// The host as the URL writes it (an IPv6 address in brackets).
+    private let hostInURL: String
     private let port: Int
     private let pathAndQuery: String
 
     init(url: String, policy: InputPolicy) throws(MediaError) {
         guard let components = URLComponents(string: url), let host = components.host, !host.isEmpty,
-              let hostHeader = URLAuthority.hostHeader(of: url) else {
+              let hostRange = URLAuthority.hostRange(in: url), let hostHeader = URLAuthority.hostHeader(of: url) else {
             throw .refusedURL(url: url, rule: "the URL names no host")
         }
         self.url = url
         self.hostHeader = hostHeader
+        hostInURL = String(url[hostRange])
         address = try policy.pinnedAddress(for: host, in: url)
         isSecure = components.scheme?.lowercased() == "https"
         port = components.port ?? (isSecure ? 443 : 80)
@@ -50,7 +53,7 @@ struct PinnedRequest {
 
     /// The connection a response head is read on (`tcp://address:port`, or TLS by name).
     var transportURL: String {
-        isSecure ? "tls://\(hostHeader.contains(":") && !hostHeader.hasSuffix("]") ? hostHeader : "\(hostHeader):\(port)")" : "tcp://\(address.urlHost):\(port)"
+        isSecure ? "tls://\(hostInURL):\(port)" : "tcp://\(address.urlHost):\(port)"
     }
 
     /// A GET whose answer is read only as far as its head.

@@ -121,15 +121,8 @@ http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_
         let json = String(decoding: try JSONSerialization.data(withJSONObject: table), as: UTF8.self)
         let port = Loopback.freePort()
         let server = try BackgroundProcess("python3", ["-c", program, String(port), json])
-        let deadline = Date().addingTimeInterval(10)
-        while Date() < deadline {
-            let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            let connected = Loopback.withAddress(port: port) { connect(descriptor, $0, $1) }
-            close(descriptor)
-            if connected == 0 { return (server, port) }
-            usleep(50_000)
-        }
-        throw CocoaError(.fileReadUnknown)
+        try Loopback.waitForTCPListener(on: port)
+        return (server, port)
     }
 }
 

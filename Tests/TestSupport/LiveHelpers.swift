@@ -121,12 +121,18 @@ public enum Loopback {
     public static func httpServer(serving folder: URL) throws -> (server: BackgroundProcess, port: UInt16) {
         let port = freePort()
         let server = try BackgroundProcess("python3", ["-m", "http.server", String(port), "--bind", "127.0.0.1", "--directory", folder.path])
+        try waitForTCPListener(on: port)
+        return (server, port)
+    }
+
+    /// Waits until something accepts TCP connections on 127.0.0.1:`port`; throws after 10 s.
+    public static func waitForTCPListener(on port: UInt16) throws {
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline {
             let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             let connected = withAddress(port: port) { connect(descriptor, $0, $1) }
             close(descriptor)
-            if connected == 0 { return (server, port) }
+            if connected == 0 { return }
             usleep(50_000)
         }
         throw CocoaError(.fileReadUnknown)
