@@ -26,7 +26,7 @@ public struct APIError: Error, HTTPResponseError, Sendable {
         self.headers = headers
     }
 
-    private struct Envelope: Encodable {
+    struct Envelope: Encodable {
         struct Body: Encodable {
             let code: String
             let message: String
@@ -35,10 +35,13 @@ public struct APIError: Error, HTTPResponseError, Sendable {
         let error: Body
     }
 
+    /// The `error` object of the envelope.
+    var body: Envelope.Body { .init(code: code, message: message, details: details) }
+
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let body = try encoder.encode(Envelope(error: .init(code: code, message: message, details: details)))
+        let body = try encoder.encode(Envelope(error: body))
         var fields = headers
         fields[.contentType] = "application/json; charset=utf-8"
         return Response(

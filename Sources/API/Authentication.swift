@@ -12,6 +12,9 @@ public struct PodiumRequestContext: RequestContext, WebSocketRequestContext {
     public var key: APIKeyRecord?
     /// The WebSocket handler a route chose (live push), for the upgrade.
     public let webSocket = WebSocketHandlerReference<Self>()
+    /// The key check's refusal of a WebSocket upgrade, kept for the socket to state: Hummingbird
+    /// answers any refused upgrade with a bare 400, so the refusal is told over the socket instead.
+    var refusal: APIError?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
@@ -19,6 +22,7 @@ public struct PodiumRequestContext: RequestContext, WebSocketRequestContext {
 
     /// The key, which must have one of `scopes` (admin has them all); 403 otherwise.
     func requireKey(_ scopes: Set<APIScope>) throws -> APIKeyRecord {
+        if let refusal { throw refusal }
         guard let key else {
             throw APIError(.unauthorized, code: "unauthorized", message: "this endpoint needs an API key", headers: KeyAuthenticator<NoKeys>.challenge)
         }
@@ -111,6 +115,17 @@ struct KeyAuthenticator<Keys: KeyReading>: RouterMiddleware {
     static var challenge: HTTPFields { [.wwwAuthenticate: #"Bearer realm="podium""#] }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        do {
+            context.key = try await check(request)
+        } catch let refusal as APIError where isWebSocketUpgrade(request) {
+            context.refusal = refusal
+        }
+        return try await next(request, context)
+    }
+
+    /// The request's key once it is known, live and within its rate; the refusal otherwise.
+    private func check(_ request: Request) async throws -> APIKeyRecord {
         guard let secret = Self.secret(in: request) else {
             throw APIError(
                 .unauthorized, code: "unauthorized", message: "this endpoint needs an API key: Authorization: Bearer <key>, or X-API-KEY",
@@ -135,9 +150,7 @@ struct KeyAuthenticator<Keys: KeyReading>: RouterMiddleware {
                 details: ["retryAfterSeconds": "\(seconds)"], headers: [.retryAfter: "\(seconds)"]
             )
         }
-        var context = context
-        context.key = key
-        return try await next(request, context)
+        return key
     }
 
     static func secret(in request: Request) -> String? {
@@ -153,4 +166,9 @@ struct KeyAuthenticator<Keys: KeyReading>: RouterMiddleware {
 /// A key store with no keys, standing in where only the challenge header is needed.
 struct NoKeys: KeyReading {
     func key(forSecret secret: String) async throws -> APIKeyRecord? { nil }
+}
+
+/// Whether a request asks to become a WebSocket (`Upgrade: websocket`).
+func isWebSocketUpgrade(_ request: Request) -> Bool {
+    request.headers[.upgrade]?.lowercased() == "websocket"
 }

@@ -95,10 +95,6 @@ struct FeedsController {
         athletes.get(use: listAthletes)
         records.get(use: listRecords)
         schedule.get(use: listSchedule)
-        allowOnly([.post], on: ":format", in: feeds)
-        for (group, path) in [(units, ""), (units, ":unit"), (athletes, ""), (records, ""), (schedule, "")] {
-            allowOnly([.get], on: RouterPath(path), in: group)
-        }
     }
 
     /// `GET /v1/schedule?from=&to=&discipline=&venue=`: the units the schedule messages give,
@@ -152,7 +148,8 @@ struct FeedsController {
             } catch .tooLarge {
                 throw tooLarge
             } catch {
-                throw APIError(.badRequest, code: "bad_request", message: "\(error)", details: ["Content-Encoding": "gzip"])
+                // The header was well formed; the body under it is not readable: 422, as a document that cannot be read.
+                throw APIError(.unprocessableContent, code: "bad_encoding", message: "the gzip body cannot be inflated: \(error)", details: ["Content-Encoding": "gzip"])
             }
         case let other?:
             throw APIError(.unsupportedMediaType, code: "unsupported_encoding", message: "Content-Encoding \(other) is not taken; send gzip or nothing", details: ["Content-Encoding": other])
@@ -160,7 +157,7 @@ struct FeedsController {
         guard !body.isEmpty else { throw APIError(.badRequest, code: "bad_request", message: "the body is empty") }
         if let sniffed = DocumentDecoder.sniff(body.prefix(4096)), !formats.contains(sniffed) {
             let taken = formats.sorted().joined(separator: " or ")
-            throw APIError(.badRequest, code: "bad_request", message: "this feed takes \(taken); the body is \(sniffed)", details: ["format": sniffed])
+            throw APIError(.unprocessableContent, code: "rejected_document", message: "this feed takes \(taken); the body is \(sniffed)", details: ["format": sniffed])
         }
         let receipt = try await desk.receive(body, source: "api:\(key.owner)")
         PodiumMetrics.feedDocument(outcome: {

@@ -105,6 +105,11 @@ struct StrictObject {
         if let unknown = fields.keys.sorted().first(where: { !allowed.contains($0) }) {
             throw StrictObject.wrong("\(path).\(unknown)", "is not a field here; the fields are \(allowed.sorted().joined(separator: ", "))")
         }
+        // An optional field is left out, never null: the OpenAPI document allows no null, and one
+        // meaning per spelling keeps clients from guessing.
+        if let null = fields.keys.sorted().first(where: { fields[$0] == .null }) {
+            throw StrictObject.wrong("\(path).\(null)", "is null; leave the field out instead")
+        }
         self.fields = fields
         self.path = path
     }
@@ -113,7 +118,16 @@ struct StrictObject {
         APIError(.badRequest, code: "bad_request", message: "\(path) \(reason)", details: ["path": path])
     }
 
+    /// A field that breaks the request's schema (docs/openapi.yaml): 400 naming its path.
     func wrong(_ name: String, _ reason: String) -> APIError { StrictObject.wrong("\(path).\(name)", reason) }
+
+    /// A field that fits the schema but that this server cannot start a job with (a rule across
+    /// fields, its allowlist, its schedule): 422 `cannot_start` naming its path, so that a 400
+    /// always means the request itself is malformed.
+    func refused(_ name: String, _ reason: String) -> APIError {
+        let path = "\(path).\(name)"
+        return APIError(.unprocessableContent, code: "cannot_start", message: "\(path) \(reason)", details: ["path": path])
+    }
 
     func string(_ name: String, required: Bool = false) throws -> String? {
         switch fields[name] {
@@ -121,7 +135,7 @@ struct StrictObject {
             if required { throw wrong(name, "is required") }
             return nil
         case .string(let text)?:
-            guard !text.isEmpty, text.utf8.count <= 2048, !text.contains("\0") else { throw wrong(name, "must be a non-empty string of at most 2048 bytes") }
+            guard Self.isRequestText(text) else { throw wrong(name, "must be a non-empty string of at most 2048 characters, without NUL") }
             return text
         case let other?:
             throw wrong(name, "must be a string, not \(other.typeName)")
@@ -151,8 +165,8 @@ struct StrictObject {
         case .array(let items)?:
             guard items.count <= maximum else { throw wrong(name, "may hold at most \(maximum) entries") }
             return try items.enumerated().map { index, item in
-                guard case .string(let text) = item, !text.isEmpty, text.utf8.count <= 2048, !text.contains("\0") else {
-                    throw wrong("\(name)[\(index)]", "must be a non-empty string, not \(item.typeName)")
+                guard case .string(let text) = item, Self.isRequestText(text) else {
+                    throw wrong("\(name)[\(index)]", "must be a non-empty string of at most 2048 characters, without NUL, not \(item.typeName)")
                 }
                 return text
             }
@@ -160,8 +174,14 @@ struct StrictObject {
         }
     }
 
+    /// 1 to 2,048 characters (Unicode code points, as JSON Schema's `maxLength` counts), no NUL:
+    /// the `RequestText` of docs/openapi.yaml.
+    static func isRequestText(_ text: String) -> Bool {
+        !text.isEmpty && text.unicodeScalars.count <= 2048 && !text.unicodeScalars.contains("\0")
+    }
+
     func object(_ name: String, allowed: Set<String>) throws -> StrictObject? {
-        guard let value = fields[name], value != .null else { return nil }
+        guard let value = fields[name] else { return nil }
         return try StrictObject(value, path: "\(path).\(name)", allowed: allowed)
     }
 }
@@ -173,6 +193,15 @@ func plainName(_ context: PodiumRequestContext, of what: String) throws -> Strin
         throw APIError(.badRequest, code: "bad_request", message: "a \(what) name is 1 to 64 lower-case letters, digits and dashes, not starting with a dash", details: ["name": name])
     }
     return name
+}
+
+/// A positive ratio as the API spells it: digits, optionally `/` and digits, neither part zero
+/// nor with a leading zero, each at most 18 digits.
+func isPositiveRatio(_ text: String) -> Bool {
+    let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+    return (1...2).contains(parts.count) && parts.allSatisfy { part in
+        (1...18).contains(part.utf8.count) && part.utf8.first != UInt8(ascii: "0") && part.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+    }
 }
 
 /// A plain name (of a template or a fixture): lower-case letters, digits and dashes, 1 to 64,
@@ -219,10 +248,10 @@ struct JobRequest {
             do {
                 endpoint = try InputEndpoint(input, policy: policy)
             } catch {
-                throw APIError(.badRequest, code: "refused_input", message: "$.input: \(error)", details: ["path": "$.input", "input": input])
+                throw APIError(.unprocessableContent, code: "refused_input", message: "$.input: \(error)", details: ["path": "$.input", "input": input])
             }
             guard endpoint.kind.isLive else {
-                throw request.wrong("input", "must be a network source (udp, srt, rtmp, rtsp, http(s) HLS) or fixture:NAME; the server opens no file by path")
+                throw request.refused("input", "must be a network source (udp, srt, rtmp, rtsp, http(s) HLS) or fixture:NAME; the server opens no file by path")
             }
             inputURL = input
         }
@@ -236,18 +265,18 @@ struct JobRequest {
         var rehearsal = false
         switch try binding?.string("source", required: true) ?? (fixture != nil ? "fixture" : nil) {
         case "fixture":
-            guard let fixture else { throw request.wrong("results.source", "may be fixture only when the input is a fixture") }
+            guard let fixture else { throw request.refused("results.source", "may be fixture only when the input is a fixture") }
             for name in ["venue", "at", "ledger"] where try binding?.string(name) != nil {
-                throw request.wrong("results.\(name)", "applies to results from the feeds only")
+                throw request.refused("results.\(name)", "applies to results from the feeds only")
             }
             results = .folder(fixture.folder.appendingPathComponent("results").path)
             unit = try binding?.string("unit")
         case "feeds":
-            guard let feeds = desk.feeds else { throw request.wrong("results.source", "feeds are not served by this server") }
+            guard let feeds = desk.feeds else { throw request.refused("results.source", "feeds are not served by this server") }
             switch try binding!.string("ledger") {
             case nil, "production": break
             case "rehearsal":
-                guard feeds.takesRehearsals else { throw request.wrong("results.ledger", "is rehearsal, which this server does not keep (podium serve --rehearsals)") }
+                guard feeds.takesRehearsals else { throw request.refused("results.ledger", "is rehearsal, which this server does not keep (podium serve --rehearsals)") }
                 rehearsal = true
             case let other?: throw request.wrong("results.ledger", "must be production or rehearsal, not \(other)")
             }
@@ -260,19 +289,20 @@ struct JobRequest {
                 }
                 let schedule = await feeds.book(asKnownAt: nil, rehearsal: rehearsal).schedule
                 guard let scheduled = ScheduleQuery.unit(at: venue, on: at, in: schedule) else {
-                    throw request.wrong("results.venue", "has no unit scheduled at \(at.iso8601) in the schedule received so far")
+                    throw request.refused("results.venue", "has no unit scheduled at \(at.iso8601) in the schedule received so far")
                 }
                 unit = scheduled.unit.rawValue
             } else {
-                guard let code = try binding!.string("unit", required: true), UnitCode(code) != nil else {
-                    throw request.wrong("results.unit", "must be a 34-character RSC")
+                guard let code = try binding!.string("unit") else {
+                    throw request.refused("results.unit", "or results.venue must name what to follow in the feeds")
                 }
+                guard UnitCode(code) != nil else { throw request.wrong("results.unit", "must be a 34-character RSC") }
                 unit = code
             }
             // The job follows the feeds only once the whole request has been accepted (below).
             results = .feed(ledger: ResultsLedger(), inbox: DocumentInbox())
         case nil:
-            throw request.wrong("results", "is required for a network input: {\"source\": \"feeds\", \"unit\": RSC}")
+            throw request.refused("results", "is required for a network input: {\"source\": \"feeds\", \"unit\": RSC}")
         case let other?:
             throw request.wrong("results.source", "must be feeds or fixture, not \(other)")
         }
@@ -295,26 +325,26 @@ struct JobRequest {
             do {
                 target = try OutputTarget(text)
             } catch {
-                throw APIError(.badRequest, code: "refused_output", message: "$.outputs[\(index)]: \(error)", details: ["path": "$.outputs[\(index)]", "output": text])
+                throw APIError(.unprocessableContent, code: "refused_output", message: "$.outputs[\(index)]: \(error)", details: ["path": "$.outputs[\(index)]", "output": text])
             }
             guard target.isNetwork else {
-                throw request.wrong("outputs[\(index)]", "must be a udp://, srt:// or rtmp:// stream; files are written only as the job's HLS (\"hls\")")
+                throw request.refused("outputs[\(index)]", "must be a udp://, srt:// or rtmp:// stream; files are written only as the job's HLS (\"hls\")")
             }
             let host = target.host ?? ""
             guard host.isEmpty || InputPolicy.isLoopback(host) || policy.allows(host: host) else {
-                throw request.wrong("outputs[\(index)]", "reaches \(host), which is not an allowed host of this server")
+                throw request.refused("outputs[\(index)]", "reaches \(host), which is not an allowed host of this server")
             }
             // A listener binds here; everything else sends to the address that was checked.
             if !host.isEmpty, !target.isListener {
                 do {
                     target = target.pinned(to: try policy.pinnedAddress(for: host, in: text))
                 } catch {
-                    throw request.wrong("outputs[\(index)]", error.ruleText)
+                    throw request.refused("outputs[\(index)]", error.ruleText)
                 }
             }
-            guard !outputs.contains(target) else { throw request.wrong("outputs[\(index)]", "is given twice") }
+            guard !outputs.contains(target) else { throw request.refused("outputs[\(index)]", "is given twice") }
             if enrichment.carriers == .id3, !target.container.carriesTimedID3 {
-                throw request.wrong("outputs[\(index)]", "is \(target.container.rawValue), which carries the sei carrier only; add sei to carriers")
+                throw request.refused("outputs[\(index)]", "is \(target.container.rawValue), which carries the sei carrier only; add sei to carriers")
             }
             outputs.append(target)
         }
@@ -324,7 +354,7 @@ struct JobRequest {
             let folder = URL(fileURLWithPath: settings.jobsDirectory).appendingPathComponent(UUID().uuidString.lowercased())
             outputs.append(try OutputTarget(folder.appendingPathComponent("hls/index.m3u8").path))
         }
-        guard !outputs.isEmpty else { throw request.wrong("outputs", "or hls must give the job at least one output") }
+        guard !outputs.isEmpty else { throw request.refused("outputs", "or hls must give the job at least one output") }
 
         var template: OverlayTemplate?
         if let name = try request.string("template") {
@@ -372,7 +402,17 @@ struct JobRequest {
             }
             settings.source = chosen
         }
-        if clock.fields["anchor"] != nil || clock.fields["frameRate"] != nil {
+        // The API takes ratios in one spelling only ("1/90000", "50", "60000/1001"), the
+        // `Ratio` pattern of docs/openapi.yaml; clock files on disk are read more leniently.
+        var timeBase: JSONValue?
+        if case .object(let anchor)? = clock.fields["anchor"] { timeBase = anchor["timeBase"] }
+        for (name, value) in [("frameRate", clock.fields["frameRate"]), ("anchor.timeBase", timeBase)] {
+            if case .string(let text)? = value, !isPositiveRatio(text) { throw clock.wrong(name, "must be a positive ratio such as 1/90000 or 50") }
+        }
+        if clock.fields["anchor"] == nil, case .string(let text)? = clock.fields["frameRate"], let rate = Rational(parsing: text) {
+            // A frame rate alone keeps the fixture's anchor (or the source's own clock).
+            settings.frameRate = rate
+        } else if clock.fields["anchor"] != nil || clock.fields["frameRate"] != nil {
             var file: [String: JSONValue] = [:]
             file["anchor"] = clock.fields["anchor"]
             file["frameRate"] = clock.fields["frameRate"]

@@ -167,3 +167,22 @@ struct WebSocketPush<Store: JobReading> {
         }
     }
 }
+
+/// Tells a client it may not follow: `{"event":"refused","status":N,"error":{…}}` (the API's
+/// error shape), then a close with code 4000 + N (4401, 4403, 4404, 4400, 4429), which a
+/// browser's WebSocket shows its page, unlike the status of a refused handshake.
+func refuseWebSocket(_ refusal: APIError, outbound: WebSocketOutboundWriter) async throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    let message = try encoder.encode(WebSocketRefusal(error: refusal.body, status: refusal.status.code))
+    try await outbound.write(.text(String(decoding: message, as: UTF8.self)))
+    // A close reason holds at most 123 bytes; the message above has the whole sentence.
+    try await outbound.close(.unknown(UInt16(4000 + refusal.status.code)), reason: refusal.code)
+}
+
+/// The message of `refuseWebSocket`.
+private struct WebSocketRefusal: Encodable {
+    let error: APIError.Envelope.Body
+    let event = "refused"
+    let status: Int
+}

@@ -54,6 +54,7 @@ public func buildRouter(
     if let jobs {
         FixturesController(desk: jobs).addRoutes(to: v1.group("fixtures"))
     }
+    answerUnservedMethods(on: router)
     return router
 }
 
@@ -137,10 +138,6 @@ struct JobsController<Store: JobReading & KeyReading> {
         group.get(":id/hls/:file", use: hls)
         group.post(":id/playback", use: playback)
         // A server without jobs (a store served read-only) answers POST and DELETE with 405.
-        allowOnly(desk == nil ? [.get] : [.get, .post], on: "", in: group)
-        allowOnly(desk == nil ? [.get] : [.get, .delete], on: ":id", in: group)
-        allowOnly([.post], on: ":id/playback", in: group)
-        for path in [":id/frames", ":id/frames/:n", ":id/frames/:n/preview.png", ":id/events", ":id/ws", ":id/hls/:file"] { allowOnly([.get], on: RouterPath(path), in: group) }
     }
 
     /// `POST /v1/jobs`: starts a job (see `JobRequest` for the body). 201 with the job once it is
@@ -270,21 +267,36 @@ struct JobsController<Store: JobReading & KeyReading> {
         return Response(status: .ok, headers: [.contentType: contentType, .cacheControl: cacheControl], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 
-    /// The upgrade to a WebSocket push: only for a readable job, and only when the client asks for a WebSocket.
+    /// The upgrade to a WebSocket push. A WebSocket request that is well formed (its job id and
+    /// `after`) is upgraded and then told over the socket whether it may follow (see
+    /// `pushOverWebSocket`); a malformed one gets Hummingbird's bare 400, the only answer a
+    /// refused handshake can have. Any other request is answered in HTTP: the key and job checks,
+    /// then 426.
     @Sendable func shouldUpgrade(_ request: Request, context: PodiumRequestContext) async throws -> RouterShouldUpgrade {
+        if isWebSocketUpgrade(request) {
+            _ = try Self.jobID(context)
+            _ = try Self.resumePoint(request)
+            return .upgrade([:])
+        }
         _ = try await requireJob(context)
         _ = try Self.resumePoint(request)
-        guard request.headers[.upgrade]?.lowercased() == "websocket" else {
+        guard isWebSocketUpgrade(request) else {
             throw APIError(.upgradeRequired, code: "upgrade_required", message: "this is a WebSocket endpoint; connect with a WebSocket client (or follow /events for Server-Sent Events)", headers: [.upgrade: "websocket"])
         }
         return .upgrade([:])
     }
 
     @Sendable func pushOverWebSocket(_ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, _ context: WebSocketRouterContext<PodiumRequestContext>) async throws {
-        let job = try await requireJob(context.requestContext)
-        try await WebSocketPush(store: store, keyIsLive: keyIsLive(context.request)).run(
-            job: job, after: try Self.resumePoint(context.request), inbound: inbound, outbound: outbound
-        )
+        let job: JobRecord
+        let after: Int?
+        do {
+            job = try await requireJob(context.requestContext)
+            after = try Self.resumePoint(context.request)
+        } catch let refusal as APIError {
+            try await refuseWebSocket(refusal, outbound: outbound)
+            return
+        }
+        try await WebSocketPush(store: store, keyIsLive: keyIsLive(context.request)).run(job: job, after: after, inbound: inbound, outbound: outbound)
     }
 
     @Sendable func list(_ request: Request, context: PodiumRequestContext) async throws -> Response {
@@ -346,20 +358,18 @@ struct JobsController<Store: JobReading & KeyReading> {
     /// Where a live push resumes: `Last-Event-ID` (Server-Sent Events), else `?after=`; the last frame the client has.
     static func resumePoint(_ request: Request) throws -> Int? {
         var after: Int?
+        // Both are checked when both are given, though the header wins.
         if let text = request.uri.queryParameters.get("after") {
-            guard let value = Int(text) else {
-                throw APIError(.badRequest, code: "bad_request", message: "after must be an integer frame index", details: ["after": String(text)])
+            guard let value = Int(text), value >= -1 else {
+                throw APIError(.badRequest, code: "bad_request", message: "after must be an integer frame index, -1 or more", details: ["after": String(text)])
             }
             after = value
         }
         if let header = request.headers[HTTPField.Name("Last-Event-ID")!] {
-            guard let seq = Int(header.trimmingCharacters(in: .whitespaces)) else {
-                throw APIError(.badRequest, code: "bad_request", message: "Last-Event-ID must be a frame's seq", details: ["Last-Event-ID": header])
+            guard let seq = Int(header.trimmingCharacters(in: .whitespaces)), seq >= -1 else {
+                throw APIError(.badRequest, code: "bad_request", message: "Last-Event-ID must be a frame's seq, -1 or more", details: ["Last-Event-ID": header])
             }
             after = seq
-        }
-        if let after, after < -1 {
-            throw APIError(.badRequest, code: "bad_request", message: "after must be -1 or more", details: ["after": "\(after)"])
         }
         return after
     }
@@ -415,9 +425,6 @@ struct JobsController<Store: JobReading & KeyReading> {
             guard from >= 0 else {
                 throw APIError(.badRequest, code: "bad_request", message: "from must be 0 or more", details: ["from": "\(from)"])
             }
-            guard to >= from else {
-                throw APIError(.badRequest, code: "bad_request", message: "to must not be before from", details: ["from": "\(from)", "to": "\(to)"])
-            }
         }
         let openEnded = !["to", "toPts", "toUtc"].contains { parameters.get($0) != nil }
         return (from, to, openEnded)
@@ -440,14 +447,20 @@ struct JobsController<Store: JobReading & KeyReading> {
     /// The job of the path, when the caller may read it (another broadcaster's job is not found, not forbidden).
     private func requireJob(_ context: PodiumRequestContext, scopes: Set<APIScope> = Self.readers) async throws -> JobRecord {
         let key = try context.requireKey(scopes)
+        let id = try Self.jobID(context)
+        guard let job = try await jobs.job(id, reading: { try await store.job(id: id) }), Self.visible(job, to: key) else {
+            throw APIError(.notFound, code: "not_found", message: "no job \(id)", details: ["id": "\(id)"])
+        }
+        return job
+    }
+
+    /// The job id of the path: a positive 64-bit integer.
+    private static func jobID(_ context: PodiumRequestContext) throws -> Int64 {
         let text = context.parameters.get("id") ?? ""
         guard let id = Int64(text), id > 0 else {
             throw APIError(.badRequest, code: "bad_request", message: "job id must be a positive integer", details: ["id": text])
         }
-        guard let job = try await jobs.job(id, reading: { try await store.job(id: id) }), Self.visible(job, to: key) else {
-            throw APIError(.notFound, code: "not_found", message: "no job \(id)", details: ["id": text])
-        }
-        return job
+        return id
     }
 
     private func integerParameter(_ request: Request, _ name: String) throws -> Int? {
@@ -527,16 +540,27 @@ func jsonResponse(_ body: ByteBuffer, status: HTTPResponse.Status = .ok) -> Resp
     Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: ResponseBody(byteBuffer: body))
 }
 
-/// Answers every method but `allowed` on `path` with 405 and an `Allow` header, so a client
-/// learns what the resource takes instead of being told it does not exist.
-func allowOnly(_ allowed: [HTTPRequest.Method], on path: RouterPath, in group: RouterGroup<PodiumRequestContext>) {
-    let allow = allowed.map(\.rawValue).joined(separator: ", ")
-    for method in [HTTPRequest.Method.get, .post, .put, .delete, .patch] where !allowed.contains(method) {
-        group.on(path, method: method) { request, _ -> Response in
-            throw APIError(
-                .methodNotAllowed, code: "method_not_allowed", message: "\(request.method.rawValue) is not allowed here; this resource takes \(allow)",
-                details: ["allow": allow], headers: [.allow: allow]
-            )
+/// The methods HTTP defines for a resource (RFC 9110 and the QUERY draft), less CONNECT, whose
+/// target is a host and never one of these paths.
+let standardMethods: [HTTPRequest.Method] = [.get, .head, .post, .put, .delete, .patch, .options, .trace, HTTPRequest.Method("QUERY")!]
+
+/// Answers, on every path the router serves, each standard method it does not serve with 405 and
+/// an `Allow` header naming the ones it does, so a client learns what the resource takes instead
+/// of being told it does not exist. Run once every route is added: the table is the router's own.
+func answerUnservedMethods(on router: Router<PodiumRequestContext>) {
+    var served: [String: (path: RouterPath, methods: Set<HTTPRequest.Method>)] = [:]
+    for route in router.routes {
+        served[route.path.description, default: (route.path, [])].methods.insert(route.method)
+    }
+    for (path, methods) in served.values {
+        let allow = standardMethods.filter(methods.contains).map(\.rawValue).joined(separator: ", ")
+        for method in standardMethods where !methods.contains(method) {
+            router.on(path, method: method) { request, _ -> Response in
+                throw APIError(
+                    .methodNotAllowed, code: "method_not_allowed", message: "\(request.method.rawValue) is not allowed here; this resource takes \(allow)",
+                    details: ["allow": allow], headers: [.allow: allow]
+                )
+            }
         }
     }
 }

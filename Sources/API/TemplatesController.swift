@@ -21,9 +21,6 @@ struct TemplatesController<Store: TemplateStoring> {
         group.post("validate", use: validate)
         group.get(":name", use: show)
         group.put(":name", use: put)
-        allowOnly([.get], on: "", in: group)
-        allowOnly([.post], on: "validate", in: group)
-        allowOnly([.get, .put], on: ":name", in: group)
     }
 
     /// Who may read templates: designers, broadcasters, viewers (admins too).

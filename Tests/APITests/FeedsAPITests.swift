@@ -102,7 +102,7 @@ struct FeedsAPITests {
             let second = try await client.execute(uri: "/v1/feeds/lenex", method: .post, headers: [.authorization: "Bearer \(key)"], body: ByteBuffer(bytes: plain))
             #expect(try Self.json(second)["outcome"] as? String == "duplicate")
             let wrongFeed = try await client.execute(uri: "/v1/feeds/odf", method: .post, headers: [.authorization: "Bearer \(key)"], body: ByteBuffer(bytes: zipped))
-            #expect(wrongFeed.status == .badRequest)
+            #expect(wrongFeed.status == .unprocessableContent)
             #expect((try Self.json(wrongFeed)["error"] as? [String: Any])?["message"] as? String == "this feed takes odf; the body is lenex-zip")
         }
     }
@@ -151,9 +151,9 @@ struct FeedsAPITests {
         let cases: [(String, HTTPFields, Data, HTTPResponse.Status, String)] = [
             ("/v1/feeds/odf", [.contentEncoding: "gzip"], bomb, .contentTooLarge, "too_large"),
             ("/v1/feeds/odf", [:], oversized, .contentTooLarge, "too_large"),
-            ("/v1/feeds/odf", [.contentEncoding: "gzip"], Data("<OdfBody/>".utf8), .badRequest, "bad_request"),
+            ("/v1/feeds/odf", [.contentEncoding: "gzip"], Data("<OdfBody/>".utf8), .unprocessableContent, "bad_encoding"),
             ("/v1/feeds/odf", [.contentEncoding: "br"], Data("<OdfBody/>".utf8), .unsupportedMediaType, "unsupported_encoding"),
-            ("/v1/feeds/odf", [:], lenex, .badRequest, "bad_request"),
+            ("/v1/feeds/odf", [:], lenex, .unprocessableContent, "rejected_document"),
             ("/v1/feeds/odf", [:], Data(), .badRequest, "bad_request"),
             ("/v1/feeds/paper", [:], Data("x".utf8), .notFound, "not_found"),
         ]

@@ -260,30 +260,30 @@ struct ServerJobsTests {
         (#"{"input": "fixture:swim-100-free", "hls": {}, "colour": "red"}"#, "bad_request", "$.colour is not a field"),
         (#"{"input": 5, "hls": {}}"#, "bad_request", "$.input must be a string"),
         (#"{"hls": {}}"#, "bad_request", "$.input is required"),
-        (#"{"input": "/etc/passwd", "hls": {}, "results": {"source": "feeds", "unit": "SWMM100MFR------------FNL-000100--"}}"#, "bad_request", "$.input must be a network source"),
-        (#"{"input": "file:///work/clip.ts", "hls": {}, "results": {"source": "feeds", "unit": "SWMM100MFR------------FNL-000100--"}}"#, "bad_request", "$.input must be a network source"),
+        (#"{"input": "/etc/passwd", "hls": {}, "results": {"source": "feeds", "unit": "SWMM100MFR------------FNL-000100--"}}"#, "cannot_start", "$.input must be a network source"),
+        (#"{"input": "file:///work/clip.ts", "hls": {}, "results": {"source": "feeds", "unit": "SWMM100MFR------------FNL-000100--"}}"#, "cannot_start", "$.input must be a network source"),
         (#"{"input": "concat:a.ts|b.ts", "hls": {}}"#, "refused_input", "$.input"),
         (#"{"input": "udp://203.0.113.9:5000", "hls": {}, "results": {"source": "feeds", "unit": "SWMM100MFR------------FNL-000100--"}}"#, "refused_input", "203.0.113.9"),
         (#"{"input": "http://127.0.0.1/x.mp4", "hls": {}}"#, "refused_input", "HLS playlist"),
         (#"{"input": "srt://192.0.2.2:9000?streamid=mode=listener", "hls": {}, "results": {"source": "feeds", "unit": "SWMM100MFR------------FNL-000100--"}}"#, "refused_input", "host 192.0.2.2"),
         (#"{"input": "udp://127.evil.example:5000", "hls": {}, "results": {"source": "feeds", "unit": "SWMM100MFR------------FNL-000100--"}}"#, "refused_input", "host 127.evil.example"),
         (#"{"input": "http://127.evil.example/live.m3u8", "hls": {}, "results": {"source": "feeds", "unit": "SWMM100MFR------------FNL-000100--"}}"#, "refused_input", "host 127.evil.example"),
-        (#"{"input": "fixture:swim-100-free", "outputs": ["udp://127.evil.example:6000"]}"#, "bad_request", "127.evil.example, which is not an allowed host"),
-        (#"{"input": "fixture:swim-100-free", "outputs": ["srt://192.0.2.2:9000?streamid=mode=listener"]}"#, "bad_request", "192.0.2.2, which is not an allowed host"),
+        (#"{"input": "fixture:swim-100-free", "outputs": ["udp://127.evil.example:6000"]}"#, "cannot_start", "127.evil.example, which is not an allowed host"),
+        (#"{"input": "fixture:swim-100-free", "outputs": ["srt://192.0.2.2:9000?streamid=mode=listener"]}"#, "cannot_start", "192.0.2.2, which is not an allowed host"),
         (#"{"input": "gopher://127.0.0.1/x", "hls": {}}"#, "refused_input", "gopher"),
         (#"{"input": "fixture:../../etc", "hls": {}}"#, "bad_request", "plain name"),
         (#"{"input": "fixture:nothing-here", "hls": {}}"#, "not_found", "no fixture nothing-here"),
-        (#"{"input": "udp://127.0.0.1:5000", "hls": {}}"#, "bad_request", "$.results is required"),
+        (#"{"input": "udp://127.0.0.1:5000", "hls": {}}"#, "cannot_start", "$.results is required"),
         (#"{"input": "udp://127.0.0.1:5000", "hls": {}, "results": {"source": "feeds", "unit": "100m"}}"#, "bad_request", "$.results.unit must be a 34-character RSC"),
-        (#"{"input": "udp://127.0.0.1:5000", "hls": {}, "results": {"source": "fixture"}}"#, "bad_request", "fixture only when the input is a fixture"),
+        (#"{"input": "udp://127.0.0.1:5000", "hls": {}, "results": {"source": "fixture"}}"#, "cannot_start", "fixture only when the input is a fixture"),
         (#"{"input": "fixture:swim-100-free", "hls": {"window": 0}}"#, "bad_request", "$.hls.window must be an integer from 1 to 100"),
         (#"{"input": "fixture:swim-100-free", "hls": {"window": true}}"#, "bad_request", "$.hls.window must be an integer"),
         (#"{"input": "fixture:swim-100-free", "lookaheadMs": 60000, "hls": {}}"#, "bad_request", "$.lookaheadMs must be an integer from 0 to 10000"),
         (#"{"input": "fixture:swim-100-free", "carriers": ["id3", "scte35"], "hls": {}}"#, "bad_request", "$.carriers holds id3"),
-        (#"{"input": "fixture:swim-100-free"}"#, "bad_request", "at least one output"),
-        (#"{"input": "fixture:swim-100-free", "outputs": ["/tmp/out.ts"]}"#, "bad_request", "$.outputs[0] must be a udp://"),
-        (#"{"input": "fixture:swim-100-free", "outputs": ["udp://198.51.100.7:6000"]}"#, "bad_request", "198.51.100.7, which is not an allowed host"),
-        (#"{"input": "fixture:swim-100-free", "outputs": ["rtmp://127.0.0.1/live/x"]}"#, "bad_request", "sei carrier only"),
+        (#"{"input": "fixture:swim-100-free"}"#, "cannot_start", "at least one output"),
+        (#"{"input": "fixture:swim-100-free", "outputs": ["/tmp/out.ts"]}"#, "cannot_start", "$.outputs[0] must be a udp://"),
+        (#"{"input": "fixture:swim-100-free", "outputs": ["udp://198.51.100.7:6000"]}"#, "cannot_start", "198.51.100.7, which is not an allowed host"),
+        (#"{"input": "fixture:swim-100-free", "outputs": ["rtmp://127.0.0.1/live/x"]}"#, "cannot_start", "sei carrier only"),
         (#"{"input": "fixture:swim-100-free", "outputs": ["udp://127.0.0.1:6000?exec=rm"]}"#, "refused_output", "exec"),
         (#"{"input": "fixture:swim-100-free", "hls": {}, "template": "../../etc/passwd"}"#, "bad_request", "$.template is a plain template name"),
         (#"{"input": "fixture:swim-100-free", "hls": {}, "owner": ""}"#, "bad_request", "$.owner must be a non-empty string"),
@@ -295,7 +295,9 @@ struct ServerJobsTests {
     func hostileJobRequestsAreRefusedNamingWhatWasWrongAndNothingIsStored(body: String, code: String, message: String) async throws {
         try await withServer { client in
             let response = try await Self.post(client, "/v1/jobs", body, key: keys["admin"]!)
-            #expect((400..<500).contains(response.status.code), "\(response.status)")
+            // 400: the request breaks the OpenAPI document; 422: it fits, but no job can start from it here.
+            let status = ["bad_request": 400, "bad_json": 400, "not_found": 404][code] ?? 422
+            #expect(response.status.code == status, "\(response.status)")
             let error = try #require(try Self.json(response)["error"] as? [String: Any])
             #expect(error["code"] as? String == code, "\(error)")
             #expect((error["message"] as? String)?.contains(message) == true, "\(error["message"] ?? "")")
@@ -346,6 +348,52 @@ struct ServerJobsTests {
             }
             // A plain GET of the WebSocket endpoint is told to upgrade.
             #expect(try await client.execute(uri: "/v1/jobs/1/ws", method: .get, headers: keys["admin"]!).status == .notFound)
+        }
+    }
+
+    /// A refused WebSocket handshake could only be a bare 400; a well-formed one is upgraded and
+    /// told why over the socket, where a browser's page can read it (close code 4000 + status).
+    @Test(arguments: [
+        ("/v1/jobs/999/ws", "admin", 404, "not_found"),
+        ("/v1/jobs/999/ws", nil, 401, "unauthorized"),
+        ("/v1/jobs/999/ws", "feed", 403, "forbidden"),
+    ] as [(String, String?, Int, String)])
+    func aRefusedWebSocketIsToldWhyOverTheSocket(path: String, key: String?, status: Int, code: String) async throws {
+        try await withServer { client in
+            let port = try #require(client.port)
+            var configuration = WebSocketClientConfiguration()
+            configuration.additionalHeaders = key.map { keys[$0]! } ?? [:]
+            let received = ReceivedMessages()
+            let close = try await WebSocketClient.connect(url: "ws://127.0.0.1:\(port)\(path)", configuration: configuration, logger: Logger(label: "test.ws")) { inbound, _, _ in
+                for try await message in inbound.messages(maxSize: 1 << 16) {
+                    if case .text(let text) = message { received.append(text) }
+                }
+            }
+            #expect(close?.closeCode == .unknown(UInt16(4000 + status)))
+            #expect(close?.reason == code)
+            let message = try #require(received.all.first.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] })
+            #expect(message["event"] as? String == "refused")
+            #expect(message["status"] as? Int == status)
+            #expect((message["error"] as? [String: Any])?["code"] as? String == code)
+        }
+    }
+
+    @Test func aMalformedWebSocketHandshakeIs400AndAPlainGetIs426() async throws {
+        try await withServer { client in
+            let port = try #require(client.port)
+            var configuration = WebSocketClientConfiguration()
+            configuration.additionalHeaders = keys["admin"]!
+            for path in ["/v1/jobs/1/ws?after=-5", "/v1/jobs/0/ws", "/v1/jobs/x/ws"] {
+                await #expect(throws: (any Error).self, "\(path)") {
+                    try await WebSocketClient.connect(url: "ws://127.0.0.1:\(port)\(path)", configuration: configuration, logger: Logger(label: "test.ws")) { _, _, _ in }
+                }
+            }
+            let created = try await Self.post(client, "/v1/jobs", #"{"input": "fixture:swim-100-free", "hls": {}}"#, key: keys["admin"]!)
+            let job = try #require(try Self.json(created)["id"] as? Int)
+            let plain = try await client.execute(uri: "/v1/jobs/\(job)/ws", method: .get, headers: keys["admin"]!)
+            #expect(plain.status == .upgradeRequired)
+            #expect(plain.headers[.upgrade] == "websocket")
+            _ = try await waitUntilEnded(Int64(job))
         }
     }
 

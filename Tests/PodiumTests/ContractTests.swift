@@ -6,8 +6,10 @@ import TestSupport
 import Testing
 
 /// docs/openapi.yaml is the API's contract: a valid OpenAPI 3.1 document, served by the server,
-/// and what the server answers (schemathesis fuzzing a live server on loopback finds no server
-/// error and no answer outside it). The tools come from PyPI through scripts/install-tools.sh.
+/// and exactly what the server answers: schemathesis with every check (a schema-valid request
+/// accepted, a schema-violating one refused, every undeclared method 405, no server error, each
+/// answer as documented) over a live server on loopback. The tools come from PyPI through
+/// scripts/install-tools.sh.
 @Suite(.serialized)
 struct ContractTests {
     static let tools = Fixtures.root.appendingPathComponent(".build-tools/venv/bin")
@@ -39,12 +41,20 @@ struct ContractTests {
             #expect(Array(buffer: body) == Array(try Data(contentsOf: Self.document)))
         }
 
+        // Every check schemathesis has, in every phase (stateful included), with the repository's
+        // schemathesis.toml: what it adds and why is written there.
         let run = try Fixtures.run(Self.tools.appendingPathComponent("schemathesis").path, [
+            "--config-file", Fixtures.root.appendingPathComponent("schemathesis.toml").path,
             "run", "http://127.0.0.1:\(port)/openapi.yaml", "--header", "Authorization: Bearer \(key)",
-            "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance",
-            "--phases", "examples,coverage,fuzzing", "--max-examples", "40", "--seed", "20261129", "--request-timeout", "10",
+            "--checks", "all", "--max-examples", "50", "--seed", "4242", "--request-timeout", "10",
             "--workers", "1", "--no-color",
         ])
         #expect(run.status == 0, "schemathesis:\n\(run.out.suffix(6000))\n\(run.err.suffix(2000))")
+        // "N generated, N passed": at least 1,000 cases, each of them passed.
+        let tally = try #require(run.out.firstMatch(of: /(\d+) generated, (\d+) passed/), "\(run.out.suffix(2000))")
+        #expect(Int(tally.1)! >= 1000 && tally.1 == tally.2, "\(tally.0)")
+        for phase in ["Coverage", "Fuzzing", "Stateful"] {
+            #expect(run.out.contains("✅ \(phase)"), "\(phase) did not pass:\n\(run.out.suffix(3000))")
+        }
     }
 }
