@@ -38,10 +38,16 @@ public struct APIError: Error, HTTPResponseError, Sendable {
     /// The `error` object of the envelope.
     var body: Envelope.Body { .init(code: code, message: message, details: details) }
 
-    public func response(from request: Request, context: some RequestContext) throws -> Response {
+    /// The error as the API's JSON body.
+    var bodyJSON: Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let body = try encoder.encode(Envelope(error: body))
+        // Strings and a string dictionary always encode.
+        return (try? encoder.encode(Envelope(error: body))) ?? Data()
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        let body = bodyJSON
         var fields = headers
         fields[.contentType] = "application/json; charset=utf-8"
         return Response(

@@ -65,7 +65,7 @@ public func buildApplication(
 ) -> some ApplicationProtocol {
     let router = buildRouter(store: store, feeds: feeds, jobs: jobs, limits: limits, metrics: metrics)
     // The same router answers WebSocket upgrades, so they pass the same key check.
-    return Application(router: router, server: .http1WebSocketUpgrade(webSocketRouter: router), configuration: configuration)
+    return Application(router: router, server: .podiumHTTP1(webSocketRouter: router), configuration: configuration)
 }
 
 /// Job records recently read: a finished job no longer changes, so it is kept (at most 1,000);
