@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh Debian machine with Swift: installs what is missing, fuzzes
 # every parser of outside bytes for a bounded time (60 s per target in CI, 10 s elsewhere;
-# PODIUM_FUZZ_SECONDS overrides, 0 skips), then `swift test`, whose summary closes the output.
+# PODIUM_FUZZ_SECONDS overrides, 0 skips), then `swift test`: the suite, then the tests of a
+# latency promise alone; the last `swift test` summary closes the output.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -13,8 +14,42 @@ fuzz_status=0
 if (( fuzz_seconds > 0 )); then
     scripts/fuzz.sh "$fuzz_seconds" || fuzz_status=$?
 fi
+# Runs `swift test` with these arguments, line-buffered so a log shows each test as it goes and
+# bounded so a test that never returns fails the run with its name instead of running into CI's
+# limit (a cold build plus the suite takes about 10 minutes on 2 cores).
+test_minutes=${PODIUM_TEST_MINUTES:-45}
+test_log=$(mktemp)
+trap 'rm -f "$test_log" "$test_log".*' EXIT
+run_swift_test() {
+    local status
+    set +e
+    timeout --kill-after=30 "${test_minutes}m" stdbuf -oL -eL swift test "$@" 2>&1 | tee "$test_log"
+    status=${PIPESTATUS[0]}
+    set -e
+    if (( status == 124 || status == 137 )); then
+        echo "swift test: stopped after ${test_minutes} minutes; these tests started and never ended:"
+        sed -nE 's/^.* Test (.*) started\.$/\1/p' "$test_log" | sort -u > "$test_log.started"
+        sed -nE 's/^.* Test (.*) (passed|failed|skipped)( after.*)?\.?$/\1/p; s/^.* Test (.*) with [0-9]+ test cases? (passed|failed).*/\1/p' "$test_log" \
+            | sed -E 's/ with [0-9]+ test cases?$//' | sort -u > "$test_log.ended"
+        comm -23 "$test_log.started" "$test_log.ended" > "$test_log.open"
+        grep -v -e '^case passing ' -e '^run$' "$test_log.open" | while IFS= read -r name; do
+            echo "  $name"
+            grep -F " to $name" "$test_log.open" | grep '^case passing ' | sed 's/^/    /' || true
+        done
+    fi
+    return "$status"
+}
+# Tests of a latency promise run in a second pass on their own. Inside the full parallel suite on
+# 2 cores a store read they wait on takes up to 1.5 s and a 100 ms sleep up to 0.45 s: what they
+# would measure there is the suite's load, not the server.
+alone='revokingTheKeyEndsItsOpenStreamWithinASecond'
 test_status=0
-swift test "$@" || test_status=$?
+if (( $# > 0 )); then
+    run_swift_test "$@" || test_status=$?
+else
+    run_swift_test --skip "$alone" || test_status=$?
+    run_swift_test --skip-build --filter "$alone" || test_status=$?
+fi
 if (( fuzz_status != 0 )); then
     echo "fuzz: a target failed (above); the suite fails with it"
     exit "$fuzz_status"

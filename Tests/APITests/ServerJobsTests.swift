@@ -5,12 +5,9 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import HummingbirdWSClient
 import Jobs
-import Logging
 import NIOCore
 import NIOHTTP1
-import NIOWebSocket
 import Store
 import TestSupport
 import Testing
@@ -65,26 +62,17 @@ struct ServerJobsTests {
 
     /// Frames received over WebSocket: the `frame` envelopes' seqs and overlays, and the last message.
     static func followOverWebSocket(port: Int, job: Int64, after: Int?, key: HTTPFields, stopAfter: Int? = nil) async throws -> (seqs: [Int], overlays: [String], last: [String: Any]?) {
-        var configuration = WebSocketClientConfiguration(maxFrameSize: 1 << 20)
-        configuration.additionalHeaders = key
-        let received = ReceivedMessages()
-        try await WebSocketClient.connect(
-            url: "ws://127.0.0.1:\(port)/v1/jobs/\(job)/ws" + (after.map { "?after=\($0)" } ?? ""), configuration: configuration,
-            logger: Logger(label: "test.ws")
-        ) { inbound, outbound, _ in
-            for try await message in inbound.messages(maxSize: 1 << 20) {
-                guard case .text(let text) = message else { continue }
-                received.append(text)
-                if let stopAfter, received.count >= stopAfter {
-                    try await outbound.close(.normalClosure, reason: "enough")
-                    return
-                }
-            }
-        }
+        let session = try await RawWebSocket.session(
+            port: port, path: "/v1/jobs/\(job)/ws" + (after.map { "?after=\($0)" } ?? ""), headers: key.map { ($0.name.rawName, $0.value) },
+            closeAfterTexts: stopAfter
+        )
+        #expect(session.statusLine.hasPrefix("HTTP/1.1 101 "), "\(session.statusLine)")
+        #expect(session.closedByServer, "the server left the connection open")
+        let received = stopAfter.map { Array(session.texts.prefix($0)) } ?? session.texts
         var seqs: [Int] = []
         var overlays: [String] = []
         var last: [String: Any]?
-        for text in received.all {
+        for text in received {
             let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
             if object["event"] as? String == "frame" {
                 seqs.append(try #require(object["seq"] as? Int))
@@ -360,18 +348,14 @@ struct ServerJobsTests {
     ] as [(String, String?, Int, String)])
     func aRefusedWebSocketIsToldWhyOverTheSocket(path: String, key: String?, status: Int, code: String) async throws {
         try await withServer { client in
-            let port = try #require(client.port)
-            var configuration = WebSocketClientConfiguration()
-            configuration.additionalHeaders = key.map { keys[$0]! } ?? [:]
-            let received = ReceivedMessages()
-            let close = try await WebSocketClient.connect(url: "ws://127.0.0.1:\(port)\(path)", configuration: configuration, logger: Logger(label: "test.ws")) { inbound, _, _ in
-                for try await message in inbound.messages(maxSize: 1 << 16) {
-                    if case .text(let text) = message { received.append(text) }
-                }
-            }
-            #expect(close?.closeCode == .unknown(UInt16(4000 + status)))
-            #expect(close?.reason == code)
-            let message = try #require(received.all.first.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] })
+            // Made byte by byte, so what is checked is the wire, with no client library between.
+            let headers = (key.map { keys[$0]! } ?? [:]).map { ($0.name.rawName, $0.value) }
+            let socket = try await RawWebSocket.session(port: try #require(client.port), path: path, headers: headers)
+            #expect(socket.statusLine.hasPrefix("HTTP/1.1 101 "), "\(socket.statusLine)")
+            #expect(socket.close?.code == 4000 + status)
+            #expect(socket.close?.reason == code)
+            #expect(socket.closedByServer, "the server left the connection open after the close handshake")
+            let message = try #require(socket.texts.first.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] })
             #expect(message["event"] as? String == "refused")
             #expect(message["status"] as? Int == status)
             #expect((message["error"] as? [String: Any])?["code"] as? String == code)
@@ -381,12 +365,11 @@ struct ServerJobsTests {
     @Test func aMalformedWebSocketHandshakeIs400AndAPlainGetIs426() async throws {
         try await withServer { client in
             let port = try #require(client.port)
-            var configuration = WebSocketClientConfiguration()
-            configuration.additionalHeaders = keys["admin"]!
+            let admin = keys["admin"]!.map { ($0.name.rawName, $0.value) }
             for path in ["/v1/jobs/1/ws?after=-5", "/v1/jobs/0/ws", "/v1/jobs/x/ws"] {
-                await #expect(throws: (any Error).self, "\(path)") {
-                    try await WebSocketClient.connect(url: "ws://127.0.0.1:\(port)\(path)", configuration: configuration, logger: Logger(label: "test.ws")) { _, _, _ in }
-                }
+                let session = try await RawWebSocket.session(port: port, path: path, headers: admin, waitingAtMost: 5)
+                #expect(session.statusLine.hasPrefix("HTTP/1.1 400 "), "\(path): \(session.statusLine)")
+                #expect(session.closedByServer, "\(path)")
             }
             let created = try await Self.post(client, "/v1/jobs", #"{"input": "fixture:swim-100-free", "hls": {}}"#, key: keys["admin"]!)
             let job = try #require(try Self.json(created)["id"] as? Int)
@@ -427,16 +410,6 @@ struct ServerJobsTests {
     }
 }
 
-/// Messages a WebSocket handler received, read after it has returned.
-final class ReceivedMessages: @unchecked Sendable {
-    private let lock = NSLock()
-    private var texts: [String] = []
-
-    func append(_ text: String) { lock.withLock { texts.append(text) } }
-    var count: Int { lock.withLock { texts.count } }
-    var all: [String] { lock.withLock { texts } }
-}
-
 /// Secrets in URLs never reach the store, the API or the logs.
 struct RedactionTests {
     @Test(arguments: [
@@ -447,5 +420,113 @@ struct RedactionTests {
     ])
     func srtPassphrasesAreReplaced(url: String, shown: String) {
         #expect(EnrichmentJob.redacted(url) == shown)
+    }
+}
+
+/// A WebSocket client written out on a plain socket: the handshake, the server's frames up to its
+/// close, the close answered as RFC 6455 asks, and whether the server then closed the connection.
+/// Tests read the wire with it rather than through a client library: one that hangs when a
+/// server answers and closes quickly would hang the suite, not fail a test.
+enum RawWebSocket {
+    struct Session: Sendable {
+        var statusLine = ""
+        var texts: [String] = []
+        var close: (code: Int, reason: String)?
+        var closedByServer = false
+    }
+
+    /// Connects to `path`, reads until the server's close frame (answering it), or, once
+    /// `closeAfterTexts` text messages have come, closes first with 1000 and reads to the server's
+    /// close. A refused handshake is read until the server closes the connection.
+    static func session(
+        port: Int, path: String, headers: [(String, String)], closeAfterTexts: Int? = nil, waitingAtMost limit: Double = 30
+    ) async throws -> Session {
+        try await RawConnection.onThread {
+            let socket = try BlockingSocket(port: port)
+            var request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            request += "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+            for (name, value) in headers { request += "\(name): \(value)\r\n" }
+            socket.send(Array((request + "\r\n").utf8))
+            var reader = FrameReader()
+            var sentClose = false
+            let start = Date()
+            while Date().timeIntervalSince(start) < limit {
+                switch socket.receive() {
+                case .bytes(let bytes): reader.take(bytes)
+                case .nothing: continue
+                case .closed:
+                    reader.session.closedByServer = true
+                    return reader.session
+                }
+                if !sentClose, let close = reader.session.close {
+                    socket.send(closeFrame(code: close.code))
+                    sentClose = true
+                } else if !sentClose, let closeAfterTexts, reader.session.texts.count >= closeAfterTexts {
+                    socket.send(closeFrame(code: 1000))
+                    sentClose = true
+                }
+            }
+            return reader.session
+        }
+    }
+
+    /// A close frame with `code`, masked as every client frame must be.
+    static func closeFrame(code: Int) -> [UInt8] {
+        let mask: [UInt8] = [0x37, 0xFA, 0x21, 0x3D]
+        let payload = [UInt8(code >> 8), UInt8(code & 0xFF)]
+        return [0x88, 0x80 | 2] + mask + zip(payload, mask).map { $0 ^ $1 }
+    }
+
+    /// Parses as bytes arrive: the response head's status line, then the (unmasked) server frames.
+    struct FrameReader {
+        var session = Session()
+        private var bytes: [UInt8] = []
+        private var at = 0
+        private var headRead = false
+        private var message: [UInt8] = []
+
+        mutating func take(_ more: [UInt8]) {
+            bytes += more
+            if !headRead {
+                let end = Array("\r\n\r\n".utf8)
+                guard let headEnd = bytes.indices.first(where: { bytes[$0...].starts(with: end) }) else { return }
+                session.statusLine = String(decoding: bytes[..<headEnd], as: UTF8.self).components(separatedBy: "\r\n")[0]
+                headRead = true
+                at = headEnd + 4
+                // A refused handshake's body is not WebSocket frames.
+                guard session.statusLine.hasPrefix("HTTP/1.1 101 ") else { return }
+            }
+            guard session.statusLine.hasPrefix("HTTP/1.1 101 ") else { return }
+            while at + 2 <= bytes.count {
+                let opcode = bytes[at] & 0x0F
+                var length = Int(bytes[at + 1] & 0x7F)
+                var payloadStart = at + 2
+                if length == 126 {
+                    guard at + 4 <= bytes.count else { return }
+                    length = Int(bytes[at + 2]) << 8 | Int(bytes[at + 3])
+                    payloadStart = at + 4
+                } else if length == 127 {
+                    guard at + 10 <= bytes.count else { return }
+                    length = bytes[(at + 2)..<(at + 10)].reduce(0) { $0 << 8 | Int($1) }
+                    payloadStart = at + 10
+                }
+                guard payloadStart + length <= bytes.count else { return }
+                let payload = bytes[payloadStart..<(payloadStart + length)]
+                let final = bytes[at] & 0x80 != 0
+                switch opcode {
+                case 0x1, 0x0:
+                    // A text message may come in fragments: a text frame, then continuations.
+                    message += payload
+                    if final {
+                        session.texts.append(String(decoding: message, as: UTF8.self))
+                        message = []
+                    }
+                case 0x8 where payload.count >= 2:
+                    session.close = (Int(payload[payloadStart]) << 8 | Int(payload[payloadStart + 1]), String(decoding: payload.dropFirst(2), as: UTF8.self))
+                default: break
+                }
+                at = payloadStart + length
+            }
+        }
     }
 }
