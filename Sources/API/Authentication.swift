@@ -103,6 +103,25 @@ final class KeyCache: Sendable {
     }
 }
 
+/// Whether the keys live pushes were opened with are still live, asked of the store at most once
+/// per `lifetime` per key however many pushes follow with it: the thousand followers of one app's
+/// key cost one lookup, not a thousand. Unlike `KeyCache` it remembers a revoked key's answer too.
+final class KeyLiveness: Sendable {
+    static let lifetime: Duration = .milliseconds(100)
+    private let answers = Mutex<[String: (live: Bool, asked: ContinuousClock.Instant)]>([:])
+
+    func isLive<Keys: KeyReading>(_ secret: String, in keys: Keys) async throws -> Bool {
+        let asked = ContinuousClock.now
+        if let answer = answers.withLock({ $0[secret] }), asked - answer.asked < Self.lifetime { return answer.live }
+        let live = try await keys.key(forSecret: secret) != nil
+        answers.withLock { answers in
+            if answers.count >= KeyCache.capacity { answers = answers.filter { asked - $0.value.asked < Self.lifetime } }
+            if answers.count < KeyCache.capacity { answers[secret] = (live, asked) }
+        }
+        return live
+    }
+}
+
 /// Checks the API key of every request it guards (`Authorization: Bearer pk_…` or `X-API-KEY`),
 /// applies the key's rate limit, and puts the key in the context. Keys are looked up by digest;
 /// the secret itself is never logged or stored.

@@ -34,8 +34,8 @@ struct FrameFollower<Store: JobReading> {
     static var maximumLag: Int { 3000 }
     static var pollInterval: Duration { .milliseconds(100) }
     static var heartbeatInterval: Duration { .seconds(15) }
-    /// A revoked key's stream ends within this (plus one poll).
-    static var keyCheckInterval: Duration { .milliseconds(500) }
+    /// A revoked key's stream ends within this (plus one poll and `KeyLiveness.lifetime`).
+    static var keyCheckInterval: Duration { .milliseconds(250) }
 
     /// Follows `job` from the frame after `after` until it ends, the client is dropped, or the task is cancelled.
     func follow(job: JobRecord, after: Int?, emit: (Event) async throws -> Void) async throws {

@@ -117,6 +117,7 @@ struct JobsController<Store: JobReading & KeyReading> {
     let jobs = JobRecordCache()
     let bodies = ImmutableBodyCache()
     let tokens = PlaybackTokens()
+    let liveKeys = KeyLiveness()
 
     /// Who may read jobs: viewers (every job), broadcasters (their own), admins.
     static var readers: Set<APIScope> { [.viewer, .broadcaster] }
@@ -351,8 +352,8 @@ struct JobsController<Store: JobReading & KeyReading> {
     /// Whether the key a push was opened with is still live: a revoked key ends its open streams.
     private func keyIsLive(_ request: Request) -> @Sendable () async throws -> Bool {
         let secret = KeyAuthenticator<Store>.secret(in: request) ?? ""
-        let keys = store
-        return { try await keys.key(forSecret: secret) != nil }
+        let (keys, liveKeys) = (store, liveKeys)
+        return { try await liveKeys.isLive(secret, in: keys) }
     }
 
     /// Where a live push resumes: `Last-Event-ID` (Server-Sent Events), else `?after=`; the last frame the client has.
@@ -402,6 +403,14 @@ struct JobsController<Store: JobReading & KeyReading> {
     /// `openEnded` when the request gave no upper bound: on a running job that is the live edge.
     private func range(_ request: Request, job: JobRecord) async throws -> (from: Int, to: Int, openEnded: Bool) {
         let parameters = request.uri.queryParameters
+        // A mistyped bound (`fromUTC`) would otherwise answer the whole job without a word.
+        let known: Set<String> = ["from", "to", "fromPts", "toPts", "fromUtc", "toUtc", "asOf"]
+        if let unknown = parameters.map({ String($0.key) }).filter({ !known.contains($0) }).sorted().first {
+            throw APIError(
+                .badRequest, code: "bad_request", message: "\(unknown) is not a parameter of this endpoint; it takes \(known.sorted().joined(separator: ", "))",
+                details: ["parameter": unknown]
+            )
+        }
         let pairs = [("from", "to"), ("fromPts", "toPts"), ("fromUtc", "toUtc")].filter { parameters.get($0.0) != nil || parameters.get($0.1) != nil }
         guard pairs.count <= 1 else {
             throw APIError(

@@ -182,6 +182,7 @@ struct JobsAPITests {
 
     @Test(arguments: [
         ("from=1&fromPts=2", "choose frames by one of"), ("fromUtc=yesterday", "ISO 8601"), ("fromPts=abc", "integer"),
+        ("fromUTC=2026-07-31T19:42:19Z", "fromUTC is not a parameter of this endpoint"),
     ])
     func badFrameSelectionsAreNamed(query: String, message: String) async throws {
         let jobID = jobID
