@@ -1,4 +1,5 @@
 import Foundation
+public import NIOCore
 import HTTPTypes
 public import Hummingbird
 public import HummingbirdWebSocket
@@ -16,8 +17,12 @@ public struct PodiumRequestContext: RequestContext, WebSocketRequestContext {
     /// answers any refused upgrade with a bare 400, so the refusal is told over the socket instead.
     var refusal: APIError?
 
+    /// The connection the request came on: a live push bounds and watches it (`PushConnection`).
+    public let channel: any Channel
+
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
+        channel = source.channel
     }
 
     /// The key, which must have one of `scopes` (admin has them all); 403 otherwise.

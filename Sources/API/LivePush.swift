@@ -2,8 +2,10 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdWebSocket
+import NIOCore
 import NIOWebSocket
 import Store
+import Synchronization
 
 /// A job's frames followed from the store as they are written: what both live pushes (Server-Sent
 /// Events and WebSocket) send.
@@ -33,6 +35,10 @@ struct FrameFollower<Store: JobReading> {
     /// About a minute of 50 fps video.
     static var maximumLag: Int { 3000 }
     static var pollInterval: Duration { .milliseconds(100) }
+    /// Frames read and sent at once. With the connection's bounded buffers (`PushConnection`) this
+    /// is what a follower holds: a batch of overlays of a few KB each. Smaller batches hold less
+    /// but cost a catching-up client more store reads.
+    static var batchLimit: Int { 16 }
     static var heartbeatInterval: Duration { .seconds(15) }
     /// A revoked key's stream ends within this (plus one poll and `KeyLiveness.lifetime`).
     static var keyCheckInterval: Duration { .milliseconds(250) }
@@ -42,6 +48,10 @@ struct FrameFollower<Store: JobReading> {
         var next = (after ?? -1) + 1
         var quietSince = ContinuousClock.now
         var keyCheckedAt = ContinuousClock.now
+        // The job as last read: read again only once its frames are all sent (or none came), so a
+        // client catching up costs one store read per batch, not two.
+        var current = job
+        var reread = false
         while !Task.isCancelled {
             if ContinuousClock.now - keyCheckedAt >= Self.keyCheckInterval {
                 keyCheckedAt = .now
@@ -50,7 +60,10 @@ struct FrameFollower<Store: JobReading> {
                     return
                 }
             }
-            let current = try await store.job(id: job.id) ?? job
+            if reread || next >= current.frames {
+                current = try await store.job(id: job.id) ?? current
+                reread = false
+            }
             if current.frames - next > Self.maximumLag {
                 PodiumMetrics.liveClientDropped()
                 let reason = "the client is \(current.frames - next) frames behind the job (more than \(Self.maximumLag)): page through /v1/jobs/\(job.id)/frames from \(next), then follow again from there"
@@ -58,7 +71,7 @@ struct FrameFollower<Store: JobReading> {
                 return
             }
             let frames = next < current.frames
-                ? try await store.frames(jobID: job.id, from: next, to: current.frames - 1, limit: 250, asOf: .aired) : []
+                ? try await store.frames(jobID: job.id, from: next, to: current.frames - 1, limit: Self.batchLimit, asOf: .aired) : []
             guard let last = frames.last else {
                 if current.state != "running", next >= current.frames {
                     try await emit(.end(frames: current.frames, state: current.state))
@@ -69,6 +82,7 @@ struct FrameFollower<Store: JobReading> {
                     quietSince = .now
                 }
                 try await Task.sleep(for: Self.pollInterval)
+                reread = true
                 continue
             }
             try await emit(.frames(frames))
@@ -85,21 +99,27 @@ struct ServerSentEvents<Store: JobReading> {
     let store: Store
     let keyIsLive: @Sendable () async throws -> Bool
 
-    func stream(job: JobRecord, after: Int?) -> Response {
+    func stream(job: JobRecord, after: Int?, connection: PushConnection) -> Response {
         let follower = FrameFollower(store: store, keyIsLive: keyIsLive)
         let body = ResponseBody { writer in
             PodiumMetrics.liveClientConnected()
             defer { PodiumMetrics.liveClientDisconnected() }
-            try await follower.follow(job: job, after: after) { event in
+            await connection.bound()
+            let watch = connection.watch()
+            defer { watch.cancel() }
+            try await follower.follow(job: job, after: after) { event in try await connection.writing {
                 switch event {
                 case .frames(let frames):
-                    var chunk = ByteBuffer()
-                    for frame in frames {
-                        chunk.writeString("id: \(frame.seq)\nevent: frame\ndata: ")
-                        chunk.writeBytes(frame.overlayJSON)
-                        chunk.writeString("\n\n")
+                    // Written 16 at a time: a batch is not copied whole into one buffer.
+                    for start in stride(from: 0, to: frames.count, by: 16) {
+                        var chunk = ByteBuffer()
+                        for frame in frames[start..<min(start + 16, frames.count)] {
+                            chunk.writeString("id: \(frame.seq)\nevent: frame\ndata: ")
+                            chunk.writeBytes(frame.overlayJSON)
+                            chunk.writeString("\n\n")
+                        }
+                        try await writer.write(chunk)
                     }
-                    try await writer.write(chunk)
                 case .end(let frames, let state):
                     try await writer.write(ByteBuffer(string: #"event: end\#ndata: {"frames":\#(frames),"state":"\#(state)"}\#n\#n"#))
                 case .dropped(let json):
@@ -110,7 +130,7 @@ struct ServerSentEvents<Store: JobReading> {
                 case .revoked:
                     try await writer.write(ByteBuffer(string: #"event: revoked\#ndata: {"reason":"the API key was revoked"}\#n\#n"#))
                 }
-            }
+            } }
             try await writer.finish(nil)
         }
         return Response(status: .ok, headers: [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-store"], body: body)
@@ -125,12 +145,15 @@ struct WebSocketPush<Store: JobReading> {
     let store: Store
     let keyIsLive: @Sendable () async throws -> Bool
 
-    func run(job: JobRecord, after: Int?, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
+    func run(job: JobRecord, after: Int?, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, connection: PushConnection) async throws {
         PodiumMetrics.liveClientConnected()
         defer { PodiumMetrics.liveClientDisconnected() }
+        await connection.bound()
+        let watch = connection.watch()
+        defer { watch.cancel() }
         let follower = FrameFollower(store: store, keyIsLive: keyIsLive)
         let following = Task {
-            try await follower.follow(job: job, after: after) { event in
+            try await follower.follow(job: job, after: after) { event in try await connection.writing {
                 switch event {
                 case .frames(let frames):
                     for frame in frames {
@@ -149,7 +172,7 @@ struct WebSocketPush<Store: JobReading> {
                     try await outbound.write(.text(#"{"event":"revoked","reason":"the API key was revoked"}"#))
                     try await outbound.close(.policyViolation, reason: "the API key was revoked")
                 }
-            }
+            } }
         }
         // The client's close (or a dead connection) ends the inbound stream: stop following then.
         // This watcher is not awaited: once the job's stream has ended the handler returns and the
@@ -164,6 +187,61 @@ struct WebSocketPush<Store: JobReading> {
             try await withTaskCancellationHandler { try await following.value } onCancel: { following.cancel() }
         } catch is CancellationError {
             // The client left.
+        }
+        // The stream ended with a close (end, dropped, revoked): wait for the client's reply to it
+        // before the connection goes. Closing at once discards what is still queued for a client
+        // that reads slowly, the last frames and the end with it; a client that never replies is
+        // let go after `PushConnection.stallLimit`.
+        let lingering = Task {
+            try? await Task.sleep(for: PushConnection.stallLimit)
+            watcher.cancel()
+        }
+        _ = await watcher.result
+        lingering.cancel()
+    }
+}
+
+/// The connection of one live push, bounded so a client that stops reading costs little and is
+/// let go. Its kernel send buffer is `sendBufferBytes` (Linux doubles the figure for bookkeeping),
+/// NIO holds at most its high-water mark (64 KiB) more, and the follower one batch: about 200 KiB
+/// in all, however far the job runs ahead. A write that has not gone out after `stallLimit`
+/// means the client has stopped reading: the connection is closed, and the client resumes from
+/// the last frame it received (`Last-Event-ID`, `?after=`). It cannot be told so in band: its
+/// buffers are full. A client that reads, but too slowly, is told in band (`dropped`).
+public final class PushConnection: Sendable {
+    public static let sendBufferBytes = 64 * 1024
+    public static let stallLimit: Duration = .seconds(15)
+    static let watchInterval: Duration = .milliseconds(500)
+    let channel: any Channel
+    /// When the write in progress started; nil between writes.
+    private let writeStarted = Mutex<ContinuousClock.Instant?>(nil)
+
+    init(channel: any Channel) {
+        self.channel = channel
+    }
+
+    /// Sets the connection's kernel send buffer to `sendBufferBytes`.
+    func bound() async {
+        try? await channel.setOption(ChannelOptions.socketOption(.so_sndbuf), value: SocketOptionValue(Self.sendBufferBytes)).get()
+    }
+
+    /// `body`, a write to the client, timed for `watch`.
+    func writing<T>(_ body: () async throws -> T) async throws -> T {
+        writeStarted.withLock { $0 = .now }
+        defer { writeStarted.withLock { $0 = nil } }
+        return try await body()
+    }
+
+    /// Closes the connection once a write has waited `stallLimit`; cancel it when the push ends.
+    func watch() -> Task<Void, Never> {
+        Task { [self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: Self.watchInterval)
+                guard let started = writeStarted.withLock({ $0 }), ContinuousClock.now - started >= Self.stallLimit else { continue }
+                PodiumMetrics.liveClientDropped()
+                channel.close(promise: nil)
+                return
+            }
         }
     }
 }

@@ -297,7 +297,9 @@ struct JobsController<Store: JobReading & KeyReading> {
             try await refuseWebSocket(refusal, outbound: outbound)
             return
         }
-        try await WebSocketPush(store: store, keyIsLive: keyIsLive(context.request)).run(job: job, after: after, inbound: inbound, outbound: outbound)
+        try await WebSocketPush(store: store, keyIsLive: keyIsLive(context.request)).run(
+            job: job, after: after, inbound: inbound, outbound: outbound, connection: PushConnection(channel: context.requestContext.channel)
+        )
     }
 
     @Sendable func list(_ request: Request, context: PodiumRequestContext) async throws -> Response {
@@ -346,7 +348,9 @@ struct JobsController<Store: JobReading & KeyReading> {
     /// `GET /v1/jobs/{id}/events?after=`: the frames as Server-Sent Events (see `LivePush`).
     @Sendable func events(_ request: Request, context: PodiumRequestContext) async throws -> Response {
         let job = try await requireJob(context)
-        return ServerSentEvents(store: store, keyIsLive: keyIsLive(request)).stream(job: job, after: try Self.resumePoint(request))
+        return ServerSentEvents(store: store, keyIsLive: keyIsLive(request)).stream(
+            job: job, after: try Self.resumePoint(request), connection: PushConnection(channel: context.channel)
+        )
     }
 
     /// Whether the key a push was opened with is still live: a revoked key ends its open streams.

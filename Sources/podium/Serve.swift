@@ -12,6 +12,17 @@ import Overlay
 import Prometheus
 import Store
 
+extension Serve {
+    /// Every follower holds a socket: the soft limit on open files (often 1,024) is raised to the
+    /// hard one, as far as the system lets this process go.
+    static func raiseOpenFileLimit() {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+        limit.rlim_cur = limit.rlim_max
+        _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+    }
+}
+
 /// `podium serve`: the JSON API over the job store. Every option also comes from the
 /// environment (a flag wins): PODIUM_HOST, PODIUM_PORT, PODIUM_DATABASE, PODIUM_KEY_FILE.
 struct Serve: AsyncParsableCommand {
@@ -63,6 +74,7 @@ struct Serve: AsyncParsableCommand {
         )
         // A receiver that goes away is a job's output failing, not a reason for the server to die.
         signal(SIGPIPE, SIG_IGN)
+        Serve.raiseOpenFileLimit()
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let app = buildApplication(

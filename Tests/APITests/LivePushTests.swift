@@ -49,6 +49,14 @@ struct LivePushTests {
         }
     }
 
+    /// A job's event stream read to its end on a connection of its own: status, content type, body.
+    static func stream(port: Int, job: Int64, query: String, headers: [(String, String)]) async throws -> (status: Int, contentType: String?, body: String) {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/jobs/\(job)/events\(query)")
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
+        return (Int(response.status.code), response.headers.first(name: "Content-Type"), String(buffer: try await response.body.collect(upTo: 64 << 20)))
+    }
+
     func withServer(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         let app = buildApplication(store: store, configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)))
         try await app.test(.live, body)
@@ -60,20 +68,21 @@ struct LivePushTests {
         try store.finishJob(job, failure: nil)
         let (key, golden) = (key, golden)
         try await withServer { client in
-            let response = try await client.execute(uri: "/v1/jobs/\(job)/events", method: .get, headers: [.authorization: "Bearer \(key)"])
-            #expect(response.status == .ok)
-            #expect(response.headers[.contentType] == "text/event-stream; charset=utf-8")
-            let events = Self.events(String(buffer: response.body))
+            // Read on a connection of its own, with room for the suite's load: the test client's
+            // 20 s deadline is for one request, and this is a whole job's stream.
+            let port = try #require(client.port)
+            let (status, contentType, body) = try await Self.stream(port: port, job: job, query: "", headers: [("Authorization", "Bearer \(key)")])
+            #expect(status == 200)
+            #expect(contentType == "text/event-stream; charset=utf-8")
+            let events = Self.events(body)
             #expect(events.count == 601)
             #expect(events.dropLast().map(\.id) == Array(0..<600))
             #expect(events.dropLast().map(\.data) == golden)
             #expect(events.last?.event == "end" && events.last?.data == #"{"frames":600,"state":"completed"}"#)
             // Resuming, by query or by Last-Event-ID, gives exactly what comes after.
-            let after = Self.events(String(buffer: try await client.execute(uri: "/v1/jobs/\(job)/events?after=299", method: .get, headers: [.authorization: "Bearer \(key)"]).body))
+            let after = Self.events(try await Self.stream(port: port, job: job, query: "?after=299", headers: [("Authorization", "Bearer \(key)")]).body)
             #expect(after.dropLast().compactMap(\.id) == Array(300..<600))
-            var headers: HTTPFields = [.authorization: "Bearer \(key)"]
-            headers[HTTPField.Name("Last-Event-ID")!] = "499"
-            let resumed = Self.events(String(buffer: try await client.execute(uri: "/v1/jobs/\(job)/events", method: .get, headers: headers).body))
+            let resumed = Self.events(try await Self.stream(port: port, job: job, query: "", headers: [("Authorization", "Bearer \(key)"), ("Last-Event-ID", "499")]).body)
             #expect(resumed.dropLast().compactMap(\.id) == Array(500..<600))
         }
     }
@@ -162,6 +171,24 @@ struct LivePushTests {
             #expect(events.map(\.event) == ["dropped"])
             #expect(events.first?.data.contains("3200 frames behind") == true)
             #expect(events.first?.data.contains(#""resumeAfter":-1"#) == true)
+        }
+    }
+
+    /// A push's connection holds little (`PushConnection`), so at a job's end most of what a slow
+    /// client has still to read is queued in the server: the connection must not go before it has.
+    @Test func aSlowWebSocketClientGetsEveryFrameAndTheEndOfAFinishedJob() async throws {
+        let job = try startJob()
+        try store.appendFrames(frames(0..<600), toJob: job)
+        try store.finishJob(job, failure: nil)
+        let key = key
+        try await withServer { client in
+            let session = try await RawWebSocket.session(
+                port: try #require(client.port), path: "/v1/jobs/\(job)/ws", headers: [("Authorization", "Bearer \(key)")], slowly: true
+            )
+            let seqs = session.texts.compactMap { $0.firstMatch(of: /"seq":(\d+)\}$/).map { Int($0.1)! } }
+            #expect(seqs == Array(0..<600))
+            #expect(session.texts.last?.contains(#""event":"end""#) == true)
+            #expect(session.close?.code == 1000)
         }
     }
 

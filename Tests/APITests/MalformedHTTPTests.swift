@@ -131,11 +131,12 @@ final class BlockingSocket {
     /// What one read brought: bytes, nothing within 100 ms, or the peer's close.
     enum Received { case bytes([UInt8]), nothing, closed }
 
-    func receive() -> Received {
-        var buffer = [UInt8](repeating: 0, count: 65536)
+    func receive(upTo limit: Int = 65536) -> Received {
+        var buffer = [UInt8](repeating: 0, count: limit)
         let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
         if count > 0 { return .bytes(Array(buffer[0..<count])) }
-        return count == 0 || (errno != EAGAIN && errno != EWOULDBLOCK) ? .closed : .nothing
+        // A signal (another test's child process ending) interrupts a read; it is not a close.
+        return count == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) ? .closed : .nothing
     }
 
     /// Appends what arrives to `received` until `enough` says so, the peer closes (true) or

@@ -437,9 +437,10 @@ enum RawWebSocket {
 
     /// Connects to `path`, reads until the server's close frame (answering it), or, once
     /// `closeAfterTexts` text messages have come, closes first with 1000 and reads to the server's
-    /// close. A refused handshake is read until the server closes the connection.
+    /// close. A refused handshake is read until the server closes the connection. `slowly` reads
+    /// 4 KiB at a time with 5 ms between reads, as a client on a slow link does.
     static func session(
-        port: Int, path: String, headers: [(String, String)], closeAfterTexts: Int? = nil, waitingAtMost limit: Double = 30
+        port: Int, path: String, headers: [(String, String)], closeAfterTexts: Int? = nil, slowly: Bool = false, waitingAtMost limit: Double = 30
     ) async throws -> Session {
         try await RawConnection.onThread {
             let socket = try BlockingSocket(port: port)
@@ -451,8 +452,10 @@ enum RawWebSocket {
             var sentClose = false
             let start = Date()
             while Date().timeIntervalSince(start) < limit {
-                switch socket.receive() {
-                case .bytes(let bytes): reader.take(bytes)
+                switch socket.receive(upTo: slowly ? 4096 : 65536) {
+                case .bytes(let bytes):
+                    reader.take(bytes)
+                    if slowly { Thread.sleep(forTimeInterval: 0.005) }
                 case .nothing: continue
                 case .closed:
                     reader.session.closedByServer = true
