@@ -65,7 +65,9 @@ public func buildApplication(
 ) -> some ApplicationProtocol {
     let router = buildRouter(store: store, feeds: feeds, jobs: jobs, limits: limits, metrics: metrics)
     // The same router answers WebSocket upgrades, so they pass the same key check.
-    return Application(router: router, server: .podiumHTTP1(webSocketRouter: router), configuration: configuration)
+    return Application(
+        responder: HeadAsGet(inner: router.buildResponder()), server: .podiumHTTP1(webSocketRouter: router), configuration: configuration
+    )
 }
 
 /// Job records recently read: a finished job no longer changes, so it is kept (at most 1,000);
@@ -553,6 +555,29 @@ func jsonResponse(_ body: ByteBuffer, status: HTTPResponse.Status = .ok) -> Resp
     Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: ResponseBody(byteBuffer: body))
 }
 
+/// HEAD is GET without the body (RFC 9110 9.3.2): the GET route answers, its status and headers
+/// go out, its body does not (a stream, such as `/events`, is never started). `Content-Length` is
+/// the GET body's when it is known, 0 for a stream. It wraps the router, since a router's middleware runs only
+/// once a route for the request's own method was found.
+struct HeadAsGet<Inner: HTTPResponder>: HTTPResponder where Inner.Context == PodiumRequestContext {
+    let inner: Inner
+
+    func respond(to request: Request, context: PodiumRequestContext) async throws -> Response {
+        guard request.method == .head else { return try await inner.respond(to: request, context: context) }
+        var head = request.head
+        head.method = .get
+        var response: Response
+        do {
+            response = try await inner.respond(to: Request(head: head, body: request.body), context: context)
+        } catch let error as any HTTPResponseError {
+            response = try error.response(from: request, context: context)
+        }
+        // The GET body's length, with no byte of it written; a stream's length is not known: 0.
+        response.body = ResponseBody(contentLength: response.body.contentLength ?? 0) { writer in try await writer.finish(nil) }
+        return response
+    }
+}
+
 /// The methods HTTP defines for a resource (RFC 9110 and the QUERY draft), less CONNECT, whose
 /// target is a host and never one of these paths.
 let standardMethods: [HTTPRequest.Method] = [.get, .head, .post, .put, .delete, .patch, .options, .trace, HTTPRequest.Method("QUERY")!]
@@ -565,7 +590,9 @@ func answerUnservedMethods(on router: Router<PodiumRequestContext>) {
     for route in router.routes {
         served[route.path.description, default: (route.path, [])].methods.insert(route.method)
     }
-    for (path, methods) in served.values {
+    for (path, var methods) in served.values {
+        // `HeadAsGet` answers HEAD wherever GET is served.
+        if methods.contains(.get) { methods.insert(.head) }
         let allow = standardMethods.filter(methods.contains).map(\.rawValue).joined(separator: ", ")
         for method in standardMethods where !methods.contains(method) {
             router.on(path, method: method) { request, _ -> Response in

@@ -133,12 +133,26 @@ struct JobsAPITests {
             let response = try await client.execute(uri: "/v1/jobs", method: .delete, headers: auth)
             try Self.expectError(response, status: .methodNotAllowed, code: "method_not_allowed")
             // This router serves a store and runs no jobs: starting and stopping them are not among its methods.
-            #expect(response.headers[.allow] == "GET")
+            #expect(response.headers[.allow] == "GET, HEAD")
             let start = try await client.execute(uri: "/v1/jobs", method: .post, headers: auth)
             try Self.expectError(start, status: .methodNotAllowed, code: "method_not_allowed")
             let stop = try await client.execute(uri: "/v1/jobs/\(jobID)", method: .delete, headers: auth)
             try Self.expectError(stop, status: .methodNotAllowed, code: "method_not_allowed")
-            #expect(stop.headers[.allow] == "GET")
+            #expect(stop.headers[.allow] == "GET, HEAD")
+        }
+    }
+
+    /// HEAD is GET without the body: same status and headers, `Content-Length` of the GET body.
+    @Test func headIsAnsweredAsGetWithoutTheBody() async throws {
+        try await withServer { client, auth in
+            for uri in ["/healthz", "/v1/jobs", "/v1/jobs/\(jobID)/frames/5", "/v1/jobs/999"] {
+                let get = try await client.execute(uri: uri, method: .get, headers: auth)
+                let head = try await client.execute(uri: uri, method: .head, headers: auth)
+                #expect(head.status == get.status, "\(uri)")
+                #expect(head.body.readableBytes == 0, "\(uri)")
+                #expect(head.headers[.contentType] == get.headers[.contentType], "\(uri)")
+                #expect(head.headers[.contentLength] == "\(get.body.readableBytes)", "\(uri)")
+            }
         }
     }
 

@@ -326,8 +326,8 @@ struct ServerJobsTests {
     @Test func unsupportedMethodsAre405WithAllow() async throws {
         try await withServer { client in
             for (uri, method, allow) in [
-                ("/v1/jobs", HTTPRequest.Method.delete, "GET, POST"), ("/v1/jobs/1", .put, "GET, DELETE"), ("/v1/jobs/1/frames", .post, "GET"),
-                ("/v1/fixtures", .post, "GET"), ("/v1/fixtures/swim-100-free/render", .get, "POST"),
+                ("/v1/jobs", HTTPRequest.Method.delete, "GET, HEAD, POST"), ("/v1/jobs/1", .put, "GET, HEAD, DELETE"), ("/v1/jobs/1/frames", .post, "GET, HEAD"),
+                ("/v1/fixtures", .post, "GET, HEAD"), ("/v1/fixtures/swim-100-free/render", .get, "POST"),
             ] {
                 let response = try await client.execute(uri: uri, method: method, headers: keys["admin"]!)
                 #expect(response.status == .methodNotAllowed, "\(method) \(uri)")
