@@ -13,7 +13,7 @@ public enum ConnectionLimits {
     public static let headerBytes = 16 * 1024
     /// Header fields in one request.
     public static let headerFields = 100
-    /// From connecting to the end of the first request's head.
+    /// From the first byte of a connection's first request to the end of its head.
     public static let firstHeadSeconds: Int64 = 10
     /// A keep-alive connection with no request in flight is closed after this.
     public static let idleSeconds: Int64 = 60
@@ -61,9 +61,10 @@ struct GuardedChannel: ServerChildChannel {
 /// Answers at once what Hummingbird leaves unanswered on its upgradable HTTP/1 pipeline: a request
 /// the HTTP parser refuses (a control character in a header, a bad request line, TLS bytes on the
 /// plain port, headers over `ConnectionLimits`) gets 400 or 431 in the API's error shape and the
-/// connection is closed; a connection whose first request head has not arrived within
-/// `firstHeadSeconds` gets 408 and is closed. Without it such a connection held its socket with
-/// no answer until the client gave up.
+/// connection is closed; a first request head begun but not finished within `firstHeadSeconds`
+/// of its first byte gets 408 and is closed, and so does a connection that sends nothing for
+/// `idleSeconds` (a client may open a connection before it needs it, as browsers and connection
+/// pools do). Without it such a connection held its socket with no answer until the client gave up.
 ///
 /// It reads nothing once the first request head has passed, since after a WebSocket upgrade
 /// WebSocket frames flow where requests did; parser errors can only come while the HTTP decoder
@@ -75,18 +76,12 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundOut = HTTPServerResponsePart
 
     private var sawFirstHead = false
+    private var sawFirstBytes = false
     private var firstHeadDeadline: Scheduled<Void>?
     private var answered = false
 
     func handlerAdded(context: ChannelHandlerContext) {
-        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        firstHeadDeadline = context.eventLoop.scheduleTask(in: .seconds(ConnectionLimits.firstHeadSeconds)) {
-            let (handler, context) = bound.value
-            handler.answer(
-                .requestTimeout, code: "request_timeout",
-                message: "no complete request head within \(ConnectionLimits.firstHeadSeconds) s of connecting", context: context
-            )
-        }
+        arm(in: .seconds(ConnectionLimits.idleSeconds), message: "no request within \(ConnectionLimits.idleSeconds) s of connecting", context: context)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -99,6 +94,40 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             firstHeadDeadline?.cancel()
         }
         context.fireChannelRead(data)
+    }
+
+    /// The decoder passes this on after every read, whether or not it made a request part of it:
+    /// the first one before a whole head means the head has begun.
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if !sawFirstHead, !sawFirstBytes {
+            sawFirstBytes = true
+            arm(
+                in: .seconds(ConnectionLimits.firstHeadSeconds),
+                message: "the request head was not complete within \(ConnectionLimits.firstHeadSeconds) s of its first byte", context: context
+            )
+        }
+        context.fireChannelReadComplete()
+    }
+
+    /// A server shutting down closes a connection that has not begun a request: Hummingbird's own
+    /// handling of the event starts only with the first request, and the shutdown would wait for it.
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelShouldQuiesceEvent, !sawFirstBytes {
+            firstHeadDeadline?.cancel()
+            context.close(promise: nil)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    /// Answers 408 with `message` after `delay` unless the first head has come by then.
+    private func arm(in delay: TimeAmount, message: String, context: ChannelHandlerContext) {
+        firstHeadDeadline?.cancel()
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        firstHeadDeadline = context.eventLoop.scheduleTask(in: delay) {
+            let (handler, context) = bound.value
+            handler.answer(.requestTimeout, code: "request_timeout", message: message, context: context)
+        }
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {

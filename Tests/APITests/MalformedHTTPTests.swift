@@ -73,6 +73,23 @@ struct MalformedHTTPTests {
     }
 }
 
+/// Slow by design (the idle limit is a minute): it runs alongside the rest of the suite.
+struct IdleConnectionTests {
+    @Test func aConnectionThatSendsNothingIsKeptForTheIdleLimitThen408() async throws {
+        let store = try SQLiteStore(path: try Fixtures.scratchFolder("idle-connection").appendingPathComponent("podium.sqlite").path)
+        let app = buildApplication(store: store, configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)))
+        try await app.test(.live) { client in
+            let limit = Double(ConnectionLimits.idleSeconds)
+            let exchange = try await RawConnection.exchange(port: try #require(client.port), sending: [], waitingAtMost: limit + 15)
+            let text = String(decoding: exchange.received, as: UTF8.self)
+            #expect(text.hasPrefix("HTTP/1.1 408 "), "\(text)")
+            #expect(text.contains("no request within"), "\(text)")
+            #expect(exchange.closed)
+            #expect(abs(exchange.seconds - limit) < 3, "\(exchange.seconds) s")
+        }
+    }
+}
+
 /// One TCP connection on loopback: send bytes, read until the server closes or time runs out.
 enum RawConnection {
     struct Exchange {
