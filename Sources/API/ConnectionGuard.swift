@@ -112,7 +112,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     /// A server shutting down closes a connection that has not begun a request: Hummingbird's own
     /// handling of the event starts only with the first request, and the shutdown would wait for it.
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is ChannelShouldQuiesceEvent, !sawFirstBytes {
+        if event is ChannelShouldQuiesceEvent, !sawFirstBytes, !sawFirstHead {
             firstHeadDeadline?.cancel()
             context.close(promise: nil)
             return
