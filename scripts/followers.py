@@ -9,7 +9,7 @@ the server had closed their connection and where their frames stopped.
 
 Prints one JSON object: per kind, how many followers, how many saw every frame in order and the
 end, the fewest and most frames seen; for stalled ones, how many the server closed.
-Usage: followers.py PORT KEY JOB --sse N --ws N --stalled N [--frames N] [--seconds LIMIT]
+Usage: followers.py PORT KEY JOB --sse N --ws N --stalled N [--seconds LIMIT] [--ready FILE]
 """
 import argparse
 import asyncio

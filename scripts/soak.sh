@@ -18,6 +18,9 @@ csv=${SOAK_CSV:-docs/soak.csv}
 input_port=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 output_port=$((input_port + 1))
 fixture=fixtures/swim-100-free
+job=""
+sender=""
+trap 'kill $sender $job 2>/dev/null || true; rm -rf "$work"' EXIT
 "$podium" enrich "udp://127.0.0.1:$input_port" --results "$fixture/results" --clock-source arrival \
     --out "udp://127.0.0.1:$output_port" --database "$work/podium.sqlite" --read-timeout 10 > "$work/enrich.log" 2>&1 &
 job=$!
@@ -25,7 +28,6 @@ sleep 1
 ffmpeg -hide_banner -v error -re -stream_loop -1 -i "$fixture/clip.ts" -map 0 -c copy -f mpegts \
     "udp://127.0.0.1:$input_port?pkt_size=1316" > "$work/sender.log" 2>&1 &
 sender=$!
-trap 'kill $sender $job 2>/dev/null || true; rm -rf "$work"' EXIT
 
 echo "minute,rss_kib,open_files,threads,database_bytes" > "$csv"
 samples=$(( minutes * 60 / interval ))

@@ -104,22 +104,16 @@ struct ServerSentEvents<Store: JobReading> {
         let body = ResponseBody { writer in
             PodiumMetrics.liveClientConnected()
             defer { PodiumMetrics.liveClientDisconnected() }
-            await connection.bound()
-            let watch = connection.watch()
-            defer { watch.cancel() }
-            try await follower.follow(job: job, after: after) { event in try await connection.writing {
+            try await connection.serve { try await follower.follow(job: job, after: after) { event in try await connection.writing {
                 switch event {
                 case .frames(let frames):
-                    // Written 16 at a time: a batch is not copied whole into one buffer.
-                    for start in stride(from: 0, to: frames.count, by: 16) {
-                        var chunk = ByteBuffer()
-                        for frame in frames[start..<min(start + 16, frames.count)] {
-                            chunk.writeString("id: \(frame.seq)\nevent: frame\ndata: ")
-                            chunk.writeBytes(frame.overlayJSON)
-                            chunk.writeString("\n\n")
-                        }
-                        try await writer.write(chunk)
+                    var chunk = ByteBuffer()
+                    for frame in frames {
+                        chunk.writeString("id: \(frame.seq)\nevent: frame\ndata: ")
+                        chunk.writeBytes(frame.overlayJSON)
+                        chunk.writeString("\n\n")
                     }
+                    try await writer.write(chunk)
                 case .end(let frames, let state):
                     try await writer.write(ByteBuffer(string: #"event: end\#ndata: {"frames":\#(frames),"state":"\#(state)"}\#n\#n"#))
                 case .dropped(let json):
@@ -130,7 +124,7 @@ struct ServerSentEvents<Store: JobReading> {
                 case .revoked:
                     try await writer.write(ByteBuffer(string: #"event: revoked\#ndata: {"reason":"the API key was revoked"}\#n\#n"#))
                 }
-            } }
+            } } }
             try await writer.finish(nil)
         }
         return Response(status: .ok, headers: [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-store"], body: body)
@@ -148,9 +142,10 @@ struct WebSocketPush<Store: JobReading> {
     func run(job: JobRecord, after: Int?, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, connection: PushConnection) async throws {
         PodiumMetrics.liveClientConnected()
         defer { PodiumMetrics.liveClientDisconnected() }
-        await connection.bound()
-        let watch = connection.watch()
-        defer { watch.cancel() }
+        try await connection.serve { try await push(job: job, after: after, inbound: inbound, outbound: outbound, connection: connection) }
+    }
+
+    private func push(job: JobRecord, after: Int?, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, connection: PushConnection) async throws {
         let follower = FrameFollower(store: store, keyIsLive: keyIsLive)
         let following = Task {
             try await follower.follow(job: job, after: after) { event in try await connection.writing {
@@ -220,9 +215,13 @@ public final class PushConnection: Sendable {
         self.channel = channel
     }
 
-    /// Sets the connection's kernel send buffer to `sendBufferBytes`.
-    func bound() async {
+    /// Runs a push on the connection: its kernel send buffer set to `sendBufferBytes`, and
+    /// watched (`watch`) until `push` returns.
+    func serve<T>(_ push: () async throws -> T) async throws -> T {
         try? await channel.setOption(ChannelOptions.socketOption(.so_sndbuf), value: SocketOptionValue(Self.sendBufferBytes)).get()
+        let watching = watch()
+        defer { watching.cancel() }
+        return try await push()
     }
 
     /// `body`, a write to the client, timed for `watch`.
@@ -232,8 +231,8 @@ public final class PushConnection: Sendable {
         return try await body()
     }
 
-    /// Closes the connection once a write has waited `stallLimit`; cancel it when the push ends.
-    func watch() -> Task<Void, Never> {
+    /// Closes the connection once a write has waited `stallLimit`; cancelled when the push ends.
+    private func watch() -> Task<Void, Never> {
         Task { [self] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: Self.watchInterval)

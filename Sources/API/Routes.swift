@@ -557,8 +557,8 @@ func jsonResponse(_ body: ByteBuffer, status: HTTPResponse.Status = .ok) -> Resp
 
 /// HEAD is GET without the body (RFC 9110 9.3.2): the GET route answers, its status and headers
 /// go out, its body does not (a stream, such as `/events`, is never started). `Content-Length` is
-/// the GET body's when it is known, 0 for a stream. It wraps the router, since a router's middleware runs only
-/// once a route for the request's own method was found.
+/// the GET body's when it is known, 0 for a stream. It wraps the router, since a router's
+/// middleware runs only once a route for the request's own method was found.
 struct HeadAsGet<Inner: HTTPResponder>: HTTPResponder where Inner.Context == PodiumRequestContext {
     let inner: Inner
 

@@ -85,14 +85,6 @@ struct ServerJobsTests {
         return (seqs, overlays, last)
     }
 
-    /// A Server-Sent Events stream read to its end on a connection of its own.
-    static func collectEvents(port: Int, job: Int64, key: HTTPFields) async throws -> String {
-        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/jobs/\(job)/events")
-        for field in key { request.headers.add(name: field.name.rawName, value: field.value) }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
-        return String(buffer: try await response.body.collect(upTo: 64 << 20))
-    }
-
     @Test func aJobStoppedBeforeItsInputArrivesEndsStoppedNotFailed() async throws {
         let port = Loopback.freePort()
         try await withServer { client in
@@ -139,7 +131,7 @@ struct ServerJobsTests {
             let keys = keys
             // Followers: SSE and WebSocket for the whole job, and a WebSocket that leaves after 100 frames.
             // (Its own connection: the test client has one, which the other requests need meanwhile.)
-            async let sse = Self.collectEvents(port: serverPort, job: job, key: keys["viewer"]!)
+            async let sse = LivePushTests.stream(port: serverPort, job: job, query: "", headers: keys["viewer"]!.map { ($0.name.rawName, $0.value) }).body
             async let webSocket = Self.followOverWebSocket(port: serverPort, job: job, after: nil, key: keys["viewer"]!)
             let early = try await Self.followOverWebSocket(port: serverPort, job: job, after: nil, key: keys["viewer"]!, stopAfter: 100)
             #expect(early.seqs == Array(0..<100))
