@@ -98,16 +98,8 @@ enum RawConnection {
         var seconds: Double
     }
 
-    /// Runs `work` on a Dispatch thread: the blocking reads must not hold one of the few threads
-    /// Swift concurrency has, which the servers of other tests running alongside need.
-    static func onThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
-        }
-    }
-
     static func exchange(port: Int, sending bytes: [UInt8], waitingAtMost limit: Double) async throws -> Exchange {
-        try await onThread {
+        try await BlockingSocket.onThread {
             let socket = try BlockingSocket(port: port)
             let start = Date()
             // The server may answer and close before every byte is sent; what it answered counts.
@@ -116,57 +108,5 @@ enum RawConnection {
             let closed = socket.read(into: &received, until: { _ in false }, waitingAtMost: limit)
             return Exchange(received: received, closed: closed, seconds: Date().timeIntervalSince(start))
         }
-    }
-}
-
-/// A blocking TCP socket on loopback whose reads wait at most 100 ms each.
-final class BlockingSocket {
-    let descriptor: Int32
-
-    init(port: Int) throws {
-        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        try #require(descriptor >= 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        if connected != 0 { close(descriptor) }
-        try #require(connected == 0)
-        var timeout = timeval(tv_sec: 0, tv_usec: 100_000)
-        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-    }
-
-    deinit { close(descriptor) }
-
-    func send(_ bytes: [UInt8]) {
-        _ = bytes.withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-    }
-
-    /// What one read brought: bytes, nothing within 100 ms, or the peer's close.
-    enum Received { case bytes([UInt8]), nothing, closed }
-
-    func receive(upTo limit: Int = 65536) -> Received {
-        var buffer = [UInt8](repeating: 0, count: limit)
-        let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
-        if count > 0 { return .bytes(Array(buffer[0..<count])) }
-        // A signal (another test's child process ending) interrupts a read; it is not a close.
-        return count == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) ? .closed : .nothing
-    }
-
-    /// Appends what arrives to `received` until `enough` says so, the peer closes (true) or
-    /// `limit` seconds pass.
-    func read(into received: inout [UInt8], until enough: ([UInt8]) -> Bool, waitingAtMost limit: Double) -> Bool {
-        let start = Date()
-        while Date().timeIntervalSince(start) < limit, !enough(received) {
-            switch receive() {
-            case .bytes(let bytes): received += bytes
-            case .nothing: continue
-            case .closed: return true
-            }
-        }
-        return false
     }
 }

@@ -434,7 +434,7 @@ enum RawWebSocket {
     static func session(
         port: Int, path: String, headers: [(String, String)], closeAfterTexts: Int? = nil, slowly: Bool = false, waitingAtMost limit: Double = 30
     ) async throws -> Session {
-        try await RawConnection.onThread {
+        try await BlockingSocket.onThread {
             let socket = try BlockingSocket(port: port)
             var request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
             request += "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"

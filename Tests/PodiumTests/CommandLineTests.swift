@@ -202,27 +202,14 @@ enum ResultsFiles {
 
 struct ServeCommandTests {
     /// Starts `podium serve` on an ephemeral loopback port and returns the process and its port.
+    /// `podium serve` on `database`, its log in `serve.log` beside it (see `serverLog`).
     static func startServer(database: String, extra: [String] = []) throws -> (Process, Int) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: PodiumBinary.path)
-        process.arguments = ["serve", "--hostname", "127.0.0.1", "--port", "0", "--database", database] + extra
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        var seen = ""
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline {
-            let chunk = pipe.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            seen += String(decoding: chunk, as: UTF8.self)
-            if let range = seen.range(of: #"listening on 127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
-                let port = Int(seen[range].split(separator: ":").last!)!
-                return (process, port)
-            }
-        }
-        process.terminate()
-        throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "server did not start: \(seen)"])
+        try ServedProcess.start(database: database, log: serverLog(database: database), extra: extra)
+    }
+
+    /// Where `startServer` keeps the log of the server on `database`.
+    static func serverLog(database: String) -> URL {
+        URL(fileURLWithPath: database).deletingLastPathComponent().appendingPathComponent("serve.log")
     }
 
     @Test func aKeyFileProvisionsKeysAndABadLineStopsTheStart() async throws {
@@ -316,6 +303,7 @@ struct ServeCommandTests {
         defer { if server.isRunning { server.terminate() } }
         let input = Loopback.freePort()
         var events = ""
+        var followerComplete = false
         try await withHTTPClient { client in
             // The results of a live job come from the feeds; the start list is there before it starts.
             var post = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/feeds/odf")
@@ -336,20 +324,27 @@ struct ServeCommandTests {
                 "-map", "0", "-c", "copy", "-f", "mpegts", "udp://127.0.0.1:\(input)?pkt_size=1316",
             ])
             defer { sender.kill() }
-            // A follower of the job, and the job's metrics while it runs.
-            var follow = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/jobs/1/events")
-            follow.headers.add(name: "Authorization", value: "Bearer \(key)")
-            let stream = try await client.execute(follow, timeout: .seconds(60))
+            // A follower of the job, read on a thread of its own from the start: a follower that
+            // stops reading for `PushConnection.stallLimit` is let go, and a busy suite can hold a
+            // test's task that long.
+            let follower = Task {
+                try await RawHTTPResponse.get(port: port, path: "/v1/jobs/1/events", headers: [("Authorization", "Bearer \(key)")], waitingAtMost: 120)
+            }
+            // And the job's metrics while it runs.
             try await Task.sleep(for: .seconds(3))
             let metrics = String(buffer: try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/metrics"), timeout: .seconds(10)).body.collect(upTo: 1 << 20))
             #expect(metrics.contains(#"podium_job_frames_total{job="1"}"#), "\(metrics.prefix(3000))")
             #expect(metrics.contains("podium_job_lag_seconds") && metrics.contains("podium_output_queue_packets"))
 
             server.terminate()
-            events = String(buffer: try await stream.body.collect(upTo: 64 << 20))
+            let stream = try await follower.value
+            events = String(decoding: stream.body, as: UTF8.self)
+            followerComplete = stream.status == 200 && stream.complete
         }
         server.waitUntilExit()
-        #expect(server.terminationStatus == 0, "graceful shutdown on SIGTERM exits cleanly")
+        let log = (try? String(contentsOf: Self.serverLog(database: database), encoding: .utf8)) ?? ""
+        #expect(followerComplete, "the follower's stream ends as HTTP says, not cut: \(events.suffix(300))\nserver log:\n\(log)")
+        #expect(server.terminationStatus == 0, "graceful shutdown on SIGTERM exits cleanly; server log:\n\(log)")
         // The job was stopped, not cut: every frame stored, its HLS complete, and the follower told.
         let record = try #require(try await SQLiteStore(path: database).job(id: 1))
         #expect(record.state == "stopped", "\(record.failure ?? "")")
