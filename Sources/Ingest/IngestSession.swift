@@ -138,6 +138,7 @@ public final class IngestSession {
         var attempt = 0
         var opened: MediaInput?
         while opened == nil {
+            let started = ContinuousClock.now
             do {
                 opened = try MediaInput(guarding: InputGuard(endpoint: endpoint, policy: policy, cancellation: cancellation))
             } catch {
@@ -145,7 +146,7 @@ public final class IngestSession {
                 // Only a connection can be retried: a refusal, or bytes that are not media, stay so.
                 guard endpoint.kind.isLive, error.isConnectionFailure, !cancellation.isCancelled,
                       policy.reconnect.maximumAttempts.map({ attempt < $0 }) ?? true else { throw error }
-                IngestSession.sleep(policy.reconnect.delay(beforeAttempt: attempt), unless: cancellation)
+                IngestSession.sleep(policy.reconnect.sleep(beforeAttempt: attempt, afterAnAttemptOf: started.secondsAgo), unless: cancellation)
             }
         }
         input = opened!
@@ -358,14 +359,18 @@ public final class IngestSession {
     /// Returns false when the job was cancelled while waiting.
     private func reopen(after reason: String, stats: inout IngestStats, streamMap: inout [Int: Int]) throws(MediaError) -> Bool {
         var attempt = 0
+        // The first attempt waits the whole first delay after the loss.
+        var previousAttemptSeconds = 0.0
         while true {
             attempt += 1
             if let limit = policy.reconnect.maximumAttempts, attempt > limit {
                 throw .inputLost(url: endpoint.url, attempts: attempt - 1, lastError: reason)
             }
             input.close()
-            IngestSession.sleep(policy.reconnect.delay(beforeAttempt: attempt), unless: cancellation)
+            IngestSession.sleep(policy.reconnect.sleep(beforeAttempt: attempt, afterAnAttemptOf: previousAttemptSeconds), unless: cancellation)
             if cancellation.isCancelled { return false }
+            let started = ContinuousClock.now
+            defer { previousAttemptSeconds = started.secondsAgo }
             do {
                 let reopened = try MediaInput(guarding: InputGuard(endpoint: endpoint, policy: policy, cancellation: cancellation))
                 streamMap = IngestSession.match(reopened.streams, to: streams)
@@ -566,5 +571,13 @@ struct EpochJoiner {
         let offset = (end ?? seconds) + margin - seconds
         offsets[epoch] = offset
         return offset
+    }
+}
+
+extension ContinuousClock.Instant {
+    /// Seconds from this instant to now.
+    var secondsAgo: Double {
+        let elapsed = ContinuousClock.now - self
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     }
 }

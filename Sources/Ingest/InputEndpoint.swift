@@ -111,9 +111,18 @@ public struct ReconnectPolicy: Sendable, Equatable {
         self.maximumAttempts = maximumAttempts
     }
 
-    /// The wait before attempt `attempt` (1-based).
+    /// The time from the start of one attempt to the start of attempt `attempt` (1-based).
     public func delay(beforeAttempt attempt: Int) -> Double {
         min(maximumDelay, initialDelay * pow(2, Double(max(0, attempt - 1))))
+    }
+
+    /// How long to sleep before attempt `attempt` when the attempt before it took `elapsed`
+    /// seconds. The backoff spaces the starts of attempts: an input that listens (UDP, an SRT
+    /// listener) spends its read timeout inside a failed attempt with its socket open, so it
+    /// reopens at once and a sender that comes back is read within a probe; an attempt that fails
+    /// at once (a refused connection, a port in use) still waits the whole delay.
+    public func sleep(beforeAttempt attempt: Int, afterAnAttemptOf elapsed: Double) -> Double {
+        max(0, delay(beforeAttempt: attempt) - elapsed)
     }
 }
 

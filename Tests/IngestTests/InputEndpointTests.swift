@@ -54,6 +54,11 @@ struct InputEndpointTests {
     @Test func reconnectionBacksOffExponentiallyUpToItsBound() {
         let reconnect = ReconnectPolicy(initialDelay: 0.25, maximumDelay: 2)
         #expect((1...6).map { reconnect.delay(beforeAttempt: $0) } == [0.25, 0.5, 1, 2, 2, 2])
+        // The backoff spaces the starts of attempts: one that failed at once waits it all, one
+        // that listened for its read timeout (a UDP socket open for a sender) reopens at once.
+        #expect(reconnect.sleep(beforeAttempt: 4, afterAnAttemptOf: 0.125) == 1.875)
+        #expect(reconnect.sleep(beforeAttempt: 4, afterAnAttemptOf: 5) == 0)
+        #expect(reconnect.sleep(beforeAttempt: 3, afterAnAttemptOf: 0.25) == 0.75)
     }
 
     @Test func playlistsGiveEachSegmentItsDate() throws {
