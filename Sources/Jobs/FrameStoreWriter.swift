@@ -2,22 +2,29 @@ import Foundation
 import Overlay
 import Store
 
-/// Appends a job's aired frames (and corrections of them) to the store on its own thread, in
-/// batches, so neither SQLite nor the JSON of a frame the job does not carry in full holds up
-/// the frames. At most `inFlight` batches wait; beyond that the job waits for the store (memory
-/// stays bounded on a long job). The first failure is raised by the next `append` or by `finish`.
+/// Appends a job's aired frames (and corrections of them) to the store on its own thread, so
+/// neither SQLite nor the JSON of a frame the job does not carry in full holds up the frames.
+///
+/// A frame goes to the store as soon as no write is under way, so a follower of a live job sees
+/// it within one write of its airing (the last frames before an input falls silent included).
+/// While a write is under way frames gather, and the writer takes them all in its next
+/// transaction: a job that runs faster than the store writes in batches of up to `batchSize`.
+/// At most `inFlight` batches wait; beyond that the job waits for the store (memory stays
+/// bounded on a long job). The first failure is raised by the next `append` or by `finish`.
 final class FrameStoreWriter: @unchecked Sendable {
-    // `pending` and `pendingCorrections` are touched by the thread that carries the frames (the
-    // job's, or its carry thread) and by `finish()` after it; `failure` is guarded by `lock`.
+    typealias Pending = (frames: [(overlay: FrameOverlay, json: FrameJSON?)], corrections: [StoredCorrection])
+
     private let store: SQLiteStore
     private let jobID: Int64
     private let batchSize: Int
     private let queue = DispatchQueue(label: "podium.frame-store")
     private let slots: DispatchSemaphore
+    /// Guards `pending`, `writing` and `failure`: the job's thread adds, the store's thread takes.
     private let lock = NSLock()
     private var failure: (any Error)?
-    private var pending: [(overlay: FrameOverlay, json: FrameJSON?)] = []
-    private var pendingCorrections: [StoredCorrection] = []
+    private var pending: Pending = ([], [])
+    /// Whether a write is queued or under way; when it is, new frames wait for it to take them.
+    private var writing = false
     /// Touched on `queue` only.
     private var jsonWriter = FrameJSONWriter()
 
@@ -30,41 +37,60 @@ final class FrameStoreWriter: @unchecked Sendable {
 
     /// Queues a frame; `json` is its canonical JSON when the caller has it already.
     func append(_ overlay: FrameOverlay, json: FrameJSON?) throws {
-        if let failure = lock.withLock({ failure }) { throw failure }
-        pending.append((overlay, json))
-        if pending.count >= batchSize { flush() }
+        let batch: Pending? = try lock.withLock {
+            if let failure { throw failure }
+            pending.frames.append((overlay, json))
+            return !writing || pending.frames.count >= batchSize ? takePending() : nil
+        }
+        if let batch { write(batch) }
     }
 
     /// Queues a correction of a frame; it goes to the store with the next batch of frames.
     func append(correction: StoredCorrection) throws {
-        if let failure = lock.withLock({ failure }) { throw failure }
-        pendingCorrections.append(correction)
+        try lock.withLock {
+            if let failure { throw failure }
+            pending.corrections.append(correction)
+        }
     }
 
     /// Writes what is left and waits for every batch.
     func finish() throws {
-        flush()
+        if let batch = lock.withLock({ takePending() }) { write(batch) }
         queue.sync {}
         if let failure = lock.withLock({ failure }) { throw failure }
     }
 
-    private func flush() {
-        guard !pending.isEmpty || !pendingCorrections.isEmpty else { return }
-        let batch = pending
-        let corrections = pendingCorrections
-        pending.removeAll(keepingCapacity: true)
-        pendingCorrections.removeAll(keepingCapacity: true)
+    /// What is pending, taken for a write (nil when nothing is); marks a write under way. Under `lock`.
+    private func takePending() -> Pending? {
+        guard !pending.frames.isEmpty || !pending.corrections.isEmpty else { return nil }
+        defer { pending = ([], []) }
+        writing = true
+        return pending
+    }
+
+    /// Writes `batch` on the store's thread, then whatever gathered meanwhile, until nothing has.
+    private func write(_ batch: Pending) {
         slots.wait()
         queue.async { [self] in
             defer { slots.signal() }
-            let frames = batch.map { overlay, given in
-                let json = given ?? jsonWriter.json(for: overlay)
-                return StoredFrame(seq: overlay.seq, pts: overlay.pts, captureUTC: overlay.captureUTC, overlayJSON: Data(json.bytes), sharedRange: json.lanes)
-            }
-            do {
-                try store.appendFrames(frames, corrections: corrections, toJob: jobID)
-            } catch {
-                lock.withLock { if failure == nil { failure = error } }
+            var next: Pending? = batch
+            while let current = next {
+                let frames = current.frames.map { overlay, given in
+                    let json = given ?? jsonWriter.json(for: overlay)
+                    return StoredFrame(seq: overlay.seq, pts: overlay.pts, captureUTC: overlay.captureUTC, overlayJSON: Data(json.bytes), sharedRange: json.lanes)
+                }
+                var failed: (any Error)?
+                do {
+                    try store.appendFrames(frames, corrections: current.corrections, toJob: jobID)
+                } catch {
+                    failed = error
+                }
+                next = lock.withLock {
+                    if let failed, failure == nil { failure = failed }
+                    if let taken = takePending() { return taken }
+                    writing = false
+                    return nil
+                }
             }
         }
     }
