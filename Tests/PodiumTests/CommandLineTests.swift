@@ -201,8 +201,8 @@ enum ResultsFiles {
 }
 
 struct ServeCommandTests {
-    /// Starts `podium serve` on an ephemeral loopback port and returns the process and its port.
-    /// `podium serve` on `database`, its log in `serve.log` beside it (see `serverLog`).
+    /// Starts `podium serve` on `database` on an ephemeral loopback port and returns the process
+    /// and its port; its log goes to `serve.log` beside the database (see `serverLog`).
     static func startServer(database: String, extra: [String] = []) throws -> (Process, Int) {
         try ServedProcess.start(database: database, log: serverLog(database: database), extra: extra)
     }

@@ -98,14 +98,19 @@ public struct RawHTTPResponse: Sendable {
     /// reads until the server closes or `limit` seconds pass. It reads from the moment the
     /// request is sent, as a live follower does, whatever the test does meanwhile.
     public static func get(port: Int, path: String, headers: [(String, String)] = [], waitingAtMost limit: Double) async throws -> RawHTTPResponse {
-        try await BlockingSocket.onThread {
-            let socket = try BlockingSocket(port: port)
-            let lines = ["GET \(path) HTTP/1.1", "Host: 127.0.0.1:\(port)", "Connection: close"] + headers.map { "\($0.0): \($0.1)" }
-            socket.send(Array((lines.joined(separator: "\r\n") + "\r\n\r\n").utf8))
-            var received: [UInt8] = []
-            socket.read(into: &received, until: { _ in false }, waitingAtMost: limit)
-            return try RawHTTPResponse(parsing: received)
-        }
+        try await BlockingSocket.onThread { try exchange(port: port, method: "GET", path: path, headers: headers, waitingAtMost: limit) }
+    }
+
+    /// Sends one request (`Connection: close`) and reads its response, blocking the thread: for
+    /// tests that already run on a thread of their own.
+    public static func exchange(port: Int, method: String, path: String, headers: [(String, String)] = [], body: [UInt8] = [], waitingAtMost limit: Double) throws -> RawHTTPResponse {
+        let socket = try BlockingSocket(port: port)
+        var lines = ["\(method) \(path) HTTP/1.1", "Host: 127.0.0.1:\(port)", "Connection: close"] + headers.map { "\($0.0): \($0.1)" }
+        if !body.isEmpty || method == "POST" || method == "PUT" { lines.append("Content-Length: \(body.count)") }
+        socket.send(Array((lines.joined(separator: "\r\n") + "\r\n\r\n").utf8) + body)
+        var received: [UInt8] = []
+        socket.read(into: &received, until: { _ in false }, waitingAtMost: limit)
+        return try RawHTTPResponse(parsing: received)
     }
 
     /// Why bytes are not an HTTP/1.1 response.

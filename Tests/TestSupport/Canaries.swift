@@ -144,5 +144,14 @@ public final class SmallDisk: @unchecked Sendable {
         _ = try Fixtures.run("dd", ["if=/dev/zero", "of=\(folder.appendingPathComponent("filler").path)", "bs=64k"])
     }
 
+    /// Fills the disk but for about `bytes` (to a 4 KiB block).
+    public func fill(leaving bytes: Int) throws {
+        var stats = statvfs()
+        guard statvfs(folder.path, &stats) == 0 else { throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "statvfs \(folder.path)"]) }
+        let free = Int(stats.f_bavail) * Int(stats.f_frsize)
+        let blocks = max(0, (free - bytes) / 4096)
+        _ = try Fixtures.run("dd", ["if=/dev/zero", "of=\(folder.appendingPathComponent("filler").path)", "bs=4k", "count=\(blocks)"])
+    }
+
     deinit { _ = try? Fixtures.run("umount", ["-l", folder.path]) }
 }

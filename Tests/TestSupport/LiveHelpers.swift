@@ -49,6 +49,17 @@ public final class BackgroundProcess: @unchecked Sendable {
         process.waitUntilExit()
     }
 
+    /// Freezes the program (SIGSTOP): it holds its connections and reads nothing, as a receiver
+    /// that hangs does. `resume()` lets it go on.
+    public func suspend() {
+        Glibc.kill(process.processIdentifier, SIGSTOP)
+    }
+
+    /// Lets a suspended program go on (SIGCONT).
+    public func resume() {
+        Glibc.kill(process.processIdentifier, SIGCONT)
+    }
+
     /// Asks the program to stop (SIGINT, as Ctrl-C: ffmpeg then finishes its output) and waits at most `timeout` seconds before killing it.
     public func interrupt(timeout: Double = 5) {
         guard process.isRunning else { return }
@@ -126,6 +137,26 @@ public enum Loopback {
     }
 
     /// Waits until something accepts TCP connections on 127.0.0.1:`port`; throws after 10 s.
+    /// Waits until a TCP socket listens on `port` without connecting to it (a server that takes
+    /// one connection, as `ffmpeg -listen 1` does, would spend it on the check): from the
+    /// kernel's table of sockets. False after `timeout` seconds.
+    public static func waitForTCPListenerUntouched(on port: UInt16, timeout: Double = 10) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        let local = String(format: ":%04X ", port)
+        while Date() < deadline {
+            for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+                let rows = ((try? String(contentsOfFile: table, encoding: .utf8)) ?? "").split(separator: "\n").dropFirst()
+                // Columns: sl, local address, remote address, state (0A is LISTEN).
+                if rows.contains(where: { row in
+                    let columns = row.split(separator: " ")
+                    return columns.count > 3 && (columns[1] + " ").hasSuffix(local) && columns[3] == "0A"
+                }) { return true }
+            }
+            usleep(50_000)
+        }
+        return false
+    }
+
     public static func waitForTCPListener(on port: UInt16) throws {
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline {
