@@ -155,8 +155,13 @@ public struct EnrichmentJob: Sendable {
         started(jobID)
         var metrics = JobMetrics(jobID: jobID)
         let frameWriter = FrameStoreWriter(store: store, jobID: jobID, batchSize: EnrichmentJob.storeBatch)
-        /// What each frame showed, to find the corrections when the job ends.
-        var aired: [(timing: FrameTiming, pose: CameraPose?, known: Int, shown: Int, version: String?)] = []
+        /// Where the frames that aired while documents could still arrive change in how many
+        /// documents they knew (it only grows): the frames themselves are read back from the
+        /// store when the job ends, so a channel that runs for days holds a few entries, not
+        /// every frame it aired.
+        var airedKnowing: [(fromSeq: Int, known: Int)] = []
+        /// The video time base and a frame's duration, to rebuild a stored frame's timing.
+        var airedTiming: (timeBase: Rational, frameDuration: Rational)?
         var lastPoll = Date()
         let compact = template != nil
         var jsonWriter = FrameJSONWriter()
@@ -177,23 +182,14 @@ public struct EnrichmentJob: Sendable {
         // on its thread, in the same transactions.
         var corrected = 0
         var correctionJSON = FrameJSONWriter()
-        func correct(_ timing: FrameTiming, pose: CameraPose?, shown: Shown) throws {
+        func correct(_ timing: FrameTiming, pose: CameraPose?, aired: FrameOverlay) throws {
             let latest = overlay(timing, pose: pose, known: airing.knownCount(at: nil))
-            let visible: Bool
-            let version: String?
-            switch shown {
-            case .overlay(let aired):
-                visible = VisibleState(latest) != VisibleState(aired)
-                version = aired.dataVersion
-            case .digest(let digest, let airedVersion):
-                visible = VisibleState(latest).hashValue != digest
-                version = airedVersion
-            }
+            let visible = VisibleState(latest) != VisibleState(aired)
+            let version = aired.dataVersion
             guard visible || latest.dataVersion != version else { return }
             // A frame that differs in its data version alone is stored as that version: most of a
             // recording's corrections are of this kind, and the frame's bytes are stored already.
-            if !visible, case .overlay(let aired) = shown, version != nil, let newVersion = latest.dataVersion,
-               latest == aired.withDataVersion(newVersion) {
+            if !visible, version != nil, let newVersion = latest.dataVersion, latest == aired.withDataVersion(newVersion) {
                 try frameWriter.append(correction: StoredCorrection(seq: latest.seq, changingDataVersionTo: newVersion))
                 return
             }
@@ -225,17 +221,18 @@ public struct EnrichmentJob: Sendable {
                 let shown = overlay(timing, pose: pose, known: known)
                 // A templated job carries the compact form: the full JSON is then written on the store's thread.
                 let json = compact ? nil : jsonWriter.json(for: shown)
-                try frameWriter.append(shown, json: json)
+                try frameWriter.append(shown, json: json, captureStart: timing.captureStart)
                 // A frame that aired with every document is its own latest state unless documents
                 // can still arrive (a live input, or any job the feeds serve): nothing to remember
                 // for it. A recording read from a results folder knows every document already, so
                 // its frame is corrected now (on the carry thread); the others are at the end.
                 if frame.video.arrival == nil, feedInbox == nil {
                     if known < airing.documentCount {
-                        try correct(timing, pose: pose, shown: .overlay(shown))
+                        try correct(timing, pose: pose, aired: shown)
                     }
                 } else {
-                    aired.append((timing, pose, known, VisibleState(shown).hashValue, shown.dataVersion))
+                    if airedKnowing.last?.known != known { airedKnowing.append((timing.sequence, known)) }
+                    if airedTiming == nil { airedTiming = (timing.pts.timeBase, timing.captureEnd.seconds(since: timing.captureStart)) }
                 }
                 // A templated job carries the compact elements in band; the full state is in the store and the API.
                 return try FrameCarriage(
@@ -253,8 +250,16 @@ public struct EnrichmentJob: Sendable {
             // The frames that aired while documents could still arrive are corrected now; the
             // corrections go to the store with the last frames.
             let everything = airing.knownCount(at: nil)
-            for frame in aired where frame.known < everything {
-                try correct(frame.timing, pose: frame.pose, shown: .digest(frame.shown, version: frame.version))
+            if let airedTiming, airedKnowing.contains(where: { $0.known < everything }) {
+                try frameWriter.finish()
+                for (index, run) in airedKnowing.enumerated() where run.known < everything {
+                    let end = index + 1 < airedKnowing.count ? airedKnowing[index + 1].fromSeq : Int.max
+                    try forEachAiredFrame(of: jobID, from: run.fromSeq, before: end) { stored in
+                        let timing = try EnrichmentJob.timing(of: stored, timeBase: airedTiming.timeBase, frameDuration: airedTiming.frameDuration)
+                        let aired = try JSONDecoder().decode(FrameOverlay.self, from: stored.overlayJSON)
+                        try correct(timing, pose: camera?.pose(forCaptureAt: timing.captureStart), aired: aired)
+                    }
+                }
             }
             try frameWriter.finish()
             try store.recordStats(EnrichmentJob.statsJSON(report, corrections: corrected), ofJob: jobID)
@@ -298,17 +303,32 @@ public struct EnrichmentJob: Sendable {
         init(_ renderer: TemplateRenderer) { self.renderer = renderer }
     }
 
-    /// What a frame showed, to tell whether it needs a correction: the overlay itself (a
-    /// recording's frame, corrected as it is carried), or the hash of its visible state and its
-    /// data version (a frame remembered until the job ends).
-    enum Shown {
-        case overlay(FrameOverlay)
-        case digest(Int, version: String?)
+    /// Calls `body` with each frame of job `jobID` as aired from `from` up to (not including)
+    /// `end`, a page at a time.
+    private func forEachAiredFrame(of jobID: Int64, from: Int, before end: Int, _ body: (StoredFrame) throws -> Void) throws {
+        var next = from
+        while next < end {
+            let page = try store.airedFrames(jobID: jobID, from: next, limit: 500)
+            for stored in page where stored.seq < end { try body(stored) }
+            guard let last = page.last, page.count == 500 else { return }
+            next = last.seq + 1
+        }
+    }
+
+    /// The timing a stored frame was rendered with: its sequence, PTS and exact capture instant.
+    public static func timing(of stored: StoredFrame, timeBase: Rational, frameDuration: Rational) throws -> FrameTiming {
+        let exact = stored.captureExact.flatMap(Rational.init(parsing:)).map(UTCInstant.init(secondsSinceEpoch:))
+        guard let captureStart = exact ?? UTCInstant(iso8601: stored.captureUTC) else {
+            throw MediaError.clock("frame \(stored.seq) was stored with a capture time that cannot be read: \(stored.captureUTC)")
+        }
+        return FrameTiming(
+            sequence: stored.seq, pts: MediaTime(ticks: stored.pts, timeBase: timeBase), captureStart: captureStart,
+            captureEnd: captureStart.advanced(by: frameDuration)
+        )
     }
 
     /// What a viewer sees of an overlay (its data version aside): a later document that changes
-    /// only the version label is not a correction. Compared directly when both overlays are at
-    /// hand; a frame remembered until the job ends keeps only its hash.
+    /// only the version label is not a correction.
     struct VisibleState: Hashable {
         let clock: FrameOverlay.Clock
         let lanes: [FrameOverlay.Lane]

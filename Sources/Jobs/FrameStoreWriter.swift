@@ -12,7 +12,7 @@ import Store
 /// At most `inFlight` batches wait; beyond that the job waits for the store (memory stays
 /// bounded on a long job). The first failure is raised by the next `append` or by `finish`.
 final class FrameStoreWriter: @unchecked Sendable {
-    typealias Pending = (frames: [(overlay: FrameOverlay, json: FrameJSON?)], corrections: [StoredCorrection])
+    typealias Pending = (frames: [(overlay: FrameOverlay, json: FrameJSON?, captureStart: UTCInstant)], corrections: [StoredCorrection])
 
     private let store: SQLiteStore
     private let jobID: Int64
@@ -35,11 +35,11 @@ final class FrameStoreWriter: @unchecked Sendable {
         slots = DispatchSemaphore(value: inFlight)
     }
 
-    /// Queues a frame; `json` is its canonical JSON when the caller has it already.
-    func append(_ overlay: FrameOverlay, json: FrameJSON?) throws {
+    /// Queues a frame captured at `captureStart`; `json` is its canonical JSON when the caller has it already.
+    func append(_ overlay: FrameOverlay, json: FrameJSON?, captureStart: UTCInstant) throws {
         let batch: Pending? = try lock.withLock {
             if let failure { throw failure }
-            pending.frames.append((overlay, json))
+            pending.frames.append((overlay, json, captureStart))
             return !writing || pending.frames.count >= batchSize ? takePending() : nil
         }
         if let batch { write(batch) }
@@ -53,7 +53,8 @@ final class FrameStoreWriter: @unchecked Sendable {
         }
     }
 
-    /// Writes what is left and waits for every batch.
+    /// Writes what is left and waits for every batch: the store then holds every frame appended.
+    /// The writer takes more frames after it.
     func finish() throws {
         if let batch = lock.withLock({ takePending() }) { write(batch) }
         queue.sync {}
@@ -75,9 +76,12 @@ final class FrameStoreWriter: @unchecked Sendable {
             defer { slots.signal() }
             var next: Pending? = batch
             while let current = next {
-                let frames = current.frames.map { overlay, given in
+                let frames = current.frames.map { overlay, given, captureStart in
                     let json = given ?? jsonWriter.json(for: overlay)
-                    return StoredFrame(seq: overlay.seq, pts: overlay.pts, captureUTC: overlay.captureUTC, overlayJSON: Data(json.bytes), sharedRange: json.lanes)
+                    let exact = UTCInstant(iso8601: overlay.captureUTC) == captureStart ? nil : captureStart.secondsSinceEpoch.description
+                    return StoredFrame(
+                        seq: overlay.seq, pts: overlay.pts, captureUTC: overlay.captureUTC, overlayJSON: Data(json.bytes), sharedRange: json.lanes, captureExact: exact
+                    )
                 }
                 var failed: (any Error)?
                 do {

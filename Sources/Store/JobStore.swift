@@ -74,14 +74,19 @@ public struct StoredFrame: Sendable, Equatable {
     /// lanes change only when a result arrives): the store keeps one copy of them while they
     /// repeat. Nil when the frame is stored whole; reads give the whole JSON either way.
     public let sharedRange: Range<Int>?
+    /// The capture instant exactly, in seconds since the epoch as `n/d`, when `captureUTC` (whole
+    /// microseconds) is not exact: at 59.94 fps a frame lasts 1001/60000 s. A job reads its aired
+    /// frames back to correct them, and must see the instants it rendered them at.
+    public let captureExact: String?
 
     /// Creates a stored frame.
-    public init(seq: Int, pts: Int64, captureUTC: String, overlayJSON: Data, sharedRange: Range<Int>? = nil) {
+    public init(seq: Int, pts: Int64, captureUTC: String, overlayJSON: Data, sharedRange: Range<Int>? = nil, captureExact: String? = nil) {
         self.seq = seq
         self.pts = pts
         self.captureUTC = captureUTC
         self.overlayJSON = overlayJSON
         self.sharedRange = sharedRange
+        self.captureExact = captureExact
     }
 
     /// Frames are equal when they hold the same state; how they were stored does not count.

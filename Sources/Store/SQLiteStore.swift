@@ -182,6 +182,9 @@ public final class SQLiteStore: JobReading, KeyReading, TemplateStoring, Results
                 }
             }
         }
+        migrator.registerMigration("v7: exact capture instants") { db in
+            try db.alter(table: "frame") { table in table.add(column: "captureExact", .text) }
+        }
         return migrator
     }
 
@@ -334,11 +337,11 @@ public final class SQLiteStore: JobReading, KeyReading, TemplateStoring, Results
             var parts = try SharedParts(db: db, jobID: jobID)
             if !frames.isEmpty {
                 let statement = try db.cachedStatement(
-                    sql: "INSERT INTO frame (jobID, seq, pts, captureUTC, overlay, partID, partOffset) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                    sql: "INSERT INTO frame (jobID, seq, pts, captureUTC, overlay, partID, partOffset, captureExact) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
                 )
                 for frame in frames {
                     let (rest, part) = try parts.split(frame.overlayJSON, sharing: frame.sharedRange)
-                    try statement.execute(arguments: [jobID, frame.seq, frame.pts, frame.captureUTC, rest, part?.id, part?.offset])
+                    try statement.execute(arguments: [jobID, frame.seq, frame.pts, frame.captureUTC, rest, part?.id, part?.offset, frame.captureExact])
                 }
                 try db.execute(sql: "UPDATE job SET frames = frames + ? WHERE id = ?", arguments: [frames.count, jobID])
             }
@@ -495,6 +498,24 @@ public final class SQLiteStore: JobReading, KeyReading, TemplateStoring, Results
             case .captureUTC(let utc): [jobID, utc]
             }
             return try Int.fetchOne(db, sql: sql, arguments: arguments)
+        }
+    }
+
+    /// A job's frames as aired, from `from` in order, at most `limit`, with their exact capture
+    /// instants; read on the caller's thread (a job correcting what it aired).
+    public func airedFrames(jobID: Int64, from: Int, limit: Int) throws -> [StoredFrame] {
+        try pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT frame.seq, frame.pts, frame.captureUTC, frame.captureExact, frame.overlay, frame.partOffset, framePart.bytes AS part
+                    FROM frame LEFT JOIN framePart ON framePart.jobID = frame.jobID AND framePart.id = frame.partID
+                    WHERE frame.jobID = ? AND frame.seq >= ? ORDER BY frame.seq LIMIT ?
+                    """,
+                arguments: [jobID, from, limit]
+            ).map { row in
+                StoredFrame(seq: row["seq"], pts: row["pts"], captureUTC: row["captureUTC"], overlayJSON: SQLiteStore.wholeJSON(of: row), captureExact: row["captureExact"])
+            }
         }
     }
 

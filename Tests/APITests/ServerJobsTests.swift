@@ -8,6 +8,7 @@ import HummingbirdTesting
 import Jobs
 import NIOCore
 import NIOHTTP1
+import Overlay
 import Store
 import TestSupport
 import Testing
@@ -412,6 +413,21 @@ struct RedactionTests {
     ])
     func srtPassphrasesAreReplaced(url: String, shown: String) {
         #expect(EnrichmentJob.redacted(url) == shown)
+    }
+}
+
+/// A frame read back from the store to be corrected is rendered at the instant it aired at.
+struct AiredTimingTests {
+    @Test func aStoredFrameGivesBackTheExactTimingItAiredWith() throws {
+        let rate = Rational(60000, 1001)
+        let duration = Rational(1001, 60000)
+        let start = UTCInstant(iso8601: "2026-07-31T19:42:19.800000Z")!.advanced(by: duration)
+        let stored = StoredFrame(seq: 1, pts: 1501, captureUTC: start.iso8601, overlayJSON: Data(), captureExact: start.secondsSinceEpoch.description)
+        let timing = try EnrichmentJob.timing(of: stored, timeBase: Rational(1, 90000), frameDuration: Rational(1) / rate)
+        #expect(timing == FrameTiming(sequence: 1, pts: MediaTime(ticks: 1501, timeBase: Rational(1, 90000)), captureStart: start, captureEnd: start.advanced(by: duration)))
+        // Stored without the exact instant (a whole number of microseconds), the text is exact.
+        let whole = StoredFrame(seq: 0, pts: 0, captureUTC: "2026-07-31T19:42:19.800000Z", overlayJSON: Data())
+        #expect(try EnrichmentJob.timing(of: whole, timeBase: Rational(1, 90000), frameDuration: duration).captureStart == UTCInstant(iso8601: "2026-07-31T19:42:19.800000Z"))
     }
 }
 

@@ -39,6 +39,23 @@ struct SQLiteStoreTests {
         #expect(try await store.frames(jobID: id, from: 600, to: 700, limit: 10).isEmpty)
     }
 
+    @Test func airedFramesComeBackWholeWithTheirExactCaptureInstants() throws {
+        let store = try SQLiteStore(path: path)
+        let id = try store.startJob(Self.job(), documents: [])
+        // 59.94 fps: frame 1 starts 1001/60000 s after frame 0, which no microsecond count holds.
+        let exact = "107363225396061001/60000"
+        let lanes = #"{"lanes":[{"lane":4}]}"#
+        let frames = [
+            StoredFrame(seq: 0, pts: 0, captureUTC: "2026-07-31T19:42:19.800000Z", overlayJSON: Data(#"{"seq":0,\#(lanes.dropFirst())"#.utf8), sharedRange: 9..<29),
+            StoredFrame(seq: 1, pts: 1501, captureUTC: "2026-07-31T19:42:19.816683Z", overlayJSON: Data(#"{"seq":1,\#(lanes.dropFirst())"#.utf8), sharedRange: 9..<29, captureExact: exact),
+        ]
+        try store.appendFrames(frames, toJob: id)
+        let read = try store.airedFrames(jobID: id, from: 0, limit: 10)
+        #expect(read == frames)
+        #expect(read.map(\.captureExact) == [nil, exact])
+        #expect(try store.airedFrames(jobID: id, from: 1, limit: 10).map(\.seq) == [1])
+    }
+
     @Test func jobsListNewestFirstAndAFailureIsKept() async throws {
         let store = try SQLiteStore(path: path)
         let first = try store.startJob(Self.job("a.ts"), documents: [])
