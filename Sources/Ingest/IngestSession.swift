@@ -280,6 +280,7 @@ public final class IngestSession {
             if cancellation.isCancelled { stats.stopped = true; break }
             var more = false
             var failure: String?
+            let readStarted = endpoint.kind.isLive ? IngestSession.wallClock() : nil
             do {
                 more = try input.read(into: packet)
                 consecutiveErrors = 0
@@ -317,7 +318,7 @@ public final class IngestSession {
             if let progress, stats.packets[streamIndex, default: 0] % 500 == 0, let done = input.progress { progress(done) }
             stats.packets[streamIndex, default: 0] += 1
             if streamIndex == video.index {
-                let arrival = endpoint.kind.isLive ? IngestSession.wallClock() : nil
+                let arrival = IngestSession.arrival(ofPacketReadFrom: readStarted, to: endpoint.kind.isLive ? IngestSession.wallClock() : nil)
                 var reference: UTCInstant?
                 if clockSource == .producerReference, let micros = packet.producerReferenceMicroseconds {
                     reference = UTCInstant(secondsSinceEpoch: Rational(Int128(micros), 1_000_000))
@@ -435,6 +436,18 @@ public final class IngestSession {
         guard settings.required else { return nil }
         let hint = tmcd.map { " (it has a tmcd start timecode \($0): give --timecode-date)" } ?? ""
         throw .clock("\(name) carries no clock Podium can use\(hint); give an anchor (--clock FILE) or choose sei-timecode with --timecode-date")
+    }
+
+    /// A read that waits this long for data has found the input silent.
+    public static let silentReadSeconds = Rational(1, 2)
+
+    /// When a live packet arrived, given when the read that returned it started and ended. A
+    /// demuxer hands out a packet once the next one begins: when the input falls silent, the
+    /// last packet comes out only as the read gives up, seconds after its bytes came. A read
+    /// that waited that long returned bytes that were there when it began.
+    public static func arrival(ofPacketReadFrom started: UTCInstant?, to ended: UTCInstant?) -> UTCInstant? {
+        guard let started, let ended else { return ended }
+        return ended.seconds(since: started) > silentReadSeconds ? started : ended
     }
 
     static func wallClock() -> UTCInstant {

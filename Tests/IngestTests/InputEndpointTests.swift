@@ -61,6 +61,16 @@ struct InputEndpointTests {
         #expect(reconnect.sleep(beforeAttempt: 3, afterAnAttemptOf: 0.25) == 0.75)
     }
 
+    @Test func aPacketHandedOutAsTheInputFellSilentArrivedWhenItsReadBegan() {
+        let begun = UTCInstant(iso8601: "2026-07-31T19:42:19.800000Z")!
+        // A read that returned at once: the packet came as it ended.
+        #expect(IngestSession.arrival(ofPacketReadFrom: begun, to: begun.advanced(by: Rational(1, 50))) == begun.advanced(by: Rational(1, 50)))
+        // One that waited 5 s for the next packet and then gave up: its bytes were there before.
+        #expect(IngestSession.arrival(ofPacketReadFrom: begun, to: begun.advanced(by: Rational(5))) == begun)
+        // A recording has no arrivals.
+        #expect(IngestSession.arrival(ofPacketReadFrom: nil, to: nil) == nil)
+    }
+
     @Test func playlistsGiveEachSegmentItsDate() throws {
         let text = """
         #EXTM3U
