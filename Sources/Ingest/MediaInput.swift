@@ -106,8 +106,8 @@ final class MediaInput {
             av_dict_set(&options, "overrun_nonfatal", "1", 0)
             // FFmpeg's reading thread keeps a ring of this many 188-byte packets. Its pages are
             // touched as the ring first goes round, so resident memory grows until it has: a
-            // 52 MB ring made a 0.65 Mb/s feed's job grow 2.4 MB every 30 s for 11 minutes, which
-            // looked like a leak. 8 MiB (with the socket's 8 MiB) still rides out a reading stall
+            // 52 MB ring made a 0.65 Mb/s feed's job grow about 2 MB every 30 s for 13 minutes,
+            // which looked like a leak. 8 MiB (with the socket's 8 MiB) still rides out a reading stall
             // of over a second at 100 Mb/s.
             av_dict_set(&options, "fifo_size", String(MediaInput.udpFIFOBytes / 188), 0)
             // The socket's own buffer must hold a sender's burst until FFmpeg's receiving thread

@@ -87,7 +87,7 @@ struct LivePushTests {
         }
     }
 
-    /// A latency promise: `scripts/test.sh` runs it in a pass of its own, after the parallel suite.
+    /// A latency promise: `scripts/test.sh` runs it on its own, after the parallel suite.
     @Test func revokingTheKeyEndsItsOpenStreamWithinASecond() async throws {
         let job = try startJob()
         try store.appendFrames(frames(0..<10), toJob: job)

@@ -10,7 +10,7 @@ import Testing
 /// Faults injected into a real `podium serve` on loopback, each bounded in time: the process
 /// killed outright while a timing system posts, a full disk under a job's outputs, a receiver
 /// that stops reading. (A live input that goes away and comes back is `InputReturnTests`, which
-/// times the return and runs in the pass of its own.) What docs/reliability.md states as lost: nothing.
+/// times the return and runs on its own after the parallel suite.) What docs/reliability.md states as lost: nothing.
 struct FaultSuiteTests {
     /// A server on a fresh database with an admin key.
     struct Served {

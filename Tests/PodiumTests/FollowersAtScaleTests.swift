@@ -7,7 +7,7 @@ import Testing
 /// followers that read get every frame in order and the end; followers that stop reading are let
 /// go; the server's memory stays bounded meanwhile. The followers are `scripts/followers.py`, a
 /// process of their own; the job's frames are written to the store as a running job writes them,
-/// 50 a second. `scripts/test.sh` runs it in a pass of its own, after the parallel suite.
+/// 50 a second. `scripts/test.sh` runs it on its own, after the parallel suite.
 @Suite(.serialized)
 struct FollowersAtScaleTests {
     static let readingSSE = 400

@@ -7,8 +7,8 @@ import Testing
 
 /// A live job's input killed and, past the read timeout, back again: the job reads the returning
 /// sender within a second of its first packet, reports the gap, and its frame numbering and
-/// capture clock go on across it. Timed as a follower sees it, so `scripts/test.sh` runs it in
-/// the pass of its own after the parallel suite.
+/// capture clock go on across it. Timed as a follower sees it, so `scripts/test.sh` runs it on
+/// its own after the parallel suite.
 struct InputReturnTests {
     /// What a follower received, with when each read arrived.
     struct TimedStream: Sendable {
