@@ -10,6 +10,7 @@
 #include <libavutil/mem.h>
 #include <stddef.h>
 #include <string.h>
+#include <time.h>
 #include <libavutil/timecode.h>
 #include <libavcodec/defs.h>
 #include <libswscale/swscale.h>
@@ -91,6 +92,89 @@ static inline void podium_held_bytes_close(AVIOContext *io) {
     if (!io) return;
     PodiumHeldBytes *held = io->opaque;
     if (held) { av_free(held->location); av_free(held->data); av_free(held); }
+    av_freep(&io->buffer);
+    avio_context_free(&io);
+}
+
+/* A live input read through a context that notes when each chunk of bytes reached Podium, so
+   a packet can be dated by the arrival of its first byte (AVPacket.pos) rather than by when the
+   demuxer handed it out: the demuxer holds the first half second of packets while it probes,
+   and hands a packet out only once the next one begins.
+
+   The inner context is the protocol's own (udp, srt, rtmp). Each read returns what one protocol
+   read gave (a datagram, a message), stamped with the wall clock as it returned. The stamps
+   are kept in a ring: the oldest are dropped once it is full, and a position older than the
+   ring has no stamp. Used on the reading thread only. */
+#define PODIUM_STAMP_RING 65536
+
+typedef struct PodiumStampedInput {
+    AVIOContext *inner;
+    int64_t offset;
+    int64_t starts[PODIUM_STAMP_RING];
+    int64_t micros[PODIUM_STAMP_RING];
+    size_t first;
+    size_t count;
+} PodiumStampedInput;
+
+static inline int64_t podium_wall_micros(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    return (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000;
+}
+
+static inline int podium_stamped_read(void *opaque, uint8_t *buffer, int size) {
+    PodiumStampedInput *stamped = opaque;
+    int count = avio_read_partial(stamped->inner, buffer, size);
+    if (count == 0) return AVERROR_EOF;
+    if (count < 0) return count;
+    size_t slot = (stamped->first + stamped->count) % PODIUM_STAMP_RING;
+    if (stamped->count == PODIUM_STAMP_RING) stamped->first = (stamped->first + 1) % PODIUM_STAMP_RING;
+    else stamped->count += 1;
+    stamped->starts[slot] = stamped->offset;
+    stamped->micros[slot] = podium_wall_micros();
+    stamped->offset += count;
+    return count;
+}
+
+/* Opens `url` with `options` and wraps it; NULL and *error set when it cannot be opened. */
+static inline AVIOContext *podium_stamped_open(const char *url, const AVIOInterruptCB *interrupt, AVDictionary **options, int *error) {
+    PodiumStampedInput *stamped = av_mallocz(sizeof(PodiumStampedInput));
+    if (!stamped) { *error = AVERROR(ENOMEM); return NULL; }
+    int code = avio_open2(&stamped->inner, url, AVIO_FLAG_READ, interrupt, options);
+    if (code < 0) { av_free(stamped); *error = code; return NULL; }
+    int size = 65536;
+    unsigned char *buffer = av_malloc(size);
+    AVIOContext *io = buffer ? avio_alloc_context(buffer, size, 0, stamped, podium_stamped_read, NULL, NULL) : NULL;
+    if (!io) { av_free(buffer); avio_closep(&stamped->inner); av_free(stamped); *error = AVERROR(ENOMEM); return NULL; }
+    return io;
+}
+
+/* Wall-clock microseconds at which the byte at `position` of a context made by
+   podium_stamped_open arrived; -1 when no stamp covers it. Stamps before the one found are
+   dropped: positions of one stream only go forward. (Contexts are told apart by their owner,
+   not by comparing read functions: each Swift file gets its own copy of an inline function.) */
+static inline int64_t podium_stamped_arrival(AVIOContext *io, int64_t position) {
+    if (!io || position < 0) return -1;
+    PodiumStampedInput *stamped = io->opaque;
+    if (stamped->count == 0 || position < stamped->starts[stamped->first]) return -1;
+    size_t low = 0, high = stamped->count;
+    while (high - low > 1) {
+        size_t middle = (low + high) / 2;
+        if (stamped->starts[(stamped->first + middle) % PODIUM_STAMP_RING] <= position) low = middle; else high = middle;
+    }
+    size_t slot = (stamped->first + low) % PODIUM_STAMP_RING;
+    if (position >= stamped->offset) return -1;
+    stamped->first = slot;
+    stamped->count -= low;
+    return stamped->micros[slot];
+}
+
+/* Closes a context made by podium_stamped_open and the protocol under it. */
+static inline void podium_stamped_close(AVIOContext *io) {
+    if (!io) return;
+    PodiumStampedInput *stamped = io->opaque;
+    avio_closep(&stamped->inner);
+    av_free(stamped);
     av_freep(&io->buffer);
     avio_context_free(&io);
 }

@@ -214,7 +214,7 @@ final class HLSWriter: OutputSink {
         self.muxer = nil
         current = nil
         let seconds = Rational(Int128(end - segment.firstPTS)) * segment.timeBase
-        let duration = Double(seconds.numerator) / Double(seconds.denominator)
+        let duration = Double(seconds)
         // A segment none of whose frames the clock could place (a stating source not yet heard)
         // is dated from the end of the one before.
         let date = segment.capture ?? playlist.segments.last.map { $0.programDateTime.advanced(by: Rational(Int128(($0.duration * 1_000_000).rounded()), 1_000_000)) }

@@ -48,6 +48,8 @@ public struct IngestFrame: Sendable, Equatable {
     public let timing: FrameTiming?
     /// The source that placed it.
     public let source: ClockSource?
+    /// Where the arrival clock stood after placing it, when arrival placed it.
+    public var arrivalClock: ArrivalClockState? = nil
 }
 
 /// Frames that never arrived: between two frames whose capture times lie further apart than
@@ -97,6 +99,8 @@ public struct IngestStats: Sendable, Equatable {
     public var untimedVideoPackets = 0
     /// Video packets given a decode timestamp by Podium.
     public var synthesizedDecodeTimestamps = 0
+    /// Where the arrival clock stood at the last frame it placed.
+    public var arrivalClock: ArrivalClockState?
     /// Whether the run ended because it was cancelled.
     public var stopped = false
 }
@@ -223,7 +227,12 @@ public final class IngestSession {
                 try gapHandler(found)
             }
             reconnectedSinceLastFrame = false
-            try frameHandler(IngestFrame(index: stats.frames, video: video, timeBase: self.video.timeBase, outputPTS: outputPTS, timing: timing, source: placement?.source))
+            let arrivalClock = placement?.source == .arrival ? clock.arrivalState : nil
+            if let arrivalClock { stats.arrivalClock = arrivalClock }
+            try frameHandler(IngestFrame(
+                index: stats.frames, video: video, timeBase: self.video.timeBase, outputPTS: outputPTS, timing: timing,
+                source: placement?.source, arrivalClock: arrivalClock
+            ))
             if let timing { previous = (stats.frames, timing, video) }
             stats.frames += 1
         }
@@ -318,7 +327,9 @@ public final class IngestSession {
             if let progress, stats.packets[streamIndex, default: 0] % 500 == 0, let done = input.progress { progress(done) }
             stats.packets[streamIndex, default: 0] += 1
             if streamIndex == video.index {
-                let arrival = IngestSession.arrival(ofPacketReadFrom: readStarted, to: endpoint.kind.isLive ? IngestSession.wallClock() : nil)
+                // Dated by its first byte where the input's bytes are dated, by its read otherwise.
+                let arrival = input.arrival(of: packet)
+                    ?? IngestSession.arrival(ofPacketReadFrom: readStarted, to: endpoint.kind.isLive ? IngestSession.wallClock() : nil)
                 var reference: UTCInstant?
                 if clockSource == .producerReference, let micros = packet.producerReferenceMicroseconds {
                     reference = UTCInstant(secondsSinceEpoch: Rational(Int128(micros), 1_000_000))

@@ -195,6 +195,19 @@ final class InputGuard: @unchecked Sendable {
         return head.location
     }
 
+    /// Opens the input's own protocol (with `options`, which it consumes as FFmpeg does) under a
+    /// context that dates every chunk of bytes as it arrives, for the demuxer to read.
+    func openStampedInput(options: inout OpaquePointer?) throws(MediaError) -> UnsafeMutablePointer<AVIOContext> {
+        var interrupt = AVIOInterruptCB(callback: interruptRequested, opaque: Unmanaged.passUnretained(self).toOpaque())
+        var code: Int32 = 0
+        guard let io = podium_stamped_open(openURL, &interrupt, &options, &code) else {
+            if let refusal = takeRefusal() { throw refusal }
+            try MediaError.check(code, "opening input", endpoint.url)
+            throw .ffmpeg(operation: "opening input", target: endpoint.url, code: code, message: "the input could not be opened")
+        }
+        return io
+    }
+
     static func isPlaylist(_ url: String) -> Bool {
         (URLComponents(string: url)?.path.lowercased() ?? url.lowercased()).hasSuffix(".m3u8")
     }

@@ -76,8 +76,11 @@ final class MediaInput {
     let streams: [StreamDescription]
     let inputGuard: InputGuard
     private var context: UnsafeMutablePointer<AVFormatContext>?
-    /// The top HLS playlist as Podium checked it, read by the demuxer as its custom I/O; freed here.
-    private var heldPlaylist: UnsafeMutablePointer<AVIOContext>?
+    /// The demuxer's custom I/O, freed here: the top HLS playlist as Podium checked it, or a
+    /// live input's protocol under the context that dates its bytes.
+    private var heldInput: UnsafeMutablePointer<AVIOContext>?
+    /// Whether `heldInput` dates its bytes (made by `podium_stamped_open`).
+    private let datesArrivals: Bool
 
     /// FFmpeg's chatter (every HLS tag it skips, every segment it opens) is not the operator's business; warnings are.
     private static let quietLogs: Void = av_log_set_level(AV_LOG_WARNING)
@@ -149,13 +152,23 @@ final class MediaInput {
             allocated.pointee.pb = held
             format = av_find_input_format("hls")
         }
-        heldPlaylist = held
+        datesArrivals = MediaInput.datesArrivals(endpoint.kind)
+        if datesArrivals {
+            do {
+                held = try inputGuard.openStampedInput(options: &options)
+            } catch {
+                avformat_free_context(allocated)
+                throw error
+            }
+            allocated.pointee.pb = held
+        }
+        heldInput = held
         var opened: UnsafeMutablePointer<AVFormatContext>? = allocated
         let openCode = avformat_open_input(&opened, inputGuard.openURL, format, &options)
         // A failed open freed the context but leaves custom I/O to its owner.
-        if openCode < 0 { podium_held_bytes_close(held) }
+        if openCode < 0 { MediaInput.closeCustomInput(held, stamped: datesArrivals) }
         if let refusal = inputGuard.takeRefusal() {
-            if openCode >= 0 { avformat_close_input(&opened); podium_held_bytes_close(held) }
+            if openCode >= 0 { avformat_close_input(&opened); MediaInput.closeCustomInput(held, stamped: datesArrivals) }
             throw refusal
         }
         // Unrecognised data, or data that only a demuxer outside the whitelist claims (EINVAL).
@@ -165,10 +178,10 @@ final class MediaInput {
         try MediaError.check(openCode, "opening input", url)
         context = opened
         let infoCode = avformat_find_stream_info(opened, nil)
-        if let refusal = inputGuard.takeRefusal() { avformat_close_input(&context); podium_held_bytes_close(held); throw refusal }
+        if let refusal = inputGuard.takeRefusal() { avformat_close_input(&context); MediaInput.closeCustomInput(held, stamped: datesArrivals); throw refusal }
         if infoCode < 0 {
             avformat_close_input(&context)
-            podium_held_bytes_close(held)
+            MediaInput.closeCustomInput(held, stamped: datesArrivals)
             throw .notMedia(url: url, detail: MediaError.message(for: infoCode))
         }
         streams = (0..<Int(opened!.pointee.nb_streams)).map { index in
@@ -181,12 +194,30 @@ final class MediaInput {
     /// Closes the input now (a UDP or SRT listener must release its port before it is reopened).
     func close() {
         avformat_close_input(&context)
-        releaseHeldPlaylist()
+        releaseHeldInput()
     }
 
-    private func releaseHeldPlaylist() {
-        podium_held_bytes_close(heldPlaylist)
-        heldPlaylist = nil
+    private func releaseHeldInput() {
+        MediaInput.closeCustomInput(heldInput, stamped: datesArrivals)
+        heldInput = nil
+    }
+
+    private static func closeCustomInput(_ io: UnsafeMutablePointer<AVIOContext>?, stamped: Bool) {
+        if stamped { podium_stamped_close(io) } else { podium_held_bytes_close(io) }
+    }
+
+    /// Inputs whose bytes are dated as they arrive: the live ones whose demuxer reads a byte
+    /// stream (RTSP brings its own RTP clock; HLS segments are fetched whole, ahead of time).
+    static func datesArrivals(_ kind: InputKind) -> Bool {
+        kind == .udp || kind == .srt || kind == .rtmp
+    }
+
+    /// When the first byte of `packet` reached Podium, on a live input whose bytes are dated.
+    func arrival(of packet: Packet) -> UTCInstant? {
+        guard datesArrivals else { return nil }
+        let micros = podium_stamped_arrival(heldInput, packet.pointer.pointee.pos)
+        guard micros >= 0 else { return nil }
+        return UTCInstant(secondsSinceEpoch: Rational(Int128(micros), 1_000_000))
     }
 
     /// The name FFmpeg gave the container format (`mpegts`, `mov,mp4,…`).

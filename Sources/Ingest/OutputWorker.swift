@@ -360,7 +360,7 @@ struct UDPPacer {
     /// Nanoseconds to wait before sending `packet` at `now` (monotonic nanoseconds).
     mutating func wait(before packet: OutputPacket, now: UInt64) -> UInt64 {
         guard packet.isVideo, let dts = packet.dts ?? packet.pts else { return 0 }
-        return wait(beforeVideoAt: Double(dts) * Double(packet.timeBase.numerator) / Double(packet.timeBase.denominator), now: now)
+        return wait(beforeVideoAt: Double(dts) * Double(packet.timeBase), now: now)
     }
 
     /// Nanoseconds to wait before sending the video packet decoded at `media` seconds.

@@ -215,7 +215,10 @@ public struct EnrichmentJob: Sendable {
                     airing.receive(entry.document, at: entry.receivedAt)
                     renderers.removeAll()
                 }
-                metrics.frameCarried(behind: frame.video.arrival != nil ? Double(UTCInstant.now().seconds(since: timing.captureStart)) : nil)
+                metrics.frameCarried(
+                    behind: frame.video.arrival != nil ? Double(UTCInstant.now().seconds(since: timing.captureStart)) : nil,
+                    arrivalClock: frame.arrivalClock
+                )
                 let pose = camera?.pose(forCaptureAt: timing.captureStart)
                 let known = airing.knownCount(at: knownAt)
                 let shown = overlay(timing, pose: pose, known: known)
@@ -353,7 +356,7 @@ public struct EnrichmentJob: Sendable {
         JobStats(
             frames: report.frames, tagged: report.tagged, corrections: corrections, clockSource: report.ingest.clockSource?.rawValue ?? "none",
             epochs: report.ingest.epochs, gaps: report.ingest.gaps.count, reconnects: report.ingest.reconnects,
-            corruptPackets: report.ingest.corruptPackets,
+            corruptPackets: report.ingest.corruptPackets, arrivalClock: report.ingest.arrivalClock,
             outputs: report.outputs.map { output in
                 JobStats.Output(
                     target: redacted(output.target), written: output.written, dropped: output.dropped, skippedToKeyframe: output.skippedToKeyframe,
@@ -383,7 +386,7 @@ public struct EnrichmentJob: Sendable {
         }
         let ingest = report.ingest
         if let own = ingest.conflictingStreamRate {
-            lines.append("WARNING: the clock was given \(report.frameRate) fps but the video stream states \(own) (\(String(format: "%.3f", Double(own.numerator) / Double(own.denominator)))) fps; frame times follow the clock's rate")
+            lines.append("WARNING: the clock was given \(report.frameRate) fps but the video stream states \(own) (\(String(format: "%.3f", Double(own)))) fps; frame times follow the clock's rate")
         }
         if ingest.epochs > 1 || ingest.corruptPackets > 0 || !ingest.gaps.isEmpty || ingest.reconnects > 0 {
             lines.append("epochs: \(ingest.epochs); corrupt packets: \(ingest.corruptPackets); gaps: \(ingest.gaps.count); reconnects: \(ingest.reconnects)")

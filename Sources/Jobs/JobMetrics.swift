@@ -8,6 +8,9 @@ struct JobMetrics {
     private let frames: Counter
     private let lag: Gauge
     private let reconnects: Counter
+    private let arrivalDelay: Gauge
+    private let arrivalJitter: Gauge
+    private let arrivalDrift: Gauge
     private let jobID: String
     /// What each output had dropped at the last look, to count only what is new.
     private var droppedSoFar: [String: Int] = [:]
@@ -17,12 +20,20 @@ struct JobMetrics {
         frames = Counter(label: "podium_job_frames_total", dimensions: [("job", self.jobID)])
         lag = Gauge(label: "podium_job_lag_seconds", dimensions: [("job", self.jobID)])
         reconnects = Counter(label: "podium_job_reconnects_total", dimensions: [("job", self.jobID)])
+        arrivalDelay = Gauge(label: "podium_job_arrival_delay_seconds", dimensions: [("job", self.jobID)])
+        arrivalJitter = Gauge(label: "podium_job_arrival_jitter_seconds", dimensions: [("job", self.jobID)])
+        arrivalDrift = Gauge(label: "podium_job_arrival_drift_ppm", dimensions: [("job", self.jobID)])
     }
 
     /// A frame carried `behind` seconds after it was captured (its lag: look-ahead, latency, processing).
-    func frameCarried(behind seconds: Double?) {
+    func frameCarried(behind seconds: Double?, arrivalClock: ArrivalClockState?) {
         frames.increment()
         if let seconds { lag.record(seconds) }
+        if let arrivalClock {
+            arrivalDelay.record(arrivalClock.delaySeconds)
+            arrivalJitter.record(arrivalClock.jitterSeconds)
+            if let drift = arrivalClock.driftPPM { arrivalDrift.record(drift) }
+        }
     }
 
     func inputReopened() { reconnects.increment() }
@@ -38,9 +49,4 @@ struct JobMetrics {
             droppedSoFar[output.target] = output.dropped
         }
     }
-}
-
-extension Double {
-    /// The nearest `Double` to an exact rational.
-    init(_ value: Rational) { self = Double(value.numerator) / Double(value.denominator) }
 }

@@ -1,4 +1,5 @@
 public import Foundation
+public import Overlay
 
 /// What is known of a job when it starts: what it reads, what it writes, how it is timed.
 public struct JobDescription: Sendable, Equatable {
@@ -233,13 +234,16 @@ public struct JobStats: Codable, Sendable, Equatable {
     public let gaps: Int
     public let reconnects: Int
     public let corruptPackets: Int
+    /// Where the arrival clock stood at the end (jobs it placed frames for).
+    public let arrivalClock: ArrivalClockState?
     public let outputs: [Output]
 
     /// Creates a run's record.
     public init(
         frames: Int, tagged: Int, corrections: Int, clockSource: String, epochs: Int, gaps: Int, reconnects: Int, corruptPackets: Int,
-        outputs: [Output]
+        arrivalClock: ArrivalClockState? = nil, outputs: [Output]
     ) {
+        self.arrivalClock = arrivalClock
         self.frames = frames
         self.tagged = tagged
         self.corrections = corrections

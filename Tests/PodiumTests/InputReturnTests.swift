@@ -103,6 +103,9 @@ struct InputReturnTests {
         #expect(frames.count == job["frames"] as? Int)
         let stats = try #require(job["stats"] as? [String: Any], "\(job)")
         #expect((stats["gaps"] as? Int ?? 0) >= 1 && (stats["reconnects"] as? Int ?? 0) >= 1, "the gap is reported: \(stats)")
+        // Where the arrival clock stood: a loopback path delays a frame by milliseconds at most.
+        let arrivalClock = try #require(stats["arrivalClock"] as? [String: Any], "\(stats)")
+        #expect((arrivalClock["delaySeconds"] as? Double).map { $0 >= 0 && $0 < 0.2 } == true, "\(arrivalClock)")
 
         // The returning sender is read at once: its first frame reaches a follower within a
         // second of its first packet, and its whole clip is there.

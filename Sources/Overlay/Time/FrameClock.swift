@@ -10,7 +10,7 @@ public enum ClockSource: String, Sendable, Hashable, CaseIterable, CustomStringC
     case producerReference = "prft"
     /// HLS `EXT-X-PROGRAM-DATE-TIME` of each segment's first frame.
     case programDateTime = "hls-pdt"
-    /// Arrival time minus a configured latency, smoothed by a robust fit.
+    /// The lower envelope of arrival times against PTS, minus a configured latency (`ArrivalClock`).
     case arrival
 
     public var description: String { rawValue }
@@ -120,13 +120,34 @@ public struct FramePlacement: Sendable, Equatable {
     }
 }
 
+/// Where the arrival clock stands: for `probe`, a job's stats and its metrics.
+public struct ArrivalClockState: Sendable, Equatable, Codable {
+    /// The stream clock's drift against UTC, once the fit's window tells it from jitter.
+    public var driftPPM: Double?
+    /// How far arrivals spread above the fitted line within half a second (median over the window).
+    public var jitterSeconds: Double
+    /// Times the fit restarted because arrivals stepped (a sender that paused).
+    public var steps: Int
+    /// Arrival minus capture of the last frame: latency plus that frame's delay.
+    public var delaySeconds: Double
+
+    /// Creates a state.
+    public init(driftPPM: Double?, jitterSeconds: Double, steps: Int, delaySeconds: Double) {
+        self.driftPPM = driftPPM
+        self.jitterSeconds = jitterSeconds
+        self.steps = steps
+        self.delaySeconds = delaySeconds
+    }
+}
+
 /// Turns frames into capture UTC with the chosen source. Pure: arrival times are given to it.
 ///
 /// - Anchor: the operator's anchor for the first epoch.
 /// - Sources that state frame times re-anchor on the first such frame of an epoch and whenever
 ///   a stated time departs from the running mapping by more than `tolerance` (a timecode jump,
 ///   a new segment's PDT); between statements frames follow the PTS exactly.
-/// - Arrival: a robust fit of arrival against PTS per epoch, minus the latency.
+/// - Arrival: the lower envelope of arrival against PTS per epoch, minus the latency, reached
+///   by a bounded slew from frame to frame.
 /// - A new epoch with nothing stated continues from the previous frame: one frame duration
 ///   later, or, on a live input, as much later as the frames arrived apart (a reconnection gap).
 /// - Until a stating source first speaks on a live input, arrival stands in (and says so).
@@ -144,6 +165,10 @@ public struct FrameClockEngine: Sendable {
     private var epoch: Int?
     private var previous: (captureUTC: UTCInstant, arrival: UTCInstant?, source: ClockSource)?
     private var lastPTS: MediaTime?
+    /// Whether the arrival fit restarted on a step with the current frame.
+    private var arrivalStepped = false
+    /// Arrival minus capture of the last frame placed with an arrival.
+    private var lastDelay: Rational?
 
     /// Creates an engine.
     /// - Parameters:
@@ -169,9 +194,10 @@ public struct FrameClockEngine: Sendable {
             epoch = frame.epoch
             arrivalFit = ArrivalClock(latency: latency)
         }
-        if let arrival = frame.arrival { arrivalFit.observe(pts: frame.pts, arrival: arrival) }
+        arrivalStepped = frame.arrival.map { arrivalFit.observe(pts: frame.pts, arrival: $0) } ?? false
         let placement = placement(of: frame, newEpoch: newEpoch)
         if let placement {
+            if let arrival = frame.arrival { lastDelay = arrival.seconds(since: placement.captureUTC) }
             previous = (placement.captureUTC, frame.arrival, placement.source)
             lastPTS = frame.pts
         }
@@ -192,12 +218,7 @@ public struct FrameClockEngine: Sendable {
         }
         if let mapping {
             if mapping.source == .arrival, let fitted = arrivalFit.captureUTC(of: frame.pts) {
-                // The fit moves with every frame; capture times must still only go forward.
-                if let previous, let lastPTS, !(previous.captureUTC < fitted) {
-                    let stepped = project(frame.pts, from: ClockAnchor(pts: lastPTS, utc: previous.captureUTC))
-                    return FramePlacement(captureUTC: stepped, source: .arrival, reanchored: false)
-                }
-                return FramePlacement(captureUTC: fitted, source: .arrival, reanchored: false)
+                return slewed(toward: fitted, frame.pts)
             }
             return FramePlacement(captureUTC: project(frame.pts, from: mapping.anchor), source: mapping.source, reanchored: false)
         }
@@ -218,6 +239,36 @@ public struct FrameClockEngine: Sendable {
             return anchor(frame, at: arrival.advanced(by: Rational(Int128((latency * -1_000_000).rounded()), 1_000_000)), source: .arrival)
         }
         return nil
+    }
+
+    /// The arrival fit's capture time for a frame, reached from the previous frame's by at most
+    /// `slewPerFrame` of a frame either way: the fit moves with every frame (it learns, a
+    /// faster packet lowers it), but frames already out keep their times, so the frames after
+    /// them close the distance smoothly and capture times only go forward. A step the fit
+    /// detected (a sender that paused and went on) is taken at once, forward only.
+    private func slewed(toward fitted: UTCInstant, _ pts: MediaTime) -> FramePlacement {
+        guard let previous, let lastPTS else { return FramePlacement(captureUTC: fitted, source: .arrival, reanchored: false) }
+        let nominal = project(pts, from: ClockAnchor(pts: lastPTS, utc: previous.captureUTC))
+        let distance = Double(fitted.seconds(since: nominal))
+        if arrivalStepped, distance > 0 { return FramePlacement(captureUTC: fitted, source: .arrival, reanchored: true) }
+        let frames = max(1, (Double(pts.seconds - lastPTS.seconds) / Double(frameDuration)).rounded())
+        let bound = Double(frameDuration) * FrameClockEngine.slewPerFrame * frames
+        guard abs(distance) > bound else { return FramePlacement(captureUTC: fitted, source: .arrival, reanchored: false) }
+        let step = distance < 0 ? -bound : bound
+        return FramePlacement(captureUTC: nominal.advanced(by: Rational(Int128((step * 1_000_000).rounded()), 1_000_000)), source: .arrival, reanchored: false)
+    }
+
+    /// How much of a frame's duration the arrival clock may move a frame from where the previous
+    /// frame's time puts it: a tenth (2 ms at 50 fps, 100 ms of correction a second).
+    public static let slewPerFrame = 0.1
+
+    /// The arrival fit's state, when the arrival clock has seen frames of this epoch.
+    public var arrivalState: ArrivalClockState? {
+        guard arrivalFit.observed > 0 else { return nil }
+        return ArrivalClockState(
+            driftPPM: arrivalFit.driftPPM, jitterSeconds: arrivalFit.jitterSeconds ?? 0, steps: arrivalFit.steps,
+            delaySeconds: lastDelay.map { Double($0) } ?? 0
+        )
     }
 
     /// The UTC of `pts` on the line through `anchor`. A distance within one tick of a whole

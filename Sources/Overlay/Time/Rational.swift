@@ -68,3 +68,8 @@ public struct Rational: Sendable, Hashable, Comparable, CustomStringConvertible 
         return a == 0 ? 1 : a
     }
 }
+
+public extension Double {
+    /// The nearest `Double` to an exact rational, for estimates and reports (never for placement).
+    init(_ value: Rational) { self = Double(value.numerator) / Double(value.denominator) }
+}
