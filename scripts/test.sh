@@ -45,7 +45,7 @@ run_swift_test() {
 # 1.5 s and a 100 ms sleep up to 0.45 s: the first would measure the suite's load, not the
 # server; the second would be that load, and slow every test beside it (run together, the
 # followers' load made a live input's return take 1.006 s to reach a follower).
-alone='revokingTheKeyEndsItsOpenStreamWithinASecond|aThousandFollowersOfALiveJobInBoundedMemory|aLiveInputThatComesBackIsReadWithinASecondWithTheGapReported'
+alone='revokingTheKeyEndsItsOpenStreamWithinASecond|aThousandFollowersOfALiveJobInBoundedMemory|aLiveInputThatComesBackIsReadWithinASecondWithTheGapReported|anIndependentSendersFramesArePlacedWithinHalfAFrame'
 test_status=0
 if (( $# > 0 )); then
     run_swift_test "$@" || test_status=$?
