@@ -1,20 +1,37 @@
 import Foundation
 
-/// A race time (reaction, split, finish) as the timing system measured it, in milliseconds.
+/// A race time (reaction, split, finish) as the timing system measured it, in milliseconds,
+/// and, when it was worked out from two instants rather than given, exactly.
 public struct RaceTime: Sendable, Hashable, Comparable, CustomStringConvertible {
-    /// Milliseconds from the start signal.
+    /// Whole milliseconds from the start signal (what is shown, truncated from there).
     public let milliseconds: Int64
+    /// What lies beyond the whole milliseconds, in seconds: in [0, 1/1000), zero for a time given in milliseconds.
+    public let beyondMilliseconds: Rational
 
     /// Creates a race time of `milliseconds`.
-    public init(milliseconds: Int64) { self.milliseconds = milliseconds }
+    public init(milliseconds: Int64) {
+        self.milliseconds = milliseconds
+        beyondMilliseconds = .zero
+    }
+
+    /// The race time of an event `elapsed` seconds after the start, kept exactly: it is shown
+    /// in whole milliseconds, but the event is placed on the frame of its exact instant (a finish
+    /// exactly on a 59.94 fps frame boundary must not show on the frame before).
+    public init(elapsed: Rational) {
+        let whole = (elapsed * Rational(1000)).floor
+        milliseconds = Int64(whole)
+        beyondMilliseconds = elapsed - Rational(whole, 1000)
+    }
 
     /// Whole hundredths, truncated: swimming and athletics display times truncated, never rounded.
     public var hundredths: Int64 { milliseconds / 10 }
 
     /// The time as seconds, exact.
-    public var seconds: Rational { Rational(Int128(milliseconds), 1000) }
+    public var seconds: Rational { Rational(Int128(milliseconds), 1000) + beyondMilliseconds }
 
-    public static func < (lhs: RaceTime, rhs: RaceTime) -> Bool { lhs.milliseconds < rhs.milliseconds }
+    public static func < (lhs: RaceTime, rhs: RaceTime) -> Bool {
+        lhs.milliseconds != rhs.milliseconds ? lhs.milliseconds < rhs.milliseconds : lhs.beyondMilliseconds < rhs.beyondMilliseconds
+    }
 
     /// The broadcast form: `8.31`, `47.92`, `1:47.92`, `1:02:03.45`.
     public var description: String { RaceTime.display(hundredths: hundredths) }
@@ -94,7 +111,7 @@ public struct RaceTime: Sendable, Hashable, Comparable, CustomStringConvertible 
             }
             total += minutes * 60_000
         }
-        milliseconds = total
+        self.init(milliseconds: total)
     }
 
     private static func digits(_ text: Substring) -> Int64? {

@@ -336,7 +336,7 @@ private struct EventMerge {
         func raceTime(_ given: RaceTime?, at utc: UTCInstant) -> RaceTime? {
             if let given { return given }
             guard let start, start <= utc else { return nil }
-            return RaceTime(milliseconds: Int64((utc.seconds(since: start) * Rational(1000)).floor))
+            return RaceTime(elapsed: utc.seconds(since: start))
         }
         var lanes: [Int: LaneResult] = [:]
         for lane in odf?.lanes ?? [] { lanes[lane.lane] = lane }
