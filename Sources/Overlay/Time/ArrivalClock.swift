@@ -35,8 +35,7 @@ public struct ArrivalClock: Sendable {
         var index: Int
         /// The earliest arrival: its PTS and arrival, relative to the origin.
         var earliest: (pts: Double, arrival: Double)
-        /// The spread of arrival − PTS within the bin (jitter, for the state).
-        var lowest: Double
+        /// The latest arrival − PTS in the bin: less the earliest's, the bin's spread (jitter, for the state).
         var highest: Double
         /// Sums over the bin's frames for the least-squares slope: count, x, y, x², xy.
         var sums: (n: Double, x: Double, y: Double, xx: Double, xy: Double)
@@ -44,8 +43,7 @@ public struct ArrivalClock: Sendable {
         init(index: Int, _ sample: (pts: Double, arrival: Double)) {
             self.index = index
             earliest = sample
-            lowest = sample.arrival - sample.pts
-            highest = lowest
+            highest = sample.arrival - sample.pts
             sums = (0, 0, 0, 0, 0)
             include(sample)
         }
@@ -53,7 +51,6 @@ public struct ArrivalClock: Sendable {
         /// The bin as if every arrival in it had come `step` seconds later.
         mutating func raise(by step: Double) {
             earliest.arrival += step
-            lowest += step
             highest += step
             sums.y += sums.n * step
             sums.xy += sums.x * step
@@ -62,7 +59,6 @@ public struct ArrivalClock: Sendable {
         mutating func include(_ sample: (pts: Double, arrival: Double)) {
             let lead = sample.arrival - sample.pts
             if lead < earliest.arrival - earliest.pts { earliest = sample }
-            lowest = min(lowest, lead)
             highest = max(highest, lead)
             sums.n += 1
             sums.x += sample.pts
@@ -78,7 +74,7 @@ public struct ArrivalClock: Sendable {
     /// Origin of both axes, to keep the fit well-conditioned (seconds since the epoch are large).
     private var origin: (pts: Double, arrival: Double)?
     private var line: (intercept: Double, slope: Double)?
-    /// Steps the estimator restarted on.
+    /// Steps the line followed (a sender that paused and went on).
     public private(set) var steps = 0
     /// Frames observed.
     public private(set) var observed = 0
@@ -170,7 +166,7 @@ public struct ArrivalClock: Sendable {
     /// How far arrivals spread above the line within a half second (the median over the window).
     public var jitterSeconds: Double? {
         guard !bins.isEmpty else { return nil }
-        let spreads = bins.map { $0.highest - $0.lowest }.sorted()
+        let spreads = bins.map { $0.highest - ($0.earliest.arrival - $0.earliest.pts) }.sorted()
         return spreads[spreads.count / 2]
     }
 

@@ -126,7 +126,7 @@ public struct ArrivalClockState: Sendable, Equatable, Codable {
     public var driftPPM: Double?
     /// How far arrivals spread above the fitted line within half a second (median over the window).
     public var jitterSeconds: Double
-    /// Times the fit restarted because arrivals stepped (a sender that paused).
+    /// Steps in the arrivals the fit followed (a sender that paused and went on).
     public var steps: Int
     /// Arrival minus capture of the last frame: latency plus that frame's delay.
     public var delaySeconds: Double
@@ -165,10 +165,8 @@ public struct FrameClockEngine: Sendable {
     private var epoch: Int?
     private var previous: (captureUTC: UTCInstant, arrival: UTCInstant?, source: ClockSource)?
     private var lastPTS: MediaTime?
-    /// Whether the arrival fit restarted on a step with the current frame.
+    /// Whether the arrival fit followed a step with the current frame.
     private var arrivalStepped = false
-    /// Arrival minus capture of the last frame placed with an arrival.
-    private var lastDelay: Rational?
 
     /// Creates an engine.
     /// - Parameters:
@@ -197,7 +195,6 @@ public struct FrameClockEngine: Sendable {
         arrivalStepped = frame.arrival.map { arrivalFit.observe(pts: frame.pts, arrival: $0) } ?? false
         let placement = placement(of: frame, newEpoch: newEpoch)
         if let placement {
-            if let arrival = frame.arrival { lastDelay = arrival.seconds(since: placement.captureUTC) }
             previous = (placement.captureUTC, frame.arrival, placement.source)
             lastPTS = frame.pts
         }
@@ -267,7 +264,7 @@ public struct FrameClockEngine: Sendable {
         guard arrivalFit.observed > 0 else { return nil }
         return ArrivalClockState(
             driftPPM: arrivalFit.driftPPM, jitterSeconds: arrivalFit.jitterSeconds ?? 0, steps: arrivalFit.steps,
-            delaySeconds: lastDelay.map { Double($0) } ?? 0
+            delaySeconds: previous.flatMap { last in last.arrival.map { Double($0.seconds(since: last.captureUTC)) } } ?? 0
         )
     }
 
