@@ -208,7 +208,9 @@ public final class IngestSession {
         var streamMap: [Int: Int] = Dictionary(uniqueKeysWithValues: streams.map { ($0.index, $0.index) })
 
         func emit(_ video: VideoFrame, placement: FramePlacement?, outputPTS: Int64) throws {
-            let pts = MediaTime(ticks: video.pts, timeBase: self.video.timeBase)
+            // The frame is known by its PTS on the output's timeline (epochs joined), so the
+            // payload's `pts` is the one a player finds on the enriched frame.
+            let pts = MediaTime(ticks: outputPTS, timeBase: self.video.timeBase)
             let timing = placement.map {
                 FrameTiming(sequence: stats.frames, pts: pts, captureStart: $0.captureUTC, captureEnd: $0.captureUTC.advanced(by: clock.frameDuration))
             }

@@ -155,6 +155,8 @@ final class StreamMuxer: OutputSink {
     /// Output stream index of Podium's timed-ID3 stream, when the container carries it.
     private var metadataIndex: Int?
     private var timestampRepair = OutputTimestampRepair()
+    /// Output streams of AAC in ADTS going into MP4: written raw, with their configuration.
+    private var adtsIntoMP4: Set<Int> = []
 
     /// Opens `location` as `container` with a copy of every stream of `layout` the container can
     /// hold, plus Podium's timed-ID3 stream when `withMetadata` (MPEG-TS only).
@@ -188,6 +190,9 @@ final class StreamMuxer: OutputSink {
             stream.pointee.time_base = AVRational(num: Int32(entry.description.timeBase.numerator), den: Int32(entry.description.timeBase.denominator))
             if keepIDs { stream.pointee.id = entry.description.containerID }
             outputIndex[entry.description.index] = Int(stream.pointee.index)
+            if container != .mpegts, container != .flv, entry.parameters.pointee.codec_id == AV_CODEC_ID_AAC, entry.parameters.pointee.extradata_size == 0 {
+                adtsIntoMP4.insert(Int(stream.pointee.index))
+            }
         }
         if withMetadata, container.carriesTimedID3 {
             guard let metadata = avformat_new_stream(context, nil) else {
@@ -217,10 +222,16 @@ final class StreamMuxer: OutputSink {
         }
         var muxerOptions: OpaquePointer?
         defer { av_dict_free(&muxerOptions) }
-        // No empty_moov: the moov needs the AAC configuration, which MPEG-TS audio (ADTS) only
-        // yields once its first packet has passed the muxer's own aac_adtstoasc, so the moov goes
-        // out with the first fragment.
-        if container == .fragmentedMP4 { av_dict_set(&muxerOptions, "movflags", "frag_keyframe+default_base_moof", 0) }
+        if container == .fragmentedMP4 {
+            // Every sample keeps its PTS (the one the payload names): the moov holds no samples
+            // (empty_moov), the first fragment's decode time is the first DTS (frag_discont with
+            // no edit list), and nothing moves the timeline to zero. The moov waits for the first
+            // fragment (delay_moov) because it needs the AAC configuration, which MPEG-TS audio
+            // (ADTS) only yields once its first packet has passed the muxer's aac_adtstoasc.
+            av_dict_set(&muxerOptions, "movflags", "frag_keyframe+empty_moov+delay_moov+default_base_moof+frag_discont", 0)
+            av_dict_set(&muxerOptions, "use_editlist", "0", 0)
+            context.pointee.avoid_negative_ts = AVFMT_AVOID_NEG_TS_MAKE_NON_NEGATIVE
+        }
         try MediaError.check(avformat_write_header(context, &muxerOptions), "writing the \(container.rawValue) header", displayName)
     }
 
@@ -256,6 +267,7 @@ final class StreamMuxer: OutputSink {
         let source = AVRational(num: Int32(item.timeBase.numerator), den: Int32(item.timeBase.denominator))
         av_packet_rescale_ts(packet, source, context.pointee.streams[index]!.pointee.time_base)
         packet.pointee.pos = -1
+        if adtsIntoMP4.contains(index) { try unwrapADTS(packet, stream: index) }
         let none = podium_nopts_value()
         let repaired = timestampRepair.repair(
             stream: index, pts: packet.pointee.pts == none ? nil : packet.pointee.pts, dts: packet.pointee.dts == none ? nil : packet.pointee.dts
@@ -268,6 +280,27 @@ final class StreamMuxer: OutputSink {
         av_packet_unref(packet)
         try MediaError.check(result, "writing a packet", target)
         return repaired.repaired
+    }
+
+    /// Turns an ADTS frame into the raw frame MP4 holds, giving the stream its AudioSpecificConfig
+    /// from the first header: the fragmented MP4's moov, written with the first fragment, needs
+    /// it, and FFmpeg's own conversion leaves it out there. A packet that is not one plain ADTS
+    /// frame goes on as it is, for FFmpeg's conversion.
+    private func unwrapADTS(_ packet: UnsafeMutablePointer<AVPacket>, stream index: Int) throws(MediaError) {
+        guard let data = packet.pointee.data, packet.pointee.size > 0,
+              let header = ADTSHeader(UnsafeRawBufferPointer(start: data, count: Int(packet.pointee.size))),
+              let parameters = context?.pointee.streams[index]?.pointee.codecpar else { return }
+        if parameters.pointee.extradata_size == 0 {
+            let config = header.audioSpecificConfig
+            guard let extradata = av_mallocz(config.count + Int(AV_INPUT_BUFFER_PADDING_SIZE))?.assumingMemoryBound(to: UInt8.self) else {
+                throw .ffmpeg(operation: "configuring AAC for MP4", target: target, code: 0, message: "out of memory")
+            }
+            extradata.update(from: config, count: config.count)
+            parameters.pointee.extradata = extradata
+            parameters.pointee.extradata_size = Int32(config.count)
+        }
+        packet.pointee.data = data + header.length
+        packet.pointee.size -= Int32(header.length)
     }
 
     func finish() throws(MediaError) {

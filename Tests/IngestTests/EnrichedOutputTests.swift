@@ -119,6 +119,27 @@ struct EnrichedOutputTests {
         for frame in frames { #expect(frame == enriched.overlays[frame.frame]) }
     }
 
+    /// One timestamp: each MP4 and fragmented-MP4 sample is presented at the `pts` its own
+    /// payload names (ffprobe applies the edit list and the fragments' decode times), so a player
+    /// on either container finds the overlay by the time it shows.
+    @Test(arguments: ["out.mp4", "fragmented.mp4"])
+    func everyMP4SampleIsPresentedAtThePTSItsPayloadNames(name: String) throws {
+        let enriched = try outputs()
+        let file = enriched.folder.appendingPathComponent(name)
+        let payloads = try EnrichedOutputs.seiPayloads(ofContainer: file)
+        let probe = try Fixtures.run("ffprobe", ["-v", "error", "-select_streams", "v", "-show_entries", "packet=pts", "-of", "csv=p=0", file.path])
+        try #require(probe.status == 0, "\(probe.err)")
+        let presented = probe.out.split(separator: "\n").compactMap { $0.split(separator: ",").first.flatMap { Int64($0) } }
+        try #require(presented.count == 600 && payloads.count == 600)
+        for (pts, payload) in zip(presented, payloads) {
+            let overlay = try JSONDecoder().decode(FrameOverlay.self, from: Data(try #require(payload.first)))
+            #expect(overlay.timeBase == "1/90000")
+            #expect(overlay.pts == pts, "frame \(overlay.frame) is presented at \(pts)")
+        }
+        // The first sample is the input's first frame, at the input's PTS (1.4 s in), not at zero.
+        #expect(presented.min() == enriched.overlays[0].pts)
+    }
+
     @Test(arguments: ["out.ts", "out.mp4", "fragmented.mp4", "out.flv", "hls/index.m3u8"])
     func pictureAndSoundDecodeExactlyAsTheInputDoes(name: String) throws {
         let enriched = try outputs()

@@ -73,11 +73,20 @@ struct RecordedInputTests {
 
         // Enriched, the two epochs join into one timeline an independent reader accepts.
         let out = folder.appendingPathComponent("out.ts")
-        let report = try Enricher(inputURL: joined.path, outputURL: out.path).run(anchor: anchor, frameRate: nil) { _ in [] }
+        var named: [Int64] = []
+        let report = try Enricher(inputURL: joined.path, outputURL: out.path).run(anchor: anchor, frameRate: nil) { timing in
+            named.append(timing.pts.ticks)
+            return []
+        }
         #expect(report.frames == frames.count)
         let probe = try Fixtures.run("ffprobe", ["-v", "error", "-show_entries", "packet=pts", "-select_streams", "v", "-of", "csv=p=0", out.path])
         #expect(probe.status == 0 && probe.err.isEmpty, "ffprobe: \(probe.err)")
-        #expect(probe.out.split(separator: "\n").count == 250)
+        let written = probe.out.split(separator: "\n").compactMap { $0.split(separator: ",").first.flatMap { Int64($0) } }
+        #expect(written.count == 250)
+        // One timestamp: the PTS each frame's payload names is the PTS it has in the output,
+        // the second piece's frames too (moved onto the joined timeline).
+        #expect(named.map { $0 % (1 << 33) }.sorted() == written.sorted())
+        #expect(named.count == 250 && Set(named).count == 250)
     }
 
     @Test func hevcAt5994IsExactToTheMicrosecond() throws {
