@@ -293,6 +293,8 @@ private struct CarriagePipeline {
         let sei: [UInt8]?
         let capture: UTCInstant?
         let markers: [RaceMarker]
+        /// The input epoch of the frame (a splice or a reconnection starts the next).
+        let epoch: Int
     }
 
     let video: StreamDescription
@@ -390,7 +392,7 @@ private struct CarriagePipeline {
             ))
         }
         if holdVideo {
-            carried[frame.outputPTS] = Carried(sei: carriage.seiPayload, capture: frame.timing?.captureStart, markers: carriage.markers)
+            carried[frame.outputPTS] = Carried(sei: carriage.seiPayload, capture: frame.timing?.captureStart, markers: carriage.markers, epoch: frame.video.epoch)
         }
     }
 
@@ -400,7 +402,7 @@ private struct CarriagePipeline {
             guard flush || due(frame.video.arrival) else { break }
             frameHead += 1
             guard let timing = frame.timing else {
-                if holdVideo { carried[frame.outputPTS] = Carried(sei: nil, capture: nil, markers: []) }
+                if holdVideo { carried[frame.outputPTS] = Carried(sei: nil, capture: nil, markers: [], epoch: frame.video.epoch) }
                 continue
             }
             if let carrier {
@@ -425,6 +427,7 @@ private struct CarriagePipeline {
             var packet = waiting.packet
             var frameCapture: UTCInstant?
             var markers: [RaceMarker] = []
+            var epoch: Int?
             let isVideo = waiting.stream.index == video.index
             if isVideo, holdVideo, let pts = packet.pts {
                 // The packet waits for its frame: placed (presentation order) and carried. A frame
@@ -437,6 +440,7 @@ private struct CarriagePipeline {
                 if let done = carried.removeValue(forKey: pts) {
                     frameCapture = done.capture
                     markers = done.markers
+                    epoch = done.epoch
                     if let sei = done.sei, let target = layout.seiTarget {
                         if let bytes = SEICarrier.insert(sei, into: packet.bytes, codec: target.codec, framing: target.framing) {
                             packet = try packet.replacingData(with: bytes)
@@ -450,7 +454,7 @@ private struct CarriagePipeline {
             packetHead += 1
             send(OutputPacket(
                 role: .stream(waiting.stream.index), packet: packet, timeBase: waiting.stream.timeBase, isVideo: isVideo,
-                frameCapture: frameCapture, markers: markers, readAt: waiting.readAt
+                frameCapture: frameCapture, markers: markers, epoch: epoch, readAt: waiting.readAt
             ))
         }
         if packetHead > 1024, packetHead * 2 > packets.count {

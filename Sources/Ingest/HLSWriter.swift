@@ -13,6 +13,8 @@ struct HLSSegment: Sendable, Equatable {
     let programDateTime: UTCInstant
     /// Race moments that first show in this segment.
     let markers: [RaceMarker]
+    /// Whether it starts a new input epoch (a splice or a reconnection): `EXT-X-DISCONTINUITY`.
+    var discontinuity = false
 }
 
 /// A media playlist as Podium writes it: `EXT-X-PROGRAM-DATE-TIME` from the frames' capture
@@ -57,8 +59,13 @@ struct HLSMediaPlaylist: Sendable {
             "#EXT-X-TARGETDURATION:\(max(targetDuration, Int(longest.rounded(.up))))",
             "#EXT-X-MEDIA-SEQUENCE:\(shown.first?.sequence ?? 0)",
         ]
+        // Discontinuities that slid out of the window still count (RFC 8216, 4.3.3.3).
+        let slid = segments.count - shown.count
+        let earlier = segments.prefix(slid).filter(\.discontinuity).count
+        if earlier > 0 { lines.append("#EXT-X-DISCONTINUITY-SEQUENCE:\(earlier)") }
         if window == nil { lines.append(ended ? "#EXT-X-PLAYLIST-TYPE:VOD" : "#EXT-X-PLAYLIST-TYPE:EVENT") }
         for segment in shown {
+            if segment.discontinuity { lines.append("#EXT-X-DISCONTINUITY") }
             lines.append("#EXT-X-PROGRAM-DATE-TIME:\(HLSMediaPlaylist.date(segment.programDateTime))")
             for marker in segment.markers { lines.append(HLSMediaPlaylist.dateRange(marker)) }
             lines.append("#EXTINF:\(String(format: "%.6f", segment.duration)),")
@@ -105,18 +112,27 @@ final class HLSWriter: OutputSink {
         let sequence: Int
         /// The lowest video PTS so far (durations count from it).
         var firstPTS: Int64
+        /// The end of the latest picture it holds: its PTS plus its duration.
+        var endPTS: Int64
+        /// The highest video PTS it holds: tags up to it travel in this segment.
+        var lastPTS: Int64
         /// The PTS and capture UTC of the earliest placed frame (the segment's date).
         var capturePTS: Int64?
         var capture: UTCInstant?
         var markers: [RaceMarker] = []
         let timeBase: Rational
+        /// The input epoch of its frames, once one is known.
+        var epoch: Int?
+        /// Whether it starts a new epoch.
+        let discontinuity: Bool
     }
 
     private var current: OpenSegment?
-    private var lastVideoEnd: Int64?
     private var nextSequence = 0
-    /// Podium's tags that may belong to the next segment: a frame's tag goes out before its
-    /// (held) video packet, so near a possible cut it waits until the cut is decided.
+    /// The duration of a picture whose packet states none: the latest one stated.
+    private var pictureTicks: Int64 = 0
+    /// Podium's tags, in presentation order, waiting for their frame: a frame's tag reaches the
+    /// writer before its (held) video packet, and goes into the segment that frame goes into.
     private var heldTags: [OutputPacket] = []
 
     /// - Parameters:
@@ -143,35 +159,40 @@ final class HLSWriter: OutputSink {
 
     @discardableResult
     func write(_ packet: OutputPacket) throws(MediaError) -> Bool {
-        if packet.role == .podiumMetadata, let pts = packet.pts {
-            if let current, heldTags.isEmpty, !reachesTarget(pts, in: current) {
-                return try muxer?.write(packet) ?? false
-            }
+        if packet.role == .podiumMetadata, packet.pts != nil {
             heldTags.append(packet)
             return false
         }
         if packet.isVideo, let pts = packet.pts {
-            if packet.isKeyframe, let current, reachesTarget(pts, in: current) {
-                // Frames decoded before the cut belong to the segment that ends (a keyframe starts a closed picture sequence).
-                try writeHeldTags { $0 < pts }
-                try closeSegment(endingAt: pts)
+            if packet.duration > 0 { pictureTicks = packet.duration }
+            // A new input epoch starts a new segment at its first keyframe, whatever its length.
+            let newEpoch = packet.epoch.map { epoch in current?.epoch.map { $0 != epoch } ?? false } ?? false
+            if packet.isKeyframe, let current, newEpoch || reachesTarget(pts, in: current) {
+                // Segments are cut in decode order. The pictures the ending segment holds run up
+                // to its highest PTS; an open GOP's leading pictures, which come after this
+                // keyframe but show before it, go with the keyframe into the next segment.
+                try writeHeldTags { $0 <= current.lastPTS }
+                try closeSegment()
             }
             if current == nil {
                 // A segment starts only on a keyframe: before the first one there is nothing a player could decode.
                 guard packet.isKeyframe else { return false }
-                try openSegment(firstPTS: pts, timeBase: packet.timeBase)
+                try openSegment(firstPTS: pts, timeBase: packet.timeBase, discontinuity: newEpoch)
             }
+            if current!.epoch == nil { current!.epoch = packet.epoch }
             current!.firstPTS = min(current!.firstPTS, pts)
+            current!.lastPTS = max(current!.lastPTS, pts)
+            current!.endPTS = max(current!.endPTS, pts + max(packet.duration > 0 ? packet.duration : pictureTicks, 0))
             if let capture = packet.frameCapture, current!.capturePTS.map({ pts < $0 }) ?? true {
                 current!.capturePTS = pts
                 current!.capture = capture
             }
             current!.markers += packet.markers
-            lastVideoEnd = max(lastVideoEnd ?? pts, pts + max(packet.duration, 0))
         }
         guard let muxer else { return false }
         let repaired = try muxer.write(packet)
-        // Every frame presented by this packet's decode time has been decoded in this segment.
+        // Every picture presented by this packet's decode time has been written, in this segment
+        // (the ones of earlier segments took their tags with them): its tag follows it.
         if packet.isVideo, let dts = packet.dts { try writeHeldTags { $0 <= dts } }
         return repaired
     }
@@ -190,12 +211,12 @@ final class HLSWriter: OutputSink {
 
     func finish() throws(MediaError) {
         try writeHeldTags { _ in true }
-        if let lastVideoEnd { try closeSegment(endingAt: lastVideoEnd) }
+        try closeSegment()
         playlist.end()
         try writePlaylist()
     }
 
-    private func openSegment(firstPTS: Int64, timeBase: Rational) throws(MediaError) {
+    private func openSegment(firstPTS: Int64, timeBase: Rational, discontinuity: Bool) throws(MediaError) {
         let sequence = nextSequence
         nextSequence += 1
         let path = folder.appendingPathComponent(segmentName(sequence)).path
@@ -203,23 +224,26 @@ final class HLSWriter: OutputSink {
             location: "file:" + path, protocolWhitelist: "file", container: .mpegts, layout: layout,
             withMetadata: withMetadata, interleaved: true, cancellation: cancellation, displayName: path
         )
-        current = OpenSegment(sequence: sequence, firstPTS: firstPTS, capturePTS: nil, capture: nil, timeBase: timeBase)
+        current = OpenSegment(sequence: sequence, firstPTS: firstPTS, endPTS: firstPTS, lastPTS: firstPTS, capturePTS: nil, capture: nil, timeBase: timeBase, discontinuity: discontinuity)
     }
 
     private func segmentName(_ sequence: Int) -> String { "\(stem)-\(sequence).ts" }
 
-    private func closeSegment(endingAt end: Int64) throws(MediaError) {
+    /// Ends the open segment. Its EXTINF is the presentation span of the pictures it holds, from
+    /// the lowest PTS to the end of the latest picture, so each segment's date plus its EXTINF is
+    /// the next segment's date.
+    private func closeSegment() throws(MediaError) {
         guard let segment = current, let muxer else { return }
         try muxer.finish()
         self.muxer = nil
         current = nil
-        let seconds = Rational(Int128(end - segment.firstPTS)) * segment.timeBase
+        let seconds = Rational(Int128(segment.endPTS - segment.firstPTS)) * segment.timeBase
         let duration = Double(seconds)
         // A segment none of whose frames the clock could place (a stating source not yet heard)
         // is dated from the end of the one before.
         let date = segment.capture ?? playlist.segments.last.map { $0.programDateTime.advanced(by: Rational(Int128(($0.duration * 1_000_000).rounded()), 1_000_000)) }
             ?? UTCInstant(secondsSinceEpoch: .zero)
-        playlist.append(HLSSegment(sequence: segment.sequence, uri: segmentName(segment.sequence), duration: duration, programDateTime: date, markers: segment.markers))
+        playlist.append(HLSSegment(sequence: segment.sequence, uri: segmentName(segment.sequence), duration: duration, programDateTime: date, markers: segment.markers, discontinuity: segment.discontinuity))
         try writePlaylist()
         for old in playlist.expired {
             try? FileManager.default.removeItem(at: folder.appendingPathComponent(old.uri))

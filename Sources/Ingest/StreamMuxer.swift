@@ -76,10 +76,12 @@ final class OutputPacket: @unchecked Sendable {
     let frameCapture: UTCInstant?
     /// Race moments that first show on this packet's frame.
     let markers: [RaceMarker]
+    /// For a video packet whose frame was carried: the input epoch of the frame.
+    let epoch: Int?
     /// When the packet was read (monotonic nanoseconds), for the added-latency figure.
     let readAt: UInt64
 
-    init(role: Role, packet: Packet, timeBase: Rational, isVideo: Bool, frameCapture: UTCInstant? = nil, markers: [RaceMarker] = [], readAt: UInt64) {
+    init(role: Role, packet: Packet, timeBase: Rational, isVideo: Bool, frameCapture: UTCInstant? = nil, markers: [RaceMarker] = [], epoch: Int? = nil, readAt: UInt64) {
         self.role = role
         self.packet = packet
         self.timeBase = timeBase
@@ -87,6 +89,7 @@ final class OutputPacket: @unchecked Sendable {
         isKeyframe = packet.isKeyframe
         self.frameCapture = frameCapture
         self.markers = markers
+        self.epoch = epoch
         self.readAt = readAt
     }
 

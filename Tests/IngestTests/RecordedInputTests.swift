@@ -89,6 +89,55 @@ struct RecordedInputTests {
         #expect(named.count == 250 && Set(named).count == 250)
     }
 
+    /// Two independently encoded pieces, byte for byte one after the other: every picture of
+    /// both reaches the TS and the HLS output and decodes as it does from its own piece, the HLS
+    /// marks the join with `EXT-X-DISCONTINUITY` on a segment of its own, and reading alone
+    /// (what `probe` does) and enriching see the same gaps and the same damage.
+    @Test func aByteSplicedClipKeepsEveryPictureInEveryOutputAndProbeAndEnrichAgree() throws {
+        let folder = try Fixtures.scratchFolder()
+        let first = folder.appendingPathComponent("a.ts")
+        let second = folder.appendingPathComponent("b.ts")
+        try Clips.transportStream(at: first, seconds: 3)
+        try Clips.ffmpeg([
+            "-f", "lavfi", "-i", "testsrc=size=320x180:rate=50:duration=3", "-f", "lavfi", "-i", "sine=frequency=660:duration=3",
+            "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-g", "37", "-bf", "2", "-c:a", "aac", "-f", "mpegts", second.path,
+        ])
+        let joined = folder.appendingPathComponent("joined.ts")
+        try (try Data(contentsOf: first) + Data(contentsOf: second)).write(to: joined)
+        let start = try Self.frames(first.path, clock: ClockSettings(required: false)).frames[0].video.pts
+        let anchor = ClockAnchor(pts: MediaTime(ticks: start, timeBase: Rational(1, 90000)), utc: Self.day)
+        let clock = ClockSettings(source: .anchor, anchor: anchor)
+
+        let (read, readStats) = try Self.frames(joined.path, clock: clock)
+        let outputs = try ["out.ts", "hls/index.m3u8"].map { try OutputTarget(folder.appendingPathComponent($0).path) }
+        let report = try Enricher(inputURL: joined.path, outputs: outputs, settings: EnrichmentSettings(carriers: [.id3, .sei], hlsTargetDuration: 2))
+            .run(clock: clock) { timing, _, _ in FrameCarriage(id3Tag: try ID3Tag(frames: [.userText(description: "pts", value: "\(timing.pts.ticks)")]).encoded()) }
+        #expect(read.count == 300 && report.frames == 300)
+        #expect(report.ingest.gaps == readStats.gaps && report.ingest.epochs == readStats.epochs && readStats.epochs == 2)
+        #expect(report.ingest.corruptPackets == readStats.corruptPackets)
+        #expect(report.outputs.allSatisfy { $0.failure == nil && $0.dropped == 0 })
+
+        // Every picture decodes as it does from its own piece (the SEI is not part of the picture).
+        let pieces = try EnrichedOutputs.decodedVideoHashes(first) + EnrichedOutputs.decodedVideoHashes(second)
+        #expect(pieces.count == 300)
+        #expect(try EnrichedOutputs.decodedVideoHashes(folder.appendingPathComponent("out.ts")) == pieces)
+        #expect(try EnrichedOutputs.decodedVideoHashes(folder.appendingPathComponent("hls/index.m3u8")) == pieces)
+
+        // The join opens a segment of its own, marked; the segment before ends with the first piece.
+        let playlist = try String(contentsOf: folder.appendingPathComponent("hls/index.m3u8"), encoding: .utf8).split(separator: "\n")
+        #expect(playlist.filter { $0 == "#EXT-X-DISCONTINUITY" }.count == 1)
+        let marked = try #require(playlist.firstIndex(of: "#EXT-X-DISCONTINUITY"))
+        let after = try #require(playlist[marked...].first { !$0.hasPrefix("#") })
+        let before = try #require(playlist[..<marked].last { !$0.hasPrefix("#") })
+        let opening = try TransportStream(bytes: Array(try Data(contentsOf: folder.appendingPathComponent("hls/\(after)"))))
+        let closing = try TransportStream(bytes: Array(try Data(contentsOf: folder.appendingPathComponent("hls/\(before)"))))
+        let boundary = try #require(read.firstIndex { $0.video.epoch == 1 })
+        let openingPTS = try EnrichedOutputs.packets(of: opening, streamType: 0x1B).compactMap(\.pts)
+        let closingPTS = try EnrichedOutputs.packets(of: closing, streamType: 0x1B).compactMap(\.pts)
+        #expect(openingPTS.min() == read[boundary].outputPTS % (1 << 33))
+        #expect(closingPTS.max() == read[boundary - 1].outputPTS % (1 << 33))
+    }
+
     @Test func hevcAt5994IsExactToTheMicrosecond() throws {
         let folder = try Fixtures.scratchFolder()
         let clip = folder.appendingPathComponent("hevc.ts")
