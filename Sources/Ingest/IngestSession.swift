@@ -131,6 +131,8 @@ public final class IngestSession {
     private(set) var input: MediaInput
     private let settings: ClockSettings
     private let tmcdReference: UTCInstant?
+    /// Whether the tmcd track counts drop-frame, when that is the clock.
+    private let tmcdDropFrame: Bool?
 
     /// Opens `url` (a live input that is not there yet is retried per the policy).
     public init(url: String, policy: InputPolicy = InputPolicy(), clock: ClockSettings, cancellation: InputCancellation = InputCancellation()) throws(MediaError) {
@@ -170,8 +172,10 @@ public final class IngestSession {
                 throw .clock("the tmcd start timecode \(timecode) of \(url) is not a valid timecode at \(rate) fps")
             }
             tmcdReference = utc
+            tmcdDropFrame = parsed.dropFrame
         } else {
             tmcdReference = nil
+            tmcdDropFrame = nil
         }
     }
 
@@ -206,13 +210,24 @@ public final class IngestSession {
         var firstFrame = true
         var consecutiveErrors = 0
         var streamMap: [Int: Int] = Dictionary(uniqueKeysWithValues: streams.map { ($0.index, $0.index) })
+        // Frames are labelled with the time of day of their capture, counted as the stream's own
+        // timecode counts once it has been read (drop-frame or not).
+        var labelsCountDropFrame = tmcdDropFrame
+        var timecodeLabels = TimecodeLabeling(day: settings.timecodeDay, frameRate: frameRate, dropFrame: labelsCountDropFrame)
 
         func emit(_ video: VideoFrame, placement: FramePlacement?, outputPTS: Int64) throws {
             // The frame is known by its PTS on the output's timeline (epochs joined), so the
             // payload's `pts` is the one a player finds on the enriched frame.
             let pts = MediaTime(ticks: outputPTS, timeBase: self.video.timeBase)
+            if let stated = timecodes?.labelsDropFrame, stated != labelsCountDropFrame {
+                labelsCountDropFrame = stated
+                timecodeLabels = TimecodeLabeling(day: settings.timecodeDay, frameRate: frameRate, dropFrame: stated)
+            }
             let timing = placement.map {
-                FrameTiming(sequence: stats.frames, pts: pts, captureStart: $0.captureUTC, captureEnd: $0.captureUTC.advanced(by: clock.frameDuration))
+                FrameTiming(
+                    sequence: stats.frames, pts: pts, captureStart: $0.captureUTC, captureEnd: $0.captureUTC.advanced(by: clock.frameDuration),
+                    timecode: timecodeLabels.label($0.captureUTC)
+                )
             }
             if let placement { stats.placedBy[placement.source, default: 0] += 1 }
             // Within an epoch the timestamps say how many frames are missing (an arrival estimate

@@ -15,6 +15,8 @@ final class PictureTimingReader {
     private let url: String
     private var stated: [Int64: UTCInstant] = [:]
     private var decodedThrough: Int64?
+    /// Whether the stream's labels count drop-frame, once one has been read.
+    private(set) var labelsDropFrame: Bool?
     private var drained = false
 
     init(input: MediaInput, video: StreamDescription, rate: Rational, day: TimecodeDay) throws(MediaError) {
@@ -93,6 +95,7 @@ final class PictureTimingReader {
             let label = String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             if let timecode = SMPTETimecode(label), let utc = day.instant(of: timecode, frameRate: rate) {
                 stated[pts] = utc
+                labelsDropFrame = timecode.dropFrame
             }
         }
     }

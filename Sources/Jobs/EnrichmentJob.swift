@@ -258,8 +258,10 @@ public struct EnrichmentJob: Sendable {
                 for (index, run) in airedKnowing.enumerated() where run.known < everything {
                     let end = index + 1 < airedKnowing.count ? airedKnowing[index + 1].fromSeq : Int.max
                     try forEachAiredFrame(of: jobID, from: run.fromSeq, before: end) { stored in
-                        let timing = try EnrichmentJob.timing(of: stored, timeBase: airedTiming.timeBase, frameDuration: airedTiming.frameDuration)
+                        var timing = try EnrichmentJob.timing(of: stored, timeBase: airedTiming.timeBase, frameDuration: airedTiming.frameDuration)
                         let aired = try JSONDecoder().decode(FrameOverlay.self, from: stored.overlayJSON)
+                        // The frame keeps the label it aired with: a correction changes results, not time.
+                        timing.timecode = aired.timecode.flatMap(SMPTETimecode.init)
                         try correct(timing, pose: camera?.pose(forCaptureAt: timing.captureStart), aired: aired)
                     }
                 }

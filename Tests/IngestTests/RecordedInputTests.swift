@@ -195,7 +195,28 @@ struct RecordedInputTests {
         // 10:00:00:12 at 25 fps in UTC+2 is 08:00:00.48Z.
         #expect(frames[0].timing?.captureStart == UTCInstant(iso8601: "2026-07-31T08:00:00.48Z"))
         #expect(frames[49].timing?.captureStart == UTCInstant(iso8601: "2026-07-31T08:00:02.44Z"))
+        // Each frame carries the track's own label, counted on.
+        #expect(frames[0].timing?.timecode?.description == "10:00:00:12")
+        #expect(frames[49].timing?.timecode?.description == "10:00:02:11")
         #expect(throws: MediaError.self) { try IngestSession(url: clip.path, clock: ClockSettings(source: .timecodeTrack)) }
+    }
+
+    /// A drop-frame tmcd track at 59.94 across a minute: labels 00–03 of the new minute are
+    /// skipped, and each frame still sits 1001/60000 s after the one before.
+    @Test func aDropFrameTimecodeTrackLabelsFramesAcrossAMinute() throws {
+        let folder = try Fixtures.scratchFolder()
+        let clip = folder.appendingPathComponent("df.mov")
+        try Clips.ffmpeg([
+            "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=60000/1001:duration=0.2", "-c:v", "libx264", "-preset", "ultrafast", "-threads", "1",
+            "-timecode", "10:00:59;56", clip.path,
+        ])
+        let day = try #require(TimecodeDay(date: "2026-07-31"))
+        let (frames, stats) = try Self.frames(clip.path, clock: ClockSettings(timecodeDay: day))
+        #expect(stats.clockSource == .timecodeTrack)
+        let labels = frames.prefix(6).compactMap { $0.timing?.timecode?.description }
+        #expect(labels == ["10:00:59;56", "10:00:59;57", "10:00:59;58", "10:00:59;59", "10:01:00;04", "10:01:00;05"])
+        let captures = frames.prefix(6).compactMap { $0.timing?.captureStart }
+        #expect(zip(captures, captures.dropFirst()).allSatisfy { $1.seconds(since: $0) == Rational(1001, 60000) })
     }
 
     @Test func pictureTimingTimecodesAreReadByDecodingAndFollowATimecodeJump() throws {
@@ -226,6 +247,11 @@ struct RecordedInputTests {
             let expected = frame.index < 50 ? base + Int64(frame.index) * 20_000 : base + 20_000_000 + Int64(frame.index - 50) * 20_000
             #expect(Self.microseconds(frame.timing!.captureStart) == expected, "frame \(frame.index)")
         }
+        // The labels the stream stated come back on the frames, the jump included.
+        #expect(frames[0].timing?.timecode?.description == "19:42:10:00")
+        #expect(frames[49].timing?.timecode?.description == "19:42:10:49")
+        #expect(frames[50].timing?.timecode?.description == "19:42:30:00")
+        #expect(frames[99].timing?.timecode?.description == "19:42:30:49")
         // Without any timecode in the stream the source has nothing to say, and says so.
         let plain = folder.appendingPathComponent("plain.ts")
         try Clips.transportStream(at: plain, seconds: 1)

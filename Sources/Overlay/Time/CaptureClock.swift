@@ -42,13 +42,16 @@ public struct FrameTiming: Sendable, Hashable {
     public let captureStart: UTCInstant
     /// The end of its capture interval (exclusive): captureStart plus the frame duration.
     public let captureEnd: UTCInstant
+    /// Its time-of-day SMPTE timecode, when the clock labels frames.
+    public var timecode: SMPTETimecode?
 
     /// Creates the timing of frame `sequence`.
-    public init(sequence: Int, pts: MediaTime, captureStart: UTCInstant, captureEnd: UTCInstant) {
+    public init(sequence: Int, pts: MediaTime, captureStart: UTCInstant, captureEnd: UTCInstant, timecode: SMPTETimecode? = nil) {
         self.sequence = sequence
         self.pts = pts
         self.captureStart = captureStart
         self.captureEnd = captureEnd
+        self.timecode = timecode
     }
 
     /// Whether an event stamped at `instant` is visible on this frame: it happened before the
@@ -62,12 +65,16 @@ public struct CaptureClock: Sendable, Hashable {
     public let anchor: ClockAnchor
     /// Nominal frame duration in seconds (the inverse of the frame rate).
     public let frameDuration: Rational
+    /// How frames are labelled with a timecode: their capture time of day.
+    public let timecodes: TimecodeLabeling
 
-    /// Creates a clock from an anchor and the stream's frame rate in frames per second.
-    public init(anchor: ClockAnchor, frameRate: Rational) {
+    /// Creates a clock from an anchor and the stream's frame rate in frames per second;
+    /// timecodes run in the zone of `timecodeDay` (UTC when nil).
+    public init(anchor: ClockAnchor, frameRate: Rational, timecodeDay: TimecodeDay? = nil) {
         precondition(frameRate > .zero, "frame rate must be positive")
         self.anchor = anchor
         self.frameDuration = Rational(frameRate.denominator, frameRate.numerator)
+        timecodes = TimecodeLabeling(day: timecodeDay, frameRate: frameRate)
     }
 
     /// Capture UTC of the frame presented at `pts`: `anchor.utc + (pts − anchor.pts)`, exact.
@@ -78,6 +85,8 @@ public struct CaptureClock: Sendable, Hashable {
     /// The full timing of frame `sequence` presented at `pts`.
     public func timing(sequence: Int, pts: MediaTime) -> FrameTiming {
         let start = captureUTC(of: pts)
-        return FrameTiming(sequence: sequence, pts: pts, captureStart: start, captureEnd: start.advanced(by: frameDuration))
+        return FrameTiming(
+            sequence: sequence, pts: pts, captureStart: start, captureEnd: start.advanced(by: frameDuration), timecode: timecodes.label(start)
+        )
     }
 }

@@ -41,6 +41,11 @@ public struct SMPTETimecode: Sendable, Hashable, CustomStringConvertible {
         dropFrame = text.contains(";") || text.contains(".") || text.contains(",")
     }
 
+    /// A label from its fields, as they are (no range check: see `TimecodeLabeling`).
+    public init(hours: Int, minutes: Int, seconds: Int, frames: Int, dropFrame: Bool) {
+        (self.hours, self.minutes, self.seconds, self.frames, self.dropFrame) = (hours, minutes, seconds, frames, dropFrame)
+    }
+
     public var description: String {
         func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
         return "\(two(hours)):\(two(minutes)):\(two(seconds))\(dropFrame ? ";" : ":")\(two(frames))"
@@ -80,6 +85,54 @@ public struct TimecodeDay: Sendable, Hashable {
     /// The UTC instant a timecode names on this day.
     public func instant(of timecode: SMPTETimecode, frameRate: Rational) -> UTCInstant? {
         timecode.secondsSinceMidnight(frameRate: frameRate).map { midnight.advanced(by: $0) }
+    }
+}
+
+/// How capture instants are labelled with a time-of-day SMPTE timecode: the inverse of
+/// `SMPTETimecode.secondsSinceMidnight`, so a frame placed by a stream's own timecode gets that
+/// very label back, and a frame placed by any other source gets the label of its capture time.
+public struct TimecodeLabeling: Sendable, Hashable {
+    /// A midnight of the zone the timecode runs in (any day: only the time of day counts).
+    public let midnight: UTCInstant
+    public let frameRate: Rational
+    /// Drop-frame counting; only at 30000/1001 and 60000/1001 fps.
+    public let dropFrame: Bool
+
+    /// Labels at `frameRate` in the zone of `day` (UTC when nil). Drop-frame follows `dropFrame`
+    /// when the stream's own labels say, and otherwise applies wherever it can (29.97, 59.94).
+    public init(day: TimecodeDay?, frameRate: Rational, dropFrame: Bool? = nil) {
+        midnight = day?.midnight ?? UTCInstant(secondsSinceEpoch: .zero)
+        self.frameRate = frameRate
+        let possible = frameRate.denominator == 1001 && frameRate.numerator % 30000 == 0
+        self.dropFrame = possible && (dropFrame ?? true)
+    }
+
+    /// The label of the frame whose capture starts at `instant`: the frame of the day that
+    /// contains it. A microsecond early still counts as the next frame, because stored capture
+    /// times are rounded to the microsecond.
+    public func label(_ instant: UTCInstant) -> SMPTETimecode {
+        let nominal = Int128((frameRate + Rational(999, 1000)).floor)
+        let day = Rational(86_400)
+        var sinceMidnight = instant.seconds(since: midnight) + Rational(1, 1_000_000)
+        sinceMidnight = sinceMidnight - day * Rational((sinceMidnight / day).floor)
+        guard dropFrame else {
+            let whole = Int128(sinceMidnight.floor)
+            let frames = min(nominal - 1, Int128(((sinceMidnight - Rational(whole)) * Rational(nominal)).floor))
+            return SMPTETimecode(hours: Int(whole / 3600), minutes: Int(whole / 60 % 60), seconds: Int(whole % 60), frames: Int(frames), dropFrame: false)
+        }
+        // Frame count since midnight, then the labels drop-frame counting skips put back.
+        let dropped = nominal / 15
+        let perMinute = nominal * 60 - dropped
+        let perTenMinutes = nominal * 600 - dropped * 9
+        var count = Int128((sinceMidnight * frameRate).floor) % (perTenMinutes * 144)
+        let tens = count / perTenMinutes
+        let rest = count % perTenMinutes
+        count += dropped * 9 * tens + (rest > dropped ? dropped * ((rest - dropped) / perMinute) : 0)
+        let frames = count % nominal
+        let seconds = count / nominal
+        return SMPTETimecode(
+            hours: Int(seconds / 3600 % 24), minutes: Int(seconds / 60 % 60), seconds: Int(seconds % 60), frames: Int(frames), dropFrame: true
+        )
     }
 }
 

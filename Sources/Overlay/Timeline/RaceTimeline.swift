@@ -170,6 +170,7 @@ public struct RaceTimeline: Sendable {
             pts: frame.pts.ticks,
             timeBase: timeBaseText.value(for: frame.pts.timeBase) { $0.description },
             captureUTC: frame.captureStart.iso8601,
+            timecode: frame.timecode?.description,
             dataVersion: dataVersion,
             camera: camera,
             unit: unit.rawValue,
