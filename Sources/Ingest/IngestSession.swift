@@ -207,6 +207,7 @@ public final class IngestSession {
         var unplaced: [(VideoFrame, Int64)] = []
         var previous: (index: Int, timing: FrameTiming, video: VideoFrame)?
         var reconnectedSinceLastFrame = false
+        var pendingProducerReference: UTCInstant?
         var firstFrame = true
         var consecutiveErrors = 0
         var streamMap: [Int: Int] = Dictionary(uniqueKeysWithValues: streams.map { ($0.index, $0.index) })
@@ -330,6 +331,7 @@ public final class IngestSession {
                 try release(sequencer.startEpoch(), flush: true)
                 guard try reopen(after: reason, stats: &stats, streamMap: &streamMap) else { stats.stopped = true; break }
                 joiner.startEpoch()
+                pendingProducerReference = nil
                 reconnectedSinceLastFrame = true
                 stats.epochs += 1
                 continue
@@ -348,8 +350,18 @@ public final class IngestSession {
                 let arrival = input.arrival(of: packet)
                     ?? IngestSession.arrival(ofPacketReadFrom: readStarted, to: endpoint.kind.isLive ? IngestSession.wallClock() : nil)
                 var reference: UTCInstant?
-                if clockSource == .producerReference, let micros = packet.producerReferenceMicroseconds {
-                    reference = UTCInstant(secondsSinceEpoch: Rational(Int128(micros), 1_000_000))
+                if clockSource == .producerReference {
+                    // FFmpeg's parser hands an access unit out when the first RTP packet of the
+                    // next one comes in, and moves that packet's side data onto it: the PRFT a
+                    // packet carries dates the next access unit in decode order, so it is kept
+                    // for that one (measured against a GStreamer sender's own sender reports).
+                    let stated = packet.producerReferenceMicroseconds.map { UTCInstant(secondsSinceEpoch: Rational(Int128($0), 1_000_000)) }
+                    if endpoint.kind == .rtsp {
+                        reference = pendingProducerReference
+                        pendingProducerReference = stated
+                    } else {
+                        reference = stated
+                    }
                 }
                 if clockSource == .programDateTime, packet.isKeyframe, let date = input.inputGuard.takeSegmentDate() {
                     reference = date
