@@ -89,6 +89,9 @@ public struct IngestStats: Sendable, Equatable {
     /// Packets flagged corrupt (a continuity error: part of their data lost), carried as they
     /// are, and unreadable stretches of a recording, skipped.
     public var corruptPackets = 0
+    /// Continuity breaks FFmpeg blamed on a recorded video access unit whose own packets are
+    /// whole: a splice, or packets lost between two access units.
+    public var breaksBetweenAccessUnits = 0
     /// Gaps, in order.
     public var gaps: [InputGap] = []
     /// Times a live input was reopened.
@@ -302,6 +305,17 @@ public final class IngestSession {
             if flush { reader.restart() }
         }
 
+        let flaggedCheck = endpoint.kind == .file && formatName == "mpegts"
+            ? FlaggedAccessUnitCheck(path: endpoint.openURL, pid: video.containerID) : nil
+        func tally(_ verdicts: [FlaggedAccessUnitCheck.Verdict]) {
+            for verdict in verdicts {
+                switch verdict {
+                case .damaged: stats.corruptPackets += 1
+                case .breakBetweenUnits: stats.breaksBetweenAccessUnits += 1
+                }
+            }
+        }
+
         let packet = Packet()
         reading: while true {
             if cancellation.isCancelled { stats.stopped = true; break }
@@ -341,7 +355,12 @@ public final class IngestSession {
             // A packet flagged corrupt (part of its transport packets lost) is carried as it is, as
             // `ffmpeg -c copy` carries it: its timestamps come from its intact PES header, and
             // FFmpeg 5.1 flags the whole access unit before a continuity break, often one intact.
-            if packet.isCorrupt { stats.corruptPackets += 1 }
+            if streamIndex == video.index, let check = flaggedCheck, let position = packet.position {
+                // A recording's flagged video access unit is judged by its own packets.
+                tally(check.accessUnit(at: position, flagged: packet.isCorrupt))
+            } else if packet.isCorrupt {
+                stats.corruptPackets += 1
+            }
             let stream = streams[streamIndex]
             if let progress, stats.packets[streamIndex, default: 0] % 500 == 0, let done = input.progress { progress(done) }
             stats.packets[streamIndex, default: 0] += 1
@@ -388,6 +407,7 @@ public final class IngestSession {
                 try packetHandler?(packet, stream, pts, dts)
             }
         }
+        tally(flaggedCheck?.finish() ?? [])
         try release(sequencer.drain(), flush: true)
         if !unplaced.isEmpty {
             throw MediaError.clock("the \(clockSource?.rawValue ?? "chosen") source stated no time for any of the \(unplaced.count) frames of \(endpoint.url)")

@@ -390,8 +390,11 @@ public struct EnrichmentJob: Sendable {
         if let own = ingest.conflictingStreamRate {
             lines.append("WARNING: the clock was given \(report.frameRate) fps but the video stream states \(own) (\(String(format: "%.3f", Double(own)))) fps; frame times follow the clock's rate")
         }
-        if ingest.epochs > 1 || ingest.corruptPackets > 0 || !ingest.gaps.isEmpty || ingest.reconnects > 0 {
-            lines.append("epochs: \(ingest.epochs); corrupt packets: \(ingest.corruptPackets); gaps: \(ingest.gaps.count); reconnects: \(ingest.reconnects)")
+        if ingest.epochs > 1 || ingest.corruptPackets > 0 || ingest.breaksBetweenAccessUnits > 0 || !ingest.gaps.isEmpty || ingest.reconnects > 0 {
+            lines.append(
+                "epochs: \(ingest.epochs); corrupt packets: \(ingest.corruptPackets); breaks between access units: \(ingest.breaksBetweenAccessUnits); "
+                    + "gaps: \(ingest.gaps.count); reconnects: \(ingest.reconnects)"
+            )
         }
         if ingest.stopped { lines.append("stopped before the end of the input") }
         lines += report.droppedStreams.map { "not carried: \($0)" }

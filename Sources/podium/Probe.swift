@@ -72,7 +72,7 @@ struct Probe: ParsableCommand {
         if let own = stats.conflictingStreamRate {
             lines.append("WARNING: the clock was given \(stats.frameRate) fps but the video stream states \(own) fps; frame times follow the clock's rate")
         }
-        lines.append("epochs: \(stats.epochs); corrupt packets: \(stats.corruptPackets); gaps: \(stats.gaps.count) (\(stats.gaps.reduce(0) { $0 + $1.framesMissing }) frames missing); reconnects: \(stats.reconnects)")
+        lines.append("epochs: \(stats.epochs); corrupt packets: \(stats.corruptPackets); breaks between access units: \(stats.breaksBetweenAccessUnits); gaps: \(stats.gaps.count) (\(stats.gaps.reduce(0) { $0 + $1.framesMissing }) frames missing); reconnects: \(stats.reconnects)")
         if let state = stats.arrivalClock {
             let drift = state.driftPPM.map { String(format: "%+.0f ppm", $0) } ?? "not yet measured (under 20 s)"
             lines.append(String(format: "arrival clock: delay %.1f ms, jitter %.1f ms, drift %@, steps followed: %d", state.delaySeconds * 1000, state.jitterSeconds * 1000, drift, state.steps))

@@ -54,8 +54,9 @@ struct RecordedInputTests {
         let (frames, stats) = try Self.frames(joined.path, clock: ClockSettings(source: .anchor, anchor: anchor))
         #expect(stats.epochs == 2)
         // FFmpeg 5.1 blames the continuity break at the splice on the PES before it, an intact
-        // access unit: it is counted as corrupt and carried, so no frame is lost.
-        #expect(frames.count == 250 && stats.corruptPackets <= 1)
+        // access unit: read again, its own packets are whole, so it is a break between access
+        // units, not damage, and it is carried like every other.
+        #expect(frames.count == 250 && stats.corruptPackets == 0 && stats.breaksBetweenAccessUnits == 1)
         let boundary = try #require(frames.firstIndex { $0.video.epoch == 1 })
         #expect(frames[..<boundary].allSatisfy { $0.video.epoch == 0 } && frames[boundary...].allSatisfy { $0.video.epoch == 1 })
         #expect(frames.count - boundary == 150, "the second piece arrives whole")
@@ -114,7 +115,8 @@ struct RecordedInputTests {
             .run(clock: clock) { timing, _, _ in FrameCarriage(id3Tag: try ID3Tag(frames: [.userText(description: "pts", value: "\(timing.pts.ticks)")]).encoded()) }
         #expect(read.count == 300 && report.frames == 300)
         #expect(report.ingest.gaps == readStats.gaps && report.ingest.epochs == readStats.epochs && readStats.epochs == 2)
-        #expect(report.ingest.corruptPackets == readStats.corruptPackets)
+        #expect(report.ingest.corruptPackets == readStats.corruptPackets && readStats.corruptPackets == 0)
+        #expect(report.ingest.breaksBetweenAccessUnits == readStats.breaksBetweenAccessUnits && readStats.breaksBetweenAccessUnits == 1)
         #expect(report.outputs.allSatisfy { $0.failure == nil && $0.dropped == 0 })
 
         // Every picture decodes as it does from its own piece (the SEI is not part of the picture).
@@ -156,6 +158,44 @@ struct RecordedInputTests {
             let expected = Self.microseconds(Self.day) + (k * 1001 * 1_000_000 * 2 + 60000) / (60000 * 2)
             #expect(Self.microseconds(frame.timing!.captureStart) == expected, "frame \(k)")
         }
+    }
+
+    /// Damage is decided per access unit by its own packets: a video packet lost from inside an
+    /// access unit damages that unit; the same break on the packet that starts the next one
+    /// (nothing lost, as at a splice) damages neither. Both are carried.
+    @Test func aLostPacketDamagesItsOwnAccessUnitOnly() throws {
+        let folder = try Fixtures.scratchFolder()
+        let clip = folder.appendingPathComponent("clip.ts")
+        try Clips.transportStream(at: clip, seconds: 2, size: "640x360", extra: ["-bf", "0", "-b:v", "3M"])
+        let bytes = Array(try Data(contentsOf: clip))
+        let stream = try TransportStream(bytes: bytes)
+        let pid = try #require(stream.pid(ofStreamType: 0x1B))
+        // The video packets, with whether each starts a PES.
+        let video = stride(from: 0, to: bytes.count - 187, by: 188).filter { offset in
+            (Int(bytes[offset + 1] & 0x1F) << 8 | Int(bytes[offset + 2])) == pid
+        }
+        let starts = video.filter { bytes[$0 + 1] & 0x40 != 0 }
+        // The 20th access unit: drop a packet from its middle in one copy; in the other, break the
+        // counter on the packet that starts the 21st (every packet kept, as a splice does).
+        let unit = try #require(video.firstIndex(of: starts[20]))
+        let next = try #require(video.firstIndex(of: starts[21]))
+        try #require(next - unit > 4, "the access unit is too small to lose a packet from its middle")
+        let lost = video[(unit + next) / 2]
+        let inside = folder.appendingPathComponent("inside.ts")
+        try Data(bytes[..<lost] + bytes[(lost + 188)...]).write(to: inside)
+        var spliced = bytes
+        for offset in video[next...] { spliced[offset + 3] = (spliced[offset + 3] & 0xF0) | ((spliced[offset + 3] &+ 5) & 0x0F) }
+        let between = folder.appendingPathComponent("between.ts")
+        try Data(spliced).write(to: between)
+
+        let clock = ClockSettings(required: false)
+        let (whole, wholeStats) = try Self.frames(clip.path, clock: clock)
+        let (damaged, damagedStats) = try Self.frames(inside.path, clock: clock)
+        #expect(damagedStats.corruptPackets == 1 && damagedStats.breaksBetweenAccessUnits == 0)
+        #expect(damaged.count == whole.count, "the damaged access unit is carried")
+        let (kept, keptStats) = try Self.frames(between.path, clock: clock)
+        #expect(keptStats.corruptPackets == 0 && keptStats.breaksBetweenAccessUnits == 1)
+        #expect(kept.count == whole.count && wholeStats.corruptPackets == 0 && wholeStats.breaksBetweenAccessUnits == 0)
     }
 
     @Test func corruptedBytesAreCountedAndSkippedAndTheJobCompletes() throws {

@@ -12,7 +12,7 @@ struct ProbeCommandTests {
         #expect(run.out.contains("stream 0 (id 256): video h264, time base 1/90000, 50 fps, 600 packets"))
         #expect(run.out.contains("stream 1 (id 257): audio aac"))
         #expect(run.out.contains("frames: 600 at 50 fps; clock: anchor (placed by anchor 600)"))
-        #expect(run.out.contains("epochs: 1; corrupt packets: 0; gaps: 0 (0 frames missing); reconnects: 0"))
+        #expect(run.out.contains("epochs: 1; corrupt packets: 0; breaks between access units: 0; gaps: 0 (0 frames missing); reconnects: 0"))
     }
 
     @Test func aClockRateThatDisagreesWithTheStreamIsWarnedAbout() throws {
