@@ -11,8 +11,9 @@ import Synchronization
 /// Events and WebSocket) send.
 ///
 /// Every frame once, in order, from `after + 1`. When the job has ended and every frame went out,
-/// `end` says how it ended. The follower polls the store every 100 ms: the job never waits for a
-/// client, and a client never waits for another. A client more than `maximumLag` frames behind
+/// `end` says how it ended. The follower reads the store when the store's `FrameBell` rings for
+/// the job (at once after each write of its frames), and every 100 ms if no ring comes: the job
+/// never waits for a client, and a client never waits for another. A client more than `maximumLag` frames behind
 /// the job's last frame is `dropped` with the reason: it catches up through the frames pages, then
 /// follows again.
 struct FrameFollower<Store: JobReading> {
@@ -52,6 +53,7 @@ struct FrameFollower<Store: JobReading> {
         // client catching up costs one store read per batch, not two.
         var current = job
         var reread = false
+        var rings = store.bell.rings(of: job.id)
         while !Task.isCancelled {
             if ContinuousClock.now - keyCheckedAt >= Self.keyCheckInterval {
                 keyCheckedAt = .now
@@ -61,6 +63,8 @@ struct FrameFollower<Store: JobReading> {
                 }
             }
             if reread || next >= current.frames {
+                // Counted before the read: a ring during it is not slept through.
+                rings = store.bell.rings(of: job.id)
                 current = try await store.job(id: job.id) ?? current
                 reread = false
             }
@@ -81,7 +85,8 @@ struct FrameFollower<Store: JobReading> {
                     try await emit(.idle(waitingFor: next))
                     quietSince = .now
                 }
-                try await Task.sleep(for: Self.pollInterval)
+                await store.bell.wait(for: job.id, since: rings, atMost: Self.pollInterval)
+                try Task.checkCancellation()
                 reread = true
                 continue
             }

@@ -172,6 +172,8 @@ public protocol JobReading: Sendable {
     func frames(jobID: Int64, from: Int, to: Int, limit: Int, asOf version: FrameVersion) async throws -> [StoredFrame]
     /// The first frame at or after `key` (`atOrAfter`), or the last at or before it; nil when none.
     func seq(jobID: Int64, key: FrameKey, atOrAfter: Bool) async throws -> Int?
+    /// Rings when a job's frames or state change through this store (in this process).
+    var bell: FrameBell { get }
 }
 
 /// A point on a job's frames other than the sequence number.

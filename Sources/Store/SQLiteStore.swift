@@ -9,6 +9,8 @@ import Overlay
 /// and run on GRDB's own reader threads, never blocking Swift's cooperative pool.
 public final class SQLiteStore: JobReading, KeyReading, TemplateStoring, ResultsStore {
     private let pool: DatabasePool
+    /// Rung after every write that adds frames to a job or ends it.
+    public let bell = FrameBell()
 
     /// Opens (creating when missing) the database at `path` and migrates it to the current schema.
     public init(path: String) throws {
@@ -347,6 +349,7 @@ public final class SQLiteStore: JobReading, KeyReading, TemplateStoring, Results
             }
             try SQLiteStore.insert(corrections, jobID: jobID, parts: &parts, into: db)
         }
+        bell.ring(jobID: jobID)
     }
 
     private static func insert(_ corrections: [StoredCorrection], jobID: Int64, parts: inout SharedParts, into db: Database) throws {
@@ -450,6 +453,7 @@ public final class SQLiteStore: JobReading, KeyReading, TemplateStoring, Results
                 arguments: [failure != nil ? "failed" : stopped ? "stopped" : "completed", failure, jobID]
             )
         }
+        bell.ring(jobID: jobID)
     }
 
     /// Removes a job with its frames, corrections and documents; false when there is no such job.

@@ -1,0 +1,155 @@
+#!/usr/bin/env python3
+"""How late a live job's frames reach its Server-Sent Events followers.
+
+Starts `podium serve` on a scratch database, gives it the swimming fixture's start list, starts a
+live job on a UDP input with the arrival clock, follows it with N SSE clients (N = each of
+--followers), and sends a generated clip to the input with scripts/paced-ts-sender.py (real
+time, at its PCR rate). For every frame each follower receives, the latency is the time it was
+received less the frame's `captureUTC` (on loopback with the arrival clock and no --latency,
+capture is when the frame's first byte arrived, so this is Podium's own delay: the rest of the
+frame's bytes, the demuxer, carrying, the store's write, the push). Prints p50 and p99 per
+follower count, over every frame and over the steady part, and the machine's load.
+
+Usage: bench-follower-latency.py PODIUM_BINARY CLIP.ts [--followers 1 100] [--seconds 20]
+"""
+import argparse
+import asyncio
+import datetime
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import re
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+UNIT = "SWMM100MFR------------FNL-000100--"
+SEQ = re.compile(rb"id: (\d+)")
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def request(port, method, path, key, body=None, content_type="application/json"):
+    data = body.encode() if isinstance(body, str) else body
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data, method=method)
+    req.add_header("Authorization", f"Bearer {key}")
+    if data is not None:
+        req.add_header("Content-Type", content_type)
+    with urllib.request.urlopen(req, timeout=10) as answer:
+        return json.loads(answer.read() or b"{}")
+
+
+def seconds(iso):
+    whole, fraction = iso.rstrip("Z").split(".")
+    stamp = datetime.datetime.strptime(whole, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=datetime.timezone.utc)
+    return stamp.timestamp() + float("0." + fraction)
+
+
+async def follow(port, key, job, latencies, ready):
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(f"GET /v1/jobs/{job}/events HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {key}\r\n\r\n".encode())
+    await writer.drain()
+    ready.release()
+    buffer = b""
+    while True:
+        chunk = await reader.read(65536)
+        if not chunk:
+            break
+        received = time.time()
+        buffer += chunk
+        while b"\n\n" in buffer:
+            event, buffer = buffer.split(b"\n\n", 1)
+            if b"event: end" in event:
+                writer.close()
+                return
+            start = event.find(b'"captureUTC":"')
+            if b"event: frame" in event and start >= 0:
+                capture = event[start + 14:event.index(b'"', start + 14)].decode()
+                seq = int(SEQ.search(event).group(1))
+                latencies.append((seq, received - seconds(capture)))
+    writer.close()
+
+
+def percentile(values, share):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+async def run(podium, clip, count, length):
+    work = tempfile.mkdtemp(prefix="podium-latency-")
+    database = os.path.join(work, "bench.sqlite")
+    keys = {}
+    for scope in ("broadcaster", "feed", "viewer"):
+        keys[scope] = subprocess.run(
+            [podium, "keys", "create", "--scope", scope, "--owner", "bench", "--database", database],
+            check=True, capture_output=True, text=True,
+        ).stdout.strip()
+    port, input_port = free_port(), free_port()
+    server = subprocess.Popen(
+        [podium, "serve", "--port", str(port), "--database", database, "--rate-limit", "1000000000", "--rate-burst", "1000000000"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        start_list = open(os.path.join(ROOT, "fixtures/swim-100-free/results/02-DT_RESULT-START_LIST.xml"), "rb").read()
+        request(port, "POST", "/v1/feeds/odf", keys["feed"], start_list, "application/xml")
+        job = request(port, "POST", "/v1/jobs", keys["broadcaster"], json.dumps({
+            "input": f"udp://127.0.0.1:{input_port}", "clock": {"source": "arrival"},
+            "results": {"source": "feeds", "unit": UNIT}, "hls": {},
+        }))["id"]
+        latencies = []
+        ready = asyncio.Semaphore(0)
+        followers = [asyncio.create_task(follow(port, keys["viewer"], job, latencies, ready)) for _ in range(count)]
+        for _ in range(count):
+            await ready.acquire()
+        truth = os.path.join(work, "truth.jsonl")
+        sender = await asyncio.create_subprocess_exec(
+            sys.executable, os.path.join(ROOT, "scripts/paced-ts-sender.py"), clip, "--port", str(input_port), "--truth", truth,
+        )
+        await sender.wait()
+        await asyncio.sleep(1)
+        request(port, "DELETE", f"/v1/jobs/{job}", keys["broadcaster"])
+        await asyncio.wait(followers, timeout=length + 30)
+        return latencies
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("podium")
+    parser.add_argument("clip")
+    parser.add_argument("--followers", type=int, nargs="+", default=[1, 100])
+    parser.add_argument("--seconds", type=float, default=20)
+    arguments = parser.parse_args()
+    for count in arguments.followers:
+        load = os.getloadavg()[0]
+        received = asyncio.run(run(arguments.podium, arguments.clip, count, arguments.seconds))
+        if not received:
+            print(f"{count} followers: no frame arrived")
+            continue
+        every = [latency for _, latency in received]
+        # After the first second and before the last frame, which waits for the input to fall
+        # silent (the demuxer hands a packet out only once the next begins).
+        last = max(seq for seq, _ in received)
+        steady = [latency for seq, latency in received if 50 <= seq < last]
+        print(f"{count} followers: {len(every)} frames received; capture to follower p50 {percentile(every, 0.5) * 1000:.1f} ms, "
+              f"p99 {percentile(every, 0.99) * 1000:.1f} ms, max {max(every) * 1000:.1f} ms; after the first second, "
+              f"last frame aside: p50 {percentile(steady, 0.5) * 1000:.1f} ms, p99 {percentile(steady, 0.99) * 1000:.1f} ms "
+              f"(load average {load:.2f} at the start)")
+
+if __name__ == "__main__":
+    main()
