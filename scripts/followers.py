@@ -116,9 +116,9 @@ class Parser:
 
 def request(follower, job, key):
     if follower.kind.endswith("sse"):
-        return f"GET /v1/jobs/{job}/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {key}\r\n\r\n".encode()
+        return f"GET /v1/jobs/{job}/events?after=-1 HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {key}\r\n\r\n".encode()
     nonce = base64.b64encode(os.urandom(16)).decode()
-    return (f"GET /v1/jobs/{job}/ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+    return (f"GET /v1/jobs/{job}/ws?after=-1 HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
             f"Sec-WebSocket-Key: {nonce}\r\nSec-WebSocket-Version: 13\r\nAuthorization: Bearer {key}\r\n\r\n").encode()
 
 

@@ -45,8 +45,12 @@ struct FrameFollower<Store: JobReading> {
     static var keyCheckInterval: Duration { .milliseconds(250) }
 
     /// Follows `job` from the frame after `after` until it ends, the client is dropped, or the task is cancelled.
+    ///
+    /// Without `after`, a running job is followed from its live edge (the next frame it stores:
+    /// a viewer joining a live final wants the race as it is, not a replay that would leave it
+    /// minutes behind), and an ended job from its first frame.
     func follow(job: JobRecord, after: Int?, emit: (Event) async throws -> Void) async throws {
-        var next = (after ?? -1) + 1
+        var next = after.map { $0 + 1 } ?? (job.state == "running" ? job.frames : 0)
         var quietSince = ContinuousClock.now
         var keyCheckedAt = ContinuousClock.now
         // The job as last read: read again only once its frames are all sent (or none came), so a

@@ -57,6 +57,15 @@ struct LivePushTests {
         return (Int(response.status.code), response.headers.first(name: "Content-Type"), String(buffer: try await response.body.collect(upTo: 64 << 20)))
     }
 
+    /// An event stream of `job` opened on a client of its own, to read as it comes (shut the
+    /// client down when done).
+    static func openStream(port: Int, job: Int64, query: String, key: String) async throws -> (client: HTTPClient, response: HTTPClientResponse) {
+        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/jobs/\(job)/events\(query)")
+        request.headers.add(name: "Authorization", value: "Bearer \(key)")
+        return (http, try await http.execute(request, timeout: .seconds(30)))
+    }
+
     func withServer(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         let app = buildApplication(store: store, configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)))
         try await app.test(.live, body)
@@ -94,11 +103,7 @@ struct LivePushTests {
         let store = store
         let (record, secret) = try store.createKey(scope: .viewer, owner: "soon-revoked", createdUTC: "2026-07-31T19:40:00.000000Z")
         try await withServer { client in
-            let port = try #require(client.port)
-            let http = HTTPClient(eventLoopGroupProvider: .singleton)
-            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/jobs/\(job)/events")
-            request.headers.add(name: "Authorization", value: "Bearer \(secret)")
-            let response = try await http.execute(request, timeout: .seconds(30))
+            let (http, response) = try await Self.openStream(port: try #require(client.port), job: job, query: "?after=-1", key: secret)
             var text = ""
             var revokedAt: ContinuousClock.Instant?
             for try await chunk in response.body {
@@ -145,7 +150,7 @@ struct LivePushTests {
                 return Self.events(text)
             }
             do {
-                let first = try await follow(lastEventID: nil, stopAfter: 200)
+                let first = try await follow(lastEventID: -1, stopAfter: 200)
                 let lastSeen = try #require(first.last?.id)
                 let second = try await follow(lastEventID: lastSeen, stopAfter: nil)
                 let ids = first.compactMap(\.id) + second.compactMap(\.id)
@@ -166,11 +171,38 @@ struct LivePushTests {
         try store.appendFrames((0..<3200).map { StoredFrame(seq: $0, pts: Int64($0), captureUTC: "", overlayJSON: Data("{}".utf8)) }, toJob: job)
         let key = key
         try await withServer { client in
-            let response = try await client.execute(uri: "/v1/jobs/\(job)/events", method: .get, headers: [.authorization: "Bearer \(key)"])
+            let response = try await client.execute(uri: "/v1/jobs/\(job)/events?after=-1", method: .get, headers: [.authorization: "Bearer \(key)"])
             let events = Self.events(String(buffer: response.body))
             #expect(events.map(\.event) == ["dropped"])
             #expect(events.first?.data.contains("3200 frames behind") == true)
             #expect(events.first?.data.contains(#""resumeAfter":-1"#) == true)
+        }
+    }
+
+    /// Without `after`, a follower of a running job starts at its live edge: 3,200 frames stored
+    /// before it joined are not replayed (nor is it dropped for being behind them); the frames
+    /// stored after it joined come, in order, then the end.
+    @Test func aFollowerWithoutAfterJoinsARunningJobAtItsLiveEdge() async throws {
+        let job = try startJob()
+        try store.appendFrames((0..<3200).map { StoredFrame(seq: $0, pts: Int64($0), captureUTC: "", overlayJSON: Data("{}".utf8)) }, toJob: job)
+        let (store, key) = (store, key)
+        try await withServer { client in
+            let (http, response) = try await Self.openStream(port: try #require(client.port), job: job, query: "", key: key)
+            // The stream is open (its head came): what the job stores from now on is followed.
+            let producer = Task {
+                for start in stride(from: 3200, to: 3300, by: 10) {
+                    try store.appendFrames((start..<start + 10).map { StoredFrame(seq: $0, pts: Int64($0), captureUTC: "", overlayJSON: Data("{}".utf8)) }, toJob: job)
+                    try await Task.sleep(for: .milliseconds(10))
+                }
+                try store.finishJob(job, failure: nil)
+            }
+            var text = ""
+            for try await chunk in response.body { text += String(buffer: chunk) }
+            try await producer.value
+            try await http.shutdown()
+            let events = Self.events(text)
+            #expect(events.compactMap(\.id) == Array(3200..<3300))
+            #expect(events.last?.event == "end")
         }
     }
 
@@ -197,7 +229,7 @@ struct LivePushTests {
         try store.appendFrames((0..<3200).map { StoredFrame(seq: $0, pts: Int64($0), captureUTC: "", overlayJSON: Data("{}".utf8)) }, toJob: job)
         let key = key
         try await withServer { client in
-            let pushed = try await ServerJobsTests.followOverWebSocket(port: try #require(client.port), job: job, after: nil, key: [.authorization: "Bearer \(key)"])
+            let pushed = try await ServerJobsTests.followOverWebSocket(port: try #require(client.port), job: job, after: -1, key: [.authorization: "Bearer \(key)"])
             #expect(pushed.seqs.isEmpty)
             #expect(pushed.last?["event"] as? String == "dropped")
             #expect(pushed.last?["resumeAfter"] as? Int == -1)

@@ -132,9 +132,9 @@ struct ServerJobsTests {
             let keys = keys
             // Followers: SSE and WebSocket for the whole job, and a WebSocket that leaves after 100 frames.
             // (Its own connection: the test client has one, which the other requests need meanwhile.)
-            async let sse = LivePushTests.stream(port: serverPort, job: job, query: "", headers: keys["viewer"]!.map { ($0.name.rawName, $0.value) }).body
-            async let webSocket = Self.followOverWebSocket(port: serverPort, job: job, after: nil, key: keys["viewer"]!)
-            let early = try await Self.followOverWebSocket(port: serverPort, job: job, after: nil, key: keys["viewer"]!, stopAfter: 100)
+            async let sse = LivePushTests.stream(port: serverPort, job: job, query: "?after=-1", headers: keys["viewer"]!.map { ($0.name.rawName, $0.value) }).body
+            async let webSocket = Self.followOverWebSocket(port: serverPort, job: job, after: -1, key: keys["viewer"]!)
+            let early = try await Self.followOverWebSocket(port: serverPort, job: job, after: -1, key: keys["viewer"]!, stopAfter: 100)
             #expect(early.seqs == Array(0..<100))
 
             // Midway, the official result arrives through the feeds: the running job takes it at once.

@@ -328,7 +328,7 @@ struct ServeCommandTests {
             // stops reading for `PushConnection.stallLimit` is let go, and a busy suite can hold a
             // test's task that long.
             let follower = Task {
-                try await RawHTTPResponse.get(port: port, path: "/v1/jobs/1/events", headers: [("Authorization", "Bearer \(key)")], waitingAtMost: 120)
+                try await RawHTTPResponse.get(port: port, path: "/v1/jobs/1/events?after=-1", headers: [("Authorization", "Bearer \(key)")], waitingAtMost: 120)
             }
             // And the job's metrics while it runs.
             try await Task.sleep(for: .seconds(3))

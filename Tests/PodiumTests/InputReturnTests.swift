@@ -80,7 +80,7 @@ struct InputReturnTests {
         try #require(created.status == 201, "\(created.json)")
         #expect(Loopback.waitForUDPListener(on: input))
         let (port, key) = (served.port, served.key)
-        let follower = Task { try await Self.follow(port: port, path: "/v1/jobs/1/events", key: key, waitingAtMost: 90) }
+        let follower = Task { try await Self.follow(port: port, path: "/v1/jobs/1/events?after=-1", key: key, waitingAtMost: 90) }
 
         // The sender is Podium's test's own, paced evenly: the return is timed from its first
         // datagram, not from a program starting up.
