@@ -37,13 +37,19 @@ public final class FrameBell: Sendable {
         state.withLock { $0.rings[jobID, default: 0] }
     }
 
-    /// Returns once `jobID` rings after `count` (at once when it has already), or after `limit`.
-    public func wait(for jobID: Int64, since count: UInt64, atMost limit: Duration) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.ringing(jobID, since: count) }
-            group.addTask { try? await Task.sleep(for: limit) }
-            await group.next()
-            group.cancelAll()
+    /// Returns once `jobID` rings after `count` (at once when it has already): true; or when
+    /// `limit` has passed without a ring: false.
+    @discardableResult
+    public func wait(for jobID: Int64, since count: UInt64, atMost limit: Duration) async -> Bool {
+        if rings(of: jobID) != count { return true }
+        return await withTaskGroup(of: Bool.self) { group in
+            group.addTask { await self.ringing(jobID, since: count); return !Task.isCancelled }
+            group.addTask {
+                try? await Task.sleep(for: limit)
+                return false
+            }
+            defer { group.cancelAll() }
+            return await group.next() ?? false
         }
     }
 
