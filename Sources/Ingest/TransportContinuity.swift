@@ -69,9 +69,12 @@ final class FlaggedAccessUnitCheck {
     /// Flagged units waiting: where each starts, and where the units after it start.
     private var waiting: [(start: Int64, following: [Int64])] = []
 
-    /// Nil when the recording cannot be read again (then FFmpeg's flag stands).
+    /// Nil when the recording cannot be read again (then FFmpeg's flag stands): only a regular
+    /// file is opened a second time (a named pipe would hand this reader the demuxer's bytes).
     init?(path: String, pid: Int32) {
-        guard pid > 0, pid < 0x1FFF, let file = FileHandle(forReadingAtPath: path) else { return nil }
+        guard pid > 0, pid < 0x1FFF,
+              (try? FileManager.default.attributesOfItem(atPath: path)[.type] as? FileAttributeType) == .typeRegular,
+              let file = FileHandle(forReadingAtPath: path) else { return nil }
         self.file = file
         self.pid = Int(pid)
     }
