@@ -316,6 +316,36 @@ public final class IngestSession {
             }
         }
 
+        /// One video packet through the sequencer, the clock and out.
+        func pushVideo(_ packet: Packet, arrival: UTCInstant?, reference: UTCInstant?) throws {
+            let streamIndex = video.index
+            let step = sequencer.push(
+                pts: packet.pts, dts: packet.dts, duration: packet.duration, keyframe: packet.isKeyframe, arrival: arrival, reference: reference
+            )
+            var released = step.released
+            if step.newEpoch {
+                // The old epoch's frames all go out before anything of the new one.
+                stats.epochs += 1
+                try release(released, flush: true)
+                released = []
+            }
+            if step.synthesized { stats.synthesizedDecodeTimestamps += 1 }
+            if step.pts == nil && step.dts == nil { stats.untimedVideoPackets += 1 }
+            let outputPTS = step.pts.map { joiner.outputTicks($0, stream: streamIndex, epoch: sequencer.epoch) }
+            let outputDTS = step.dts.map { joiner.outputTicks($0, stream: streamIndex, epoch: sequencer.epoch) }
+            try timecodes?.decode(packet, pts: step.pts)
+            try packetHandler?(packet, video, outputPTS, outputDTS)
+            try release(released)
+        }
+        var videoWentThrough = false
+        var heldUntimed: (packet: Packet, arrival: UTCInstant?, reference: UTCInstant?)?
+        /// A held untimed packet goes out as it is when nothing timed follows it.
+        func releaseHeldUntimed() throws {
+            guard let held = heldUntimed else { return }
+            heldUntimed = nil
+            try pushVideo(held.packet, arrival: held.arrival, reference: held.reference)
+        }
+
         let packet = Packet()
         reading: while true {
             if cancellation.isCancelled { stats.stopped = true; break }
@@ -342,6 +372,8 @@ public final class IngestSession {
                 // A complete HLS playlist that has been read to its end is over, not lost.
                 if failure == nil, endpoint.kind == .hls, input.inputGuard.playlistEnded { break }
                 // Everything read so far goes out before the input is reopened.
+                try releaseHeldUntimed()
+                videoWentThrough = false
                 try release(sequencer.startEpoch(), flush: true)
                 guard try reopen(after: reason, stats: &stats, streamMap: &streamMap) else { stats.stopped = true; break }
                 joiner.startEpoch()
@@ -385,28 +417,29 @@ public final class IngestSession {
                 if clockSource == .programDateTime, packet.isKeyframe, let date = input.inputGuard.takeSegmentDate() {
                     reference = date
                 }
-                let step = sequencer.push(
-                    pts: packet.pts, dts: packet.dts, duration: packet.duration, keyframe: packet.isKeyframe, arrival: arrival, reference: reference
-                )
-                var released = step.released
-                if step.newEpoch {
-                    // The old epoch's frames all go out before anything of the new one.
-                    stats.epochs += 1
-                    try release(released, flush: true)
-                    released = []
+                if packet.pts == nil, packet.dts == nil, !videoWentThrough, heldUntimed == nil {
+                    // The first access unit of an RTSP session comes without timestamps (FFmpeg
+                    // 5.1): it is the keyframe the next pictures need, so it waits to be dated
+                    // one frame before the next one rather than go out untimed.
+                    heldUntimed = (packet.takingReference(), arrival, reference)
+                    continue
                 }
-                if step.synthesized { stats.synthesizedDecodeTimestamps += 1 }
-                if step.pts == nil && step.dts == nil { stats.untimedVideoPackets += 1 }
-                let outputPTS = step.pts.map { joiner.outputTicks($0, stream: streamIndex, epoch: sequencer.epoch) }
-                let outputDTS = step.dts.map { joiner.outputTicks($0, stream: streamIndex, epoch: sequencer.epoch) }
-                try timecodes?.decode(packet, pts: step.pts)
-                try packetHandler?(packet, stream, outputPTS, outputDTS)
-                try release(released)
+                if let held = heldUntimed {
+                    heldUntimed = nil
+                    if let pts = packet.pts, packet.dts == nil || packet.dts == pts, pts >= frameTicks {
+                        held.packet.setTimestamps(pts: pts - frameTicks, dts: pts - frameTicks)
+                        stats.synthesizedDecodeTimestamps += 1
+                    }
+                    try pushVideo(held.packet, arrival: held.arrival, reference: held.reference)
+                }
+                videoWentThrough = true
+                try pushVideo(packet, arrival: arrival, reference: reference)
             } else {
                 let (pts, dts) = joiner.place(pts: packet.pts, dts: packet.dts, duration: packet.duration, stream: streamIndex)
                 try packetHandler?(packet, stream, pts, dts)
             }
         }
+        try releaseHeldUntimed()
         tally(flaggedCheck?.finish() ?? [])
         try release(sequencer.drain(), flush: true)
         if !unplaced.isEmpty {

@@ -57,6 +57,10 @@ struct ProducerReferenceEndToEndTests {
         let pts = try frames.map { try #require($0["pts"] as? Int) }
         let podiumGap = try #require(pts.indices.dropFirst().first { pts[$0] - pts[$0 - 1] == 3600 })
         let senderGap = try #require(record.frames.indices.dropFirst().first { record.frames[$0] &- record.frames[$0 - 1] == 3600 })
+        // Nothing is lost at the start: FFmpeg hands the session's first access unit (the
+        // keyframe) out without timestamps, and Podium dates it one frame before the next.
+        #expect(podiumGap == senderGap, "Podium's frame \(podiumGap) is the sender's \(senderGap)")
+        #expect(frames.first?["keyframe"] as? Bool == true)
 
         let now = Date().timeIntervalSince1970
         var placed = 0
