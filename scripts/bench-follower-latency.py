@@ -1,16 +1,22 @@
 #!/usr/bin/env python3
 """How late a live job's frames reach its Server-Sent Events followers.
 
-Starts `podium serve` on a scratch database, gives it the swimming fixture's start list, starts a
-live job on a UDP input with the arrival clock, follows it with N SSE clients (N = each of
---followers), and sends a generated clip to the input with scripts/paced-ts-sender.py (real
-time, at its PCR rate). For every frame each follower receives, the latency is the time it was
-received less the frame's `captureUTC` (on loopback with the arrival clock and no --latency,
-capture is when the frame's first byte arrived, so this is Podium's own delay: the rest of the
-frame's bytes, the demuxer, carrying, the store's write, the push). Prints p50 and p99 per
-follower count, over every frame and over the steady part, and the machine's load.
+Generates its own inputs with FFmpeg's test sources (H.264 1080p50 8 Mb/s of 10 s and 30 s, and
+HEVC 720p59.94 of 10 s, each with AAC), then for each input and each follower count N (--followers)
+starts `podium serve` on a scratch database with the swimming fixture's start list, starts a
+live job on a UDP input with the arrival clock, follows it with N SSE clients, and sends the
+input with scripts/paced-ts-sender.py in real time. For every frame each follower receives,
+the latency is the time it was received less the frame's `captureUTC` (on loopback with the
+arrival clock and no --latency, capture is when the frame's first byte arrived, so this is
+Podium's own delay: the rest of the frame's bytes, the demuxer, carrying, the store's write,
+the push).
 
-Usage: bench-follower-latency.py PODIUM_BINARY CLIP.ts [--followers 1 100] [--seconds 20]
+Runs --rounds rounds, alternating the inputs and the follower counts within each round so a
+change in the machine's load falls on all of them, and prints per input and count the median
+over the rounds of each run's p50 and p99 (over every frame, and over the steady part: after the
+first second, the last frame aside), with the load average seen at the runs' starts.
+
+Usage: bench-follower-latency.py PODIUM_BINARY [--followers 1 100] [--rounds 3]
 """
 import argparse
 import asyncio
@@ -18,6 +24,7 @@ import datetime
 import json
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -128,28 +135,63 @@ async def run(podium, clip, count, length):
         server.wait()
 
 
+def make_inputs(folder):
+    """The held-out inputs: (name, path, seconds)."""
+    inputs = [
+        ("H.264 1080p50 10 s", 10, ["-c:v", "libx264", "-preset", "veryfast", "-b:v", "8M", "-maxrate", "8M", "-bufsize", "4M", "-g", "50"], "1920x1080", "50"),
+        ("H.264 1080p50 30 s", 30, ["-c:v", "libx264", "-preset", "veryfast", "-b:v", "8M", "-maxrate", "8M", "-bufsize", "4M", "-g", "50"], "1920x1080", "50"),
+        ("HEVC 720p59.94 10 s", 10, ["-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=error", "-b:v", "4M", "-g", "60"],
+         "1280x720", "60000/1001"),
+    ]
+    made = []
+    for name, length, codec, size, rate in inputs:
+        path = os.path.join(folder, re.sub(r"[^A-Za-z0-9]+", "-", name) + ".ts")
+        subprocess.run(
+            ["ffmpeg", "-hide_banner", "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc2=size={size}:rate={rate}:duration={length}",
+             "-f", "lavfi", "-i", f"sine=frequency=440:duration={length}", *codec, "-c:a", "aac", "-f", "mpegts", path],
+            check=True,
+        )
+        made.append((name, path, length))
+    return made
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("podium")
-    parser.add_argument("clip")
     parser.add_argument("--followers", type=int, nargs="+", default=[1, 100])
-    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--rounds", type=int, default=3)
     arguments = parser.parse_args()
-    for count in arguments.followers:
-        load = os.getloadavg()[0]
-        received = asyncio.run(run(arguments.podium, arguments.clip, count, arguments.seconds))
-        if not received:
-            print(f"{count} followers: no frame arrived")
+    inputs = make_inputs(tempfile.mkdtemp(prefix="podium-latency-inputs-"))
+    results = {}
+    for _ in range(arguments.rounds):
+        for name, path, length in inputs:
+            for count in arguments.followers:
+                load = os.getloadavg()[0]
+                received = asyncio.run(run(arguments.podium, path, count, length))
+                entry = results.setdefault((name, count), {"every": [], "steady": [], "load": [], "frames": []})
+                entry["load"].append(load)
+                if not received:
+                    continue
+                every = [latency for _, latency in received]
+                # After the first second and before the last frame, which waits for the input to
+                # fall silent (the demuxer hands a packet out only once the next begins).
+                last = max(seq for seq, _ in received)
+                steady = [latency for seq, latency in received if 50 <= seq < last]
+                entry["every"].append((percentile(every, 0.5), percentile(every, 0.99)))
+                entry["steady"].append((percentile(steady, 0.5), percentile(steady, 0.99)))
+                entry["frames"].append(len(every) // count)
+    print("| input | followers | frames per follower | p50 | p99 | steady p50 | steady p99 | load average |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for (name, count), entry in results.items():
+        if not entry["every"]:
+            print(f"| {name} | {count} | no frame arrived | | | | | |")
             continue
-        every = [latency for _, latency in received]
-        # After the first second and before the last frame, which waits for the input to fall
-        # silent (the demuxer hands a packet out only once the next begins).
-        last = max(seq for seq, _ in received)
-        steady = [latency for seq, latency in received if 50 <= seq < last]
-        print(f"{count} followers: {len(every)} frames received; capture to follower p50 {percentile(every, 0.5) * 1000:.1f} ms, "
-              f"p99 {percentile(every, 0.99) * 1000:.1f} ms, max {max(every) * 1000:.1f} ms; after the first second, "
-              f"last frame aside: p50 {percentile(steady, 0.5) * 1000:.1f} ms, p99 {percentile(steady, 0.99) * 1000:.1f} ms "
-              f"(load average {load:.2f} at the start)")
+        def median(pairs, index):
+            return statistics.median(pair[index] for pair in pairs) * 1000
+        print(f"| {name} | {count} | {min(entry['frames'])}–{max(entry['frames'])} | {median(entry['every'], 0):.1f} ms | "
+              f"{median(entry['every'], 1):.1f} ms | {median(entry['steady'], 0):.1f} ms | {median(entry['steady'], 1):.1f} ms | "
+              f"{min(entry['load']):.2f}–{max(entry['load']):.2f} |")
+
 
 if __name__ == "__main__":
     main()

@@ -83,6 +83,14 @@ Written by \`scripts/bench.sh\` (\`make bench\`) on $(date -u +%Y-%m-%d), $(npro
 | \`podium import\` of a ${lenex_mb} MB Lenex meet (2000 athletes, 6000 results with splits) | $(printf '%.3f' "$lenex_mean") s: ${lenex_rate} MB/s, process start included |
 TEXT
 cat docs/bench-results.md
+{
+    echo "# Live followers: capture to SSE"
+    echo
+    echo "$(date -u +%F), $(nproc) cores, release build; written by \`scripts/bench.sh\` (\`scripts/bench-follower-latency.py\`). See performance.md."
+    echo
+    python3 scripts/bench-follower-latency.py "$podium"
+} > docs/bench-followers.md
+cat docs/bench-followers.md
 scripts/bench-ingest.sh
 scripts/bench-enrich.sh
 scripts/bench-api.sh

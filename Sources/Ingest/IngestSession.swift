@@ -100,7 +100,7 @@ public struct IngestStats: Sendable, Equatable {
     public var packets: [Int: Int] = [:]
     /// Video packets with no timestamp at all.
     public var untimedVideoPackets = 0
-    /// Video packets given a decode timestamp by Podium.
+    /// Video packets given a decode timestamp by Podium (an untimed first keyframe: both).
     public var synthesizedDecodeTimestamps = 0
     /// Where the arrival clock stood at the last frame it placed.
     public var arrivalClock: ArrivalClockState?
@@ -339,7 +339,7 @@ public final class IngestSession {
         }
         var videoWentThrough = false
         var heldUntimed: (packet: Packet, arrival: UTCInstant?, reference: UTCInstant?)?
-        /// A held untimed packet goes out as it is when nothing timed follows it.
+        /// The held untimed packet goes out: dated by then, or as it is when nothing timed followed it.
         func releaseHeldUntimed() throws {
             guard let held = heldUntimed else { return }
             heldUntimed = nil
@@ -424,14 +424,11 @@ public final class IngestSession {
                     heldUntimed = (packet.takingReference(), arrival, reference)
                     continue
                 }
-                if let held = heldUntimed {
-                    heldUntimed = nil
-                    if let pts = packet.pts, packet.dts == nil || packet.dts == pts, pts >= frameTicks {
-                        held.packet.setTimestamps(pts: pts - frameTicks, dts: pts - frameTicks)
-                        stats.synthesizedDecodeTimestamps += 1
-                    }
-                    try pushVideo(held.packet, arrival: held.arrival, reference: held.reference)
+                if let held = heldUntimed, let pts = packet.pts, packet.dts == nil || packet.dts == pts, pts >= frameTicks {
+                    held.packet.setTimestamps(pts: pts - frameTicks, dts: pts - frameTicks)
+                    stats.synthesizedDecodeTimestamps += 1
                 }
+                try releaseHeldUntimed()
                 videoWentThrough = true
                 try pushVideo(packet, arrival: arrival, reference: reference)
             } else {

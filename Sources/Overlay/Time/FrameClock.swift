@@ -97,12 +97,15 @@ public struct TimecodeLabeling: Sendable, Hashable {
     public let frameRate: Rational
     /// Drop-frame counting; only at 30000/1001 and 60000/1001 fps.
     public let dropFrame: Bool
+    /// Frames a label counts per second: the rate rounded up (30 at 29.97).
+    private let nominal: Int128
 
     /// Labels at `frameRate` in the zone of `day` (UTC when nil). Drop-frame follows `dropFrame`
     /// when the stream's own labels say, and otherwise applies wherever it can (29.97, 59.94).
     public init(day: TimecodeDay?, frameRate: Rational, dropFrame: Bool? = nil) {
         midnight = day?.midnight ?? UTCInstant(secondsSinceEpoch: .zero)
         self.frameRate = frameRate
+        nominal = Int128((frameRate + Rational(999, 1000)).floor)
         let possible = frameRate.denominator == 1001 && frameRate.numerator % 30000 == 0
         self.dropFrame = possible && (dropFrame ?? true)
     }
@@ -111,7 +114,6 @@ public struct TimecodeLabeling: Sendable, Hashable {
     /// contains it. A microsecond early still counts as the next frame, because stored capture
     /// times are rounded to the microsecond.
     public func label(_ instant: UTCInstant) -> SMPTETimecode {
-        let nominal = Int128((frameRate + Rational(999, 1000)).floor)
         let day = Rational(86_400)
         var sinceMidnight = instant.seconds(since: midnight) + Rational(1, 1_000_000)
         sinceMidnight = sinceMidnight - day * Rational((sinceMidnight / day).floor)
