@@ -9,7 +9,6 @@ let package = Package(
     dependencies: [
         .package(name: "Podium", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
-        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
     ],
     targets: [
         .executableTarget(
@@ -20,12 +19,6 @@ let package = Package(
             ],
             path: "Benchmarks/OverlayBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        ),
-        // A minimal Hummingbird server answering 1 KB of JSON: the yardstick of scripts/bench-api.sh.
-        .executableTarget(
-            name: "MinimalServer",
-            dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
-            path: "Benchmarks/MinimalServer"
         ),
     ]
 )

@@ -97,7 +97,7 @@ struct FeedsController {
         schedule.get(use: listSchedule)
     }
 
-    /// `GET /v1/schedule?from=&to=&discipline=&venue=`: the units the schedule messages give,
+    /// `GET /v1/schedule?from=&to=&discipline=&venue=&limit=&cursor=`: the units the schedule messages give,
     /// by scheduled start (units without one last), filtered by a start window, discipline and venue.
     @Sendable func listSchedule(_ request: Request, context: PodiumRequestContext) async throws -> Response {
         _ = try context.requireKey(Set(APIScope.allCases))
@@ -116,9 +116,11 @@ struct FeedsController {
             throw APIError(.badRequest, code: "bad_request", message: "discipline is three capitals or digits (SWM, BK3)", details: ["discipline": discipline])
         }
         let venue = query.get("venue").map { String($0) }
+        let page = try PageRequest(request)
         let book = await desk.book(asKnownAt: try Self.asKnownAt(request))
-        let units = ScheduleQuery(from: from, to: to, discipline: discipline, venue: venue).units(in: book.schedule)
-        return jsonResponse(try canonicalEncoder().encode(["units": units.map(ScheduledUnitView.init)]))
+        let units = ScheduleQuery(from: from, to: to, discipline: discipline, venue: venue).units(in: book.schedule).map(ScheduledUnitView.init)
+        // By start (ISO 8601 UTC, which sorts as it reads; units without one last), then by unit.
+        return jsonResponse(try canonicalEncoder().encode(page.page(of: units, named: "units") { ($0.start ?? "~") + " " + $0.unit }))
     }
 
     /// Stores and applies one document. 200 only once it is durably in the audit log (accepted,
@@ -190,12 +192,13 @@ struct FeedsController {
         return jsonResponse(try canonicalEncoder().encode(answer))
     }
 
-    /// `GET /v1/units`: the units the feeds have results for.
+    /// `GET /v1/units?limit=&cursor=`: the units the feeds have results for, by unit code.
     @Sendable func listUnits(_ request: Request, context: PodiumRequestContext) async throws -> Response {
         _ = try context.requireKey(Set(APIScope.allCases))
+        let page = try PageRequest(request)
         let book = await desk.book(asKnownAt: nil, rehearsal: try Self.rehearsal(request))
         let units = book.units.map { code in ["unit": code.rawValue, "status": book.results(of: code)?.status ?? ""] }
-        return jsonResponse(try canonicalEncoder().encode(["units": units]))
+        return jsonResponse(try canonicalEncoder().encode(page.page(of: units, named: "units") { $0["unit"] ?? "" }))
     }
 
     /// `GET /v1/units/{rsc}?asKnownAt=`: a unit's results, latest or as known at a UTC.
@@ -213,20 +216,26 @@ struct FeedsController {
         return jsonResponse(try canonicalEncoder().encode(UnitResultsView(results, athletes: book.athletes, asKnownAt: wall)))
     }
 
-    /// `GET /v1/athletes?asKnownAt=`: every athlete the feeds named, by competitor code.
+    /// `GET /v1/athletes?asKnownAt=&limit=&cursor=`: every athlete the feeds named, by competitor code.
     @Sendable func listAthletes(_ request: Request, context: PodiumRequestContext) async throws -> Response {
         _ = try context.requireKey(Set(APIScope.allCases))
+        let page = try PageRequest(request)
         let book = await desk.book(asKnownAt: try Self.asKnownAt(request))
-        let athletes = book.athletes.values.sorted { $0.id < $1.id }.map(AthleteView.init)
-        return jsonResponse(try canonicalEncoder().encode(["athletes": athletes]))
+        let athletes = book.athletes.values.map(AthleteView.init)
+        return jsonResponse(try canonicalEncoder().encode(page.page(of: athletes, named: "athletes", key: \.id)))
     }
 
-    /// `GET /v1/records?asKnownAt=`: the records the feeds gave (world, Olympic, …), with their holders.
+    /// `GET /v1/records?asKnownAt=&limit=&cursor=`: the records the feeds gave (world, Olympic,
+    /// …), with their holders, by event and type.
     @Sendable func listRecords(_ request: Request, context: PodiumRequestContext) async throws -> Response {
         _ = try context.requireKey(Set(APIScope.allCases))
+        let page = try PageRequest(request)
         let book = await desk.book(asKnownAt: try Self.asKnownAt(request))
-        let records = book.records.map(RecordView.init).sorted { ($0.event, $0.type) < ($1.event, $1.type) }
-        return jsonResponse(try canonicalEncoder().encode(["records": records]))
+        let records = book.records.map(RecordView.init)
+        // By event, then type; the holder and time tell apart two records of one kind.
+        return jsonResponse(try canonicalEncoder().encode(page.page(of: records, named: "records") {
+            [$0.event, $0.type, $0.holder ?? "", $0.time].joined(separator: "\u{1F}")
+        }))
     }
 
     /// The `ledger` parameter: `production` (the default) or `rehearsal` (the test feed's documents).

@@ -72,9 +72,10 @@ struct FixturesController {
 
     static func fixtureName(_ context: PodiumRequestContext) throws -> String { try plainName(context, of: "fixture") }
 
-    /// `GET /v1/fixtures`: every fixture folder with a clip, a clock and results.
+    /// `GET /v1/fixtures?limit=&cursor=`: every fixture folder with a clip, a clock and results, by name.
     @Sendable func list(_ request: Request, context: PodiumRequestContext) async throws -> Response {
         _ = try context.requireKey(Self.readers)
+        let page = try PageRequest(request)
         let directory = desk.settings.fixturesDirectory
         let fixtures = try await offloaded {
             let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter(isPlainName).sorted()
@@ -89,7 +90,7 @@ struct FixturesController {
                 )
             }
         }
-        return jsonResponse(try canonicalEncoder().encode(["fixtures": fixtures]))
+        return jsonResponse(try canonicalEncoder().encode(page.page(of: fixtures, named: "fixtures", key: \.name)))
     }
 
     /// `POST /v1/fixtures/{name}/render`: body `{"template": NAME}` or `{"template": {…a template…}}`

@@ -117,6 +117,8 @@ struct JobsController<Store: JobReading & KeyReading> {
     /// Present when this server runs jobs: only then does it take `POST` and `DELETE`.
     let desk: JobDesk?
     let jobs = JobRecordCache()
+    let jobJSON = JobJSONCache()
+    let jobPages = JobPageCache()
     let bodies = ImmutableBodyCache()
     let tokens = PlaybackTokens()
     let liveKeys = KeyLiveness()
@@ -167,7 +169,8 @@ struct JobsController<Store: JobReading & KeyReading> {
         guard let record = try await store.job(id: id) else {
             throw APIError(.internalServerError, code: "internal", message: "job \(id) started but cannot be read back")
         }
-        var response = jsonResponse(try canonicalEncoder().encode(JobResponse(record)), status: .created)
+        jobPages.clear()
+        var response = jsonResponse(try jobJSON.json(of: record), status: .created)
         response.headers[.location] = "/v1/jobs/\(id)"
         return response
     }
@@ -184,10 +187,13 @@ struct JobsController<Store: JobReading & KeyReading> {
             let deadline = ContinuousClock.now + .seconds(10)
             while desk.runner.isRunning(job.id), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
             let current = try await store.job(id: job.id) ?? job
-            return jsonResponse(try canonicalEncoder().encode(JobResponse(current)), status: current.state == "running" ? .accepted : .ok)
+            jobPages.clear()
+            return jsonResponse(try jobJSON.json(of: current), status: current.state == "running" ? .accepted : .ok)
         }
         _ = try desk.store.deleteJob(job.id)
         jobs.forget(job.id)
+        jobJSON.forget(job.id)
+        jobPages.clear()
         if let playlist = hlsPlaylist(of: job), playlist.hasPrefix(URL(fileURLWithPath: desk.settings.jobsDirectory).standardizedFileURL.path + "/") {
             // The job's own folder (…/jobs/<uuid>/hls/index.m3u8) goes with it.
             try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: playlist).deletingLastPathComponent().deletingLastPathComponent().path)
@@ -304,15 +310,52 @@ struct JobsController<Store: JobReading & KeyReading> {
         )
     }
 
+    /// `GET /v1/jobs?limit=&cursor=&state=&owner=`: a page of jobs, newest first (see
+    /// `PageRequest`), of one state and one owner when asked. A broadcaster's pages hold its own
+    /// jobs only. A page is at most 100 ms old (`JobPageCache`); one that this server changed is new.
     @Sendable func list(_ request: Request, context: PodiumRequestContext) async throws -> Response {
         let key = try context.requireKey(Self.readers)
-        let jobs = try await store.jobs().filter { Self.visible($0, to: key) }.map(JobResponse.init)
-        return jsonResponse(try canonicalEncoder().encode(JobListResponse(jobs: jobs)))
+        guard let query = try Self.jobQuery(request, key: key) else { return jsonResponse(try jobJSON.page(of: [], next: nil)) }
+        return jsonResponse(try await jobPages.page(query) {
+            let found = try await store.jobs(query)
+            let page = found.prefix(query.limit - 1)
+            let next = found.count >= query.limit ? page.last.map { "\($0.id)" } : nil
+            return try jobJSON.page(of: page, next: next)
+        })
+    }
+
+    /// The store query of a jobs page, one more than the page's limit (to tell whether another
+    /// page follows); nil when nothing can match (a broadcaster asking for another owner's jobs).
+    static func jobQuery(_ request: Request, key: APIKeyRecord) throws -> JobQuery? {
+        let page = try PageRequest(request)
+        let parameters = request.uri.queryParameters
+        var query = JobQuery(limit: page.limit + 1)
+        if let cursor = page.cursor {
+            guard let id = Int64(cursor), id > 0 else {
+                throw APIError(.badRequest, code: "bad_request", message: "cursor is the next of the page of jobs before", details: ["cursor": cursor])
+            }
+            query.before = id
+        }
+        if let state = parameters.get("state").map({ String($0) }) {
+            guard JobRecord.states.contains(state) else {
+                throw APIError(.badRequest, code: "bad_request", message: "state is one of \(JobRecord.states.joined(separator: ", "))", details: ["state": state])
+            }
+            query.state = state
+        }
+        if let owner = parameters.get("owner").map({ String($0) }) {
+            guard !owner.isEmpty else { throw APIError(.badRequest, code: "bad_request", message: "owner names a key's owner", details: ["owner": ""]) }
+            query.owner = owner
+        }
+        if key.scope == .broadcaster {
+            if let owner = query.owner, owner != key.owner { return nil }
+            query.owner = key.owner
+        }
+        return query
     }
 
     @Sendable func show(_ request: Request, context: PodiumRequestContext) async throws -> Response {
         let job = try await requireJob(context)
-        return jsonResponse(try canonicalEncoder().encode(JobResponse(job)))
+        return jsonResponse(try jobJSON.json(of: job))
     }
 
     /// `GET /v1/jobs/{id}/frames`: a page of frames, inclusive, chosen by frame index

@@ -43,9 +43,11 @@ struct TemplatesController<Store: TemplateStoring> {
         }
     }
 
+    /// `GET /v1/templates?limit=&cursor=`: the stored templates' names, in order.
     @Sendable func list(_ request: Request, context: PodiumRequestContext) async throws -> Response {
         _ = try context.requireKey(Self.readers)
-        return jsonResponse(try canonicalEncoder().encode(["templates": try await store.templateNames()]))
+        let page = try PageRequest(request)
+        return jsonResponse(try canonicalEncoder().encode(page.page(of: try await store.templateNames(), named: "templates") { $0 }))
     }
 
     @Sendable func show(_ request: Request, context: PodiumRequestContext) async throws -> Response {

@@ -37,7 +37,7 @@ public struct JobRecord: Sendable, Equatable {
     public let id: Int64
     /// What the job does.
     public let description: JobDescription
-    /// `running`, `completed` or `failed`.
+    /// `running`, `completed`, `stopped` or `failed` (`JobRecord.states`).
     public let state: String
     /// Frames tagged so far.
     public let frames: Int
@@ -164,8 +164,8 @@ public struct ReceivedDocument: Sendable, Equatable {
 
 /// The reads the API needs. Implementations run their I/O off the cooperative thread pool.
 public protocol JobReading: Sendable {
-    /// All jobs, newest first.
-    func jobs() async throws -> [JobRecord]
+    /// The jobs `query` selects, newest first.
+    func jobs(_ query: JobQuery) async throws -> [JobRecord]
     /// One job, or nil.
     func job(id: Int64) async throws -> JobRecord?
     /// Frames of a job with `from ≤ seq ≤ to`, at most `limit`, in order.
@@ -184,7 +184,37 @@ public enum FrameKey: Sendable, Equatable {
     case captureUTC(String)
 }
 
+/// Which jobs to list: a page of them, newest first, optionally of one state or one owner.
+public struct JobQuery: Sendable, Hashable {
+    /// Only jobs with an id below this (the last id of the page before); nil from the newest.
+    public var before: Int64?
+    /// Only jobs in this state (one of `JobRecord.states`).
+    public var state: String?
+    /// Only jobs of this owner.
+    public var owner: String?
+    /// At most this many.
+    public var limit: Int
+
+    /// Creates a query; by default every job.
+    public init(before: Int64? = nil, state: String? = nil, owner: String? = nil, limit: Int = .max) {
+        self.before = before
+        self.state = state
+        self.owner = owner
+        self.limit = limit
+    }
+}
+
+extension JobRecord {
+    /// Every state a job can be in.
+    public static let states: [String] = ["running", "completed", "stopped", "failed"]
+}
+
 extension JobReading {
+    /// Every job, newest first.
+    public func jobs() async throws -> [JobRecord] {
+        try await jobs(JobQuery())
+    }
+
     /// Frames as they aired.
     public func frames(jobID: Int64, from: Int, to: Int, limit: Int) async throws -> [StoredFrame] {
         try await frames(jobID: jobID, from: from, to: to, limit: limit, asOf: .aired)

@@ -187,6 +187,12 @@ public final class SQLiteStore: JobReading, KeyReading, TemplateStoring, Results
         migrator.registerMigration("v7: exact capture instants") { db in
             try db.alter(table: "frame") { table in table.add(column: "captureExact", .text) }
         }
+        migrator.registerMigration("v8: jobs listed by state and by owner") { db in
+            // A page of one state's or one owner's jobs, newest first, reads only its own rows
+            // (the id is the rowid, so each index is ordered by it within its key).
+            try db.create(index: "jobByState", on: "job", columns: ["state", "id"])
+            try db.create(index: "jobByOwner", on: "job", columns: ["owner", "id"])
+        }
         return migrator
     }
 
@@ -476,9 +482,26 @@ public final class SQLiteStore: JobReading, KeyReading, TemplateStoring, Results
         }
     }
 
-    public func jobs() async throws -> [JobRecord] {
-        try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM job ORDER BY id DESC").map(SQLiteStore.job(from:))
+    public func jobs(_ query: JobQuery) async throws -> [JobRecord] {
+        var conditions: [String] = []
+        var arguments: StatementArguments = []
+        if let before = query.before {
+            conditions.append("id < ?")
+            arguments += [before]
+        }
+        if let state = query.state {
+            conditions.append("state = ?")
+            arguments += [state]
+        }
+        if let owner = query.owner {
+            conditions.append("owner = ?")
+            arguments += [owner]
+        }
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        arguments += [Int64(clamping: max(0, query.limit))]
+        let sql = "SELECT * FROM job \(filter) ORDER BY id DESC LIMIT ?"
+        return try await pool.read { [arguments] db in
+            try Row.fetchAll(db, sql: sql, arguments: arguments).map(SQLiteStore.job(from:))
         }
     }
 

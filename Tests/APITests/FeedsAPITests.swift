@@ -88,6 +88,41 @@ struct FeedsAPITests {
         #expect(try store.feedDocuments().count == 6)
     }
 
+    /// The lists of a real meet (a Swiss masters meet's results and the Swiss junior records,
+    /// fixtures/real/lenex) walked page by page give exactly the whole list, in its order.
+    @Test func everyFeedListIsPagedByCursor() async throws {
+        let folder = Fixtures.root.appendingPathComponent("fixtures/real/lenex")
+        let meets = try ["swiss-masters-2009-results.lxf", "swiss-junior-records-2009.lxf"].map { try Data(contentsOf: folder.appendingPathComponent($0)) }
+        let (key, viewer) = (feedKey, viewerKey)
+        try await withRouter { client in
+            for meet in meets {
+                let response = try await client.execute(uri: "/v1/feeds/lenex", method: .post, headers: [.authorization: "Bearer \(key)"], body: ByteBuffer(bytes: meet))
+                #expect(response.status == .ok, "\(String(buffer: response.body))")
+            }
+            let headers: HTTPFields = [.authorization: "Bearer \(viewer)"]
+            for (path, name, limit) in [("/v1/athletes", "athletes", 17), ("/v1/records", "records", 10), ("/v1/units", "units", 3), ("/v1/schedule", "units", 4)] {
+                let whole = try #require(try Self.json(try await client.execute(uri: "\(path)?limit=1000", method: .get, headers: headers))[name] as? [[String: Any]])
+                #expect(whole.count > limit * 2, "\(path) has \(whole.count)")
+                var walked: [[String: Any]] = []
+                var cursor: String?
+                repeat {
+                    try #require(walked.count <= whole.count, "\(path): the pages never end")
+                    let query = "limit=\(limit)" + (cursor.map { "&cursor=" + ($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? $0) } ?? "")
+                    let page = try Self.json(try await client.execute(uri: "\(path)?\(query)", method: .get, headers: headers))
+                    let items = try #require(page[name] as? [[String: Any]])
+                    #expect(items.count == limit || page["next"] is NSNull, "\(path): a short page is the last")
+                    walked += items
+                    cursor = page["next"] as? String
+                } while cursor != nil
+                #expect(walked.map { NSDictionary(dictionary: $0) } == whole.map { NSDictionary(dictionary: $0) }, "\(path)")
+            }
+            let athletes = try #require(try Self.json(try await client.execute(uri: "/v1/athletes?limit=1000", method: .get, headers: headers))["athletes"] as? [[String: Any]])
+            let ids = athletes.compactMap { $0["id"] as? String }
+            #expect(ids == ids.sorted() && Set(ids).count == ids.count)
+            #expect(try await client.execute(uri: "/v1/records?limit=0", method: .get, headers: headers).status == .badRequest)
+        }
+    }
+
     /// The lenex feed takes a `.lxf` (zipped) as it comes from a meet manager, and its `.lef`;
     /// both are the same document, so the second is a duplicate.
     @Test func aZippedLenexFileIsTakenOnTheLenexFeed() async throws {

@@ -73,6 +73,77 @@ struct JobsAPITests {
         }
     }
 
+    /// 240 jobs in four states under three owners (chosen by a seeded generator, so each filter
+    /// selects an irregular subset), paged with every filter a client can combine.
+    @Test func pagesJobsNewestFirstByCursorWithStateAndOwnerFilters() async throws {
+        var generator = SplitMix(state: 2026)
+        var expected: [(id: Int64, state: String, owner: String?)] = [(jobID, "completed", nil)]
+        for index in 0..<240 {
+            let owner = ["channel-a", "channel-b", nil].randomElement(using: &generator)!
+            let id = try store.startJob(
+                JobDescription(createdUTC: "2026-07-31T19:40:00.000000Z", input: "udp://127.0.0.1:\(5000 + index)", output: "out.ts", unit: nil, clockSource: "arrival", frameRate: "50", owner: owner),
+                documents: []
+            )
+            let state = JobRecord.states.randomElement(using: &generator)!
+            if state != "running" { try store.finishJob(id, failure: state == "failed" ? "input ended" : nil, stopped: state == "stopped") }
+            expected.append((id, state, owner))
+        }
+        let broadcaster = try store.createKey(scope: .broadcaster, owner: "channel-a", createdUTC: "2026-07-31T19:40:00.000000Z").secret
+        let (store, newestFirst) = (store, expected.sorted { $0.id > $1.id })
+        try await withServer { client, auth in
+            /// Every page of `query` with `limit`, following `next` to the end: the ids in order.
+            func walk(_ query: String, limit: Int, headers: HTTPFields) async throws -> [Int64] {
+                var ids: [Int64] = []
+                var cursor: String?
+                repeat {
+                    try #require(ids.count <= 1000, "the pages never end")
+                    let uri = "/v1/jobs?limit=\(limit)\(query)" + (cursor.map { "&cursor=\($0)" } ?? "")
+                    let page = try Self.json(try await client.execute(uri: uri, method: .get, headers: headers))
+                    let jobs = try #require(page["jobs"] as? [[String: Any]])
+                    #expect(jobs.count <= limit)
+                    ids += jobs.compactMap { ($0["id"] as? Int).map(Int64.init) }
+                    cursor = page["next"] as? String
+                    #expect(cursor == nil ? page["next"] is NSNull : !jobs.isEmpty, "next is null on the last page and only there")
+                } while cursor != nil
+                return ids
+            }
+            #expect(try await walk("", limit: 7, headers: auth) == newestFirst.map(\.id))
+            #expect(try await walk("", limit: 1000, headers: auth) == newestFirst.map(\.id))
+            for state in JobRecord.states {
+                #expect(try await walk("&state=\(state)", limit: 9, headers: auth) == newestFirst.filter { $0.state == state }.map(\.id))
+                #expect(
+                    try await walk("&state=\(state)&owner=channel-b", limit: 4, headers: auth)
+                        == newestFirst.filter { $0.state == state && $0.owner == "channel-b" }.map(\.id)
+                )
+            }
+            // A broadcaster's pages hold its own jobs, whatever owner it names.
+            let own = newestFirst.filter { $0.owner == "channel-a" }.map(\.id)
+            #expect(try await walk("", limit: 5, headers: [.authorization: "Bearer \(broadcaster)"]) == own)
+            #expect(try await walk("&owner=channel-b", limit: 5, headers: [.authorization: "Bearer \(broadcaster)"]).isEmpty)
+
+            // A job that starts between two pages comes first on a fresh walk; the walk under way
+            // neither repeats nor skips one of the jobs it had still to give.
+            let first = try Self.json(try await client.execute(uri: "/v1/jobs?limit=10", method: .get, headers: auth))
+            let cursor = try #require(first["next"] as? String)
+            let added = try store.startJob(
+                JobDescription(createdUTC: "2026-07-31T19:41:00.000000Z", input: "udp://127.0.0.1:6000", output: "out.ts", unit: nil, clockSource: "arrival", frameRate: "50"),
+                documents: []
+            )
+            let second = try Self.json(try await client.execute(uri: "/v1/jobs?limit=10&cursor=\(cursor)", method: .get, headers: auth))
+            #expect((second["jobs"] as? [[String: Any]])?.compactMap { ($0["id"] as? Int).map(Int64.init) } == Array(newestFirst.map(\.id)[10..<20]))
+            #expect(try await walk("", limit: 50, headers: auth).first == added)
+
+            for (query, parameter) in [
+                ("limit=0", "limit"), ("limit=1001", "limit"), ("limit=ten", "limit"), ("cursor=", "cursor"), ("cursor=abc", "cursor"),
+                ("cursor=-4", "cursor"), ("state=paused", "state"), ("owner=", "owner"),
+            ] {
+                let refused = try await client.execute(uri: "/v1/jobs?\(query)", method: .get, headers: auth)
+                try Self.expectError(refused, status: .badRequest, code: "bad_request")
+                #expect((try Self.json(refused)["error"] as? [String: Any]).flatMap { $0["details"] as? [String: String] }?.keys.contains(parameter) == true, "\(query)")
+            }
+        }
+    }
+
     @Test func servesFramesByIndexWithTheBytesCarriedInBand() async throws {
         let (jobID, golden) = (jobID, golden)
         try await withServer { client, auth in
