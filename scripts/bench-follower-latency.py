@@ -11,6 +11,12 @@ arrival clock and no --latency, capture is when the frame's first byte arrived, 
 Podium's own delay: the rest of the frame's bytes, the demuxer, carrying, the store's write,
 the push).
 
+Beside that, per frame, the time from when its last byte left the sender (on loopback, when the
+whole frame was in: nothing can carry a frame before) to when a follower received it: Podium's
+own part, without the stream's own buffering (a transport stream sends each frame ahead of or
+behind its timestamp by what its encoder's rate buffer holds; a large keyframe takes tens of
+milliseconds on the wire).
+
 Runs --rounds rounds, alternating the inputs and the follower counts within each round so a
 change in the machine's load falls on all of them, and prints per input and count the median
 over the rounds of each run's p50 and p99 (over every frame, and over the steady part: after the
@@ -35,6 +41,7 @@ import urllib.request
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 UNIT = "SWMM100MFR------------FNL-000100--"
 SEQ = re.compile(rb"id: (\d+)")
+PTS = re.compile(rb'"pts":(\d+)')
 
 
 def free_port():
@@ -80,7 +87,8 @@ async def follow(port, key, job, latencies, ready):
             if b"event: frame" in event and start >= 0:
                 capture = event[start + 14:event.index(b'"', start + 14)].decode()
                 seq = int(SEQ.search(event).group(1))
-                latencies.append((seq, received - seconds(capture)))
+                pts = int(PTS.search(event).group(1))
+                latencies.append((seq, received - seconds(capture), pts, received))
     writer.close()
 
 
@@ -129,7 +137,10 @@ async def run(podium, clip, count, length):
         await asyncio.sleep(1)
         request(port, "DELETE", f"/v1/jobs/{job}", keys["broadcaster"])
         await asyncio.wait(followers, timeout=length + 30)
-        return latencies
+        # When each frame's last byte left the sender (on loopback: when it arrived), by PTS.
+        with open(truth) as lines:
+            complete = {entry["pts"] % 2 ** 33: entry["lastSent"] for entry in map(json.loads, lines)}
+        return [(seq, latency, received - complete[pts % 2 ** 33]) for seq, latency, pts, received in latencies if pts % 2 ** 33 in complete]
     finally:
         server.terminate()
         server.wait()
@@ -168,30 +179,33 @@ def main():
             for count in arguments.followers:
                 load = os.getloadavg()[0]
                 received = asyncio.run(run(arguments.podium, path, count, length))
-                entry = results.setdefault((name, count), {"every": [], "steady": [], "load": [], "frames": []})
+                entry = results.setdefault((name, count), {"every": [], "steady": [], "own": [], "load": [], "frames": []})
                 entry["load"].append(load)
                 if not received:
                     continue
-                every = [latency for _, latency in received]
+                every = [latency for _, latency, _ in received]
                 # After the first second and before the last frame, which waits for the input to
                 # fall silent (the demuxer hands a packet out only once the next begins).
-                last = max(seq for seq, _ in received)
-                steady = [latency for seq, latency in received if 50 <= seq < last]
+                last = max(seq for seq, _, _ in received)
+                steady = [latency for seq, latency, _ in received if 50 <= seq < last]
+                own = [after for seq, _, after in received if 50 <= seq < last]
                 entry["every"].append((percentile(every, 0.5), percentile(every, 0.99)))
                 entry["steady"].append((percentile(steady, 0.5), percentile(steady, 0.99)))
+                entry["own"].append((percentile(own, 0.5), percentile(own, 0.99)))
                 entry["frames"].append(len(every) // count)
-    print("| input | followers | frames per follower | p50 | p99 | steady p50 | steady p99 | load average |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| input | followers | frames per follower | capture → follower p50 | p99 | steady p50 | steady p99 "
+          "| whole frame in → follower, steady p50 | p99 | load average |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for (name, count), entry in results.items():
         if not entry["every"]:
-            print(f"| {name} | {count} | no frame arrived | | | | | |")
+            print(f"| {name} | {count} | no frame arrived | | | | | | | |")
             continue
         def median(pairs, index):
             return statistics.median(pair[index] for pair in pairs) * 1000
         print(f"| {name} | {count} | {min(entry['frames'])}–{max(entry['frames'])} | {median(entry['every'], 0):.1f} ms | "
               f"{median(entry['every'], 1):.1f} ms | {median(entry['steady'], 0):.1f} ms | {median(entry['steady'], 1):.1f} ms | "
+              f"{median(entry['own'], 0):.1f} ms | {median(entry['own'], 1):.1f} ms | "
               f"{min(entry['load']):.2f}–{max(entry['load']):.2f} |")
-
 
 if __name__ == "__main__":
     main()

@@ -20,7 +20,8 @@ sender's clock reached the frame (the sender's clock is the PCR timeline, run N 
 stopped during a pause; a frame's point on it is its PTS less the stream's median lead of PTS
 over the PCR at its first byte); `due`, when its first datagram was due without jitter (this
 scatters about `clock` by the frame's size: a large keyframe pushes the next frames' first
-bytes late); and `sent`, when that datagram really left.
+bytes late); `sent`, when that datagram really left; and `lastSent`, when the datagram with the
+frame's last byte left (no receiver can have the whole frame before).
 """
 import argparse
 import json
@@ -152,8 +153,10 @@ def main():
         group = all_packets[first:first + PER_DATAGRAM]
         for packet in group:
             if pid_of(packet) == video and packet[1] & 0x40 and (pts := pes_pts(packet)) is not None:
-                frames.append({"pts": pts, "datagram": len(datagrams)})
+                frames.append({"pts": pts, "datagram": len(datagrams), "last": len(datagrams)})
                 offset = (randomness.uniform(-arguments.jitter, arguments.jitter) + randomness.uniform(0, arguments.delay)) / 1000
+            elif pid_of(packet) == video and frames:
+                frames[-1]["last"] = len(datagrams)
         datagrams.append((b"".join(group), due[first], offset))
 
     # The frames' line on the sender's clock: PTS (unwrapped) less the largest lead of PTS over
@@ -190,7 +193,9 @@ def main():
         for frame, seconds in zip(frames, unwrapped):
             index = frame["datagram"]
             clock = origin + (seconds - lead + paused_at[index]) * rate
-            truth.write(json.dumps({"pts": frame["pts"], "clock": clock, "due": due_at[index], "sent": sent_at[index]}) + "\n")
+            truth.write(json.dumps({
+                "pts": frame["pts"], "clock": clock, "due": due_at[index], "sent": sent_at[index], "lastSent": sent_at[frame["last"]],
+            }) + "\n")
 
 
 if __name__ == "__main__":

@@ -77,6 +77,25 @@ public struct PresentationOrder<Frame: Sendable>: Sendable {
         return ready
     }
 
+    /// Releases, in presentation order, the frames that follow `previous` (the PTS of the last
+    /// frame released) one frame interval (`frameTicks`) apart: no frame can come between two
+    /// pictures one interval apart, so each is final as soon as it is read, before the decode
+    /// timestamp reaches it. Stops at the first wider step (a frame still to come, or one lost),
+    /// which waits for `release(throughDecodeTimestamp:)` as before.
+    public mutating func releaseContiguous(after previous: Int64, frameTicks: Int64) -> [Frame] {
+        // A sixteenth of a frame covers the alternating 1,501/1,502 ticks of 59.94 fps at 90 kHz;
+        // a frame between two others is at least half an interval from each.
+        let slack = max(1, frameTicks / 16)
+        var last = previous
+        let ready = waiting.prefix { entry in
+            guard abs(entry.pts - last - frameTicks) <= slack else { return false }
+            last = entry.pts
+            return true
+        }.map(\.frame)
+        waiting.removeFirst(ready.count)
+        return ready
+    }
+
     /// Releases everything (end of input, or the end of an epoch).
     public mutating func drain() -> [Frame] {
         defer { waiting.removeAll() }
@@ -152,6 +171,8 @@ public struct VideoFrameSequencer: Sendable {
     private var synthesizer: DecodeTimestampSynthesizer
     private var order = PresentationOrder<VideoFrame>()
     private var lastDecode: Int64?
+    /// The PTS of the last frame released in this epoch.
+    private var lastReleased: Int64?
     /// The epoch of the frames being read; `startEpoch()` and timestamp jumps raise it.
     public private(set) var epoch = 0
 
@@ -211,7 +232,14 @@ public struct VideoFrameSequencer: Sendable {
             pts: frame, dts: decodeTime, duration: duration > 0 ? duration : frameTicks, keyframe: keyframe,
             epoch: epoch, arrival: arrival, reference: reference
         ))
-        released += order.release(throughDecodeTimestamp: decodeTime)
+        var ready = order.release(throughDecodeTimestamp: decodeTime)
+        // A live follower should not wait the reorder depth (two or three frames of B-pictures)
+        // for a frame that is already certain to be next.
+        if let previous = ready.last?.pts ?? lastReleased {
+            ready += order.releaseContiguous(after: previous, frameTicks: frameTicks)
+        }
+        if let last = ready.last { lastReleased = last.pts }
+        released += ready
         return Step(pts: presented, dts: decoded, synthesized: synthesized, newEpoch: newEpoch, released: released)
     }
 
@@ -224,6 +252,7 @@ public struct VideoFrameSequencer: Sendable {
         dts = TimestampUnwrapper(wrapBits: wrapBits)
         synthesizer = DecodeTimestampSynthesizer(duration: frameTicks, depth: max(reorderDepth, 2))
         lastDecode = nil
+        lastReleased = nil
         return released
     }
 

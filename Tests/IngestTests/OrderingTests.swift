@@ -1,4 +1,5 @@
 import Ingest
+import TestSupport
 import Testing
 
 struct TimestampUnwrapperTests {
@@ -66,5 +67,78 @@ struct PresentationOrderTests {
         #expect(released == [2, 3, 4, 5, 6])
         #expect(order.drain() == [7, 8])
         #expect(order.count == 0)
+    }
+}
+
+/// A live follower waits for no frame longer than it must: a frame one interval after the last
+/// one released is final on arrival, whatever the decode timestamps say.
+struct EarlyReleaseTests {
+    /// Decode order of GOPs with B-pyramids and open GOPs (leading pictures after their keyframe),
+    /// drawn at random: (PTS, DTS) per packet, PTS in frames × `ticks`, DTS rising.
+    static func decodeOrder(frames: Int, ticks: Int64, generator: inout SplitMix) -> [(pts: Int64, dts: Int64)] {
+        var presentation: [[Int]] = []
+        var next = 0
+        while next < frames {
+            // A reference picture, then up to 3 B-pictures before it in presentation order,
+            // decoded after it (the middle one first, as a pyramid).
+            let run = min(Int.random(in: 0...3, using: &generator), frames - next - 1)
+            let reference = next + run
+            var group = [reference]
+            if run > 0 {
+                let middle = next + run / 2
+                group.append(middle)
+                group += (next..<reference).filter { $0 != middle }
+            }
+            presentation.append(group)
+            next = reference + 1
+        }
+        let order = presentation.flatMap { $0 }
+        let depth: Int64 = 2
+        return order.enumerated().map { index, frame in (Int64(frame) * ticks + 100 * ticks, (Int64(index) - depth) * ticks + 100 * ticks) }
+    }
+
+    @Test(arguments: [Int64(1800), 3600, 1501, 1001])
+    func everyFrameComesOutOnceInOrderAndNoLaterThanTheDecodeTimestampAllows(ticks: Int64) {
+        var generator = SplitMix(state: UInt64(ticks))
+        for _ in 0..<50 {
+            let packets = Self.decodeOrder(frames: 200, ticks: ticks, generator: &generator)
+            var sequencer = VideoFrameSequencer(wrapBits: 33, frameTicks: ticks, reorderDepth: 2)
+            var legacy = PresentationOrder<Int64>()
+            var released: [Int64] = []
+            for (index, packet) in packets.enumerated() {
+                released += sequencer.push(pts: packet.pts, dts: packet.dts).released.map(\.pts)
+                legacy.insert(pts: packet.pts)
+                _ = legacy.release(throughDecodeTimestamp: packet.dts)
+                // Nothing released may be followed by a packet presented before it.
+                let lowestToCome = packets[(index + 1)...].map(\.pts).min() ?? .max
+                #expect(released.allSatisfy { $0 < lowestToCome })
+                // Never later than the decode-timestamp rule alone would release.
+                #expect(released.count + legacy.count >= index + 1)
+            }
+            released += sequencer.drain().map(\.pts)
+            #expect(released == packets.map(\.pts).sorted())
+        }
+    }
+
+    @Test func aFrameLostOnTheWayHoldsTheNextUntilTheDecodeTimestampPassesIt() {
+        // Presentation 0 1 2 [3 lost] 4: frame 4 may not go before the decode timestamp says so.
+        var sequencer = VideoFrameSequencer(wrapBits: 33, frameTicks: 1800, reorderDepth: 2)
+        let packets: [(Int64, Int64)] = [(3600, 0), (1800, 1800), (5400, 3600), (9000, 5400)]
+        var released: [[Int64]] = []
+        for (pts, dts) in packets { released.append(sequencer.push(pts: pts, dts: dts).released.map(\.pts)) }
+        // Nothing before the first release by decode timestamp (1800 at DTS 1800); 3600 and then
+        // 5400 follow it one interval apart, at once; 9000 waits (7200 is missing).
+        #expect(released == [[], [1800, 3600], [5400], []])
+        #expect(sequencer.drain().map(\.pts) == [9000])
+    }
+
+    @Test func bPicturesOfAPyramidComeOutAsSoonAsTheyAreRead() {
+        // x264's pyramid: I0 P4 B2 b1 b3 (presentation 0…4, one frame = 1800).
+        var sequencer = VideoFrameSequencer(wrapBits: 33, frameTicks: 1800, reorderDepth: 2)
+        let start: Int64 = 90_000
+        let packets: [(Int64, Int64)] = [(0, -3600), (7200, -1800), (3600, 0), (1800, 1800), (5400, 3600)]
+        let released = packets.map { sequencer.push(pts: start + $0.0, dts: start + $0.1).released.map { $0.pts - start } }
+        // The DTS rule alone would give 5400 and 7200 only at the next GOP's packets.
+        #expect(released == [[], [], [0], [1800, 3600], [5400, 7200]])
     }
 }
