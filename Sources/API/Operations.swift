@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Jobs
 import Logging
 import Metrics
 public import Prometheus
@@ -51,8 +52,13 @@ struct OperationsController<Store: JobReading> {
         }
     }
 
-    /// The Prometheus text exposition of every metric.
+    /// The Prometheus text exposition of every metric, with the process's resident memory read
+    /// as it is asked for.
     @Sendable func metrics(_ request: Request, context: PodiumRequestContext) async throws -> Response {
+        if let memory = ResidentMemory.read() {
+            Gauge(label: "podium_process_resident_bytes").record(memory.current)
+            Gauge(label: "podium_process_peak_resident_bytes").record(memory.peak)
+        }
         let bytes = registry?.emitToBuffer() ?? []
         return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],

@@ -331,7 +331,8 @@ struct JobsController<Store: JobReading & KeyReading> {
         let parameters = request.uri.queryParameters
         var query = JobQuery(limit: page.limit + 1)
         if let cursor = page.cursor {
-            guard let id = Int64(cursor), id > 0 else {
+            // A job id: the page before's last (0 and below name no job, so nothing comes after them).
+            guard cursor.allSatisfy(\.isASCII), let id = Int64(cursor), id >= 0 else {
                 throw APIError(.badRequest, code: "bad_request", message: "cursor is the next of the page of jobs before", details: ["cursor": cursor])
             }
             query.before = id

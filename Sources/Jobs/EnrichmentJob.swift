@@ -358,7 +358,7 @@ public struct EnrichmentJob: Sendable {
         JobStats(
             frames: report.frames, tagged: report.tagged, corrections: corrections, clockSource: report.ingest.clockSource?.rawValue ?? "none",
             epochs: report.ingest.epochs, gaps: report.ingest.gaps.count, reconnects: report.ingest.reconnects,
-            corruptPackets: report.ingest.corruptPackets, arrivalClock: report.ingest.arrivalClock,
+            corruptPackets: report.ingest.corruptPackets, arrivalClock: report.ingest.arrivalClock, peakResidentBytes: ResidentMemory.read()?.peak,
             outputs: report.outputs.map { output in
                 JobStats.Output(
                     target: redacted(output.target), written: output.written, dropped: output.dropped, skippedToKeyframe: output.skippedToKeyframe,

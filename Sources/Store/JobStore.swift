@@ -268,14 +268,18 @@ public struct JobStats: Codable, Sendable, Equatable {
     public let corruptPackets: Int
     /// Where the arrival clock stood at the end (jobs it placed frames for).
     public let arrivalClock: ArrivalClockState?
+    /// The peak resident memory of the process that ran the job, in bytes, as the job ended (the
+    /// whole process: on a server, its other jobs and the API too; absent where not measured).
+    public let peakResidentBytes: Int?
     public let outputs: [Output]
 
     /// Creates a run's record.
     public init(
         frames: Int, tagged: Int, corrections: Int, clockSource: String, epochs: Int, gaps: Int, reconnects: Int, corruptPackets: Int,
-        arrivalClock: ArrivalClockState? = nil, outputs: [Output]
+        arrivalClock: ArrivalClockState? = nil, peakResidentBytes: Int? = nil, outputs: [Output]
     ) {
         self.arrivalClock = arrivalClock
+        self.peakResidentBytes = peakResidentBytes
         self.frames = frames
         self.tagged = tagged
         self.corrections = corrections

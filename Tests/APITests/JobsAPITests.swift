@@ -132,10 +132,12 @@ struct JobsAPITests {
             let second = try Self.json(try await client.execute(uri: "/v1/jobs?limit=10&cursor=\(cursor)", method: .get, headers: auth))
             #expect((second["jobs"] as? [[String: Any]])?.compactMap { ($0["id"] as? Int).map(Int64.init) } == Array(newestFirst.map(\.id)[10..<20]))
             #expect(try await walk("", limit: 50, headers: auth).first == added)
+            // Nothing comes after job 0.
+            #expect((try Self.json(try await client.execute(uri: "/v1/jobs?cursor=0", method: .get, headers: auth))["jobs"] as? [Any])?.isEmpty == true)
 
             for (query, parameter) in [
                 ("limit=0", "limit"), ("limit=1001", "limit"), ("limit=ten", "limit"), ("cursor=", "cursor"), ("cursor=abc", "cursor"),
-                ("cursor=-4", "cursor"), ("state=paused", "state"), ("owner=", "owner"),
+                ("cursor=-4", "cursor"), ("cursor=%D9%A3", "cursor"), ("state=paused", "state"), ("owner=", "owner"),
             ] {
                 let refused = try await client.execute(uri: "/v1/jobs?\(query)", method: .get, headers: auth)
                 try Self.expectError(refused, status: .badRequest, code: "bad_request")

@@ -273,6 +273,9 @@ struct ServeCommandTests {
             let jobBody = String(buffer: try await job.body.collect(upTo: 1 << 20))
             #expect(jobBody.contains(#""stats":{"clockSource":"anchor","corrections":"#), "\(jobBody)")
             #expect(jobBody.contains(#""tagged":600"#))
+            // The enriching process's peak memory, in bytes: more than its binary's pages, less than a gigabyte.
+            let peak = try #require(jobBody.firstMatch(of: /"peakResidentBytes":(\d+)/).flatMap { Int($0.1) }, "\(jobBody)")
+            #expect(peak > 8 << 20 && peak < 1 << 30, "\(peak)")
             let anonymous = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/jobs"), timeout: .seconds(10))
             #expect(anonymous.status == .unauthorized)
             let ready = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/readyz"), timeout: .seconds(10))
@@ -285,6 +288,14 @@ struct ServeCommandTests {
             #expect(exposition.contains("hb_requests"), "\(exposition.prefix(500))")
             #expect(exposition.contains(#"http_route="/v1/jobs",http_request_method="GET",http_response_status_code="401""#))
             #expect(exposition.contains("http_server_request_duration") || exposition.contains("hb_request_duration"), "\(exposition.prefix(2000))")
+            // The server's resident memory as the kernel counts it, read here from its /proc entry
+            // after the scrape: the gauge's peak cannot exceed the peak read after it.
+            let gauge = { (name: String) in exposition.firstMatch(of: try! Regex("\\n\(name) ([0-9.e+]+)")).flatMap { Double($0.output[1].substring ?? "") } }
+            let resident = try #require(gauge("podium_process_resident_bytes"), "\(exposition)")
+            let peakResident = try #require(gauge("podium_process_peak_resident_bytes"))
+            let status = try String(contentsOfFile: "/proc/\(server.processIdentifier)/status", encoding: .utf8)
+            let kernelPeak = try #require(status.firstMatch(of: /VmHWM:\s+(\d+) kB/).flatMap { Double($0.1) }) * 1024
+            #expect(resident > Double(8 << 20) && resident <= peakResident && peakResident <= kernelPeak, "\(resident) \(peakResident) \(kernelPeak)")
         }
 
         server.terminate()
