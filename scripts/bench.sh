@@ -91,6 +91,14 @@ cat docs/bench-results.md
     python3 scripts/bench-follower-latency.py "$podium"
 } > docs/bench-followers.md
 cat docs/bench-followers.md
+{
+    echo "# Enrichment by input length"
+    echo
+    echo "$(date -u +%F), $(nproc) cores, release build; written by \`scripts/bench.sh\` (\`scripts/bench-lengths.py\`). See performance.md."
+    echo
+    python3 scripts/bench-lengths.py "$podium"
+} > docs/bench-lengths.md
+cat docs/bench-lengths.md
 scripts/bench-ingest.sh
 scripts/bench-enrich.sh
 scripts/bench-api.sh

@@ -51,6 +51,8 @@ final class Packet {
     var isCorrupt: Bool { pointer.pointee.flags & AV_PKT_FLAG_CORRUPT != 0 }
     /// Byte offset of the packet's start in the input, when the demuxer knows it.
     var position: Int64? { pointer.pointee.pos >= 0 ? pointer.pointee.pos : nil }
+    /// Bytes of payload.
+    var byteCount: Int { Int(pointer.pointee.size) }
 
     /// The producer reference time attached by the demuxer (RTCP sender reports), in µs since the Unix epoch.
     var producerReferenceMicroseconds: Int64? {

@@ -16,6 +16,8 @@ public struct OutputStats: Sendable, Equatable {
     public var reopened = 0
     /// The most packets ever waiting in the queue.
     public var deepestQueue = 0
+    /// The most payload bytes ever waiting in the queue.
+    public var deepestQueueBytes = 0
     /// Packets whose timestamps were repaired for the muxer (decode time not increasing, or
     /// presentation before decode: a corrupt input).
     public var repairedTimestamps = 0
@@ -63,6 +65,15 @@ final class OutputWorker: @unchecked Sendable {
     private let open: (InputCancellation) throws(MediaError) -> any OutputSink
     private let policy: QueuePolicy
     private let capacity: Int
+    /// Payload bytes the queue may hold besides the packet count, for an output the job waits
+    /// for (a file): read ahead of its writer, a recording's packets would otherwise fill all
+    /// `capacity` slots, and a job's memory would grow with the length of its input up to there
+    /// (26 MB of 8 Mb/s H.264 at 4,096 packets). Enough for the writer's batches; a live output
+    /// (which drops rather than waits) is bounded by `capacity` alone.
+    static let waitingByteCapacity = 4 << 20
+    private let byteCapacity: Int
+    /// Payload bytes in `queue`.
+    private var queuedBytes = 0
     private let condition = NSCondition()
     /// Packets in order; a `.dropped` entry marks where packets were dropped (the output resumes on a keyframe there).
     private var queue: [Item] = []
@@ -94,6 +105,7 @@ final class OutputWorker: @unchecked Sendable {
         pacer = pace.map { UDPPacer(speed: $0) }
         self.policy = policy
         self.capacity = max(16, capacity)
+        byteCapacity = policy == .wait ? Self.waitingByteCapacity : .max
         self.open = open
         self.jobCancellation = jobCancellation
         stats = OutputStats(target: target.text)
@@ -123,22 +135,28 @@ final class OutputWorker: @unchecked Sendable {
     func send(_ packet: OutputPacket) {
         condition.lock()
         defer { condition.unlock() }
-        while queue.count >= capacity, policy == .wait, !done, !jobCancellation.isCancelled {
+        while full, policy == .wait, !done, !jobCancellation.isCancelled {
             producerWaiting = true
             condition.wait(until: Date().addingTimeInterval(0.05))
             producerWaiting = false
         }
-        guard !done, queue.count < capacity else {
+        guard !done, !full else {
             stats.dropped += 1
             if queue.last.map({ if case .dropped = $0 { false } else { true } }) ?? true { queue.append(.dropped) }
             return
         }
         queue.append(.packet(packet))
+        queuedBytes += packet.packet.byteCount
         stats.deepestQueue = max(stats.deepestQueue, queue.count)
+        stats.deepestQueueBytes = max(stats.deepestQueueBytes, queuedBytes)
         // Waking the output thread costs a system call: only when it sleeps, and when nobody is
         // waiting on this output live, only once a batch has built up (it also wakes every 50 ms).
         if consumerWaiting, policy == .drop || queue.count >= 256 { condition.signal() }
     }
+
+    /// Whether the queue holds as many packets, or as many bytes, as it may. Under `condition`.
+    /// (A packet larger than the byte bound still goes into an empty queue.)
+    private var full: Bool { queue.count >= capacity || (queuedBytes >= byteCapacity && !queue.isEmpty) }
 
     /// Lets the output write what is queued and its trailer, waiting at most `grace` seconds for
     /// a network output; returns what it did.
@@ -198,6 +216,7 @@ final class OutputWorker: @unchecked Sendable {
                 consumerWaiting = false
             }
             swap(&batch, &queue)
+            queuedBytes = 0
             batchHead = 0
             if producerWaiting { condition.broadcast() }
             condition.unlock()
@@ -211,6 +230,7 @@ final class OutputWorker: @unchecked Sendable {
         let pending = queue + batch[batchHead...]
         stats.skippedToKeyframe += pending.filter { if case .packet = $0 { true } else { false } }.count
         queue.removeAll()
+        queuedBytes = 0
         batch.removeAll()
         batchHead = 0
         if producerWaiting { condition.broadcast() }
