@@ -16,13 +16,14 @@ import argparse
 import os
 import re
 import shutil
-import socket
 import sqlite3
 import statistics
 import subprocess
 import tempfile
 import time
 import urllib.request
+
+from benchserver import serving
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ROUTES = [
@@ -32,12 +33,6 @@ ROUTES = [
     "/v1/jobs/1/frames/490",
     "/v1/jobs/1/frames?from=490&to=539",
 ]
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def make_stores(podium, folder):
@@ -95,19 +90,8 @@ def main():
     rows = []
     try:
         for name, path, key in make_stores(arguments.podium, folder):
-            port = free_port()
-            server = subprocess.Popen(
-                [arguments.podium, "serve", "--port", str(port), "--database", path, "--rate-limit", "1000000000", "--rate-burst", "1000000000"],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT,
-            )
-            try:
+            with serving(arguments.podium, path) as port:
                 base = f"http://127.0.0.1:{port}"
-                for _ in range(100):
-                    try:
-                        urllib.request.urlopen(base + "/healthz", timeout=1)
-                        break
-                    except OSError:
-                        time.sleep(0.1)
                 for route in ROUTES:
                     request = urllib.request.Request(base + route, headers={"Authorization": f"Bearer {key}"})
                     size = len(urllib.request.urlopen(request, timeout=10).read())
@@ -118,9 +102,6 @@ def main():
                         measured = wrk(base + route, key, arguments.seconds)
                         pairs.append((measured, reference))
                     rows.append((name, route, size, pairs, loads))
-            finally:
-                server.terminate()
-                server.wait()
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     print("| store | route | bytes | requests/s | p99 | `/healthz` requests/s | `/healthz` p99 | ratio (median of pairs) | goal | load average |")

@@ -13,7 +13,9 @@ Prints one JSON line: label, units, median ms over the first 50 and the last 50 
 shape, their ratio, documents/s overall, the machine's load average before the run. With the
 label `--line`, one line of text for docs/bench-results.md instead."""
 
-import http.client, json, os, secrets, socket, statistics, subprocess, sys, tempfile, time, base64
+import http.client, json, os, secrets, statistics, sys, tempfile, time, base64
+
+from benchserver import serving
 
 podium, units = sys.argv[1], int(sys.argv[2])
 label = sys.argv[3] if len(sys.argv) > 3 else "podium"
@@ -34,21 +36,9 @@ work = tempfile.mkdtemp(prefix="podium-intake-units-")
 secret = "pk_" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("=")
 with open(os.path.join(work, "keys"), "w") as handle:
     handle.write(f"feed timing {secret}\n")
-with socket.socket() as probe:
-    probe.bind(("127.0.0.1", 0))
-    port = probe.getsockname()[1]
 load = os.getloadavg()[0]
-server = subprocess.Popen(
-    [podium, "serve", "--hostname", "127.0.0.1", "--port", str(port), "--database", os.path.join(work, "podium.sqlite"),
-     "--key-file", os.path.join(work, "keys"), "--rate-limit", "100000", "--rate-burst", "100000"],
-    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-try:
-    for _ in range(200):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-            break
-        except OSError:
-            time.sleep(0.05)
+database = os.path.join(work, "podium.sqlite")
+with serving(podium, database, "--key-file", os.path.join(work, "keys")) as port:
     connection = http.client.HTTPConnection("127.0.0.1", port)
     headers = {"Authorization": f"Bearer {secret}"}
     times = {name: [] for name, *_ in shapes}
@@ -74,6 +64,3 @@ try:
               + f"; {result['documentsPerSecond']} documents/s, load {load:.2f}")
     else:
         print(json.dumps(result))
-finally:
-    server.terminate()
-    server.wait()

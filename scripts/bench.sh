@@ -83,22 +83,20 @@ Written by \`scripts/bench.sh\` (\`make bench\`) on $(date -u +%Y-%m-%d), $(npro
 | \`podium import\` of a ${lenex_mb} MB Lenex meet (2000 athletes, 6000 results with splits) | $(printf '%.3f' "$lenex_mean") s: ${lenex_rate} MB/s, process start included |
 TEXT
 cat docs/bench-results.md
-{
-    echo "# Live followers: capture to SSE"
-    echo
-    echo "$(date -u +%F), $(nproc) cores, release build; written by \`scripts/bench.sh\` (\`scripts/bench-follower-latency.py\`). See performance.md."
-    echo
-    python3 scripts/bench-follower-latency.py "$podium"
-} > docs/bench-followers.md
-cat docs/bench-followers.md
-{
-    echo "# Enrichment by input length"
-    echo
-    echo "$(date -u +%F), $(nproc) cores, release build; written by \`scripts/bench.sh\` (\`scripts/bench-lengths.py\`). See performance.md."
-    echo
-    python3 scripts/bench-lengths.py "$podium"
-} > docs/bench-lengths.md
-cat docs/bench-lengths.md
+# report TITLE SCRIPT FILE: runs a benchmark script on the release build into docs/FILE.
+report() {
+    {
+        echo "# $1"
+        echo
+        echo "$(date -u +%F), $(nproc) cores, release build; written by \`scripts/bench.sh\` (\`scripts/$2\`). See performance.md."
+        echo
+        python3 "scripts/$2" "$podium"
+    } > "docs/$3"
+    cat "docs/$3"
+}
+report "Live followers: capture to SSE" bench-follower-latency.py bench-followers.md
+report "Enrichment by input length" bench-lengths.py bench-lengths.md
+report "Results intake" bench-intake.py bench-intake.md
 scripts/bench-ingest.sh
 scripts/bench-enrich.sh
 scripts/bench-api.sh

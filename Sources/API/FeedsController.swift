@@ -23,12 +23,15 @@ public final class FeedDesk: @unchecked Sendable {
     /// Stores the document (durably, before this returns) and applies it.
     /// Every job that follows the feeds gets it at once with its receipt time.
     func receive(_ bytes: Data, source: String) async throws -> Receipt {
-        try await withCheckedThrowingContinuation { continuation in
+        // Hashed and decoded here, on the request's own task: many requests do that at once,
+        // and only storing and applying wait for the desk's queue, one at a time.
+        let prepared = ResultsIntake.Prepared(bytes)
+        return try await withCheckedThrowingContinuation { continuation in
             queue.async {
                 continuation.resume(with: Result {
                     let before = self.intake.received.entries.count
                     let rehearsedBefore = self.intake.rehearsalLedger.entries.count
-                    let receipt = try self.intake.receive(bytes, source: source, receivedAt: UTCInstant.now())
+                    let receipt = try self.intake.receive(prepared, source: source, receivedAt: UTCInstant.now())
                     for entry in self.intake.received.entries.dropFirst(before) {
                         self.followers.removeAll { !$0.deliver(entry.document, receivedAt: entry.receivedAt) }
                     }

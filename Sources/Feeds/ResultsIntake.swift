@@ -113,12 +113,35 @@ public final class ResultsIntake {
     /// The current book of the test feed.
     public var latestRehearsal: ResultsBook { rehearsalBook }
 
+    /// A document read and hashed, not yet taken: what depends on its bytes alone, so it can be
+    /// made for many documents at once, on any thread, ahead of the intake taking them one by
+    /// one in order (`receive(_:source:receivedAt:)`).
+    public struct Prepared: Sendable {
+        let bytes: Data
+        let hash: String
+        let format: String
+        let decoded: Result<ResultsDocument, DocumentError>
+
+        /// Hashes, sniffs and decodes `bytes`.
+        public init(_ bytes: Data) {
+            self.bytes = bytes
+            hash = SHA256.hex(of: bytes)
+            format = DocumentDecoder.sniff(bytes.prefix(4096)) ?? "unknown"
+            decoded = Result { () throws(DocumentError) in try DocumentDecoder.decode(bytes) }
+        }
+    }
+
     /// Takes one received document. It is stored (with its outcome) before this returns, and
     /// an accepted document's derived facts are stored in the same transaction.
     @discardableResult
     public func receive(_ bytes: Data, source: String, receivedAt: UTCInstant) throws -> Receipt {
-        let hash = SHA256.hex(of: bytes)
-        let format = DocumentDecoder.sniff(bytes.prefix(4096)) ?? "unknown"
+        try receive(Prepared(bytes), source: source, receivedAt: receivedAt)
+    }
+
+    /// Takes one document prepared beforehand, as `receive(_:source:receivedAt:)` takes its bytes.
+    @discardableResult
+    public func receive(_ prepared: Prepared, source: String, receivedAt: UTCInstant) throws -> Receipt {
+        let (bytes, hash, format) = (prepared.bytes, prepared.hash, prepared.format)
         if let existing = storedHashes[hash] {
             if let reason = rejections[existing] {
                 return Receipt(source: source, format: format, documentID: existing, outcome: .rejected(reason))
@@ -151,7 +174,7 @@ public final class ResultsIntake {
         var checkpoint: ResultsBook.Checkpoint?
         var scope = FactScope.everything
         do throws(DocumentError) {
-            document = try DocumentDecoder.decode(bytes)
+            document = try prepared.decoded.get()
             rehearsing = takesRehearsals && document.feedFlag == "T" && book.feedFlag != "T"
             checkpoint = rehearsing ? rehearsalBook.checkpoint(for: document) : book.checkpoint(for: document)
             // Only the part of the facts this document can change is derived and replaced.

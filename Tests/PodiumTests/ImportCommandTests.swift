@@ -30,6 +30,32 @@ struct ImportCommandTests {
         #expect(try SQLiteStore(path: database).feedDocuments().count == 5)
     }
 
+    /// Documents are read and decoded many at a time ahead of the intake (in batches of 64); what
+    /// the store gets and the operator reads is still one document at a time, in name order, and
+    /// an entry that cannot be read stops the import right there, with everything before it stored.
+    @Test func aLargeFolderIsTakenInNameOrderAndStopsAtAnEntryItCannotRead() throws {
+        let scratch = try Fixtures.scratchFolder()
+        let folder = scratch.appendingPathComponent("versions")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let template = try String(contentsOf: Fixtures.swim.appendingPathComponent("results/05-DT_RESULT-OFFICIAL.xml"), encoding: .utf8)
+        for version in 1...150 {
+            let text = template.replacingOccurrences(of: #"Version="4""#, with: #"Version="\#(version)""#)
+            try Data(text.utf8).write(to: folder.appendingPathComponent(String(format: "v%03d.xml", version)))
+        }
+        // A folder where the 101st document should be: listed, but not a file that can be read.
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("v100a.xml"), withIntermediateDirectories: true)
+        let database = scratch.appendingPathComponent("podium.sqlite").path
+        let run = try PodiumFeeds.run(["import", folder.path, "--database", database])
+        #expect(run.status != 0)
+        #expect(run.err.contains("v100a.xml cannot be read"), "\(run.err)")
+        let lines = run.out.split(separator: "\n").map(String.init)
+        #expect(lines.count == 100)
+        #expect(lines.enumerated().allSatisfy { index, line in line.hasSuffix(String(format: "v%03d.xml: accepted (odf) #%d", index + 1, index + 1)) })
+        let stored = try SQLiteStore(path: database).feedDocuments()
+        #expect(stored.count == 100)
+        #expect(stored.map(\.source) == (1...100).map { folder.appendingPathComponent(String(format: "v%03d.xml", $0)).path })
+    }
+
     @Test func aRejectedDocumentIsReportedAndTheRestStillImported() throws {
         let scratch = try Fixtures.scratchFolder()
         let folder = scratch.appendingPathComponent("drop")
