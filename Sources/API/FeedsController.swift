@@ -23,9 +23,10 @@ public final class FeedDesk: @unchecked Sendable {
     /// Stores the document (durably, before this returns) and applies it.
     /// Every job that follows the feeds gets it at once with its receipt time.
     func receive(_ bytes: Data, source: String) async throws -> Receipt {
-        // Hashed and decoded here, on the request's own task: many requests do that at once,
-        // and only storing and applying wait for the desk's queue, one at a time.
-        let prepared = ResultsIntake.Prepared(bytes)
+        // Hashed and decoded before the desk's queue, many requests at once (off Swift's
+        // cooperative threads: a 10 MB meet takes a while to decode); only storing and applying
+        // wait for the queue, one at a time.
+        let prepared = try await offloaded { ResultsIntake.Prepared(bytes) }
         return try await withCheckedThrowingContinuation { continuation in
             queue.async {
                 continuation.resume(with: Result {

@@ -40,7 +40,6 @@ struct JobResponse: Encodable {
     }
 }
 
-
 /// Jobs as the API's JSON, kept while the record they were made from is unchanged: an ended
 /// job's JSON never changes, and a list page is its jobs' bytes joined, so neither a page nor
 /// `GET /v1/jobs/{id}` decodes and encodes its stats again. At most 10,000 jobs; when full it
