@@ -45,9 +45,7 @@ struct Import: ParsableCommand {
             let opened = try ResultsIntake(store: try SQLiteStore(path: database), takesRehearsals: rehearsals)
             intake = opened
             for path in paths {
-                let items = try ImportItem.items(at: path)
-                for start in stride(from: 0, to: items.count, by: ImportItem.readAhead) {
-                    let batch = items[start..<min(start + ImportItem.readAhead, items.count)]
+                for batch in ImportItem.batches(of: try ImportItem.items(at: path)) {
                     for (item, prepared) in zip(batch, ImportItem.prepare(batch)) {
                         // A file that could not be read stops the import where it stands, as before.
                         let receipt = try opened.receive(try prepared.get(), source: item.path, receivedAt: item.receivedAt ?? UTCInstant.now())
@@ -83,8 +81,29 @@ struct ImportItem {
     let receivedAt: UTCInstant?
 
     /// Documents read, hashed and decoded at once, on every core, before the intake takes them in
-    /// order: the intake's own part (storing, applying) is then what a document waits for.
+    /// order: the intake's own part (storing, applying) is then what a document waits for. At
+    /// most this many files, and at most `readAheadBytes` of them (a folder of 10 MB meets must
+    /// not be held in memory 64 at a time), though always one.
     static let readAhead = 64
+    static let readAheadBytes = 32 << 20
+
+    /// `items` in order, cut into runs of at most `readAhead` files and `readAheadBytes`.
+    static func batches(of items: [ImportItem]) -> [ArraySlice<ImportItem>] {
+        var batches: [ArraySlice<ImportItem>] = []
+        var start = 0
+        var bytes = 0
+        for (index, item) in items.enumerated() {
+            // A file whose size cannot be read counts as nothing here; reading it says why.
+            let size = ((try? FileManager.default.attributesOfItem(atPath: item.path))?[.size] as? NSNumber)?.intValue ?? 0
+            if index > start, index - start >= readAhead || bytes + size > readAheadBytes {
+                batches.append(items[start..<index])
+                (start, bytes) = (index, 0)
+            }
+            bytes += size
+        }
+        if start < items.count { batches.append(items[start...]) }
+        return batches
+    }
 
     /// `items` read and prepared, on every core, in their order.
     static func prepare(_ items: ArraySlice<ImportItem>) -> [Result<ResultsIntake.Prepared, OperatorError>] {
