@@ -29,7 +29,6 @@ import asyncio
 import datetime
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -38,16 +37,12 @@ import time
 import re
 import urllib.request
 
+from benchserver import free_port, serving
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 UNIT = "SWMM100MFR------------FNL-000100--"
 SEQ = re.compile(rb"id: (\d+)")
 PTS = re.compile(rb'"pts":(\d+)')
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def request(port, method, path, key, body=None, content_type="application/json"):
@@ -106,18 +101,8 @@ async def run(podium, clip, count, length):
             [podium, "keys", "create", "--scope", scope, "--owner", "bench", "--database", database],
             check=True, capture_output=True, text=True,
         ).stdout.strip()
-    port, input_port = free_port(), free_port()
-    server = subprocess.Popen(
-        [podium, "serve", "--port", str(port), "--database", database, "--rate-limit", "1000000000", "--rate-burst", "1000000000"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
+    input_port = free_port()
+    with serving(podium, database) as port:
         start_list = open(os.path.join(ROOT, "fixtures/swim-100-free/results/02-DT_RESULT-START_LIST.xml"), "rb").read()
         request(port, "POST", "/v1/feeds/odf", keys["feed"], start_list, "application/xml")
         job = request(port, "POST", "/v1/jobs", keys["broadcaster"], json.dumps({
@@ -141,9 +126,6 @@ async def run(podium, clip, count, length):
         with open(truth) as lines:
             complete = {entry["pts"] % 2 ** 33: entry["lastSent"] for entry in map(json.loads, lines)}
         return [(seq, latency, received - complete[pts % 2 ** 33]) for seq, latency, pts, received in latencies if pts % 2 ** 33 in complete]
-    finally:
-        server.terminate()
-        server.wait()
 
 
 def make_inputs(folder):
