@@ -36,6 +36,9 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
         // Already in the graph through Hummingbird; `podium serve` runs its jobs beside the server with it.
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        // Already in the graph through async-http-client; SHA-256 and HMAC for document names,
+        // API key digests and playback tokens.
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
     ],
     targets: [
         // FFmpeg's C libraries and the one shim header for what Swift cannot import.
@@ -53,8 +56,9 @@ let package = Package(
         .systemLibrary(name: "CInflate", path: "Sources/CInflate", providers: [.apt(["zlib1g-dev"])]),
         // SQLite's C interface, for the one connection option GRDB does not offer.
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
-        // The pure core: domain model, feed parsing, timeline, payload encoding. No I/O, no FFmpeg.
-        .target(name: "Overlay", swiftSettings: strictSettings),
+        // The pure core: domain model, feed parsing, timeline, payload encoding. No I/O, no FFmpeg;
+        // its one library is swift-crypto, pure arithmetic.
+        .target(name: "Overlay", dependencies: [.product(name: "Crypto", package: "swift-crypto")], swiftSettings: strictSettings),
         // The only Swift module that touches FFmpeg: demux, frame clock, enriched remux.
         .target(name: "Ingest", dependencies: ["CFFmpeg", "CCairo", "CLinux", "Overlay"], swiftSettings: strictSettings),
         // SQLite persistence of jobs, frames and received documents.

@@ -125,7 +125,7 @@ public final class ResultsIntake {
         /// Hashes, sniffs and decodes `bytes`.
         public init(_ bytes: Data) {
             self.bytes = bytes
-            hash = SHA256.hex(of: bytes)
+            hash = Digests.sha256Hex(of: bytes)
             format = DocumentDecoder.sniff(bytes.prefix(4096)) ?? "unknown"
             decoded = Result { () throws(DocumentError) in try DocumentDecoder.decode(bytes) }
         }

@@ -383,7 +383,7 @@ public final class SQLiteStore: JobReading, KeyReading, TemplateStoring, Results
         let id = try pool.write { db in
             try db.execute(
                 sql: "INSERT INTO apiKey (secretDigest, scope, owner, createdUTC) VALUES (?, ?, ?, ?)",
-                arguments: [SHA256.hex(of: Array(secret.utf8)), scope.rawValue, owner, createdUTC]
+                arguments: [Digests.sha256Hex(of: Array(secret.utf8)), scope.rawValue, owner, createdUTC]
             )
             return db.lastInsertedRowID
         }
@@ -395,7 +395,7 @@ public final class SQLiteStore: JobReading, KeyReading, TemplateStoring, Results
         try pool.write { db in
             try db.execute(
                 sql: "INSERT OR IGNORE INTO apiKey (secretDigest, scope, owner, createdUTC) VALUES (?, ?, ?, ?)",
-                arguments: [SHA256.hex(of: Array(secret.utf8)), scope.rawValue, owner, createdUTC]
+                arguments: [Digests.sha256Hex(of: Array(secret.utf8)), scope.rawValue, owner, createdUTC]
             )
         }
     }
@@ -417,7 +417,7 @@ public final class SQLiteStore: JobReading, KeyReading, TemplateStoring, Results
 
     public func key(forSecret secret: String) async throws -> APIKeyRecord? {
         guard APIKeySecret.isWellFormed(secret) else { return nil }
-        let digest = SHA256.hex(of: Array(secret.utf8))
+        let digest = Digests.sha256Hex(of: Array(secret.utf8))
         return try await pool.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM apiKey WHERE secretDigest = ? AND revokedUTC IS NULL", arguments: [digest])
                 .flatMap(SQLiteStore.key(from:))

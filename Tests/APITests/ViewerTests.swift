@@ -102,6 +102,12 @@ struct ViewerTests {
             #expect(try await client.execute(uri: url, method: .get, headers: [:]).status == .ok)
             #expect(try await client.execute(uri: url.replacingOccurrences(of: "/play/\(id)/", with: "/play/\(id + 1)/"), method: .get, headers: [:]).status == .notFound)
             #expect(try await client.execute(uri: "/play/\(id)/1-00/index.m3u8", method: .get, headers: [:]).status == .notFound)
+            // A token whose code is changed in its last digit, or given in capitals, is refused or accepted by
+            // the code's value, not its spelling.
+            let token = try #require(url.split(separator: "/").dropFirst(2).first.map(String.init))
+            let forged = String(token.dropLast()) + (token.last == "0" ? "1" : "0")
+            #expect(try await client.execute(uri: url.replacingOccurrences(of: token, with: forged), method: .get, headers: [:]).status == .notFound)
+            #expect(try await client.execute(uri: url.replacingOccurrences(of: token, with: token.uppercased()), method: .get, headers: [:]).status == .ok)
 
             let aired = try #require(try JSONSerialization.jsonObject(with: Data(try await client.execute(uri: "/v1/jobs/\(id)/frames/312", method: .get, headers: [.authorization: "Bearer \(admin)"]).body.readableBytesView)) as? [String: Any])
             let expected = (aired["elements"] as? [[String: Any]] ?? []).filter { element in

@@ -56,7 +56,7 @@ extension LenexAthlete {
 
 extension LenexMeet {
     /// The six hex digits that stand for this meet in its unit codes.
-    var codeTag: String { String(SHA256.hex(of: Array(identity.utf8)).prefix(6)).uppercased() }
+    var codeTag: String { String(Digests.sha256Hex(of: Array(identity.utf8)).prefix(6)).uppercased() }
 
     /// The heats of the meet as races (see `LenexRace`).
     var races: [LenexRace] {
