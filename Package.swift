@@ -76,7 +76,9 @@ let package = Package(
         // Enrichment jobs end to end (results → overlay → carriers → outputs → store), for the CLI and the server.
         .target(
             name: "Jobs",
-            dependencies: ["Ingest", "Overlay", "Store", "Feeds", .product(name: "Metrics", package: "swift-metrics")],
+            dependencies: [
+                "Ingest", "Overlay", "Store", "Feeds", .product(name: "Metrics", package: "swift-metrics"), .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         // The HTTP edge.
@@ -105,6 +107,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],

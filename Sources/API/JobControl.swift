@@ -6,6 +6,7 @@ public import Ingest
 public import Jobs
 public import Overlay
 public import Store
+public import Logging
 
 /// Where the server's jobs find their fixtures and templates and write their files, and which
 /// hosts their network inputs and outputs may reach.
@@ -36,8 +37,12 @@ public final class JobDesk: Sendable {
     let feeds: FeedDesk?
     let settings: JobSettings
 
-    /// A desk starting jobs on `runner`.
-    public init(runner: JobRunner, store: SQLiteStore, feeds: FeedDesk?, settings: JobSettings) {
+    /// Where the server's jobs log (each line with its job's id).
+    let logger: Logger
+
+    /// A desk starting jobs on `runner`; its jobs log to `logger`.
+    public init(runner: JobRunner, store: SQLiteStore, feeds: FeedDesk?, settings: JobSettings, logger: Logger = Logger(label: "podium.jobs")) {
+        self.logger = logger
         self.runner = runner
         self.store = store
         self.feeds = feeds
@@ -379,6 +384,7 @@ struct JobRequest {
         job.template = template
         job.policy = policy
         job.owner = owner
+        job.logger = desk.logger
         if fixture != nil { job.inputLabel = input }
         if let fixture {
             job.camera = fixture.camera

@@ -1,9 +1,10 @@
-public import Foundation
+import Foundation
 import Synchronization
 public import Ingest
 public import Overlay
 import Feeds
 public import Store
+public import Logging
 
 /// Where a job's results documents come from.
 public enum ResultsSource: Sendable {
@@ -82,8 +83,10 @@ public struct EnrichmentJob: Sendable {
     public var inputLabel: String?
     /// Told the job's id once it is recorded, before the input is opened.
     public var started: @Sendable (Int64) -> Void = { _ in }
-    /// Told each line of news an operator should see (a skipped document, a gap).
-    public var notice: @Sendable (String) -> Void = { _ in }
+    /// Where the job tells what an operator should know (a skipped document, a gap, a reopened
+    /// input, outputs kept after a failure), each line with the job's id as `job` metadata.
+    /// Nothing is logged unless the caller gives a logger.
+    public var logger = Logger.silent
     /// Told how far a recording got (0…1), when given.
     public var progress: (@Sendable (Double) -> Void)?
     /// The input, when the caller started opening it ahead (`InputOpening.start` with this job's
@@ -153,6 +156,8 @@ public struct EnrichmentJob: Sendable {
             documents: documents
         )
         started(jobID)
+        var log = logger
+        log[metadataKey: "job"] = .stringConvertible(jobID)
         var metrics = JobMetrics(jobID: jobID)
         let frameWriter = FrameStoreWriter(store: store, jobID: jobID, batchSize: EnrichmentJob.storeBatch)
         /// Where the frames that aired while documents could still arrive change in how many
@@ -206,7 +211,7 @@ public struct EnrichmentJob: Sendable {
             let report = try enricher.run(clock: clock, opening: inputOpening, carry: { timing, frame, knownAt in
                 if let pollFolder, frame.video.arrival != nil, Date().timeIntervalSince(lastPoll) >= EnrichmentJob.folderPollSeconds {
                     lastPoll = Date()
-                    for found in ResultsFolder.newDocuments(in: pollFolder, seen: &seenFiles, report: notice) {
+                    for found in ResultsFolder.newDocuments(in: pollFolder, seen: &seenFiles, report: { log.warning("\($0)") }) {
                         airing.receive(found.document, at: knownAt)
                         renderers.removeAll()
                     }
@@ -244,7 +249,10 @@ public struct EnrichmentJob: Sendable {
                 )
             }, gap: { gap in
                 if gap.reconnected { metrics.inputReopened() }
-                notice("gap after frame \(gap.afterFrame): \(gap.framesMissing) frames missing\(gap.reconnected ? " (input reopened)" : "")")
+                log.warning(
+                    "gap after frame \(gap.afterFrame): \(gap.framesMissing) frames missing\(gap.reconnected ? " (input reopened)" : "")",
+                    metadata: ["afterFrame": .stringConvertible(gap.afterFrame), "framesMissing": .stringConvertible(gap.framesMissing), "reconnected": .stringConvertible(gap.reconnected)]
+                )
             }, progress: progress, health: { metrics.outputs($0) })
             // Documents that came after the last frame still make corrections.
             feedInbox?.close()
@@ -283,7 +291,7 @@ public struct EnrichmentJob: Sendable {
             let kept = outputs.compactMap(\.path).filter { FileManager.default.fileExists(atPath: $0) }
             let keptNote = kept.isEmpty ? "" : "; outputs kept as written: \(kept.joined(separator: ", "))"
             try? store.finishJob(jobID, failure: "\(error)\(keptNote)")
-            if !kept.isEmpty { notice("outputs kept as written: \(kept.joined(separator: ", "))") }
+            if !kept.isEmpty { log.notice("outputs kept as written: \(kept.joined(separator: ", "))") }
             throw error
         }
     }

@@ -1,6 +1,7 @@
 import Dispatch
-public import Foundation
+import Foundation
 import Ingest
+import Logging
 import Synchronization
 
 /// The server's enrichment jobs while they run: each on a thread of its own (FFmpeg's reads and
@@ -24,7 +25,9 @@ public final class JobRunner: Sendable {
         return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Int64, any Error>) in
             // Answered once: with the id when the job is recorded, or with the error that kept it from starting.
             let answer = StartAnswer(continuation)
+            let recorded = RecordedID()
             job.started = { [self] id in
+                recorded.id.store(id, ordering: .releasing)
                 running.withLock { $0[id] = cancellation }
                 answer.take()?.resume(returning: id)
             }
@@ -38,7 +41,7 @@ public final class JobRunner: Sendable {
                     if let waiting = answer.take() {
                         waiting.resume(throwing: error)
                     } else {
-                        prepared.notice("job failed: \(error)")
+                        prepared.logger.error("job failed: \(error)", metadata: ["job": .stringConvertible(recorded.id.load(ordering: .acquiring))])
                     }
                 }
                 running.withLock { entries in
@@ -71,6 +74,11 @@ public final class JobRunner: Sendable {
             threads.notify(queue: .global()) { continuation.resume() }
         }
     }
+}
+
+/// The id a job was recorded with, for the thread that logs its failure.
+private final class RecordedID: Sendable {
+    let id = Atomic<Int64>(-1)
 }
 
 /// The one answer to a start: the continuation, taken by whoever answers first.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Jobs
+import Logging
 import Ingest
 import Overlay
 import Store
@@ -78,7 +79,7 @@ struct Enrich: ParsableCommand {
                 input: input, results: .folder(results), clock: clock, outputs: outputTargets, unit: unit, store: try SQLiteStore(path: database)
             )
             job.inputOpening = opening
-            job.notice = { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
+            job.logger = Logger(label: "podium.enrich", factory: { _ in OperatorLines() })
             if showProgress {
                 let lastShown = Mutex(-1)
                 job.progress = { [input] done in

@@ -4,6 +4,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Jobs
+import Logging
 import Store
 import TestSupport
 
@@ -15,16 +16,17 @@ struct ServerUnderTest {
     let desk: JobDesk
     let runner = JobRunner()
 
-    init(_ label: String) throws {
+    init(_ label: String, fixtures: URL = Fixtures.root.appendingPathComponent("fixtures"), logger: Logger = Logger(label: "podium.jobs")) throws {
         folder = try Fixtures.scratchFolder(label)
         store = try SQLiteStore(path: folder.appendingPathComponent("podium.sqlite").path)
         feeds = FeedDesk(intake: try ResultsIntake(store: store))
         desk = JobDesk(
             runner: runner, store: store, feeds: feeds,
             settings: JobSettings(
-                jobsDirectory: folder.appendingPathComponent("jobs").path, fixturesDirectory: Fixtures.root.appendingPathComponent("fixtures").path,
+                jobsDirectory: folder.appendingPathComponent("jobs").path, fixturesDirectory: fixtures.path,
                 templatesDirectory: Fixtures.root.appendingPathComponent("templates").path
-            )
+            ),
+            logger: logger
         )
     }
 
