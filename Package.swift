@@ -16,9 +16,9 @@ let package = Package(
         .executable(name: "podium", targets: ["podium"]),
         // The pure core as a library, for the benchmark package and other tools.
         .library(name: "PodiumOverlay", targets: ["Overlay"]),
-        // Results intake and the media edge as libraries, for the fuzz package (Fuzz/).
+        // Results intake and the media wire formats as libraries, for the fuzz package (Fuzz/).
         .library(name: "PodiumFeeds", targets: ["Feeds"]),
-        .library(name: "PodiumIngest", targets: ["Ingest"]),
+        .library(name: "PodiumMediaFormats", targets: ["MediaFormats"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -59,8 +59,15 @@ let package = Package(
         // The pure core: domain model, feed parsing, timeline, payload encoding. No I/O, no FFmpeg;
         // its one library is swift-crypto, pure arithmetic.
         .target(name: "Overlay", dependencies: [.product(name: "Crypto", package: "swift-crypto")], swiftSettings: strictSettings),
-        // The only Swift module that touches FFmpeg: demux, frame clock, enriched remux.
-        .target(name: "Ingest", dependencies: ["CFFmpeg", "CCairo", "CLinux", "Overlay"], swiftSettings: strictSettings),
+        // Media wire formats and rules that need no C: URLs and their checks, output targets,
+        // timestamp unwrapping and presentation order, MPEG-TS tables, HLS playlists, ADTS, ID3 repair.
+        .target(name: "MediaFormats", dependencies: ["Overlay"], swiftSettings: strictSettings),
+        // The FFmpeg boundary, the only media code that holds a C pointer: demux, mux, guarded I/O.
+        .target(name: "MediaIO", dependencies: ["CFFmpeg", "CLinux", "MediaFormats", "Overlay"], swiftSettings: strictSettings),
+        // The enrichment pipeline on threads: the read loop and frame clock, carriage, outputs, HLS.
+        .target(name: "Pipeline", dependencies: ["MediaIO", "MediaFormats", "Overlay"], swiftSettings: strictSettings),
+        // Decoded pictures and what is drawn on them with Cairo: previews and renditions.
+        .target(name: "Pictures", dependencies: ["CFFmpeg", "CCairo", "MediaIO", "MediaFormats", "Overlay"], swiftSettings: strictSettings),
         // SQLite persistence of jobs, frames and received documents.
         .target(
             name: "Store",
@@ -77,7 +84,7 @@ let package = Package(
         .target(
             name: "Jobs",
             dependencies: [
-                "Ingest", "Overlay", "Store", "Feeds", .product(name: "Metrics", package: "swift-metrics"), .product(name: "Logging", package: "swift-log"),
+                "MediaFormats", "Pipeline", "Pictures", "Overlay", "Store", "Feeds", .product(name: "Metrics", package: "swift-metrics"), .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),
@@ -85,7 +92,7 @@ let package = Package(
         .target(
             name: "API",
             dependencies: [
-                "Store", "Overlay", "Feeds", "Jobs", "Ingest",
+                "Store", "Overlay", "Feeds", "Jobs", "MediaFormats", "Pipeline", "Pictures",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -103,7 +110,7 @@ let package = Package(
         .executableTarget(
             name: "podium",
             dependencies: [
-                "Ingest", "Overlay", "Store", "API", "Feeds", "Jobs",
+                "MediaFormats", "Pipeline", "Overlay", "Store", "API", "Feeds", "Jobs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -127,7 +134,9 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(name: "OverlayTests", dependencies: ["Overlay", "TestSupport"], swiftSettings: strictSettings),
-        .testTarget(name: "IngestTests", dependencies: ["Ingest", "Overlay", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "IngestTests", dependencies: ["MediaFormats", "MediaIO", "Pipeline", "Pictures", "Overlay", "TestSupport"], swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "FeedsTests",
             dependencies: ["Feeds", "Store", "Overlay", "TestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
@@ -141,7 +150,7 @@ let package = Package(
         .testTarget(
             name: "APITests",
             dependencies: [
-                "API", "Store", "Overlay", "TestSupport", "Jobs", "Feeds",
+                "API", "Store", "Overlay", "TestSupport", "Jobs", "Feeds", "MediaFormats", "Pipeline",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

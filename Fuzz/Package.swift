@@ -16,7 +16,7 @@ let package = Package(
             dependencies: [
                 .product(name: "PodiumOverlay", package: "Podium"),
                 .product(name: "PodiumFeeds", package: "Podium"),
-                .product(name: "PodiumIngest", package: "Podium"),
+                .product(name: "PodiumMediaFormats", package: "Podium"),
             ],
             path: "Sources/PodiumFuzz",
             // libFuzzer's own `main` drives the target: this module must not define one.

@@ -1,8 +1,8 @@
 import Foundation
-import Ingest
 import Hummingbird
 import Jobs
 import Overlay
+import Pictures
 import Store
 
 /// `/v1/fixtures`: the recorded cases this server holds, and their per-frame render with a

@@ -1,12 +1,13 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
-public import ServiceLifecycle
-public import Ingest
 public import Jobs
-public import Overlay
-public import Store
 public import Logging
+public import MediaFormats
+public import Overlay
+public import Pipeline
+public import ServiceLifecycle
+public import Store
 
 /// Where the server's jobs find their fixtures and templates and write their files, and which
 /// hosts their network inputs and outputs may reach.

@@ -1,10 +1,11 @@
-import Foundation
-import Synchronization
-public import Ingest
-public import Overlay
 import Feeds
-public import Store
+import Foundation
 public import Logging
+public import MediaFormats
+public import Overlay
+public import Pipeline
+public import Store
+import Synchronization
 
 /// Where a job's results documents come from.
 public enum ResultsSource: Sendable {

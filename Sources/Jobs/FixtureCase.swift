@@ -1,6 +1,6 @@
 public import Foundation
-import Ingest
 public import Overlay
+import Pipeline
 
 /// A recorded case: clip, clock, results, and optionally camera tracking and a lens.
 public struct FixtureCase: Sendable {

@@ -1,6 +1,6 @@
 import Metrics
-import Ingest
 import Overlay
+import Pipeline
 
 /// What a running job reports to monitoring (swift-metrics; the server exports it to Prometheus,
 /// the CLI to nothing unless a backend is bootstrapped). Every series carries the job id.

@@ -1,7 +1,7 @@
 import Dispatch
 import Foundation
-import Ingest
 import Logging
+import MediaFormats
 import Synchronization
 
 /// The server's enrichment jobs while they run: each on a thread of its own (FFmpeg's reads and

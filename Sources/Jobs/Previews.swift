@@ -1,6 +1,6 @@
 public import Foundation
-public import Ingest
 public import Overlay
+import Pictures
 
 /// Pictures of frames with their overlays drawn on, for `podium preview` and the API: the
 /// frames' overlays (a fixture's render, or a job's stored frames) and the recording they came

@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
 import Jobs
-import Ingest
 import Overlay
+import Pipeline
 
 /// `podium camera`: camera tracking tools.
 struct Camera: ParsableCommand {

@@ -2,8 +2,9 @@ import ArgumentParser
 import Foundation
 import Jobs
 import Logging
-import Ingest
+import MediaFormats
 import Overlay
+import Pipeline
 import Store
 import Synchronization
 

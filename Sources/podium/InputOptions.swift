@@ -1,8 +1,9 @@
 import ArgumentParser
 import Foundation
 import Jobs
-import Ingest
+import MediaFormats
 import Overlay
+import Pipeline
 
 /// How a command opens its input and times its frames: shared by `probe` and `enrich`.
 struct InputOptions: ParsableArguments {

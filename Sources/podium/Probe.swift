@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
-import Ingest
+import MediaFormats
 import Overlay
+import Pipeline
 
 /// `podium probe`: what an input holds and how its frames are timed.
 struct Probe: ParsableCommand {

@@ -2,7 +2,6 @@ import ArgumentParser
 import Feeds
 import Foundation
 import Jobs
-import Ingest
 import Overlay
 
 /// `podium render`: a fixture's per-frame overlay as JSON lines.

@@ -1,14 +1,15 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-import Ingest
 import Jobs
 import Logging
+import MediaFormats
 import Overlay
+import Pipeline
 import Store
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 /// What a server's jobs log: every line carries the job's id, so an operator reading the server's
 /// log of many jobs can tell whose gap or failure a line reports.

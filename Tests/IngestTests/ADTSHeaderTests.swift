@@ -1,4 +1,4 @@
-@testable import Ingest
+@testable import MediaFormats
 import Testing
 
 /// ADTS headers as MPEG-TS carries AAC, turned into what MP4 holds: the raw frame and a

@@ -1,6 +1,7 @@
 import Foundation
-import Ingest
+import MediaFormats
 import Overlay
+import Pipeline
 import TestSupport
 import Testing
 

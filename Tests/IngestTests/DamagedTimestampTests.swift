@@ -1,6 +1,7 @@
 import Foundation
-@testable import Ingest
+@testable import MediaFormats
 import Overlay
+@testable import Pipeline
 import TestSupport
 import Testing
 

@@ -1,5 +1,6 @@
-@testable import Ingest
+@testable import MediaFormats
 import Overlay
+@testable import Pipeline
 import Testing
 
 /// Epochs joined into one output timeline, checked against values worked out by hand.

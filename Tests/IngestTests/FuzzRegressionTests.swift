@@ -1,5 +1,5 @@
 import Foundation
-@testable import Ingest
+@testable import MediaFormats
 import TestSupport
 import Testing
 

@@ -1,5 +1,5 @@
-@testable import Ingest
 import Overlay
+@testable import Pipeline
 import Testing
 
 /// The media playlist's discontinuity bookkeeping (RFC 8216, 4.3.2.3 and 4.3.3.3): a segment that

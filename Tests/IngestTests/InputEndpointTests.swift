@@ -1,5 +1,6 @@
-import Ingest
+import MediaFormats
 import Overlay
+import Pipeline
 import Testing
 
 struct InputEndpointTests {

@@ -1,4 +1,4 @@
-import Ingest
+import MediaFormats
 import TestSupport
 import Testing
 

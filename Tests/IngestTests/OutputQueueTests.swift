@@ -1,6 +1,8 @@
 import Foundation
-@testable import Ingest
+@testable import MediaFormats
+@testable import MediaIO
 import Overlay
+@testable import Pipeline
 import Testing
 
 /// A recording's packets are read faster than a file takes them: the job waits for its output,

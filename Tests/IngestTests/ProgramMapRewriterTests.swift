@@ -1,4 +1,4 @@
-@testable import Ingest
+@testable import MediaFormats
 import Testing
 
 struct ProgramMapRewriterTests {

@@ -1,5 +1,6 @@
 import Foundation
-@testable import Ingest
+@testable import MediaFormats
+@testable import MediaIO
 import TestSupport
 import Testing
 

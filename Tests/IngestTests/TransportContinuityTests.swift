@@ -1,4 +1,4 @@
-@testable import Ingest
+@testable import MediaFormats
 import Testing
 
 /// A video PID's MPEG-TS packets, judged one by one (ISO/IEC 13818-1, 2.4.3.3: the continuity

@@ -1,4 +1,4 @@
-@testable import Ingest
+@testable import Pipeline
 import Testing
 
 struct UDPPacerTests {

@@ -1,6 +1,8 @@
 import Foundation
-@testable import Ingest
+@testable import MediaFormats
+@testable import MediaIO
 import Overlay
+@testable import Pipeline
 import TestSupport
 import Testing
 

@@ -1,6 +1,6 @@
 import Feeds
 import Foundation
-import Ingest
+import MediaFormats
 import Overlay
 
 /// Every parser that takes bytes from outside Podium, as a libFuzzer target. The target is
