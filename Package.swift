@@ -124,7 +124,7 @@ let package = Package(
             // enrichment pipeline allocates on one thread and frees on another (packets, frames),
             // which glibc's arenas serve slowly (docs/performance.md). Linked by its file name,
             // so only the runtime package is needed.
-            linkerSettings: [.linkedLibrary(":libtcmalloc_minimal.so.4", .when(platforms: [.linux]))]
+            linkerSettings: [.linkedLibrary(":libtcmalloc_minimal.so.4", .when(platforms: [.linux], configuration: .release))]
         ),
         // Independent readers (MPEG-TS, ID3) and fixture paths shared by the test targets.
         .target(
