@@ -3,7 +3,7 @@ import Hummingbird
 import Jobs
 import Logging
 import Metrics
-public import Prometheus
+import Prometheus
 import Store
 
 /// The metrics Podium exposes besides Hummingbird's per-request ones
