@@ -123,6 +123,39 @@ public struct EnrichmentJob: Sendable {
     /// Runs the job to its end (the input's end, or `cancellation`).
     public func run() throws -> Outcome {
         defer { if case .feed(_, let inbox) = results { inbox.close() } }
+        try checkNoOutputIsTheInput()
+        let (ledger, documents, folder) = try loadResults()
+        let unitCode = try selectUnit(ledger.book())
+        let jobID = try store.startJob(
+            JobDescription(
+                createdUTC: UTCInstant.now().iso8601, input: EnrichmentJob.redacted(inputLabel ?? input),
+                output: outputs.map { EnrichmentJob.redacted($0.text) }.joined(separator: " "), unit: unitCode.rawValue,
+                clockSource: clock.source?.rawValue ?? "auto", frameRate: clock.frameRate?.description ?? "stream", owner: owner
+            ),
+            documents: documents
+        )
+        started(jobID)
+        var log = logger
+        log[metadataKey: "job"] = .stringConvertible(jobID)
+        let carriage = JobCarriage(job: self, jobID: jobID, airing: AiringTimeline(ledger: ledger, unit: unitCode), folder: folder, log: log)
+        do {
+            let enricher = Enricher(inputURL: input, outputs: outputs, settings: settings, policy: policy, cancellation: cancellation)
+            let report = try enricher.run(
+                clock: clock, opening: inputOpening, carrier: carriage, gap: { carriage.gap($0) }, progress: progress, health: { carriage.outputs($0) }
+            )
+            let corrected = try carriage.finish()
+            try store.recordStats(EnrichmentJob.statsJSON(report, corrections: corrected), ofJob: jobID)
+            let failed = report.outputs.filter { $0.failure != nil }
+            try store.finishJob(jobID, failure: failed.isEmpty ? nil : failed.map { "\($0.target): \($0.failure!)" }.joined(separator: "; "), stopped: cancellation.isCancelled)
+            return Outcome(jobID: jobID, summary: summary(report, jobID: jobID, unit: unitCode, corrections: corrected), failedOutputs: failed)
+        } catch {
+            carriage.abandon()
+            return try settle(error, jobID: jobID, log: log)
+        }
+    }
+
+    /// An output that is the input itself would be overwritten while it is read.
+    private func checkNoOutputIsTheInput() throws {
         let inputPath = URL(fileURLWithPath: input).standardizedFileURL.resolvingSymlinksInPath().path
         for output in outputs {
             guard let path = output.path else { continue }
@@ -130,171 +163,35 @@ public struct EnrichmentJob: Sendable {
                 throw OperatorError("--out \(output) is the input itself; choose another file")
             }
         }
-        let ledger: ResultsLedger
-        let documents: [ReceivedDocument]
-        let pollFolder: String?
-        var seenFiles: Set<String> = []
+    }
+
+    /// The documents known when the job starts, those to record with it (a folder's: the feeds'
+    /// are in their audit log already), and the folder a live job keeps looking at.
+    private func loadResults() throws -> (ledger: ResultsLedger, documents: [ReceivedDocument], folder: FolderPoll?) {
         switch results {
         case .folder(let path):
             let folder = try ResultsFolder(path: path)
-            (ledger, documents, pollFolder, seenFiles) = (folder.ledger, folder.documents, path, folder.files)
+            return (folder.ledger, folder.documents, FolderPoll(path: path, seen: folder.files))
         case .feed(let received, _):
-            // The documents are in the feeds' audit log already.
-            (ledger, documents, pollFolder) = (received, [], nil)
+            return (received, [], nil)
         }
-        let unitCode = try selectUnit(ledger.book())
-        var airing = AiringTimeline(ledger: ledger, unit: unitCode)
-        var renderers: [Int: HeldRenderer] = [:]
-        var markers = RaceMarkerDetector()
+    }
 
-        let frameRateText = clock.frameRate?.description ?? "stream"
-        let jobID = try store.startJob(
-            JobDescription(
-                createdUTC: UTCInstant.now().iso8601,
-                input: EnrichmentJob.redacted(inputLabel ?? input), output: outputs.map { EnrichmentJob.redacted($0.text) }.joined(separator: " "), unit: unitCode.rawValue,
-                clockSource: clock.source?.rawValue ?? "auto", frameRate: frameRateText, owner: owner
-            ),
-            documents: documents
-        )
-        started(jobID)
-        var log = logger
-        log[metadataKey: "job"] = .stringConvertible(jobID)
-        var metrics = JobMetrics(jobID: jobID)
-        let frameWriter = FrameStoreWriter(store: store, jobID: jobID, batchSize: EnrichmentJob.storeBatch)
-        /// Where the frames that aired while documents could still arrive change in how many
-        /// documents they knew (it only grows): the frames themselves are read back from the
-        /// store when the job ends, so a channel that runs for days holds a few entries, not
-        /// every frame it aired.
-        var airedKnowing: [(fromSeq: Int, known: Int)] = []
-        /// The video time base and a frame's duration, to rebuild a stored frame's timing.
-        var airedTiming: (timeBase: Rational, frameDuration: Rational)?
-        var lastPoll = Date()
-        let compact = template != nil
-        var jsonWriter = FrameJSONWriter()
-
-        /// The frame's overlay with the first `known` documents (see `AiringTimeline.knownCount(at:)`).
-        func overlay(_ timing: FrameTiming, pose: CameraPose?, known: Int) -> FrameOverlay {
-            guard let template else { return airing.timeline(knowing: known).overlay(for: timing, camera: pose) }
-            // Most frames find their renderer made already: nothing is looked up or stored for them but it.
-            if let held = renderers[known] { return held.renderer.render(timing, camera: pose) }
-            let held = HeldRenderer(TemplateRenderer(template: template, timeline: airing.timeline(knowing: known), lens: lens))
-            renderers[known] = held
-            return held.renderer.render(timing, camera: pose)
+    /// A job that failed after it was recorded: recorded as failed (or as stopped, when it was
+    /// stopped before its input could be read), its outputs kept as written, the error rethrown.
+    private func settle(_ error: any Error, jobID: Int64, log: Logger) throws -> Outcome {
+        // Stopped before it could run (its input not there yet, or being opened): a stop, not a failure.
+        if cancellation.isCancelled, StoreAvailability.fault(in: error) == nil {
+            try? store.finishJob(jobID, failure: nil, stopped: true)
+            return Outcome(jobID: jobID, summary: "job \(jobID): stopped while its input was being opened or read", failedOutputs: [])
         }
-
-        // Corrections: what a frame should have shown with every document known. A frame whose
-        // only change is the data version is recorded too (so `latest` is exactly the state with
-        // every document) but is not counted as corrected. They go to the store with the frames,
-        // on its thread, in the same transactions.
-        var corrected = 0
-        var correctionJSON = FrameJSONWriter()
-        func correct(_ timing: FrameTiming, pose: CameraPose?, aired: FrameOverlay) throws {
-            let latest = overlay(timing, pose: pose, known: airing.knownCount(at: nil))
-            let visible = VisibleState(latest) != VisibleState(aired)
-            let version = aired.dataVersion
-            guard visible || latest.dataVersion != version else { return }
-            // A frame that differs in its data version alone is stored as that version: most of a
-            // recording's corrections are of this kind, and the frame's bytes are stored already.
-            if !visible, version != nil, let newVersion = latest.dataVersion, latest == aired.withDataVersion(newVersion) {
-                try frameWriter.append(correction: StoredCorrection(seq: latest.seq, changingDataVersionTo: newVersion))
-                return
-            }
-            let json = correctionJSON.json(for: latest)
-            try frameWriter.append(correction: StoredCorrection(
-                seq: latest.seq, overlayJSON: Data(json.bytes), dataVersion: latest.dataVersion, visible: visible, sharedRange: json.lanes
-            ))
-            if visible { corrected += 1 }
-        }
-
-        do {
-            let enricher = Enricher(inputURL: input, outputs: outputs, settings: settings, policy: policy, cancellation: cancellation)
-            let feedInbox: DocumentInbox? = if case .feed(_, let inbox) = results { inbox } else { nil }
-            let report = try enricher.run(clock: clock, opening: inputOpening, carry: { timing, frame, knownAt in
-                if let pollFolder, frame.video.arrival != nil, Date().timeIntervalSince(lastPoll) >= EnrichmentJob.folderPollSeconds {
-                    lastPoll = Date()
-                    for found in ResultsFolder.newDocuments(in: pollFolder, seen: &seenFiles, report: { log.warning("\($0)") }) {
-                        airing.receive(found.document, at: knownAt)
-                        renderers.removeAll()
-                    }
-                }
-                for entry in feedInbox?.take() ?? [] {
-                    airing.receive(entry.document, at: entry.receivedAt)
-                    renderers.removeAll()
-                }
-                metrics.frameCarried(
-                    behind: frame.video.arrival != nil ? Double(UTCInstant.now().seconds(since: timing.captureStart)) : nil,
-                    arrivalClock: frame.arrivalClock
-                )
-                let pose = camera?.pose(forCaptureAt: timing.captureStart)
-                let known = airing.knownCount(at: knownAt)
-                let shown = overlay(timing, pose: pose, known: known)
-                // A templated job carries the compact form: the full JSON is then written on the store's thread.
-                let json = compact ? nil : jsonWriter.json(for: shown)
-                try frameWriter.append(shown, json: json, captureStart: timing.captureStart)
-                // A frame that aired with every document is its own latest state unless documents
-                // can still arrive (a live input, or any job the feeds serve): nothing to remember
-                // for it. A recording read from a results folder knows every document already, so
-                // its frame is corrected now (on the carry thread); the others are at the end.
-                if frame.video.arrival == nil, feedInbox == nil {
-                    if known < airing.documentCount {
-                        try correct(timing, pose: pose, aired: shown)
-                    }
-                } else {
-                    if airedKnowing.last?.known != known { airedKnowing.append((timing.sequence, known)) }
-                    if airedTiming == nil { airedTiming = (timing.pts.timeBase, timing.captureEnd.seconds(since: timing.captureStart)) }
-                }
-                // A templated job carries the compact elements in band; the full state is in the store and the API.
-                return try FrameCarriage(
-                    InBandPayload(for: shown, compact: compact, canonical: json?.bytes), carriers: settings.carriers,
-                    markers: markers.markers(on: shown, at: timing.captureStart)
-                )
-            }, gap: { gap in
-                if gap.reconnected { metrics.inputReopened() }
-                log.warning(
-                    "gap after frame \(gap.afterFrame): \(gap.framesMissing) frames missing\(gap.reconnected ? " (input reopened)" : "")",
-                    metadata: ["afterFrame": .stringConvertible(gap.afterFrame), "framesMissing": .stringConvertible(gap.framesMissing), "reconnected": .stringConvertible(gap.reconnected)]
-                )
-            }, progress: progress, health: { metrics.outputs($0) })
-            // Documents that came after the last frame still make corrections.
-            feedInbox?.close()
-            for entry in feedInbox?.take() ?? [] { airing.receive(entry.document, at: entry.receivedAt) }
-
-            // The frames that aired while documents could still arrive are corrected now; the
-            // corrections go to the store with the last frames.
-            let everything = airing.knownCount(at: nil)
-            if let airedTiming, airedKnowing.contains(where: { $0.known < everything }) {
-                try frameWriter.finish()
-                for (index, run) in airedKnowing.enumerated() where run.known < everything {
-                    let end = index + 1 < airedKnowing.count ? airedKnowing[index + 1].fromSeq : Int.max
-                    try forEachAiredFrame(of: jobID, from: run.fromSeq, before: end) { stored in
-                        var timing = try EnrichmentJob.timing(of: stored, timeBase: airedTiming.timeBase, frameDuration: airedTiming.frameDuration)
-                        let aired = try JSONDecoder().decode(FrameOverlay.self, from: stored.overlayJSON)
-                        // The frame keeps the label it aired with: a correction changes results, not time.
-                        timing.timecode = aired.timecode.flatMap(SMPTETimecode.init)
-                        try correct(timing, pose: camera?.pose(forCaptureAt: timing.captureStart), aired: aired)
-                    }
-                }
-            }
-            try frameWriter.finish()
-            try store.recordStats(EnrichmentJob.statsJSON(report, corrections: corrected), ofJob: jobID)
-            let failed = report.outputs.filter { $0.failure != nil }
-            try store.finishJob(jobID, failure: failed.isEmpty ? nil : failed.map { "\($0.target): \($0.failure!)" }.joined(separator: "; "), stopped: cancellation.isCancelled)
-            return Outcome(jobID: jobID, summary: summary(report, jobID: jobID, unit: unitCode, corrections: corrected), failedOutputs: failed)
-        } catch {
-            try? frameWriter.finish()
-            // Stopped before it could run (its input not there yet, or being opened): a stop, not a failure.
-            if cancellation.isCancelled, StoreAvailability.fault(in: error) == nil {
-                try? store.finishJob(jobID, failure: nil, stopped: true)
-                return Outcome(jobID: jobID, summary: "job \(jobID): stopped while its input was being opened or read", failedOutputs: [])
-            }
-            // The outputs are the broadcaster's: the enricher finished them with what was written
-            // (trailer, ENDLIST), and they stay where they are, named with the reason.
-            let kept = outputs.compactMap(\.path).filter { FileManager.default.fileExists(atPath: $0) }
-            let keptNote = kept.isEmpty ? "" : "; outputs kept as written: \(kept.joined(separator: ", "))"
-            try? store.finishJob(jobID, failure: "\(error)\(keptNote)")
-            if !kept.isEmpty { log.notice("outputs kept as written: \(kept.joined(separator: ", "))") }
-            throw error
-        }
+        // The outputs are the broadcaster's: the enricher finished them with what was written
+        // (trailer, ENDLIST), and they stay where they are, named with the reason.
+        let kept = outputs.compactMap(\.path).filter { FileManager.default.fileExists(atPath: $0) }
+        let keptNote = kept.isEmpty ? "" : "; outputs kept as written: \(kept.joined(separator: ", "))"
+        try? store.finishJob(jobID, failure: "\(error)\(keptNote)")
+        if !kept.isEmpty { log.notice("outputs kept as written: \(kept.joined(separator: ", "))") }
+        throw error
     }
 
     /// A URL as the store, the API and the logs show it: an SRT `passphrase` is a secret, so its
@@ -308,25 +205,6 @@ public struct EnrichmentJob: Sendable {
             searchFrom = text.index(found.upperBound, offsetBy: 3)
         }
         return text
-    }
-
-    /// A renderer behind a reference: every frame looks one up, and a copy of the renderer
-    /// would retain everything it holds (template, timeline, plans) on every frame.
-    final class HeldRenderer {
-        let renderer: TemplateRenderer
-        init(_ renderer: TemplateRenderer) { self.renderer = renderer }
-    }
-
-    /// Calls `body` with each frame of job `jobID` as aired from `from` up to (not including)
-    /// `end`, a page at a time.
-    private func forEachAiredFrame(of jobID: Int64, from: Int, before end: Int, _ body: (StoredFrame) throws -> Void) throws {
-        var next = from
-        while next < end {
-            let page = try store.airedFrames(jobID: jobID, from: next, limit: 500)
-            for stored in page where stored.seq < end { try body(stored) }
-            guard let last = page.last, page.count == 500 else { return }
-            next = last.seq + 1
-        }
     }
 
     /// The timing a stored frame was rendered with: its sequence, PTS and exact capture instant.

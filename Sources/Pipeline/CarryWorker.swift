@@ -1,5 +1,5 @@
-package import Foundation
-package import Overlay
+import Foundation
+import Overlay
 import Synchronization
 
 /// Carries a recording's frames on a thread of its own, in presentation order, so that working
@@ -8,12 +8,11 @@ import Synchronization
 /// of work, so it keeps one core to itself. (A live input is carried inline instead: there a
 /// frame's tag must go out the moment it is made, and the input sets the pace anyway.)
 ///
-/// `carry` runs on the worker thread only, one frame at a time, so whatever it touches needs no
-/// lock as long as nothing else touches it until `close()` has returned.
+/// The carrier is `Sendable`, so what it keeps between frames is the compiler's to check. The
+/// worker's own queue is guarded by `condition` (a lock with waits, which `Mutex` lacks), which
+/// is why this class is `@unchecked Sendable`: every stored property below it is touched with
+/// the lock held, or is immutable, or atomic.
 final class CarryWorker: @unchecked Sendable {
-    /// What a frame's overlay is worked out from.
-    typealias Carry = (FrameTiming, IngestFrame, UTCInstant) throws -> FrameCarriage
-
     /// A carried frame.
     struct Carried {
         let frame: IngestFrame
@@ -47,18 +46,18 @@ final class CarryWorker: @unchecked Sendable {
     /// The job waits for every frame handed over: the worker takes what is there, however little.
     private var hurry = false
     private let capacity: Int
-    /// Set until the worker exits, then let go: the caller's closure must not outlive `close()`
-    /// (the thread object itself may be freed a little later).
-    private var carry: Carry?
+    /// The job's carrier, called on the worker thread only. Let go when the worker exits, so
+    /// that it does not outlive `close()` (the thread object itself may be freed a little later).
+    private var carrier: (any FrameCarrying)?
     /// Frames that gather before the worker is woken: each wake-up costs a system call on both
     /// sides, and a recording's frames come faster than one per wake-up is worth.
     private static let batch = 32
 
     /// Starts the worker thread. At most `capacity` frames wait to be carried; beyond that,
     /// `submit` waits (memory stays bounded when the overlays are the slower side).
-    init(capacity: Int = 256, carry: @escaping Carry) {
+    init(capacity: Int = 256, carrier: any FrameCarrying) {
         self.capacity = max(1, capacity)
-        self.carry = carry
+        self.carrier = carrier
         let thread = Thread { [self] in run() }
         thread.name = "podium-carry"
         thread.start()
@@ -120,9 +119,8 @@ final class CarryWorker: @unchecked Sendable {
 
     private func run() {
         work()
-        // `work` has returned, so no reference to the caller's closure is left on this thread.
         condition.lock()
-        carry = nil
+        carrier = nil
         exited = true
         condition.broadcast()
         condition.unlock()
@@ -132,7 +130,7 @@ final class CarryWorker: @unchecked Sendable {
     private func work() {
         condition.lock()
         defer { condition.unlock() }
-        guard let carry else { return }
+        guard let carrier else { return }
         working: while true {
             // Wakes for a batch, or for any frame at all when the job waits for it or is closing.
             while !closing, waiting.isEmpty || (waiting.count < Self.batch && !hurry && !jobWaiting) {
@@ -155,7 +153,7 @@ final class CarryWorker: @unchecked Sendable {
             for next in batch {
                 if dropRequested.load(ordering: .relaxed) { break }
                 do {
-                    let carriage = try carry(next.timing, next.frame, next.knownAt)
+                    let carriage = try carrier.carry(next.timing, next.frame, knownAt: next.knownAt)
                     done.append(Carried(frame: next.frame, carriage: carriage, madeAt: DispatchTime.now().uptimeNanoseconds))
                 } catch {
                     stopped = error

@@ -1,6 +1,6 @@
-package import Foundation
+import Foundation
 public import MediaFormats
-package import MediaIO
+import MediaIO
 public import Overlay
 
 /// What an enrichment run did, for the operator's summary and the job record.
@@ -116,9 +116,21 @@ public struct Enricher: Sendable {
 
     /// Runs the whole input through with the operator's anchor; `tagFrame` gives each frame's ID3 tag.
     public func run(
-        anchor: ClockAnchor, frameRate: Rational?, tagFrame: (FrameTiming) throws -> [UInt8]
+        anchor: ClockAnchor, frameRate: Rational?, tagFrame: @escaping @Sendable (FrameTiming) throws -> [UInt8]
     ) throws -> EnrichmentReport {
-        try run(clock: ClockSettings(source: .anchor, anchor: anchor, frameRate: frameRate), carry: { timing, _, _ in FrameCarriage(id3Tag: try tagFrame(timing)) })
+        try run(
+            clock: ClockSettings(source: .anchor, anchor: anchor, frameRate: frameRate),
+            carrier: CarryingFunction { timing, _, _ in FrameCarriage(id3Tag: try tagFrame(timing)) }
+        )
+    }
+
+    /// Runs the whole input through, each frame carried by `carry` (a carrier that keeps no state
+    /// of its own; see `FrameCarrying`).
+    public func run(
+        clock: ClockSettings, opening: InputOpening? = nil, carry: @escaping @Sendable (FrameTiming, IngestFrame, UTCInstant) throws -> FrameCarriage,
+        gap: (InputGap) throws -> Void = { _ in }, progress: ((Double) -> Void)? = nil, health: (([OutputHealth]) -> Void)? = nil
+    ) throws -> EnrichmentReport {
+        try run(clock: clock, opening: opening, carrier: CarryingFunction(carry), gap: gap, progress: progress, health: health)
     }
 
     /// Runs the whole input through.
@@ -133,7 +145,7 @@ public struct Enricher: Sendable {
     ///   - progress: fraction of a file read, now and then.
     ///   - health: the outputs' queues and counts, about once a second.
     public func run(
-        clock: ClockSettings, opening: InputOpening? = nil, carry: (FrameTiming, IngestFrame, UTCInstant) throws -> FrameCarriage,
+        clock: ClockSettings, opening: InputOpening? = nil, carrier: some FrameCarrying,
         gap: (InputGap) throws -> Void = { _ in }, progress: ((Double) -> Void)? = nil,
         health: (([OutputHealth]) -> Void)? = nil
     ) throws -> EnrichmentReport {
@@ -178,15 +190,13 @@ public struct Enricher: Sendable {
         )
         var lastHealth = DispatchTime.now().uptimeNanoseconds
         do {
-            // The packet handler is stored as an optional (so escaping) only for the length of the
-            // run, and the carry thread (a recording's) has ended before it returns.
-            let stats = try withoutActuallyEscaping(carry) { carry in
-                let carrier = live ? nil : CarryWorker(carry: carry)
-                pipeline.carrier = carrier
+            let stats = try {
+                let worker = live ? nil : CarryWorker(carrier: carrier)
+                pipeline.worker = worker
                 var finished = false
                 defer {
-                    carrier?.close(discarding: !finished)
-                    pipeline.carrier = nil
+                    worker?.close(discarding: !finished)
+                    pipeline.worker = nil
                 }
                 let stats = try session.run(
                     packet: { packet, stream, pts, dts in
@@ -204,14 +214,14 @@ public struct Enricher: Sendable {
                         }
                         copy.setTimestamps(pts: pts, dts: dts)
                         report.copiedPackets[stream.index, default: 0] += 1
-                        try pipeline.packet(copy, stream: stream, readAt: readAt, wall: live ? IngestSession.wallClock() : nil, report: &report, carry: carry)
+                        try pipeline.packet(copy, stream: stream, readAt: readAt, wall: live ? IngestSession.wallClock() : nil, report: &report, carrier: carrier)
                     },
                     frame: { frame in
                         guard frame.timing != nil || !clock.required else {
                             throw MediaError.clock("frame \(frame.index) of \(inputURL) could not be placed in time")
                         }
                         report.frames += 1
-                        try pipeline.frame(frame, report: &report, carry: carry)
+                        try pipeline.frame(frame, report: &report, carrier: carrier)
                         // The outputs' queues, at most once a second (each look takes its output's lock).
                         if let health, DispatchTime.now().uptimeNanoseconds - lastHealth >= 1_000_000_000 {
                             lastHealth = DispatchTime.now().uptimeNanoseconds
@@ -220,10 +230,10 @@ public struct Enricher: Sendable {
                     },
                     gap: gap, progress: progress
                 )
-                try pipeline.flush(report: &report, carry: carry)
+                try pipeline.flush(report: &report, carrier: carrier)
                 finished = true
                 return stats
-            }
+            }()
             report.untimedVideoPackets = stats.untimedVideoPackets
             report.synthesizedDecodeTimestamps = stats.synthesizedDecodeTimestamps
             report.ingest = stats
@@ -315,8 +325,8 @@ private struct CarriagePipeline {
     /// Carried frames whose video packet has not gone out yet, by output PTS.
     private var carried: [Int64: Carried] = [:]
     /// A recording's frames are carried on this thread (nil: inline, as a live input's are).
-    var carrier: CarryWorker?
-    /// Output PTS of the frames handed to `carrier` whose carriage has not come back (held video only).
+    var worker: CarryWorker?
+    /// Output PTS of the frames handed to `worker` whose carriage has not come back (held video only).
     private var carrying: Set<Int64> = []
     /// A stuck head (a frame whose packet never arrives) is let go past this many waiting packets.
     private static let maximumWaiting = 2048
@@ -355,31 +365,31 @@ private struct CarriagePipeline {
 
     mutating func packet(
         _ packet: Packet, stream: StreamDescription, readAt: UInt64, wall: UTCInstant?, report: inout EnrichmentReport,
-        carry: (FrameTiming, IngestFrame, UTCInstant) throws -> FrameCarriage
+        carrier: some FrameCarrying
     ) throws {
         packets.append(Waiting(packet: packet, stream: stream, readAt: readAt, wall: wall))
-        try advance(flush: false, report: &report, carry: carry)
+        try advance(flush: false, report: &report, carrier: carrier)
     }
 
-    mutating func frame(_ frame: IngestFrame, report: inout EnrichmentReport, carry: (FrameTiming, IngestFrame, UTCInstant) throws -> FrameCarriage) throws {
+    mutating func frame(_ frame: IngestFrame, report: inout EnrichmentReport, carrier: some FrameCarrying) throws {
         frames.append(frame)
-        try advance(flush: false, report: &report, carry: carry)
+        try advance(flush: false, report: &report, carrier: carrier)
     }
 
-    mutating func flush(report: inout EnrichmentReport, carry: (FrameTiming, IngestFrame, UTCInstant) throws -> FrameCarriage) throws {
-        try advance(flush: true, report: &report, carry: carry)
+    mutating func flush(report: inout EnrichmentReport, carrier: some FrameCarrying) throws {
+        try advance(flush: true, report: &report, carrier: carrier)
     }
 
-    private mutating func advance(flush: Bool, report: inout EnrichmentReport, carry: (FrameTiming, IngestFrame, UTCInstant) throws -> FrameCarriage) throws {
-        try carryFrames(flush: flush, report: &report, carry: carry)
+    private mutating func advance(flush: Bool, report: inout EnrichmentReport, carrier: some FrameCarrying) throws {
+        try carryFrames(flush: flush, report: &report, carrier: carrier)
         try collectCarried(all: flush, report: &report)
         try releasePackets(flush: flush, report: &report)
     }
 
     /// Takes what the carry thread has finished (with `all`, everything handed to it) and delivers it.
     private mutating func collectCarried(all: Bool, report: inout EnrichmentReport) throws {
-        guard let carrier else { return }
-        for done in try carrier.take(all: all) {
+        guard let worker else { return }
+        for done in try worker.take(all: all) {
             carrying.remove(done.frame.outputPTS)
             try deliver(done.carriage, of: done.frame, madeAt: done.madeAt, report: &report)
         }
@@ -398,7 +408,7 @@ private struct CarriagePipeline {
         }
     }
 
-    private mutating func carryFrames(flush: Bool, report: inout EnrichmentReport, carry: (FrameTiming, IngestFrame, UTCInstant) throws -> FrameCarriage) throws {
+    private mutating func carryFrames(flush: Bool, report: inout EnrichmentReport, carrier: some FrameCarrying) throws {
         while frameHead < frames.count {
             let frame = frames[frameHead]
             guard flush || due(frame.video.arrival) else { break }
@@ -407,12 +417,12 @@ private struct CarriagePipeline {
                 if holdVideo { carried[frame.outputPTS] = Carried(sei: nil, capture: nil, markers: [], epoch: frame.video.epoch) }
                 continue
             }
-            if let carrier {
-                try carrier.submit(timing, frame: frame, knownAt: knownAt(timing))
+            if let worker {
+                try worker.submit(timing, frame: frame, knownAt: knownAt(timing))
                 if holdVideo { carrying.insert(frame.outputPTS) }
                 continue
             }
-            let carriage = try carry(timing, frame, knownAt(timing))
+            let carriage = try carrier.carry(timing, frame, knownAt: knownAt(timing))
             // A tag's latency counts from when its frame's overlay was made.
             try deliver(carriage, of: frame, madeAt: DispatchTime.now().uptimeNanoseconds, report: &report)
         }

@@ -3,6 +3,7 @@ import Foundation
 import Overlay
 @testable import Pipeline
 import Synchronization
+import TestSupport
 import Testing
 
 /// A recording's frames are carried on a thread of their own: in order, every one, errors
@@ -10,12 +11,6 @@ import Testing
 struct CarryWorkerTests {
     struct Refused: Error, Equatable {
         let frame: Int
-    }
-
-    /// What the carry closures note down (they run on the worker's thread).
-    final class Notes<Value: Sendable>: Sendable {
-        let value: Mutex<Value>
-        init(_ value: Value) { self.value = Mutex(value) }
     }
 
     static func frame(_ index: Int) -> (FrameTiming, IngestFrame, UTCInstant) {
@@ -30,8 +25,10 @@ struct CarryWorkerTests {
     }
 
     /// Carries `count` frames with `carry`, taking now and then as the pipeline does, and everything at the end.
-    static func carryAll(_ count: Int, capacity: Int = 256, carry: @escaping CarryWorker.Carry) throws -> [CarryWorker.Carried] {
-        let worker = CarryWorker(capacity: capacity, carry: carry)
+    static func carryAll(
+        _ count: Int, capacity: Int = 256, carry: @escaping @Sendable (FrameTiming, IngestFrame, UTCInstant) throws -> FrameCarriage
+    ) throws -> [CarryWorker.Carried] {
+        let worker = CarryWorker(capacity: capacity, carrier: CarryingFunction(carry))
         var finished = false
         defer { worker.close(discarding: !finished) }
         var taken: [CarryWorker.Carried] = []
@@ -83,11 +80,11 @@ struct CarryWorkerTests {
         do {
             let probe = Probe()
             released = probe
-            let worker = CarryWorker(capacity: 64) { _, _, _ in
+            let worker = CarryWorker(capacity: 64, carrier: CarryingFunction { _, _, _ in
                 _ = probe
                 usleep(20_000)
                 return FrameCarriage()
-            }
+            })
             for index in 0..<64 {
                 let (timing, frame, knownAt) = Self.frame(index)
                 try worker.submit(timing, frame: frame, knownAt: knownAt)

@@ -3,6 +3,7 @@ import MediaFormats
 import Overlay
 import Pipeline
 import TestSupport
+import Synchronization
 import Testing
 
 /// The swimming fixture enriched once with both carriers into every file container and Podium's
@@ -32,18 +33,20 @@ struct EnrichedOutputs: Sendable {
         let outputs = try [
             "out.ts", "out.mp4", "fmp4:" + folder.appendingPathComponent("fragmented.mp4").path, "out.flv", "hls/index.m3u8",
         ].map { try OutputTarget($0.hasPrefix("fmp4:") ? $0 : folder.appendingPathComponent($0).path) }
-        var overlays: [FrameOverlay] = []
-        var markers = RaceMarkerDetector()
+        let carried = Notes((overlays: [FrameOverlay](), markers: RaceMarkerDetector()))
         let report = try Enricher(
             inputURL: Fixtures.swim.appendingPathComponent("clip.ts").path, outputs: outputs,
             settings: EnrichmentSettings(carriers: [.id3, .sei], hlsTargetDuration: 2)
         ).run(clock: ClockSettings(source: .anchor, anchor: clock.anchor, frameRate: clock.frameRate)) { timing, _, _ in
             let overlay = timeline.overlay(for: timing)
-            overlays.append(overlay)
-            return try FrameCarriage(InBandPayload(for: overlay, compact: false), carriers: [.id3, .sei], markers: markers.markers(on: overlay, at: timing.captureStart))
+            let markers = carried.value.withLock { carried in
+                carried.overlays.append(overlay)
+                return carried.markers.markers(on: overlay, at: timing.captureStart)
+            }
+            return try FrameCarriage(InBandPayload(for: overlay, compact: false), carriers: [.id3, .sei], markers: markers)
         }
         self.report = report
-        self.overlays = overlays
+        self.overlays = carried.value.withLock { $0.overlays }
     }
 
     /// The PES packets of the stream of `streamType`.

@@ -3,6 +3,7 @@ import MediaFormats
 import Overlay
 import Pipeline
 import TestSupport
+import Synchronization
 import Testing
 
 /// Recorded inputs generated inside the tests: wraps, discontinuities, exotic rates, damage, timecodes.
@@ -75,11 +76,12 @@ struct RecordedInputTests {
 
         // Enriched, the two epochs join into one timeline an independent reader accepts.
         let out = folder.appendingPathComponent("out.ts")
-        var named: [Int64] = []
+        let naming = Notes([Int64]())
         let report = try Enricher(inputURL: joined.path, outputURL: out.path).run(anchor: anchor, frameRate: nil) { timing in
-            named.append(timing.pts.ticks)
+            naming.value.withLock { $0.append(timing.pts.ticks) }
             return []
         }
+        let named = naming.value.withLock { $0 }
         #expect(report.frames == frames.count)
         let probe = try Fixtures.run("ffprobe", ["-v", "error", "-show_entries", "packet=pts", "-select_streams", "v", "-of", "csv=p=0", out.path])
         #expect(probe.status == 0 && probe.err.isEmpty, "ffprobe: \(probe.err)")
