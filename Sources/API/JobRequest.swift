@@ -152,15 +152,42 @@ struct JobRequest {
     static let fields: Set<String> = ["input", "clock", "results", "template", "carriers", "lookaheadMs", "outputs", "hls", "owner"]
     static let maximumBody = 64 * 1024
 
-    /// Builds the job a request describes, for `key`; every refusal is a 4xx naming what was wrong.
+    /// Builds the job a request describes, for `key`; every refusal is a 4xx naming what was
+    /// wrong. The fields are checked in this order, so a request with several faults hears of
+    /// the first.
     static func job(from body: Data, key: APIKeyRecord, desk: JobDesk) async throws -> EnrichmentJob {
         let request = try StrictObject.body(body, allowed: fields)
-        let input = try request.string("input", required: true)!
-        let settings = desk.settings
-        let policy = InputPolicy(allowedHosts: settings.allowedHosts, readTimeout: 5, reconnect: ReconnectPolicy())
+        let policy = InputPolicy(allowedHosts: desk.settings.allowedHosts, readTimeout: 5, reconnect: ReconnectPolicy())
+        let (input, inputURL, fixture) = try await self.input(of: request, policy: policy, desk: desk)
+        let clock = try clockSettings(request.object("clock", allowed: ["source", "anchor", "frameRate", "latencyMs", "timecodeDate", "timecodeZone"]), fixture: fixture)
+        let (results, unit, rehearsal) = try await self.results(of: request, fixture: fixture, desk: desk)
+        let (enrichment, outputs) = try self.outputs(of: request, policy: policy, jobsDirectory: desk.settings.jobsDirectory)
+        let template = try await self.template(of: request, desk: desk)
+        let owner = try self.owner(of: request, key: key)
 
-        // The input: a fixture by name, or a network source the allowlist lets through. Files on
-        // the server are never reachable by path.
+        // Last, when nothing can refuse the request any more: the documents so far, and each new one.
+        var source = results
+        if case .feed(_, let inbox) = results, let feeds = desk.feeds {
+            source = .feed(ledger: await feeds.follow(inbox, rehearsal: rehearsal), inbox: inbox)
+        }
+        var job = EnrichmentJob(input: inputURL, results: source, clock: clock, outputs: outputs, unit: unit, store: desk.store)
+        job.settings = enrichment
+        job.template = template
+        job.policy = policy
+        job.owner = owner
+        job.logger = desk.logger
+        if let fixture {
+            job.inputLabel = input
+            job.camera = fixture.camera
+            job.lens = fixture.lens
+        }
+        return job
+    }
+
+    /// The input: a fixture by name, or a network source the allowlist lets through. Files on
+    /// the server are never reachable by path.
+    private static func input(of request: StrictObject, policy: InputPolicy, desk: JobDesk) async throws -> (text: String, url: String, fixture: FixtureCase?) {
+        let input = try request.string("input", required: true)!
         var fixture: FixtureCase?
         let inputURL: String
         if input.hasPrefix("fixture:") {
@@ -181,9 +208,12 @@ struct JobRequest {
             inputURL = input
         }
 
-        let clock = try clockSettings(request.object("clock", allowed: ["source", "anchor", "frameRate", "latencyMs", "timecodeDate", "timecodeZone"]), fixture: fixture)
+        return (input, inputURL, fixture)
+    }
 
-        // Results: a fixture's own folder, or the server's results feeds (live as they arrive).
+    /// Results: a fixture's own folder, or the server's results feeds (live as they arrive), with
+    /// the unit to follow and whether the rehearsal ledger is asked for.
+    private static func results(of request: StrictObject, fixture: FixtureCase?, desk: JobDesk) async throws -> (ResultsSource, unit: String?, rehearsal: Bool) {
         let results: ResultsSource
         var unit: String?
         let binding = try request.object("results", allowed: ["source", "unit", "venue", "at", "ledger"])
@@ -233,6 +263,12 @@ struct JobRequest {
         }
         if let unit, UnitCode(unit) == nil { throw request.wrong("results.unit", "must be a 34-character RSC") }
 
+        return (results, unit, rehearsal)
+    }
+
+    /// Carriers, look-ahead and outputs: network streams the allowlist lets through, and Podium's
+    /// HLS in the job's own folder.
+    private static func outputs(of request: StrictObject, policy: InputPolicy, jobsDirectory: String) throws -> (EnrichmentSettings, [OutputTarget]) {
         var enrichment = EnrichmentSettings()
         if let carriers = try request.strings("carriers", maximum: 2) {
             do {
@@ -243,7 +279,6 @@ struct JobRequest {
         }
         enrichment.lookahead = Double(try request.integer("lookaheadMs", in: 0...10_000) ?? 0) / 1000
 
-        // Outputs: network streams the allowlist lets through, and Podium's HLS in the job's own folder.
         var outputs: [OutputTarget] = []
         for (index, text) in (try request.strings("outputs", maximum: 8) ?? []).enumerated() {
             var target: OutputTarget
@@ -276,41 +311,34 @@ struct JobRequest {
         if let hls = try request.object("hls", allowed: ["segmentSeconds", "window"]) {
             enrichment.hlsTargetDuration = try hls.number("segmentSeconds", in: 0.5...30) ?? 2
             enrichment.hlsWindow = Int(try hls.integer("window", in: 1...100) ?? 6)
-            let folder = URL(fileURLWithPath: settings.jobsDirectory).appendingPathComponent(UUID().uuidString.lowercased())
+            let folder = URL(fileURLWithPath: jobsDirectory).appendingPathComponent(UUID().uuidString.lowercased())
             outputs.append(try OutputTarget(folder.appendingPathComponent("hls/index.m3u8").path))
         }
         guard !outputs.isEmpty else { throw request.refused("outputs", "or hls must give the job at least one output") }
 
+        return (enrichment, outputs)
+    }
+
+    /// The template a request names, from the store or the bundled ones.
+    private static func template(of request: StrictObject, desk: JobDesk) async throws -> OverlayTemplate? {
         var template: OverlayTemplate?
         if let name = try request.string("template") {
             guard isPlainName(name) else { throw request.wrong("template", "is a plain template name (lower-case letters, digits, dashes)") }
             template = try await desk.template(name)
         }
 
-        // A broadcaster's job is its own; an admin may make one for a broadcaster.
+        return template
+    }
+
+    /// A broadcaster's job is its own; an admin may make one for a broadcaster.
+    private static func owner(of request: StrictObject, key: APIKeyRecord) throws -> String? {
         let owner = key.scope == .broadcaster ? key.owner : try request.string("owner")
         if key.scope == .broadcaster, let asked = try request.string("owner"), asked != key.owner {
             throw APIError(.forbidden, code: "forbidden", message: "a broadcaster key makes jobs of its own owner only", details: ["path": "$.owner"])
         }
         if let owner, !APIKeyRecord.isValidOwner(owner) { throw request.wrong("owner", "must be \(APIKeyRecord.ownerRule)") }
 
-        // Last, when nothing can refuse the request any more: the documents so far, and each new one.
-        var source = results
-        if case .feed(_, let inbox) = results, let feeds = desk.feeds {
-            source = .feed(ledger: await feeds.follow(inbox, rehearsal: rehearsal), inbox: inbox)
-        }
-        var job = EnrichmentJob(input: inputURL, results: source, clock: clock, outputs: outputs, unit: unit, store: desk.store)
-        job.settings = enrichment
-        job.template = template
-        job.policy = policy
-        job.owner = owner
-        job.logger = desk.logger
-        if fixture != nil { job.inputLabel = input }
-        if let fixture {
-            job.camera = fixture.camera
-            job.lens = fixture.lens
-        }
-        return job
+        return owner
     }
 
     /// The clock a request asks for; a fixture's own clock when it gives none.

@@ -1,4 +1,4 @@
-package import Foundation
+import Foundation
 public import Overlay
 
 /// The parts of an HLS media playlist Podium needs and FFmpeg 5.1 drops: each segment's

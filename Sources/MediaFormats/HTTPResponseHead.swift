@@ -1,4 +1,4 @@
-package import Foundation
+import Foundation
 
 /// The status line and the `Location` of an HTTP/1.x response head: what Podium needs to decide
 /// whether a redirect may be followed. Pure: bytes in, fields out.

@@ -1,4 +1,4 @@
-package import Foundation
+import Foundation
 
 /// The kinds of input Podium opens, each with its own protocol and format whitelists.
 public enum InputKind: String, Sendable, Equatable, CaseIterable {

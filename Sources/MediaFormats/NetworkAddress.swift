@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-package import Foundation
+import Foundation
 
 /// An IP address that a URL names or that a host name resolves to, classified by what it
 /// reaches. Podium decides what a URL may contact from its addresses, never from the text of

@@ -1,4 +1,4 @@
-package import Foundation
+import Foundation
 
 /// The containers Podium writes.
 public enum OutputContainer: String, Sendable, Hashable {

@@ -1,4 +1,4 @@
-package import Foundation
+import Foundation
 
 /// Where the continuity of a video PID broke, judged from its MPEG-TS packets themselves
 /// rather than from FFmpeg's corrupt flag.

@@ -1,5 +1,5 @@
 package import CFFmpeg
-package import Foundation
+import Foundation
 package import MediaFormats
 package import Overlay
 

@@ -1,6 +1,6 @@
 internal import CFFmpeg
-package import Foundation
-package import MediaFormats
+import Foundation
+import MediaFormats
 
 /// One HTTP(S) request of an input, bound to the address its host was checked at.
 ///

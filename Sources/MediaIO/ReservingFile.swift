@@ -5,8 +5,8 @@ import Darwin
 #endif
 internal import CFFmpeg
 internal import CLinux
-package import Foundation
-package import MediaFormats
+import Foundation
+import MediaFormats
 
 /// A local output file that Podium writes with plain system calls, reserving its disk space
 /// ahead of the writes.

@@ -1,5 +1,5 @@
 internal import CFFmpeg
-package import Foundation
+import Foundation
 package import MediaFormats
 package import Overlay
 

@@ -1,7 +1,7 @@
 internal import CFFmpeg
-package import Foundation
+import Foundation
 public import MediaFormats
-package import MediaIO
+import MediaIO
 
 /// One decoded picture, 8-bit BGRA (Cairo's ARGB32 on little-endian machines), rows packed.
 public struct Picture: Sendable {

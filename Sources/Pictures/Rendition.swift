@@ -1,7 +1,7 @@
 internal import CFFmpeg
-package import Foundation
+import Foundation
 public import MediaFormats
-package import MediaIO
+import MediaIO
 
 /// A browser-playable copy of a recording: its video and audio stream-copied (never re-encoded)
 /// into MP4, for the web viewer. Written to a temporary file, then renamed into place.

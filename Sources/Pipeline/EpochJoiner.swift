@@ -1,5 +1,5 @@
-package import MediaFormats
-package import Overlay
+import MediaFormats
+import Overlay
 
 /// Joins epochs into one continuous output timeline: each epoch's timestamps are shifted so
 /// its first packet lands just after everything written before (plus a margin, because the

@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-package import Foundation
+import Foundation
 public import Overlay
 
 /// Receives FreeD camera tracking over UDP: one datagram per message, stamped with its arrival UTC.

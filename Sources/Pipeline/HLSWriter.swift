@@ -1,7 +1,7 @@
-package import Foundation
-package import MediaFormats
-package import MediaIO
-package import Overlay
+import Foundation
+import MediaFormats
+import MediaIO
+import Overlay
 
 /// One media segment of Podium's HLS output.
 struct HLSSegment: Sendable, Equatable {

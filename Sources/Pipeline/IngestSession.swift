@@ -1,6 +1,6 @@
-package import Foundation
+import Foundation
 public import MediaFormats
-package import MediaIO
+import MediaIO
 public import Overlay
 
 /// How a job's frames get their capture UTC.
@@ -133,10 +133,11 @@ public final class IngestSession {
 
     let policy: InputPolicy
     private(set) var input: MediaInput
-    private let settings: ClockSettings
-    private let tmcdReference: UTCInstant?
+    let settings: ClockSettings
+    /// The capture instant of the first frame, from a tmcd track, when that is the clock.
+    let tmcdReference: UTCInstant?
     /// Whether the tmcd track counts drop-frame, when that is the clock.
-    private let tmcdDropFrame: Bool?
+    let tmcdDropFrame: Bool?
 
     /// Opens `url` (a live input that is not there yet is retried per the policy).
     public init(url: String, policy: InputPolicy = InputPolicy(), clock: ClockSettings, cancellation: InputCancellation = InputCancellation()) throws(MediaError) {
@@ -195,261 +196,20 @@ public final class IngestSession {
         packet packetHandler: ((Packet, StreamDescription, Int64?, Int64?) throws -> Void)?,
         frame frameHandler: (IngestFrame) throws -> Void, gap gapHandler: (InputGap) throws -> Void, progress: ((Double) -> Void)?
     ) throws -> IngestStats {
-        var stats = IngestStats()
-        stats.inputFormat = formatName
-        stats.streams = streams
-        stats.clockSource = clockSource
-        stats.frameRate = frameRate
-        if let stated = settings.frameRate, let own = video.frameRate, IngestSession.ratesDiffer(stated, own) { stats.conflictingStreamRate = own }
-        let frameTicks = max(1, Int64((Rational(1) / (frameRate * video.timeBase)).floor))
-        let jumpTicks = Int64((Rational(Int128((settings.discontinuitySeconds * 1000).rounded()), 1000) / video.timeBase).floor)
-        var sequencer = VideoFrameSequencer(wrapBits: video.timestampWrapBits, frameTicks: frameTicks, reorderDepth: video.reorderDepth, discontinuityTicks: jumpTicks)
-        var joiner = EpochJoiner(streams: streams, margin: Rational(1, 2))
-        var clock = FrameClockEngine(source: clockSource ?? .arrival, frameRate: frameRate, anchor: settings.anchor, latency: settings.latency)
-        let timecodes = clockSource == .pictureTiming ? try PictureTimingReader(input: input, video: video, rate: frameRate, day: settings.timecodeDay!) : nil
-        var held: [VideoFrame] = []
-        var unplaced: [(VideoFrame, Int64)] = []
-        var previous: (index: Int, timing: FrameTiming, video: VideoFrame)?
-        var reconnectedSinceLastFrame = false
-        var pendingProducerReference: UTCInstant?
-        var firstFrame = true
-        var consecutiveErrors = 0
-        var streamMap: [Int: Int] = Dictionary(uniqueKeysWithValues: streams.map { ($0.index, $0.index) })
-        // Frames are labelled with the time of day of their capture, counted as the stream's own
-        // timecode counts once it has been read (drop-frame or not).
-        var labelsCountDropFrame = tmcdDropFrame
-        var timecodeLabels = TimecodeLabeling(day: settings.timecodeDay, frameRate: frameRate, dropFrame: labelsCountDropFrame)
-
-        func emit(_ video: VideoFrame, placement: FramePlacement?, outputPTS: Int64) throws {
-            // The frame is known by its PTS on the output's timeline (epochs joined), so the
-            // payload's `pts` is the one a player finds on the enriched frame.
-            let pts = MediaTime(ticks: outputPTS, timeBase: self.video.timeBase)
-            if let stated = timecodes?.labelsDropFrame, stated != labelsCountDropFrame {
-                labelsCountDropFrame = stated
-                timecodeLabels = TimecodeLabeling(day: settings.timecodeDay, frameRate: frameRate, dropFrame: stated)
-            }
-            let timing = placement.map {
-                FrameTiming(
-                    sequence: stats.frames, pts: pts, captureStart: $0.captureUTC, captureEnd: $0.captureUTC.advanced(by: clock.frameDuration),
-                    timecode: timecodeLabels.label($0.captureUTC)
+        // The loop keeps the handlers only while it runs, and it ends before this returns.
+        try withoutActuallyEscaping(frameHandler) { frameHandler in
+            try withoutActuallyEscaping(gapHandler) { gapHandler in
+                var loop = try IngestReadLoop(
+                    session: self, handlers: .init(packet: packetHandler, frame: frameHandler, gap: gapHandler, progress: progress)
                 )
-            }
-            if let placement { stats.placedBy[placement.source, default: 0] += 1 }
-            // Within an epoch the timestamps say how many frames are missing (an arrival estimate
-            // jitters); across epochs only the capture times can.
-            if let timing, let last = previous,
-               timing.captureStart.seconds(since: last.timing.captureStart) > clock.frameDuration * Rational(3, 2),
-               last.video.epoch != video.epoch || Rational(Int128(video.pts - last.video.pts)) * self.video.timeBase > clock.frameDuration * Rational(3, 2) {
-                let span = last.video.epoch == video.epoch
-                    ? Rational(Int128(video.pts - last.video.pts)) * self.video.timeBase - clock.frameDuration
-                    : timing.captureStart.seconds(since: last.timing.captureEnd)
-                let missing = Int((span / clock.frameDuration + Rational(1, 2)).floor)
-                let found = InputGap(afterFrame: last.index, start: last.timing.captureEnd, end: timing.captureStart, framesMissing: missing, reconnected: reconnectedSinceLastFrame)
-                stats.gaps.append(found)
-                try gapHandler(found)
-            }
-            reconnectedSinceLastFrame = false
-            let arrivalClock = placement?.source == .arrival ? clock.arrivalState : nil
-            if let arrivalClock { stats.arrivalClock = arrivalClock }
-            try frameHandler(IngestFrame(
-                index: stats.frames, video: video, timeBase: self.video.timeBase, outputPTS: outputPTS, timing: timing,
-                source: placement?.source, arrivalClock: arrivalClock
-            ))
-            if let timing { previous = (stats.frames, timing, video) }
-            stats.frames += 1
-        }
-
-        func place(_ released: [VideoFrame]) throws {
-            for var frame in released {
-                if firstFrame, let tmcdReference {
-                    frame = frame.with(reference: tmcdReference)
-                }
-                if firstFrame, let anchor = settings.anchor {
-                    clock = FrameClockEngine(
-                        source: clockSource ?? .arrival, frameRate: frameRate, anchor: adjusted(anchor, toFrameAt: frame.pts), latency: settings.latency
-                    )
-                }
-                firstFrame = false
-                let outputPTS = joiner.outputTicks(frame.pts, stream: video.index, epoch: frame.epoch)
-                let placement = clock.place(FrameClockInput(
-                    pts: MediaTime(ticks: frame.pts, timeBase: video.timeBase), epoch: frame.epoch, arrival: frame.arrival, reference: frame.reference
-                ))
-                guard let placement else {
-                    if settings.required && clockSource?.statesFrameTimes == true { unplaced.append((frame, outputPTS)); continue }
-                    try emit(frame, placement: nil, outputPTS: outputPTS)
-                    continue
-                }
-                // Frames that came before the source first spoke take its mapping backwards (within their epoch only).
-                if let stale = unplaced.first, stale.0.epoch != frame.epoch {
-                    throw MediaError.clock("the \(clockSource?.rawValue ?? "chosen") source stated no time in epoch \(stale.0.epoch) of \(endpoint.url)")
-                }
-                for (waiting, waitingPTS) in unplaced {
-                    let utc = clock.project(
-                        MediaTime(ticks: waiting.pts, timeBase: video.timeBase),
-                        from: ClockAnchor(pts: MediaTime(ticks: frame.pts, timeBase: video.timeBase), utc: placement.captureUTC)
-                    )
-                    try emit(waiting, placement: FramePlacement(captureUTC: utc, source: placement.source, reanchored: false), outputPTS: waitingPTS)
-                }
-                unplaced.removeAll()
-                try emit(frame, placement: placement, outputPTS: outputPTS)
+                return try loop.run()
             }
         }
-
-        /// Frames wait here for their decoded timecode when that is the clock; `flush` ends an epoch.
-        func release(_ frames: [VideoFrame], flush: Bool = false) throws {
-            guard let reader = timecodes else { return try place(frames) }
-            held += frames
-            if flush { try reader.drain() }
-            let ready = held.prefix { flush || reader.decoded(through: $0.pts) }
-            held.removeFirst(ready.count)
-            try place(ready.map { $0.with(reference: reader.take($0.pts)) })
-            if flush { reader.restart() }
-        }
-
-        let flaggedCheck = endpoint.kind == .file && formatName == "mpegts"
-            ? FlaggedAccessUnitCheck(path: endpoint.openURL, pid: video.containerID) : nil
-        func tally(_ verdicts: [FlaggedAccessUnitCheck.Verdict]) {
-            for verdict in verdicts {
-                switch verdict {
-                case .damaged: stats.corruptPackets += 1
-                case .breakBetweenUnits: stats.breaksBetweenAccessUnits += 1
-                }
-            }
-        }
-
-        /// One video packet through the sequencer, the clock and out.
-        func pushVideo(_ packet: Packet, arrival: UTCInstant?, reference: UTCInstant?) throws {
-            let streamIndex = video.index
-            let step = sequencer.push(
-                pts: packet.pts, dts: packet.dts, duration: packet.duration, keyframe: packet.isKeyframe, arrival: arrival, reference: reference
-            )
-            var released = step.released
-            if step.newEpoch {
-                // The old epoch's frames all go out before anything of the new one.
-                stats.epochs += 1
-                try release(released, flush: true)
-                released = []
-            }
-            if step.synthesized { stats.synthesizedDecodeTimestamps += 1 }
-            if step.pts == nil && step.dts == nil { stats.untimedVideoPackets += 1 }
-            let outputPTS = step.pts.map { joiner.outputTicks($0, stream: streamIndex, epoch: sequencer.epoch) }
-            let outputDTS = step.dts.map { joiner.outputTicks($0, stream: streamIndex, epoch: sequencer.epoch) }
-            try timecodes?.decode(packet, pts: step.pts)
-            try packetHandler?(packet, video, outputPTS, outputDTS)
-            try release(released)
-        }
-        var videoWentThrough = false
-        var heldUntimed: (packet: Packet, arrival: UTCInstant?, reference: UTCInstant?)?
-        /// The held untimed packet goes out: dated by then, or as it is when nothing timed followed it.
-        func releaseHeldUntimed() throws {
-            guard let held = heldUntimed else { return }
-            heldUntimed = nil
-            try pushVideo(held.packet, arrival: held.arrival, reference: held.reference)
-        }
-
-        let packet = Packet()
-        reading: while true {
-            if cancellation.isCancelled { stats.stopped = true; break }
-            var more = false
-            var failure: String?
-            let readStarted = endpoint.kind.isLive ? IngestSession.wallClock() : nil
-            do {
-                more = try input.read(into: packet)
-                consecutiveErrors = 0
-            } catch {
-                if error.isRefusal { throw error }
-                if cancellation.isCancelled { stats.stopped = true; break }
-                if !endpoint.kind.isLive, error.isInvalidData, consecutiveErrors < 1000 {
-                    // Damaged stretch of a recording: count it and read on.
-                    stats.corruptPackets += 1
-                    consecutiveErrors += 1
-                    continue
-                }
-                guard endpoint.kind.isLive else { throw error }
-                failure = "\(error)"
-            }
-            if let reason = failure ?? (more ? nil : "the input ended") {
-                guard endpoint.kind.isLive, !cancellation.isCancelled else { break }
-                // A complete HLS playlist that has been read to its end is over, not lost.
-                if failure == nil, endpoint.kind == .hls, input.inputGuard.playlistEnded { break }
-                // Everything read so far goes out before the input is reopened.
-                try releaseHeldUntimed()
-                videoWentThrough = false
-                try release(sequencer.startEpoch(), flush: true)
-                guard try reopen(after: reason, stats: &stats, streamMap: &streamMap) else { stats.stopped = true; break }
-                joiner.startEpoch()
-                pendingProducerReference = nil
-                reconnectedSinceLastFrame = true
-                stats.epochs += 1
-                continue
-            }
-            defer { packet.unreference() }
-            guard let streamIndex = streamMap[packet.streamIndex] else { continue }
-            // A packet flagged corrupt (part of its transport packets lost) is carried as it is, as
-            // `ffmpeg -c copy` carries it: its timestamps come from its intact PES header, and
-            // FFmpeg 5.1 flags the whole access unit before a continuity break, often one intact.
-            if streamIndex == video.index, let check = flaggedCheck, let position = packet.position {
-                // A recording's flagged video access unit is judged by its own packets.
-                tally(check.accessUnit(at: position, flagged: packet.isCorrupt))
-            } else if packet.isCorrupt {
-                stats.corruptPackets += 1
-            }
-            let stream = streams[streamIndex]
-            if let progress, stats.packets[streamIndex, default: 0] % 500 == 0, let done = input.progress { progress(done) }
-            stats.packets[streamIndex, default: 0] += 1
-            if streamIndex == video.index {
-                // Dated by its first byte where the input's bytes are dated, by its read otherwise.
-                let arrival = input.arrival(of: packet)
-                    ?? IngestSession.arrival(ofPacketReadFrom: readStarted, to: endpoint.kind.isLive ? IngestSession.wallClock() : nil)
-                var reference: UTCInstant?
-                if clockSource == .producerReference {
-                    // FFmpeg's parser hands an access unit out when the first RTP packet of the
-                    // next one comes in, and moves that packet's side data onto it: the PRFT a
-                    // packet carries dates the next access unit in decode order, so it is kept
-                    // for that one (measured against a GStreamer sender's own sender reports).
-                    let stated = packet.producerReferenceMicroseconds.map { UTCInstant(secondsSinceEpoch: Rational(Int128($0), 1_000_000)) }
-                    if endpoint.kind == .rtsp {
-                        reference = pendingProducerReference
-                        pendingProducerReference = stated
-                    } else {
-                        reference = stated
-                    }
-                }
-                if clockSource == .programDateTime, packet.isKeyframe, let date = input.inputGuard.takeSegmentDate() {
-                    reference = date
-                }
-                if packet.pts == nil, packet.dts == nil, !videoWentThrough, heldUntimed == nil {
-                    // The first access unit of an RTSP session comes without timestamps (FFmpeg
-                    // 5.1): it is the keyframe the next pictures need, so it waits to be dated
-                    // one frame before the next one rather than go out untimed.
-                    heldUntimed = (packet.takingReference(), arrival, reference)
-                    continue
-                }
-                if let held = heldUntimed, let pts = packet.pts, packet.dts == nil || packet.dts == pts, pts >= frameTicks {
-                    held.packet.setTimestamps(pts: pts - frameTicks, dts: pts - frameTicks)
-                    stats.synthesizedDecodeTimestamps += 1
-                }
-                try releaseHeldUntimed()
-                videoWentThrough = true
-                try pushVideo(packet, arrival: arrival, reference: reference)
-            } else {
-                let (pts, dts) = joiner.place(pts: packet.pts, dts: packet.dts, duration: packet.duration, stream: streamIndex)
-                try packetHandler?(packet, stream, pts, dts)
-            }
-        }
-        try releaseHeldUntimed()
-        tally(flaggedCheck?.finish() ?? [])
-        try release(sequencer.drain(), flush: true)
-        if !unplaced.isEmpty {
-            throw MediaError.clock("the \(clockSource?.rawValue ?? "chosen") source stated no time for any of the \(unplaced.count) frames of \(endpoint.url)")
-        }
-        progress?(1)
-        return stats
     }
 
     /// Reopens a live input with backoff; the new streams are matched to the first ones by kind and order.
     /// Returns false when the job was cancelled while waiting.
-    private func reopen(after reason: String, stats: inout IngestStats, streamMap: inout [Int: Int]) throws(MediaError) -> Bool {
+    func reopen(after reason: String, stats: inout IngestStats, streamMap: inout [Int: Int]) throws(MediaError) -> Bool {
         var attempt = 0
         // The first attempt waits the whole first delay after the loss.
         var previousAttemptSeconds = 0.0
@@ -491,7 +251,7 @@ public final class IngestSession {
     /// The operator's anchor moved by whole wrap periods to the representation nearest the first
     /// frame: an operator reads it off the stream as a 33-bit value, which may sit on the other
     /// side of a wrap from where Podium's unwrapped count begins.
-    private func adjusted(_ anchor: ClockAnchor, toFrameAt firstPTS: Int64) -> ClockAnchor {
+    func adjusted(_ anchor: ClockAnchor, toFrameAt firstPTS: Int64) -> ClockAnchor {
         guard anchor.pts.timeBase == video.timeBase else { return anchor }
         let ticks = TimestampUnwrapper(wrapBits: video.timestampWrapBits).nearest(anchor.pts.ticks, to: firstPTS)
         return ClockAnchor(pts: MediaTime(ticks: ticks, timeBase: anchor.pts.timeBase), utc: anchor.utc)

@@ -1,7 +1,7 @@
-package import Foundation
+import Foundation
 public import MediaFormats
-package import MediaIO
-package import Overlay
+import MediaIO
+import Overlay
 
 /// An input opened on a thread of its own, so a job can get ready in the meantime (open its
 /// store, read its results and template): opening a recording reads and decodes the start of it

@@ -1,7 +1,7 @@
-package import Foundation
-package import MediaFormats
-package import MediaIO
-package import Overlay
+import Foundation
+import MediaFormats
+import MediaIO
+import Overlay
 
 /// What happened to one output during a job.
 public struct OutputStats: Sendable, Equatable {
