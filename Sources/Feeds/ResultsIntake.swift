@@ -141,85 +141,82 @@ public final class ResultsIntake {
     /// Takes one document prepared beforehand, as `receive(_:source:receivedAt:)` takes its bytes.
     @discardableResult
     public func receive(_ prepared: Prepared, source: String, receivedAt: UTCInstant) throws -> Receipt {
-        let (bytes, hash, format) = (prepared.bytes, prepared.hash, prepared.format)
-        if let existing = storedHashes[hash] {
+        let arrival = Arrival(prepared: prepared, source: source, receivedAt: receivedAt)
+        if let existing = storedHashes[prepared.hash] {
             if let reason = rejections[existing] {
-                return Receipt(source: source, format: format, documentID: existing, outcome: .rejected(reason))
+                return Receipt(source: source, format: prepared.format, documentID: existing, outcome: .rejected(reason))
             }
-            return Receipt(source: source, format: format, documentID: nil, outcome: .duplicate(of: existing))
+            return Receipt(source: source, format: prepared.format, documentID: nil, outcome: .duplicate(of: existing))
         }
-        // (Another process sharing the database that stored these bytes meanwhile makes the
-        // store's unique hash refuse them: an error, never a second copy.)
-        /// Stores the document with its outcome (and facts, when it changed the state) and remembers its hash.
-        func store(_ outcome: String, _ detail: String?, format: String, facts: ((Int64) -> DerivedFacts)? = nil) throws -> Int64 {
-            // An oversized document is kept only up to the size limit (its hash is of the whole):
-            // the audit log records what came, without letting one sender fill the disk.
-            let kept = bytes.count > DocumentDecoder.maximumDocumentSize ? bytes.prefix(DocumentDecoder.maximumDocumentSize) : bytes
-            let note = kept.count < bytes.count ? "; first \(kept.count) of \(bytes.count) bytes kept" : ""
-            let record = FeedDocumentRecord(
-                sha256: hash, format: format, source: source, receivedUTC: receivedAt.iso8601, bytes: Data(kept), outcome: outcome,
-                detail: detail.map { $0 + note }
-            )
-            let id = try self.store.append(record, replacingFactsWith: facts)
-            storedHashes[hash] = id
-            return id
-        }
-        let document: ResultsDocument
-        let outcome: ResultsBook.Outcome
-        // A test-feed document, where rehearsals are taken, goes to the rehearsal book by the
-        // same rules; production's book never sees it.
-        var rehearsing = false
-        // The book takes the document in place (a copy of a meet's book per document cost more
-        // than everything else); what it changed is put back if the store then fails.
-        var checkpoint: ResultsBook.Checkpoint?
-        var scope = FactScope.everything
+        let accepted: Accepted
         do throws(DocumentError) {
-            document = try prepared.decoded.get()
-            rehearsing = takesRehearsals && document.feedFlag == "T" && book.feedFlag != "T"
-            checkpoint = rehearsing ? rehearsalBook.checkpoint(for: document) : book.checkpoint(for: document)
-            // Only the part of the facts this document can change is derived and replaced.
-            scope = FactsDeriver.scope(of: document, before: book)
-            do {
-                outcome = rehearsing ? try rehearsalBook.accept(document) : try book.accept(document)
-            } catch .wrongFeed(let what, let flag, let expected) where flag == "T" {
-                throw DocumentError(
-                    format: document.format,
-                    reason: "\(ResultsBookError.wrongFeed(what: what, flag: flag, expected: expected)) (test documents are kept, in a rehearsal ledger, only by a server started with --rehearsals)"
-                )
-            } catch {
-                throw DocumentError(format: document.format, reason: error.description)
-            }
+            accepted = try accept(prepared)
         } catch {
-            let id = try store("rejected", error.reason, format: error.format)
+            let id = try write(arrival, "rejected", error.reason, format: error.format)
             rejections[id] = error.description
             return Receipt(source: source, format: error.format, documentID: id, outcome: .rejected(error.description))
         }
-        /// Stores the outcome; a store that fails leaves the book as it was before the document.
-        func storeOrUndo(_ outcome: String, _ detail: String?, facts: ((Int64) -> DerivedFacts)? = nil) throws -> Int64 {
-            do {
-                return try store(outcome, detail, format: document.format, facts: facts)
-            } catch {
-                if let checkpoint {
-                    if rehearsing { rehearsalBook.restore(checkpoint) } else { book.restore(checkpoint) }
-                }
-                throw error
-            }
+        return try record(accepted, arrival)
+    }
+
+    /// A document as it came: its bytes (prepared), who sent it and when.
+    private struct Arrival {
+        let prepared: Prepared
+        let source: String
+        let receivedAt: UTCInstant
+    }
+
+    /// A document a book took, with what is needed to record it or take it back.
+    private struct Accepted {
+        let document: ResultsDocument
+        let outcome: ResultsBook.Outcome
+        /// A test-feed document, where rehearsals are taken, goes to the rehearsal book by the
+        /// same rules; production's book never sees it.
+        let rehearsing: Bool
+        /// What the document changed in its book, put back if the store then fails.
+        let checkpoint: ResultsBook.Checkpoint
+        /// The part of the facts this document can change: only it is derived and replaced.
+        let scope: FactScope
+    }
+
+    /// Decodes the document and applies it to its book in place (a copy of a meet's book per
+    /// document cost more than everything else).
+    private func accept(_ prepared: Prepared) throws(DocumentError) -> Accepted {
+        let document = try prepared.decoded.get()
+        let rehearsing = takesRehearsals && document.feedFlag == "T" && book.feedFlag != "T"
+        let checkpoint = rehearsing ? rehearsalBook.checkpoint(for: document) : book.checkpoint(for: document)
+        let scope = FactsDeriver.scope(of: document, before: book)
+        do {
+            let outcome = rehearsing ? try rehearsalBook.accept(document) : try book.accept(document)
+            return Accepted(document: document, outcome: outcome, rehearsing: rehearsing, checkpoint: checkpoint, scope: scope)
+        } catch .wrongFeed(let what, let flag, let expected) where flag == "T" {
+            throw DocumentError(
+                format: document.format,
+                reason: "\(ResultsBookError.wrongFeed(what: what, flag: flag, expected: expected)) (test documents are kept, in a rehearsal ledger, only by a server started with --rehearsals)"
+            )
+        } catch {
+            throw DocumentError(format: document.format, reason: error.description)
         }
-        if rehearsing {
-            let taken = switch outcome {
+    }
+
+    /// Records a document a book took, by its outcome, in the audit log and the ledgers.
+    private func record(_ accepted: Accepted, _ arrival: Arrival) throws -> Receipt {
+        let (document, source, receivedAt) = (accepted.document, arrival.source, arrival.receivedAt)
+        if accepted.rehearsing {
+            let taken = switch accepted.outcome {
             case .applied: "applied"
             case .duplicate: "a duplicate"
             case .superseded(let version): "superseded by version \(version)"
             }
-            let id = try storeOrUndo("rehearsal", "test feed (T), \(taken) in the rehearsal ledger; not applied to production")
+            let id = try storeOrUndo(accepted, arrival, "rehearsal", "test feed (T), \(taken) in the rehearsal ledger; not applied to production")
             rehearsals.append(document, receivedAt: receivedAt)
             return Receipt(source: source, format: document.format, documentID: id, outcome: .rehearsal)
         }
-        switch outcome {
+        switch accepted.outcome {
         case .applied:
             // The document's own facts name its id, which the store assigns inside the transaction.
-            let (known, taken) = (documentIDs, book)
-            let id = try storeOrUndo("applied", nil) { id in
+            let (known, taken, scope) = (documentIDs, book, accepted.scope)
+            let id = try storeOrUndo(accepted, arrival, "applied", nil) { id in
                 FactsDeriver(book: taken, documentIDs: known, newest: (Set(FactsDeriver.identities(of: document)), id)).facts(in: scope)
             }
             ResultsIntake.remember(document, id: id, into: &documentIDs)
@@ -228,14 +225,44 @@ public final class ResultsIntake {
             if case .lenex(let lenex) = document { notes = lenex.skipped }
             return Receipt(source: source, format: document.format, documentID: id, outcome: .accepted, notes: notes)
         case .duplicate:
-            let id = try storeOrUndo("duplicate", nil)
+            let id = try storeOrUndo(accepted, arrival, "duplicate", nil)
             ledger.append(document, receivedAt: receivedAt)
             return Receipt(source: source, format: document.format, documentID: id, outcome: .duplicate(of: nil))
         case .superseded(let version):
-            let id = try storeOrUndo("superseded", "version \(version) is current")
+            let id = try storeOrUndo(accepted, arrival, "superseded", "version \(version) is current")
             ledger.append(document, receivedAt: receivedAt)
             return Receipt(source: source, format: document.format, documentID: id, outcome: .superseded(currentVersion: version))
         }
+    }
+
+    /// Stores the outcome; a store that fails leaves the book as it was before the document.
+    private func storeOrUndo(
+        _ accepted: Accepted, _ arrival: Arrival, _ outcome: String, _ detail: String?, facts: ((Int64) -> DerivedFacts)? = nil
+    ) throws -> Int64 {
+        do {
+            return try write(arrival, outcome, detail, format: accepted.document.format, facts: facts)
+        } catch {
+            if accepted.rehearsing { rehearsalBook.restore(accepted.checkpoint) } else { book.restore(accepted.checkpoint) }
+            throw error
+        }
+    }
+
+    /// Stores the document with its outcome (and facts, when it changed the state) and remembers
+    /// its hash. (Another process sharing the database that stored these bytes meanwhile makes
+    /// the store's unique hash refuse them: an error, never a second copy.)
+    private func write(_ arrival: Arrival, _ outcome: String, _ detail: String?, format: String, facts: ((Int64) -> DerivedFacts)? = nil) throws -> Int64 {
+        let bytes = arrival.prepared.bytes
+        // An oversized document is kept only up to the size limit (its hash is of the whole):
+        // the audit log records what came, without letting one sender fill the disk.
+        let kept = bytes.count > DocumentDecoder.maximumDocumentSize ? bytes.prefix(DocumentDecoder.maximumDocumentSize) : bytes
+        let note = kept.count < bytes.count ? "; first \(kept.count) of \(bytes.count) bytes kept" : ""
+        let record = FeedDocumentRecord(
+            sha256: arrival.prepared.hash, format: format, source: arrival.source, receivedUTC: arrival.receivedAt.iso8601, bytes: Data(kept),
+            outcome: outcome, detail: detail.map { $0 + note }
+        )
+        let id = try self.store.append(record, replacingFactsWith: facts)
+        storedHashes[arrival.prepared.hash] = id
+        return id
     }
 
     /// Rebuilds the derived facts from the raw log alone and compares them with the stored ones.

@@ -74,11 +74,35 @@ package final class MediaInput {
         self.url = endpoint.url
         self.inputGuard = inputGuard
         if endpoint.kind == .file, !FileManager.default.fileExists(atPath: endpoint.openURL) { throw .notFound(url: url) }
-        var options: OpaquePointer?
+        var options = MediaInput.openOptions(for: endpoint, readTimeout: inputGuard.policy.readTimeout)
         defer { av_dict_free(&options) }
+        try inputGuard.pinInput()
+        guard let allocated = avformat_alloc_context() else { throw .ffmpeg(operation: "allocating", target: url, code: 0, message: "out of memory") }
+        inputGuard.install(on: allocated)
+        // Podium unwraps timestamps itself; FFmpeg's one-period correction misreads backward jumps.
+        allocated.pointee.correct_ts_overflow = 0
+        datesArrivals = MediaInput.datesArrivals(endpoint.kind)
+        let custom: (held: UnsafeMutablePointer<AVIOContext>?, format: UnsafePointer<AVInputFormat>?)
+        do {
+            custom = try MediaInput.attachCustomInput(to: allocated, guarding: inputGuard, stamped: datesArrivals, options: &options)
+        } catch {
+            avformat_free_context(allocated)
+            throw error
+        }
+        heldInput = custom.held
+        let opened = try MediaInput.open(allocated, format: custom.format, options: &options, guarding: inputGuard, held: custom.held, stamped: datesArrivals)
+        context = opened
+        streams = (0..<Int(opened.pointee.nb_streams)).map { index in
+            MediaInput.describe(opened.pointee.streams[index]!, index: index)
+        }
+    }
+
+    /// FFmpeg's options for opening `endpoint`: whitelists, and each protocol's timeouts and buffers.
+    private static func openOptions(for endpoint: InputEndpoint, readTimeout: Double) -> OpaquePointer? {
+        var options: OpaquePointer?
         av_dict_set(&options, "protocol_whitelist", endpoint.protocolWhitelist, 0)
         av_dict_set(&options, "format_whitelist", endpoint.formatWhitelist, 0)
-        let timeout = String(Int64(inputGuard.policy.readTimeout * 1_000_000))
+        let timeout = String(Int64(readTimeout * 1_000_000))
         switch endpoint.kind {
         case .file, .stdin:
             break
@@ -108,63 +132,59 @@ package final class MediaInput {
             // Every playlist reload through Podium's guard, never a kept-alive request past it.
             av_dict_set(&options, "http_persistent", "0", 0)
         }
-        try inputGuard.pinInput()
-        guard let allocated = avformat_alloc_context() else { throw .ffmpeg(operation: "allocating", target: url, code: 0, message: "out of memory") }
-        inputGuard.install(on: allocated)
-        // Podium unwraps timestamps itself; FFmpeg's one-period correction misreads backward jumps.
-        allocated.pointee.correct_ts_overflow = 0
-        var format: UnsafePointer<AVInputFormat>?
+        return options
+    }
+
+    /// The bytes the demuxer reads, where Podium provides them: an HLS playlist fetched and
+    /// checked by Podium, or a live input whose reads are dated as they arrive.
+    private static func attachCustomInput(
+        to context: UnsafeMutablePointer<AVFormatContext>, guarding inputGuard: InputGuard, stamped: Bool, options: inout OpaquePointer?
+    ) throws(MediaError) -> (held: UnsafeMutablePointer<AVIOContext>?, format: UnsafePointer<AVInputFormat>?) {
         var held: UnsafeMutablePointer<AVIOContext>?
-        if endpoint.kind == .hls {
-            // The top playlist is fetched and checked by Podium, and the demuxer reads those bytes.
-            do {
-                held = try inputGuard.admitPlaylist(endpoint.openURL)
-            } catch {
-                avformat_free_context(allocated)
-                throw error
-            }
+        var format: UnsafePointer<AVInputFormat>?
+        if inputGuard.endpoint.kind == .hls {
+            held = try inputGuard.admitPlaylist(inputGuard.endpoint.openURL)
             guard held != nil else {
-                avformat_free_context(allocated)
-                throw .ffmpeg(operation: "reading the playlist", target: url, code: podium_averror(EIO), message: "the playlist could not be read")
+                throw .ffmpeg(operation: "reading the playlist", target: inputGuard.endpoint.url, code: podium_averror(EIO), message: "the playlist could not be read")
             }
-            allocated.pointee.pb = held
+            context.pointee.pb = held
             format = av_find_input_format("hls")
         }
-        datesArrivals = MediaInput.datesArrivals(endpoint.kind)
-        if datesArrivals {
-            do {
-                held = try inputGuard.openStampedInput(options: &options)
-            } catch {
-                avformat_free_context(allocated)
-                throw error
-            }
-            allocated.pointee.pb = held
+        if stamped {
+            held = try inputGuard.openStampedInput(options: &options)
+            context.pointee.pb = held
         }
-        heldInput = held
+        return (held, format)
+    }
+
+    /// Opens the demuxer on `allocated` and reads its streams' parameters; on any failure every
+    /// FFmpeg object is freed, and a refusal by the guard is thrown as such.
+    private static func open(
+        _ allocated: UnsafeMutablePointer<AVFormatContext>, format: UnsafePointer<AVInputFormat>?, options: inout OpaquePointer?,
+        guarding inputGuard: InputGuard, held: UnsafeMutablePointer<AVIOContext>?, stamped: Bool
+    ) throws(MediaError) -> UnsafeMutablePointer<AVFormatContext> {
+        let url = inputGuard.endpoint.url
         var opened: UnsafeMutablePointer<AVFormatContext>? = allocated
         let openCode = avformat_open_input(&opened, inputGuard.openURL, format, &options)
         // A failed open freed the context but leaves custom I/O to its owner.
-        if openCode < 0 { MediaInput.closeCustomInput(held, stamped: datesArrivals) }
+        if openCode < 0 { closeCustomInput(held, stamped: stamped) }
         if let refusal = inputGuard.takeRefusal() {
-            if openCode >= 0 { avformat_close_input(&opened); MediaInput.closeCustomInput(held, stamped: datesArrivals) }
+            if openCode >= 0 { avformat_close_input(&opened); closeCustomInput(held, stamped: stamped) }
             throw refusal
         }
         // Unrecognised data, or data that only a demuxer outside the whitelist claims (EINVAL).
         if openCode == podium_averror_invaliddata() || openCode == podium_averror(EINVAL) {
-            throw .notMedia(url: url, detail: "no demuxer among \(endpoint.formatWhitelist) recognises it")
+            throw .notMedia(url: url, detail: "no demuxer among \(inputGuard.endpoint.formatWhitelist) recognises it")
         }
         try MediaError.check(openCode, "opening input", url)
-        context = opened
         let infoCode = avformat_find_stream_info(opened, nil)
-        if let refusal = inputGuard.takeRefusal() { avformat_close_input(&context); MediaInput.closeCustomInput(held, stamped: datesArrivals); throw refusal }
+        if let refusal = inputGuard.takeRefusal() { avformat_close_input(&opened); closeCustomInput(held, stamped: stamped); throw refusal }
         if infoCode < 0 {
-            avformat_close_input(&context)
-            MediaInput.closeCustomInput(held, stamped: datesArrivals)
+            avformat_close_input(&opened)
+            closeCustomInput(held, stamped: stamped)
             throw .notMedia(url: url, detail: MediaError.message(for: infoCode))
         }
-        streams = (0..<Int(opened!.pointee.nb_streams)).map { index in
-            MediaInput.describe(opened!.pointee.streams[index]!, index: index)
-        }
+        return opened!
     }
 
     deinit { close() }

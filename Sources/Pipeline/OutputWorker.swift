@@ -139,7 +139,7 @@ final class OutputWorker: @unchecked Sendable {
         defer { condition.unlock() }
         while full, policy == .wait, !done, !jobCancellation.isCancelled {
             producerWaiting = true
-            condition.wait(until: Date().addingTimeInterval(0.05))
+            _ = condition.wait(until: Date().addingTimeInterval(0.05))
             producerWaiting = false
         }
         guard !done, !full else {
@@ -170,7 +170,7 @@ final class OutputWorker: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(jobCancellation.isCancelled ? min(grace, 0.5) : grace)
         while !done {
             if target.isNetwork, Date() > deadline { cancellation.cancel() }
-            condition.wait(until: Date().addingTimeInterval(0.05))
+            _ = condition.wait(until: Date().addingTimeInterval(0.05))
         }
         var result = stats
         condition.unlock()
@@ -214,7 +214,7 @@ final class OutputWorker: @unchecked Sendable {
                     return nil
                 }
                 consumerWaiting = true
-                condition.wait(until: Date().addingTimeInterval(0.05))
+                _ = condition.wait(until: Date().addingTimeInterval(0.05))
                 consumerWaiting = false
             }
             swap(&batch, &queue)
@@ -246,102 +246,35 @@ final class OutputWorker: @unchecked Sendable {
 
     private var stopping: Bool { cancellation.isCancelled || jobCancellation.isCancelled }
 
-    private func run(_ opened: (any OutputSink)?) {
-        var sink = opened
+    /// How a network output that failed is opened again: with a backoff between attempts.
+    private struct Reopening {
         var failedOpens = 0
         var lastAttempt = Date.distantPast
+
+        /// Whether it is time for another attempt.
+        var isDue: Bool {
+            let delay = min(5.0, 0.25 * pow(2, Double(min(failedOpens, 5))))
+            return failedOpens == 0 || Date().timeIntervalSince(lastAttempt) >= delay
+        }
+    }
+
+    private func run(_ opened: (any OutputSink)?) {
+        var sink = opened
+        var reopening = Reopening()
         while let packet = next() {
             if sink == nil {
-                guard target.isNetwork, !stopping else {
-                    record { $0.dropped += 1 }
-                    continue
-                }
-                // Back off between attempts; meanwhile the packets go by (dropped, counted).
-                let delay = min(5.0, 0.25 * pow(2, Double(min(failedOpens, 5))))
-                if failedOpens > 0, Date().timeIntervalSince(lastAttempt) < delay {
-                    record { $0.dropped += 1 }
-                    continue
-                }
-                lastAttempt = Date()
-                do {
-                    sink = try open(cancellation)
-                    resyncing = true
-                    // An open that waited (an SRT listener until its caller came) leaves a queue of
-                    // stale packets: a late receiver gets the stream from now, not a burst of the past.
-                    if Date().timeIntervalSince(lastAttempt) > 0.5 { discardQueued() }
-                    // A first open is not a reopening; one after failures or after writing is.
-                    record { if failedOpens > 0 || $0.written > 0 { $0.reopened += 1 } }
-                    failedOpens = 0
-                } catch {
-                    failedOpens += 1
+                sink = openAgain(&reopening)
+                // Meanwhile the packets go by (dropped, counted).
+                guard sink != nil else {
                     record { $0.dropped += 1 }
                     continue
                 }
             }
             if resyncing {
-                // A frame's tag goes out just before its (held) video packet: the keyframe's own
-                // tags wait here, so the first frame written still carries its tag.
-                if packet.role == .podiumMetadata {
-                    waitingTags.append(packet)
-                    if waitingTags.count > 16 {
-                        waitingTags.removeFirst()
-                        record { $0.skippedToKeyframe += 1 }
-                    }
-                    continue
-                }
-                guard packet.isVideo, packet.isKeyframe else {
-                    record { $0.skippedToKeyframe += 1 }
-                    continue
-                }
-                resyncing = false
-                let start = packet.pts ?? .min
-                for tag in waitingTags {
-                    guard (tag.pts ?? .min) >= start else {
-                        record { $0.skippedToKeyframe += 1 }
-                        continue
-                    }
-                    do {
-                        try sink!.write(tag)
-                        record { $0.written += 1 }
-                    } catch {
-                        record { $0.dropped += 1 }
-                    }
-                }
-                waitingTags = []
+                guard resync(on: packet, into: sink!) else { continue }
             }
-            if var schedule = pacer {
-                let wait = schedule.wait(before: packet, now: DispatchTime.now().uptimeNanoseconds)
-                pacer = schedule
-                if wait > 0 { usleep(UInt32(min(wait / 1000, 1_000_000))) }
-            }
-            do {
-                let repaired = try sink!.write(packet)
-                let now = DispatchTime.now().uptimeNanoseconds
-                condition.lock()
-                stats.written += 1
-                if repaired { stats.repairedTimestamps += 1 }
-                latencies.record(microseconds: Int((now &- packet.readAt) / 1000))
-                condition.unlock()
-            } catch {
-                // One packet the muxer cannot take (its content, not the output) is left out.
-                if error.isRefusedPacket {
-                    record { $0.refusedByMuxer += 1 }
-                    continue
-                }
-                record { $0.dropped += 1 }
-                if target.isNetwork {
-                    // The receiver went away: open again and resume on a keyframe.
-                    _ = try? sink?.finish()
-                    sink = nil
-                    failedOpens = 1
-                    lastAttempt = Date()
-                } else {
-                    let reason = "\(error)"
-                    record { $0.failure = reason }
-                    _ = try? sink?.finish()
-                    sink = nil
-                }
-            }
+            pace(packet)
+            write(packet, into: &sink, reopening: &reopening)
         }
         do {
             try sink?.finish()
@@ -354,6 +287,100 @@ final class OutputWorker: @unchecked Sendable {
         queue.removeAll()
         condition.broadcast()
         condition.unlock()
+    }
+
+    /// A network output opened again when its backoff allows; nil while it does not, or when
+    /// the output is a file (which is never reopened) or the job stops.
+    private func openAgain(_ reopening: inout Reopening) -> (any OutputSink)? {
+        guard target.isNetwork, !stopping, reopening.isDue else { return nil }
+        reopening.lastAttempt = Date()
+        do {
+            let sink = try open(cancellation)
+            resyncing = true
+            // An open that waited (an SRT listener until its caller came) leaves a queue of
+            // stale packets: a late receiver gets the stream from now, not a burst of the past.
+            if Date().timeIntervalSince(reopening.lastAttempt) > 0.5 { discardQueued() }
+            // A first open is not a reopening; one after failures or after writing is.
+            let failed = reopening.failedOpens
+            record { if failed > 0 || $0.written > 0 { $0.reopened += 1 } }
+            reopening.failedOpens = 0
+            return sink
+        } catch {
+            reopening.failedOpens += 1
+            return nil
+        }
+    }
+
+    /// After an open, the output starts on a keyframe. Returns whether `packet` goes out now.
+    private func resync(on packet: OutputPacket, into sink: any OutputSink) -> Bool {
+        // A frame's tag goes out just before its (held) video packet: the keyframe's own tags
+        // wait here, so the first frame written still carries its tag.
+        if packet.role == .podiumMetadata {
+            waitingTags.append(packet)
+            if waitingTags.count > 16 {
+                waitingTags.removeFirst()
+                record { $0.skippedToKeyframe += 1 }
+            }
+            return false
+        }
+        guard packet.isVideo, packet.isKeyframe else {
+            record { $0.skippedToKeyframe += 1 }
+            return false
+        }
+        resyncing = false
+        let start = packet.pts ?? .min
+        for tag in waitingTags {
+            guard (tag.pts ?? .min) >= start else {
+                record { $0.skippedToKeyframe += 1 }
+                continue
+            }
+            do {
+                try sink.write(tag)
+                record { $0.written += 1 }
+            } catch {
+                record { $0.dropped += 1 }
+            }
+        }
+        waitingTags = []
+        return true
+    }
+
+    /// Waits for the packet's moment on a paced (UDP) output.
+    private func pace(_ packet: OutputPacket) {
+        guard var schedule = pacer else { return }
+        let wait = schedule.wait(before: packet, now: DispatchTime.now().uptimeNanoseconds)
+        pacer = schedule
+        if wait > 0 { usleep(UInt32(min(wait / 1000, 1_000_000))) }
+    }
+
+    /// Writes one packet; a failed network output is closed to be opened again, a failed file
+    /// output is closed for good with the reason.
+    private func write(_ packet: OutputPacket, into sink: inout (any OutputSink)?, reopening: inout Reopening) {
+        do {
+            let repaired = try sink!.write(packet)
+            let now = DispatchTime.now().uptimeNanoseconds
+            condition.lock()
+            stats.written += 1
+            if repaired { stats.repairedTimestamps += 1 }
+            latencies.record(microseconds: Int((now &- packet.readAt) / 1000))
+            condition.unlock()
+        } catch {
+            // One packet the muxer cannot take (its content, not the output) is left out.
+            if error.isRefusedPacket {
+                record { $0.refusedByMuxer += 1 }
+                return
+            }
+            record { $0.dropped += 1 }
+            _ = try? sink?.finish()
+            sink = nil
+            if target.isNetwork {
+                // The receiver went away: open again and resume on a keyframe.
+                reopening = Reopening(failedOpens: 1, lastAttempt: Date())
+            } else {
+                let reason = "\(error)"
+                record { $0.failure = reason }
+            }
+        }
     }
 }
 

@@ -158,67 +158,8 @@ public struct OverlayTemplate: Sendable, Hashable {
         } catch {
             throw TemplateError(path: "\(path).text", reason: error.description)
         }
-        var values: [ValueBinding] = []
-        if let valuesField = fields["values"] {
-            guard case .object(let entries) = valuesField else { throw TemplateError(path: "\(path).values", reason: "must be an object of name → binding") }
-            for name in entries.keys.sorted() {
-                guard name.first?.isLetter == true, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
-                    throw TemplateError(path: "\(path).values.\(name)", reason: "a value name starts with a letter and holds letters, digits and _ only")
-                }
-                let source = try string(entries[name], at: "\(path).values.\(name)")
-                do {
-                    values.append(ValueBinding(name: name, binding: try Mustache(source)))
-                } catch {
-                    throw TemplateError(path: "\(path).values.\(name)", reason: error.description)
-                }
-            }
-        }
-        let layoutFields = try object(fields["layout"], at: "\(path).layout", allowed: ["rect", "rowStep", "world", "distance"])
-        let layout: Layout
-        if let rectValue = layoutFields["rect"] {
-            guard layoutFields["world"] == nil else { throw TemplateError(path: "\(path).layout", reason: "give either \"rect\" or \"world\", not both") }
-            guard case .array(let numbers) = rectValue, numbers.count == 4 else {
-                throw TemplateError(path: "\(path).layout.rect", reason: "must be [x, y, width, height], normalised 0…1")
-            }
-            let rect = numbers.compactMap { value -> Double? in
-                switch value {
-                case .integer(let number): Double(number)
-                case .number(let number): number
-                default: nil
-                }
-            }
-            guard rect.count == 4, rect.allSatisfy({ (0...1).contains($0) }), rect[0] + rect[2] <= 1, rect[1] + rect[3] <= 1, rect[2] > 0, rect[3] > 0 else {
-                throw TemplateError(path: "\(path).layout.rect", reason: "must be [x, y, width, height] inside the screen (0…1, x + width ≤ 1, y + height ≤ 1)")
-            }
-            var rowStep = 0.0
-            if let step = layoutFields["rowStep"] {
-                switch step {
-                case .integer(let number): rowStep = Double(number)
-                case .number(let number): rowStep = number
-                default: throw TemplateError(path: "\(path).layout.rowStep", reason: "must be a number")
-                }
-                guard (0...1).contains(rowStep) else { throw TemplateError(path: "\(path).layout.rowStep", reason: "must be between 0 and 1") }
-            }
-            layout = .rect(rect, rowStep: rowStep)
-        } else if case .string(let anchor)? = layoutFields["world"] {
-            guard anchor == "laneTag" || anchor == "worldRecordLine" else {
-                throw TemplateError(path: "\(path).layout.world", reason: "must be \"laneTag\" or \"worldRecordLine\"")
-            }
-            guard (anchor == "laneTag") == perLane else {
-                throw TemplateError(path: "\(path).layout.world", reason: anchor == "laneTag" ? "a lane tag needs \"perLane\": true" : "the world-record line is one element, not per lane")
-            }
-            var distance = 5.0
-            if let value = layoutFields["distance"] {
-                switch value {
-                case .integer(let number): distance = Double(number)
-                case .number(let number): distance = number
-                default: throw TemplateError(path: "\(path).layout.distance", reason: "must be metres from the start wall")
-                }
-            }
-            layout = .world(anchor: anchor, distance: distance)
-        } else {
-            throw TemplateError(path: "\(path).layout", reason: "needs \"rect\" [x, y, width, height] or \"world\" (laneTag, worldRecordLine)")
-        }
+        let values = try parseValues(fields["values"], at: "\(path).values")
+        let layout = try parseLayout(fields["layout"], perLane: perLane, at: "\(path).layout")
         let timing = try fields["timing"].map { value throws(TemplateError) in
             try object(value, at: "\(path).timing", allowed: ["delay", "hold", "fadeIn", "fadeOut"])
         } ?? [:]
@@ -229,6 +170,74 @@ public struct OverlayTemplate: Sendable, Hashable {
             fadeIn: try frames(timing["fadeIn"], at: "\(path).timing.fadeIn") ?? 0,
             fadeOut: try frames(timing["fadeOut"], at: "\(path).timing.fadeOut") ?? 0
         )
+    }
+
+    /// An element's named values (`"values": {name: binding}`).
+    private static func parseValues(_ value: JSONValue?, at path: String) throws(TemplateError) -> [ValueBinding] {
+        guard let valuesField = value else { return [] }
+        var values: [ValueBinding] = []
+        guard case .object(let entries) = valuesField else { throw TemplateError(path: "\(path)", reason: "must be an object of name → binding") }
+        for name in entries.keys.sorted() {
+            guard name.first?.isLetter == true, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
+                throw TemplateError(path: "\(path).\(name)", reason: "a value name starts with a letter and holds letters, digits and _ only")
+            }
+            let source = try string(entries[name], at: "\(path).\(name)")
+            do {
+                values.append(ValueBinding(name: name, binding: try Mustache(source)))
+            } catch {
+                throw TemplateError(path: "\(path).\(name)", reason: error.description)
+            }
+        }
+        return values
+    }
+
+    /// Where an element is drawn: a screen rectangle (with a row step per lane) or a place in the pool.
+    private static func parseLayout(_ value: JSONValue?, perLane: Bool, at path: String) throws(TemplateError) -> Layout {
+        let layoutFields = try object(value, at: path, allowed: ["rect", "rowStep", "world", "distance"])
+        if let rectValue = layoutFields["rect"] {
+            guard layoutFields["world"] == nil else { throw TemplateError(path: "\(path)", reason: "give either \"rect\" or \"world\", not both") }
+            guard case .array(let numbers) = rectValue, numbers.count == 4 else {
+                throw TemplateError(path: "\(path).rect", reason: "must be [x, y, width, height], normalised 0…1")
+            }
+            let rect = numbers.compactMap { value -> Double? in
+                switch value {
+                case .integer(let number): Double(number)
+                case .number(let number): number
+                default: nil
+                }
+            }
+            guard rect.count == 4, rect.allSatisfy({ (0...1).contains($0) }), rect[0] + rect[2] <= 1, rect[1] + rect[3] <= 1, rect[2] > 0, rect[3] > 0 else {
+                throw TemplateError(path: "\(path).rect", reason: "must be [x, y, width, height] inside the screen (0…1, x + width ≤ 1, y + height ≤ 1)")
+            }
+            var rowStep = 0.0
+            if let step = layoutFields["rowStep"] {
+                switch step {
+                case .integer(let number): rowStep = Double(number)
+                case .number(let number): rowStep = number
+                default: throw TemplateError(path: "\(path).rowStep", reason: "must be a number")
+                }
+                guard (0...1).contains(rowStep) else { throw TemplateError(path: "\(path).rowStep", reason: "must be between 0 and 1") }
+            }
+            return .rect(rect, rowStep: rowStep)
+        } else if case .string(let anchor)? = layoutFields["world"] {
+            guard anchor == "laneTag" || anchor == "worldRecordLine" else {
+                throw TemplateError(path: "\(path).world", reason: "must be \"laneTag\" or \"worldRecordLine\"")
+            }
+            guard (anchor == "laneTag") == perLane else {
+                throw TemplateError(path: "\(path).world", reason: anchor == "laneTag" ? "a lane tag needs \"perLane\": true" : "the world-record line is one element, not per lane")
+            }
+            var distance = 5.0
+            if let value = layoutFields["distance"] {
+                switch value {
+                case .integer(let number): distance = Double(number)
+                case .number(let number): distance = number
+                default: throw TemplateError(path: "\(path).distance", reason: "must be metres from the start wall")
+                }
+            }
+            return .world(anchor: anchor, distance: distance)
+        } else {
+            throw TemplateError(path: "\(path)", reason: "needs \"rect\" [x, y, width, height] or \"world\" (laneTag, worldRecordLine)")
+        }
     }
 }
 
