@@ -50,8 +50,6 @@ let package = Package(
         ),
         // Cairo (with FreeType and fontconfig underneath) for drawing previews.
         .systemLibrary(name: "CCairo", path: "Sources/CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
-        // The Linux call Swift's Glibc module leaves out (reserving a file's disk space).
-        .systemLibrary(name: "CLinux", path: "Sources/CLinux"),
         // zlib's inflate, for gzip bodies and zipped Lenex: bounded, with an error for every bad stream.
         .systemLibrary(name: "CInflate", path: "Sources/CInflate", providers: [.apt(["zlib1g-dev"])]),
         // SQLite's C interface, for the one connection option GRDB does not offer.
@@ -63,7 +61,7 @@ let package = Package(
         // timestamp unwrapping and presentation order, MPEG-TS tables, HLS playlists, ADTS, ID3 repair.
         .target(name: "MediaFormats", dependencies: ["Overlay"], swiftSettings: strictSettings),
         // The FFmpeg boundary, the only media code that holds a C pointer: demux, mux, guarded I/O.
-        .target(name: "MediaIO", dependencies: ["CFFmpeg", "CLinux", "MediaFormats", "Overlay"], swiftSettings: strictSettings),
+        .target(name: "MediaIO", dependencies: ["CFFmpeg", "MediaFormats", "Overlay"], swiftSettings: strictSettings),
         // The enrichment pipeline on threads: the read loop and frame clock, carriage, outputs, HLS.
         .target(name: "Pipeline", dependencies: ["MediaIO", "MediaFormats", "Overlay"], swiftSettings: strictSettings),
         // Decoded pictures and what is drawn on them with Cairo: previews and renditions.

@@ -325,12 +325,12 @@ package final class StreamMuxer: OutputSink {
 
 /// An MPEG-TS output's I/O with Podium between the muxer and the file or network: every whole
 /// TS packet passes `ProgramMapRewriter` (the PMT gains its metadata_pointer_descriptor) on its
-/// way to the real output: a local file Podium writes itself (`ReservingFile`), or a network
+/// way to the real output: a local file Podium writes itself (`OutputFile`), or a network
 /// output FFmpeg opened. Owns every context it made and frees them in `close()`.
 final class PMTRewritingIO {
     /// Where the rewritten packets go.
     private enum Destination {
-        case file(ReservingFile)
+        case file(OutputFile)
         case ffmpeg(UnsafeMutablePointer<AVIOContext>)
     }
 
@@ -357,7 +357,7 @@ final class PMTRewritingIO {
             // keeps FFmpeg's inner buffer.
             destination = inner.map { .ffmpeg($0) }
         } else {
-            destination = .file(try ReservingFile(path: String(location.dropFirst("file:".count)), displayName: displayName))
+            destination = .file(try OutputFile(path: String(location.dropFirst("file:".count)), displayName: displayName))
         }
         let bufferSize = streams ? Self.streamBufferSize : Self.fileBufferSize
         guard let buffer = av_malloc(bufferSize)?.assumingMemoryBound(to: UInt8.self) else {
