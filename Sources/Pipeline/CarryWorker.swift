@@ -14,14 +14,14 @@ import Synchronization
 /// the lock held, or is immutable, or atomic.
 final class CarryWorker: @unchecked Sendable {
     /// A carried frame.
-    struct Carried {
+    struct CarriedFrame {
         let frame: IngestFrame
         let carriage: FrameCarriage
         /// When the carriage was made (monotonic nanoseconds): a tag's added latency counts from here.
         let madeAt: UInt64
     }
 
-    private struct Waiting {
+    private struct WaitingFrame {
         let timing: FrameTiming
         let frame: IngestFrame
         let knownAt: UTCInstant
@@ -29,8 +29,8 @@ final class CarryWorker: @unchecked Sendable {
 
     // Everything below is guarded by `condition`.
     private let condition = NSCondition()
-    private var waiting: [Waiting] = []
-    private var carried: [Carried] = []
+    private var waiting: [WaitingFrame] = []
+    private var carried: [CarriedFrame] = []
     /// Frames handed over and not yet taken back.
     private var inFlight = 0
     private var failure: (any Error)?
@@ -75,14 +75,14 @@ final class CarryWorker: @unchecked Sendable {
             jobWaiting = false
         }
         if let failure { throw failure }
-        waiting.append(Waiting(timing: timing, frame: frame, knownAt: knownAt))
+        waiting.append(WaitingFrame(timing: timing, frame: frame, knownAt: knownAt))
         inFlight += 1
         if workerWaiting, waiting.count >= Self.batch { condition.broadcast() }
     }
 
     /// The frames carried since the last call, in order; with `all`, first waits until every
     /// frame handed over has been carried.
-    func take(all: Bool) throws -> [Carried] {
+    func take(all: Bool) throws -> [CarriedFrame] {
         condition.lock()
         defer { condition.unlock() }
         while all, carried.count < inFlight, failure == nil {
@@ -96,7 +96,7 @@ final class CarryWorker: @unchecked Sendable {
         if let failure { throw failure }
         // Asked once per packet: nothing is allocated when nothing is ready.
         guard !carried.isEmpty else { return [] }
-        var done: [Carried] = []
+        var done: [CarriedFrame] = []
         swap(&done, &carried)
         inFlight -= done.count
         return done
@@ -142,19 +142,19 @@ final class CarryWorker: @unchecked Sendable {
             // Everything waiting is taken at once, and carried back once it is all done: the two
             // threads meet once per batch each way (the job asks for carried frames on every
             // packet, and each meeting under contention costs both of them a system call).
-            var batch: [Waiting] = []
+            var batch: [WaitingFrame] = []
             swap(&batch, &waiting)
             waiting.reserveCapacity(batch.count)
             if jobWaiting { condition.broadcast() }
             condition.unlock()
-            var done: [Carried] = []
+            var done: [CarriedFrame] = []
             done.reserveCapacity(batch.count)
             var stopped: (any Error)?
             for next in batch {
                 if dropRequested.load(ordering: .relaxed) { break }
                 do {
                     let carriage = try carrier.carry(next.timing, next.frame, knownAt: next.knownAt)
-                    done.append(Carried(frame: next.frame, carriage: carriage, madeAt: DispatchTime.now().uptimeNanoseconds))
+                    done.append(CarriedFrame(frame: next.frame, carriage: carriage, madeAt: DispatchTime.now().uptimeNanoseconds))
                 } catch {
                     stopped = error
                     break

@@ -293,7 +293,7 @@ public struct Enricher: Sendable {
 /// the SEI or the frame's date waits until its frame has been carried.
 private struct CarriagePipeline {
     /// A copied packet waiting to go out.
-    private struct Waiting {
+    private struct WaitingPacket {
         let packet: Packet
         let stream: StreamDescription
         let readAt: UInt64
@@ -301,7 +301,7 @@ private struct CarriagePipeline {
     }
 
     /// What a carried frame leaves for its video packet.
-    private struct Carried {
+    private struct VideoCarriage {
         let sei: [UInt8]?
         let capture: UTCInstant?
         let markers: [RaceMarker]
@@ -318,12 +318,12 @@ private struct CarriagePipeline {
     let latency: Double
     let holdVideo: Bool
     let carryID3: Bool
-    private var packets: [Waiting?] = []
+    private var packets: [WaitingPacket?] = []
     private var packetHead = 0
     private var frames: [IngestFrame] = []
     private var frameHead = 0
     /// Carried frames whose video packet has not gone out yet, by output PTS.
-    private var carried: [Int64: Carried] = [:]
+    private var carried: [Int64: VideoCarriage] = [:]
     /// A recording's frames are carried on this thread (nil: inline, as a live input's are).
     var worker: CarryWorker?
     /// Output PTS of the frames handed to `worker` whose carriage has not come back (held video only).
@@ -367,7 +367,7 @@ private struct CarriagePipeline {
         _ packet: Packet, stream: StreamDescription, readAt: UInt64, wall: UTCInstant?, report: inout EnrichmentReport,
         carrier: some FrameCarrying
     ) throws {
-        packets.append(Waiting(packet: packet, stream: stream, readAt: readAt, wall: wall))
+        packets.append(WaitingPacket(packet: packet, stream: stream, readAt: readAt, wall: wall))
         try advance(flush: false, report: &report, carrier: carrier)
     }
 
@@ -404,7 +404,7 @@ private struct CarriagePipeline {
             ))
         }
         if holdVideo {
-            carried[frame.outputPTS] = Carried(sei: carriage.seiPayload, capture: frame.timing?.captureStart, markers: carriage.markers, epoch: frame.video.epoch)
+            carried[frame.outputPTS] = VideoCarriage(sei: carriage.seiPayload, capture: frame.timing?.captureStart, markers: carriage.markers, epoch: frame.video.epoch)
         }
     }
 
@@ -414,7 +414,7 @@ private struct CarriagePipeline {
             guard flush || due(frame.video.arrival) else { break }
             frameHead += 1
             guard let timing = frame.timing else {
-                if holdVideo { carried[frame.outputPTS] = Carried(sei: nil, capture: nil, markers: [], epoch: frame.video.epoch) }
+                if holdVideo { carried[frame.outputPTS] = VideoCarriage(sei: nil, capture: nil, markers: [], epoch: frame.video.epoch) }
                 continue
             }
             if let worker {

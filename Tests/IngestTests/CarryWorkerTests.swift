@@ -27,11 +27,11 @@ struct CarryWorkerTests {
     /// Carries `count` frames with `carry`, taking now and then as the pipeline does, and everything at the end.
     static func carryAll(
         _ count: Int, capacity: Int = 256, carry: @escaping @Sendable (FrameTiming, IngestFrame, UTCInstant) throws -> FrameCarriage
-    ) throws -> [CarryWorker.Carried] {
+    ) throws -> [CarryWorker.CarriedFrame] {
         let worker = CarryWorker(capacity: capacity, carrier: CarryingFunction(carry))
         var finished = false
         defer { worker.close(discarding: !finished) }
-        var taken: [CarryWorker.Carried] = []
+        var taken: [CarryWorker.CarriedFrame] = []
         for index in 0..<count {
             let (timing, frame, knownAt) = frame(index)
             try worker.submit(timing, frame: frame, knownAt: knownAt)
