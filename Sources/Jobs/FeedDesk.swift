@@ -3,22 +3,33 @@ public import Feeds
 public import Foundation
 public import Overlay
 import Store
+import Synchronization
 
 /// A server's results intake and its fan-out to the running jobs that follow the feeds: one
 /// `ResultsIntake` for the process, its calls made one at a time on their own queue (SQLite
 /// writes block; the intake is not thread-safe), and every document it takes delivered at once
 /// to each following job's `DocumentInbox`. The API calls it; it knows nothing of HTTP.
-public final class FeedDesk: @unchecked Sendable {
-    // `intake` is touched only on `queue`.
-    private let intake: ResultsIntake
+public final class FeedDesk: Sendable {
+    /// The intake and who follows it. Taken on `queue` only (the intake's SQLite writes block,
+    /// and they must not block Swift's cooperative threads), so the lock is never contended.
+    private struct Desk {
+        let intake: ResultsIntake
+        /// The running jobs that take the feeds.
+        var followers: [DocumentInbox] = []
+        /// The running jobs that take the rehearsal ledger's test documents.
+        var rehearsalFollowers: [DocumentInbox] = []
+    }
+
+    private let desk: Mutex<Desk>
     private let queue = DispatchQueue(label: "podium.feeds")
-    /// The running jobs that take the feeds (touched only on `queue`).
-    private var followers: [DocumentInbox] = []
-    /// The running jobs that take the rehearsal ledger's test documents (touched only on `queue`).
-    private var rehearsalFollowers: [DocumentInbox] = []
+    /// Whether test-feed documents are taken (into the rehearsal ledger).
+    public let takesRehearsals: Bool
 
     /// The desk over `intake` (loaded from the store's audit log).
-    public init(intake: ResultsIntake) { self.intake = intake }
+    public init(intake: sending ResultsIntake) {
+        takesRehearsals = intake.takesRehearsals
+        desk = Mutex(Desk(intake: intake))
+    }
 
     /// Stores the document (durably, before this returns) and applies it.
     /// Every job that follows the feeds gets it at once with its receipt time.
@@ -30,16 +41,18 @@ public final class FeedDesk: @unchecked Sendable {
         return try await withCheckedThrowingContinuation { continuation in
             queue.async {
                 continuation.resume(with: Result {
-                    let before = self.intake.received.entries.count
-                    let rehearsedBefore = self.intake.rehearsalLedger.entries.count
-                    let receipt = try self.intake.receive(prepared, source: source, receivedAt: UTCInstant.now())
-                    for entry in self.intake.received.entries.dropFirst(before) {
-                        self.followers.removeAll { !$0.deliver(entry.document, receivedAt: entry.receivedAt) }
+                    try self.desk.withLock { desk in
+                        let before = desk.intake.received.entries.count
+                        let rehearsedBefore = desk.intake.rehearsalLedger.entries.count
+                        let receipt = try desk.intake.receive(prepared, source: source, receivedAt: UTCInstant.now())
+                        for entry in desk.intake.received.entries.dropFirst(before) {
+                            desk.followers.removeAll { !$0.deliver(entry.document, receivedAt: entry.receivedAt) }
+                        }
+                        for entry in desk.intake.rehearsalLedger.entries.dropFirst(rehearsedBefore) {
+                            desk.rehearsalFollowers.removeAll { !$0.deliver(entry.document, receivedAt: entry.receivedAt) }
+                        }
+                        return receipt
                     }
-                    for entry in self.intake.rehearsalLedger.entries.dropFirst(rehearsedBefore) {
-                        self.rehearsalFollowers.removeAll { !$0.deliver(entry.document, receivedAt: entry.receivedAt) }
-                    }
-                    return receipt
                 })
             }
         }
@@ -51,31 +64,31 @@ public final class FeedDesk: @unchecked Sendable {
     public func follow(_ inbox: DocumentInbox, rehearsal: Bool = false) async -> ResultsLedger {
         await withCheckedContinuation { continuation in
             queue.async {
-                if rehearsal {
-                    self.rehearsalFollowers.removeAll(where: \.isClosed)
-                    self.rehearsalFollowers.append(inbox)
-                    continuation.resume(returning: self.intake.rehearsalLedger)
-                } else {
-                    self.followers.removeAll(where: \.isClosed)
-                    self.followers.append(inbox)
-                    continuation.resume(returning: self.intake.received)
+                let ledger = self.desk.withLock { desk in
+                    if rehearsal {
+                        desk.rehearsalFollowers.removeAll(where: \.isClosed)
+                        desk.rehearsalFollowers.append(inbox)
+                        return desk.intake.rehearsalLedger
+                    }
+                    desk.followers.removeAll(where: \.isClosed)
+                    desk.followers.append(inbox)
+                    return desk.intake.received
                 }
+                continuation.resume(returning: ledger)
             }
         }
     }
 
-    /// Whether test-feed documents are taken (into the rehearsal ledger).
-    public var takesRehearsals: Bool { intake.takesRehearsals }
 
     /// The results as known now, or at `wall`; with `rehearsal`, the rehearsal ledger's.
     public func book(asKnownAt wall: UTCInstant?, rehearsal: Bool = false) async -> ResultsBook {
         await withCheckedContinuation { continuation in
             queue.async {
-                if rehearsal {
-                    continuation.resume(returning: wall.map { self.intake.rehearsalLedger.book(asKnownAt: $0) } ?? self.intake.latestRehearsal)
-                } else {
-                    continuation.resume(returning: wall.map { self.intake.book(asKnownAt: $0) } ?? self.intake.latest)
+                let book = self.desk.withLock { desk in
+                    if rehearsal { return wall.map { desk.intake.rehearsalLedger.book(asKnownAt: $0) } ?? desk.intake.latestRehearsal }
+                    return wall.map { desk.intake.book(asKnownAt: $0) } ?? desk.intake.latest
                 }
+                continuation.resume(returning: book)
             }
         }
     }

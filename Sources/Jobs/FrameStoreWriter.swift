@@ -1,6 +1,7 @@
 import Foundation
 import Overlay
 import Store
+import Synchronization
 
 /// Appends a job's aired frames (and corrections of them) to the store on its own thread, so
 /// neither SQLite nor the JSON of a frame the job does not carry in full holds up the frames.
@@ -11,7 +12,7 @@ import Store
 /// transaction: a job that runs faster than the store writes in batches of up to `batchSize`.
 /// At most `inFlight` batches wait; beyond that the job waits for the store (memory stays
 /// bounded on a long job). The first failure is raised by the next `append` or by `finish`.
-final class FrameStoreWriter: @unchecked Sendable {
+final class FrameStoreWriter: Sendable {
     typealias Pending = (frames: [(overlay: FrameOverlay, json: FrameJSON?, captureStart: UTCInstant)], corrections: [StoredCorrection])
 
     private let store: SQLiteStore
@@ -19,14 +20,25 @@ final class FrameStoreWriter: @unchecked Sendable {
     private let batchSize: Int
     private let queue = DispatchQueue(label: "podium.frame-store")
     private let slots: DispatchSemaphore
-    /// Guards `pending`, `writing` and `failure`: the job's thread adds, the store's thread takes.
-    private let lock = NSLock()
-    private var failure: (any Error)?
-    private var pending: Pending = ([], [])
-    /// Whether a write is queued or under way; when it is, new frames wait for it to take them.
-    private var writing = false
-    /// Touched on `queue` only.
-    private var jsonWriter = FrameJSONWriter()
+    /// What the job's thread adds and the store's thread takes.
+    private struct State {
+        var failure: (any Error)?
+        var pending: Pending = ([], [])
+        /// Whether a write is queued or under way; when it is, new frames wait for it to take them.
+        var writing = false
+
+        /// What is pending, taken for a write (nil when nothing is); marks a write under way.
+        mutating func takePending() -> Pending? {
+            guard !pending.frames.isEmpty || !pending.corrections.isEmpty else { return nil }
+            defer { pending = ([], []) }
+            writing = true
+            return pending
+        }
+    }
+
+    private let state = Mutex(State())
+    /// Used on `queue` only, so never contended.
+    private let jsonWriter = Mutex(FrameJSONWriter())
 
     init(store: SQLiteStore, jobID: Int64, batchSize: Int = 250, inFlight: Int = 8) {
         self.store = store
@@ -37,36 +49,28 @@ final class FrameStoreWriter: @unchecked Sendable {
 
     /// Queues a frame captured at `captureStart`; `json` is its canonical JSON when the caller has it already.
     func append(_ overlay: FrameOverlay, json: FrameJSON?, captureStart: UTCInstant) throws {
-        let batch: Pending? = try lock.withLock {
-            if let failure { throw failure }
-            pending.frames.append((overlay, json, captureStart))
-            return !writing || pending.frames.count >= batchSize ? takePending() : nil
+        let batch: Pending? = try state.withLock { state in
+            if let failure = state.failure { throw failure }
+            state.pending.frames.append((overlay, json, captureStart))
+            return !state.writing || state.pending.frames.count >= batchSize ? state.takePending() : nil
         }
         if let batch { write(batch) }
     }
 
     /// Queues a correction of a frame; it goes to the store with the next batch of frames.
     func append(correction: StoredCorrection) throws {
-        try lock.withLock {
-            if let failure { throw failure }
-            pending.corrections.append(correction)
+        try state.withLock { state in
+            if let failure = state.failure { throw failure }
+            state.pending.corrections.append(correction)
         }
     }
 
     /// Writes what is left and waits for every batch: the store then holds every frame appended.
     /// The writer takes more frames after it.
     func finish() throws {
-        if let batch = lock.withLock({ takePending() }) { write(batch) }
+        if let batch = state.withLock({ $0.takePending() }) { write(batch) }
         queue.sync {}
-        if let failure = lock.withLock({ failure }) { throw failure }
-    }
-
-    /// What is pending, taken for a write (nil when nothing is); marks a write under way. Under `lock`.
-    private func takePending() -> Pending? {
-        guard !pending.frames.isEmpty || !pending.corrections.isEmpty else { return nil }
-        defer { pending = ([], []) }
-        writing = true
-        return pending
+        if let failure = state.withLock({ $0.failure }) { throw failure }
     }
 
     /// Writes `batch` on the store's thread, then whatever gathered meanwhile, until nothing has.
@@ -77,7 +81,7 @@ final class FrameStoreWriter: @unchecked Sendable {
             var next: Pending? = batch
             while let current = next {
                 let frames = current.frames.map { overlay, given, captureStart in
-                    let json = given ?? jsonWriter.json(for: overlay)
+                    let json = given ?? jsonWriter.withLock { $0.json(for: overlay) }
                     let exact = UTCInstant(iso8601: overlay.captureUTC) == captureStart ? nil : captureStart.secondsSinceEpoch.description
                     return StoredFrame(
                         seq: overlay.seq, pts: overlay.pts, captureUTC: overlay.captureUTC, overlayJSON: Data(json.bytes), sharedRange: json.lanes, captureExact: exact
@@ -89,10 +93,10 @@ final class FrameStoreWriter: @unchecked Sendable {
                 } catch {
                     failed = error
                 }
-                next = lock.withLock {
-                    if let failed, failure == nil { failure = failed }
-                    if let taken = takePending() { return taken }
-                    writing = false
+                next = state.withLock { state in
+                    if let failed, state.failure == nil { state.failure = failed }
+                    if let taken = state.takePending() { return taken }
+                    state.writing = false
                     return nil
                 }
             }

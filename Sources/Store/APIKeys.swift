@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// What an API key may do.
 public enum APIScope: String, Sendable, CaseIterable, Codable {

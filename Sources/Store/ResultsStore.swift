@@ -1,4 +1,5 @@
 public import Foundation
+import Synchronization
 
 /// A results document as received by the feeds, kept verbatim for the audit log.
 public struct FeedDocumentRecord: Sendable, Equatable {
@@ -240,35 +241,32 @@ public struct DuplicateDocument: Error, Equatable {
 }
 
 /// A results store in memory, with the same contract as the SQLite one; for tests and tools.
-public final class InMemoryResultsStore: ResultsStore, @unchecked Sendable {
-    // @unchecked: every access to the two stored properties holds `lock`.
-    private let lock = NSLock()
-    private var documents: [FeedDocumentRecord] = []
-    private var derived = DerivedFacts()
+public final class InMemoryResultsStore: ResultsStore, Sendable {
+    private let contents = Mutex<(documents: [FeedDocumentRecord], derived: DerivedFacts)>(([], DerivedFacts()))
 
     /// Creates an empty store.
     public init() {}
 
     public func append(_ document: FeedDocumentRecord, replacingFactsWith facts: ((Int64) -> DerivedFacts)?) throws -> Int64 {
-        try lock.withLock {
-            guard !documents.contains(where: { $0.sha256 == document.sha256 }) else { throw DuplicateDocument(sha256: document.sha256) }
-            let stored = document.with(id: Int64(documents.count + 1))
-            documents.append(stored)
+        try contents.withLock { contents in
+            guard !contents.documents.contains(where: { $0.sha256 == document.sha256 }) else { throw DuplicateDocument(sha256: document.sha256) }
+            let stored = document.with(id: Int64(contents.documents.count + 1))
+            contents.documents.append(stored)
             if let facts {
                 let replacement = facts(stored.id)
-                derived = replacement.scope.merge(replacement, into: derived)
+                contents.derived = replacement.scope.merge(replacement, into: contents.derived)
             }
             return stored.id
         }
     }
 
     public func document(sha256: String) throws -> FeedDocumentRecord? {
-        lock.withLock { documents.first { $0.sha256 == sha256 } }
+        contents.withLock { $0.documents.first { $0.sha256 == sha256 } }
     }
 
-    public func feedDocuments() throws -> [FeedDocumentRecord] { lock.withLock { documents } }
+    public func feedDocuments() throws -> [FeedDocumentRecord] { contents.withLock { $0.documents } }
 
-    public func facts() throws -> DerivedFacts { lock.withLock { derived } }
+    public func facts() throws -> DerivedFacts { contents.withLock { $0.derived } }
 
-    public func replaceFacts(with facts: DerivedFacts) throws { lock.withLock { derived = facts.sorted() } }
+    public func replaceFacts(with facts: DerivedFacts) throws { contents.withLock { $0.derived = facts.sorted() } }
 }
