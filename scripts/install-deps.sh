@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-    libavformat-dev libavcodec-dev libavutil-dev libswscale-dev  # FFmpeg 5.1 libraries (Ingest)
+    libavformat-dev libavcodec-dev libavutil-dev libswscale-dev  # FFmpeg 5.1 libraries (MediaIO, Pictures)
     libsqlite3-dev sqlite3                                      # the job store (sqlite3 prints the demo URLs)
     zlib1g-dev                                                  # inflating gzip bodies and zipped Lenex (Feeds)
     libtcmalloc-minimal4                                        # TCMalloc, podium's allocator (see Package.swift)
