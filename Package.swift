@@ -82,7 +82,7 @@ let package = Package(
         .target(
             name: "Jobs",
             dependencies: [
-                "MediaFormats", "Pipeline", "Pictures", "Overlay", "Store", "Feeds", .product(name: "Metrics", package: "swift-metrics"), .product(name: "Logging", package: "swift-log"),
+                "MediaFormats", "MediaIO", "Pipeline", "Pictures", "Overlay", "Store", "Feeds", .product(name: "Metrics", package: "swift-metrics"), .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),
@@ -90,7 +90,7 @@ let package = Package(
         .target(
             name: "API",
             dependencies: [
-                "Store", "Overlay", "Feeds", "Jobs", "MediaFormats", "Pipeline", "Pictures",
+                "Store", "Overlay", "Feeds", "Jobs", "MediaFormats", "MediaIO", "Pipeline", "Pictures",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -108,7 +108,7 @@ let package = Package(
         .executableTarget(
             name: "podium",
             dependencies: [
-                "MediaFormats", "Pipeline", "Overlay", "Store", "API", "Feeds", "Jobs",
+                "MediaFormats", "MediaIO", "Pipeline", "Overlay", "Store", "API", "Feeds", "Jobs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

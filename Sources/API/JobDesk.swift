@@ -2,7 +2,8 @@ import Foundation
 import Hummingbird
 public import Jobs
 public import Logging
-import Overlay
+public import MediaIO
+public import Overlay
 public import Store
 
 /// Where the server's jobs find their fixtures and templates and write their files, and which
@@ -36,10 +37,16 @@ public final class JobDesk: Sendable {
 
     /// Where the server's jobs log (each line with its job's id).
     let logger: Logger
+    /// The time of day the server's jobs read (records, arrival, "now" for a venue's schedule).
+    let wallClock: any WallClock
 
-    /// A desk starting jobs on `runner`; its jobs log to `logger`.
-    public init(runner: JobRunner, store: SQLiteStore, feeds: FeedDesk?, settings: JobSettings, logger: Logger = Logger(label: "podium.jobs")) {
+    /// A desk starting jobs on `runner`; its jobs log to `logger` and read the time from `wallClock`.
+    public init(
+        runner: JobRunner, store: SQLiteStore, feeds: FeedDesk?, settings: JobSettings, logger: Logger = Logger(label: "podium.jobs"),
+        wallClock: any WallClock = SystemClock()
+    ) {
         self.logger = logger
+        self.wallClock = wallClock
         self.runner = runner
         self.store = store
         self.feeds = feeds

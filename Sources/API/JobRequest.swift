@@ -159,7 +159,8 @@ struct JobRequest {
         let request = try StrictObject.body(body, allowed: fields)
         let policy = InputPolicy(allowedHosts: desk.settings.allowedHosts, readTimeout: 5, reconnect: ReconnectPolicy())
         let (input, inputURL, fixture) = try await self.input(of: request, policy: policy, desk: desk)
-        let clock = try clockSettings(request.object("clock", allowed: ["source", "anchor", "frameRate", "latencyMs", "timecodeDate", "timecodeZone"]), fixture: fixture)
+        var clock = try clockSettings(request.object("clock", allowed: ["source", "anchor", "frameRate", "latencyMs", "timecodeDate", "timecodeZone"]), fixture: fixture)
+        clock.wallClock = desk.wallClock
         let (results, unit, rehearsal) = try await self.results(of: request, fixture: fixture, desk: desk)
         let (enrichment, outputs) = try self.outputs(of: request, policy: policy, jobsDirectory: desk.settings.jobsDirectory)
         let template = try await self.template(of: request, desk: desk)
@@ -239,7 +240,7 @@ struct JobRequest {
                 // "The unit scheduled at this venue now (or at `at`)", resolved once, from the schedule as received.
                 guard try binding!.string("unit") == nil else { throw request.wrong("results.venue", "and results.unit exclude each other") }
                 let atText = try binding!.string("at")
-                guard let at = atText.map({ UTCInstant(iso8601: $0) }) ?? UTCInstant.now() else {
+                guard let at = atText.map({ UTCInstant(iso8601: $0) }) ?? desk.wallClock.now() else {
                     throw request.wrong("results.at", "must be an ISO 8601 date-time with a zone")
                 }
                 let schedule = await feeds.book(asKnownAt: nil, rehearsal: rehearsal).schedule

@@ -18,8 +18,14 @@ struct JobsController<Store: JobReading & KeyReading> {
     let jobJSON = JobJSONCache()
     let jobPages = JobPageCache()
     let bodies = ImmutableBodyCache()
-    let tokens = PlaybackTokens()
+    let tokens: PlaybackTokens
     let liveKeys = KeyLiveness()
+
+    init(store: Store, desk: JobDesk?, wallClock: any WallClock) {
+        self.store = store
+        self.desk = desk
+        tokens = PlaybackTokens(wallClock: wallClock)
+    }
 
     /// Who may read jobs: viewers (every job), broadcasters (their own), admins.
     static var readers: Set<APIScope> { [.viewer, .broadcaster] }

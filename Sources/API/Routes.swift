@@ -4,7 +4,8 @@ public import Hummingbird
 import HummingbirdWebSocket
 public import Jobs
 import Logging
-import Overlay
+public import MediaIO
+public import Overlay
 public import Prometheus
 public import Store
 import Synchronization
@@ -16,9 +17,10 @@ let maximumFramesPerPage = 500
 ///
 /// - Parameter metrics: the registry `MetricsSystem` was bootstrapped with; given, requests are
 ///   measured and `/metrics` serves it.
+/// - Parameter wallClock: what stored templates are dated by and playback tokens expire by.
 public func buildRouter(
     store: some JobReading & KeyReading & TemplateStoring, feeds: FeedDesk? = nil, jobs: JobDesk? = nil, limits: RateLimits = RateLimits(),
-    metrics: PrometheusCollectorRegistry? = nil
+    metrics: PrometheusCollectorRegistry? = nil, wallClock: any WallClock = SystemClock()
 ) -> Router<PodiumRequestContext> {
     let router = Router(context: PodiumRequestContext.self)
     if metrics != nil { router.add(middleware: MetricsMiddleware()) }
@@ -41,10 +43,10 @@ public func buildRouter(
         ], body: ResponseBody(byteBuffer: ByteBuffer(bytes: viewer)))
     }
     let v1 = router.group("v1").add(middleware: KeyAuthenticator(keys: store, limiter: RateLimiter(limits: limits)))
-    let jobsController = JobsController(store: store, desk: jobs)
+    let jobsController = JobsController(store: store, desk: jobs, wallClock: wallClock)
     jobsController.addRoutes(to: v1.group("jobs"))
     jobsController.addPlaybackRoutes(to: router)
-    TemplatesController(store: store).addRoutes(to: v1.group("templates"))
+    TemplatesController(store: store, wallClock: wallClock).addRoutes(to: v1.group("templates"))
     if let feeds {
         FeedsController(desk: feeds).addRoutes(
             feeds: v1.group("feeds"), units: v1.group("units"), athletes: v1.group("athletes"), records: v1.group("records"),
@@ -61,9 +63,9 @@ public func buildRouter(
 /// Builds the HTTP application around a store.
 public func buildApplication(
     store: some JobReading & KeyReading & TemplateStoring, feeds: FeedDesk? = nil, jobs: JobDesk? = nil, limits: RateLimits = RateLimits(),
-    metrics: PrometheusCollectorRegistry? = nil, configuration: ApplicationConfiguration
+    metrics: PrometheusCollectorRegistry? = nil, wallClock: any WallClock = SystemClock(), configuration: ApplicationConfiguration
 ) -> some ApplicationProtocol {
-    let router = buildRouter(store: store, feeds: feeds, jobs: jobs, limits: limits, metrics: metrics)
+    let router = buildRouter(store: store, feeds: feeds, jobs: jobs, limits: limits, metrics: metrics, wallClock: wallClock)
     // The same router answers WebSocket upgrades, so they pass the same key check.
     return Application(
         responder: HeadAsGet(inner: router.buildResponder()), server: .podiumHTTP1(webSocketRouter: router), configuration: configuration

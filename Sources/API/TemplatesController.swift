@@ -14,6 +14,8 @@ let maximumTemplateBytes = 1 << 20
 
 struct TemplatesController<Store: TemplateStoring> {
     let store: Store
+    /// What a stored template's `updatedUTC` is dated by.
+    let wallClock: any WallClock
     static var maximumSize: Int { maximumTemplateBytes }
 
     func addRoutes(to group: RouterGroup<PodiumRequestContext>) {
@@ -64,7 +66,7 @@ struct TemplatesController<Store: TemplateStoring> {
         let key = try context.requireKey([.designer])
         let name = try Self.checkedName(context)
         let (template, body) = try await Self.template(in: request)
-        let replaced = try await store.putTemplate(name: name, json: body, updatedUTC: UTCInstant.now().iso8601, updatedBy: key.owner)
+        let replaced = try await store.putTemplate(name: name, json: body, updatedUTC: wallClock.now().iso8601, updatedBy: key.owner)
         let answer = try canonicalEncoder().encode(TemplateAnswer(name: name, elements: template.elements.count, replaced: replaced))
         return jsonResponse(answer, status: replaced ? .ok : .created)
     }

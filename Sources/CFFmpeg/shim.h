@@ -10,7 +10,6 @@
 #include <libavutil/mem.h>
 #include <stddef.h>
 #include <string.h>
-#include <time.h>
 #include <libavutil/timecode.h>
 #include <libavcodec/defs.h>
 #include <libswscale/swscale.h>
@@ -104,7 +103,8 @@ static inline void podium_held_bytes_close(AVIOContext *io) {
    The inner context is the protocol's own (udp, srt, rtmp). Each read returns what one protocol
    read gave (a datagram, a message), stamped with the wall clock as it returned. The stamps
    are kept in a ring: the oldest are dropped once it is full, and a position older than the
-   ring has no stamp. Used on the reading thread only. */
+   ring has no stamp. The stamps are read from the job's own wall clock (`now`, called with
+   `now_opaque`), the one every other Podium date comes from. Used on the reading thread only. */
 #define PODIUM_STAMP_RING 65536
 
 typedef struct PodiumStampedInput {
@@ -114,13 +114,9 @@ typedef struct PodiumStampedInput {
     int64_t micros[PODIUM_STAMP_RING];
     size_t first;
     size_t count;
+    int64_t (*now)(void *opaque);
+    void *now_opaque;
 } PodiumStampedInput;
-
-static inline int64_t podium_wall_micros(void) {
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    return (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000;
-}
 
 static inline int podium_stamped_read(void *opaque, uint8_t *buffer, int size) {
     PodiumStampedInput *stamped = opaque;
@@ -131,15 +127,19 @@ static inline int podium_stamped_read(void *opaque, uint8_t *buffer, int size) {
     if (stamped->count == PODIUM_STAMP_RING) stamped->first = (stamped->first + 1) % PODIUM_STAMP_RING;
     else stamped->count += 1;
     stamped->starts[slot] = stamped->offset;
-    stamped->micros[slot] = podium_wall_micros();
+    stamped->micros[slot] = stamped->now(stamped->now_opaque);
     stamped->offset += count;
     return count;
 }
 
-/* Opens `url` with `options` and wraps it; NULL and *error set when it cannot be opened. */
-static inline AVIOContext *podium_stamped_open(const char *url, const AVIOInterruptCB *interrupt, AVDictionary **options, int *error) {
+/* Opens `url` with `options` and wraps it, its reads dated by `now(now_opaque)` in wall-clock
+   microseconds; NULL and *error set when it cannot be opened. */
+static inline AVIOContext *podium_stamped_open(const char *url, const AVIOInterruptCB *interrupt, AVDictionary **options,
+                                               int64_t (*now)(void *), void *now_opaque, int *error) {
     PodiumStampedInput *stamped = av_mallocz(sizeof(PodiumStampedInput));
     if (!stamped) { *error = AVERROR(ENOMEM); return NULL; }
+    stamped->now = now;
+    stamped->now_opaque = now_opaque;
     int code = avio_open2(&stamped->inner, url, AVIO_FLAG_READ, interrupt, options);
     if (code < 0) { av_free(stamped); *error = code; return NULL; }
     int size = 65536;

@@ -128,7 +128,7 @@ public struct EnrichmentJob: Sendable {
         let unitCode = try selectUnit(ledger.book())
         let jobID = try store.startJob(
             JobDescription(
-                createdUTC: UTCInstant.now().iso8601, input: EnrichmentJob.redacted(inputLabel ?? input),
+                createdUTC: clock.wallClock.now().iso8601, input: EnrichmentJob.redacted(inputLabel ?? input),
                 output: outputs.map { EnrichmentJob.redacted($0.text) }.joined(separator: " "), unit: unitCode.rawValue,
                 clockSource: clock.source?.rawValue ?? "auto", frameRate: clock.frameRate?.description ?? "stream", owner: owner
             ),

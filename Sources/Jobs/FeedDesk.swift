@@ -1,6 +1,7 @@
 import Dispatch
 public import Feeds
 public import Foundation
+public import MediaIO
 public import Overlay
 import Store
 import Synchronization
@@ -24,10 +25,13 @@ public final class FeedDesk: Sendable {
     private let queue = DispatchQueue(label: "podium.feeds")
     /// Whether test-feed documents are taken (into the rehearsal ledger).
     public let takesRehearsals: Bool
+    /// What a document's receipt is dated by.
+    public let wallClock: any WallClock
 
-    /// The desk over `intake` (loaded from the store's audit log).
-    public init(intake: sending ResultsIntake) {
+    /// The desk over `intake` (loaded from the store's audit log); receipts dated by `wallClock`.
+    public init(intake: sending ResultsIntake, wallClock: any WallClock = SystemClock()) {
         takesRehearsals = intake.takesRehearsals
+        self.wallClock = wallClock
         desk = Mutex(Desk(intake: intake))
     }
 
@@ -44,7 +48,7 @@ public final class FeedDesk: Sendable {
                     try self.desk.withLock { desk in
                         let before = desk.intake.received.entries.count
                         let rehearsedBefore = desk.intake.rehearsalLedger.entries.count
-                        let receipt = try desk.intake.receive(prepared, source: source, receivedAt: UTCInstant.now())
+                        let receipt = try desk.intake.receive(prepared, source: source, receivedAt: self.wallClock.now())
                         for entry in desk.intake.received.entries.dropFirst(before) {
                             desk.followers.removeAll { !$0.deliver(entry.document, receivedAt: entry.receivedAt) }
                         }

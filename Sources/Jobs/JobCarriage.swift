@@ -42,6 +42,8 @@ final class JobCarriage: FrameCarrying {
     /// A templated job carries the compact elements in band; the full state is in the store and the API.
     private let compact: Bool
     private let log: Logger
+    /// The time of day, for how far behind capture a live frame is carried.
+    private let wallClock: any WallClock
 
     /// The carriage of job `jobID`, whose documents so far make `airing`.
     init(job: EnrichmentJob, jobID: Int64, airing: AiringTimeline, folder: FolderPoll?, log: Logger) {
@@ -53,6 +55,7 @@ final class JobCarriage: FrameCarrying {
         frameWriter = FrameStoreWriter(store: job.store, jobID: jobID, batchSize: EnrichmentJob.storeBatch)
         feedInbox = if case .feed(_, let inbox) = job.results { inbox } else { nil }
         camera = job.camera
+        wallClock = job.clock.wallClock
         carriers = job.settings.carriers
         compact = job.template != nil
         self.log = log
@@ -65,7 +68,7 @@ final class JobCarriage: FrameCarrying {
     private func carry(_ timing: FrameTiming, _ frame: IngestFrame, knownAt: UTCInstant, in state: inout State) throws -> FrameCarriage {
         let live = frame.video.arrival != nil
         takeNewDocuments(live: live, at: knownAt, in: &state)
-        state.metrics.frameCarried(behind: live ? Double(UTCInstant.now().seconds(since: timing.captureStart)) : nil, arrivalClock: frame.arrivalClock)
+        state.metrics.frameCarried(behind: live ? Double(wallClock.now().seconds(since: timing.captureStart)) : nil, arrivalClock: frame.arrivalClock)
         let pose = camera?.pose(forCaptureAt: timing.captureStart)
         let known = state.airing.knownCount(at: knownAt)
         let shown = state.renderers.overlay(timing, pose: pose, known: known, airing: &state.airing)

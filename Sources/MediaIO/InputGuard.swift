@@ -16,6 +16,8 @@ package final class InputGuard: @unchecked Sendable {
     let endpoint: InputEndpoint
     let policy: InputPolicy
     let cancellation: InputCancellation
+    /// The clock a live input's bytes are dated by as they arrive.
+    let wallClock: any WallClock
     /// The URL FFmpeg opens for the input itself: the endpoint's, with its host pinned.
     private(set) var openURL: String
     private var refusal: MediaError?
@@ -38,10 +40,11 @@ package final class InputGuard: @unchecked Sendable {
     /// Redirects followed in a row, each checked before it is followed.
     static let redirectLimit = 5
 
-    package init(endpoint: InputEndpoint, policy: InputPolicy, cancellation: InputCancellation) {
+    package init(endpoint: InputEndpoint, policy: InputPolicy, cancellation: InputCancellation, wallClock: any WallClock) {
         self.endpoint = endpoint
         self.policy = policy
         self.cancellation = cancellation
+        self.wallClock = wallClock
         self.openURL = endpoint.openURL
     }
 
@@ -181,11 +184,13 @@ package final class InputGuard: @unchecked Sendable {
     }
 
     /// Opens the input's own protocol (with `options`, which it consumes as FFmpeg does) under a
-    /// context that dates every chunk of bytes as it arrives, for the demuxer to read.
+    /// context that dates every chunk of bytes by `wallClock` as it arrives, for the demuxer to
+    /// read. The context calls back into this guard, which its `MediaInput` outlives.
     func openStampedInput(options: inout OpaquePointer?) throws(MediaError) -> UnsafeMutablePointer<AVIOContext> {
-        var interrupt = AVIOInterruptCB(callback: interruptRequested, opaque: Unmanaged.passUnretained(self).toOpaque())
+        let opaque = Unmanaged.passUnretained(self).toOpaque()
+        var interrupt = AVIOInterruptCB(callback: interruptRequested, opaque: opaque)
         var code: Int32 = 0
-        guard let io = podium_stamped_open(openURL, &interrupt, &options, &code) else {
+        guard let io = podium_stamped_open(openURL, &interrupt, &options, wallMicroseconds, opaque, &code) else {
             if let refusal = takeRefusal() { throw refusal }
             try MediaError.check(code, "opening input", endpoint.url)
             throw .ffmpeg(operation: "opening input", target: endpoint.url, code: code, message: "the input could not be opened")
@@ -267,6 +272,10 @@ private func guardedOpen(
 private func guardedClose(_ context: UnsafeMutablePointer<AVFormatContext>?, _ io: UnsafeMutablePointer<AVIOContext>?) -> Int32 {
     guard let context, let opaque = context.pointee.opaque else { return 0 }
     return Unmanaged<InputGuard>.fromOpaque(opaque).takeUnretainedValue().close(context, io)
+}
+
+private func wallMicroseconds(_ opaque: UnsafeMutableRawPointer?) -> Int64 {
+    Unmanaged<InputGuard>.fromOpaque(opaque!).takeUnretainedValue().wallClock.microsecondsSinceEpoch()
 }
 
 private func interruptRequested(_ opaque: UnsafeMutableRawPointer?) -> Int32 {

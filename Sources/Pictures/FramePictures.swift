@@ -44,7 +44,7 @@ public struct FramePictures {
         guard let last = frames.max() else { return [:] }
         let endpoint = try InputEndpoint(path, policy: InputPolicy())
         guard endpoint.kind == .file else { throw .unsupportedOutput(url: path, detail: "previews decode recordings (files) only") }
-        let input = try MediaInput(guarding: InputGuard(endpoint: endpoint, policy: InputPolicy(), cancellation: InputCancellation()))
+        let input = try MediaInput(guarding: InputGuard(endpoint: endpoint, policy: InputPolicy(), cancellation: InputCancellation(), wallClock: SystemClock()))
         guard let video = input.streams.first(where: { $0.kind == .video }) else { throw .noVideoStream(url: path) }
         let parameters = input.codecParameters(ofStream: video.index)
         guard let codec = avcodec_find_decoder(parameters.pointee.codec_id) else {

@@ -10,7 +10,7 @@ public enum Rendition {
     public static func mp4(of recording: String, to path: String) throws(MediaError) {
         let endpoint = try InputEndpoint(recording, policy: InputPolicy())
         guard endpoint.kind == .file else { throw .unsupportedOutput(url: recording, detail: "renditions are made of recordings (files) only") }
-        let input = try MediaInput(guarding: InputGuard(endpoint: endpoint, policy: InputPolicy(), cancellation: InputCancellation()))
+        let input = try MediaInput(guarding: InputGuard(endpoint: endpoint, policy: InputPolicy(), cancellation: InputCancellation(), wallClock: SystemClock()))
         guard let video = input.streams.first(where: { $0.kind == .video }) else { throw .noVideoStream(url: recording) }
         let copied = input.streams.filter { $0.kind == .video || $0.kind == .audio }
         let layout = StreamLayout(input: input, copying: copied, video: video)

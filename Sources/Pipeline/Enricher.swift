@@ -184,7 +184,7 @@ public struct Enricher: Sendable {
         let live = session.endpoint.kind.isLive
         let workers = try startWorkers(layout: layout, live: live)
         var pipeline = CarriagePipeline(
-            video: video, layout: layout, workers: workers, live: live, lookahead: settings.lookahead, latency: clock.latency,
+            video: video, layout: layout, workers: workers, live: live, wallClock: clock.wallClock, lookahead: settings.lookahead, latency: clock.latency,
             holdVideo: settings.carriers.contains(.sei) || outputs.contains { $0.kind == .hls },
             carryID3: settings.carriers.contains(.id3)
         )
@@ -214,7 +214,7 @@ public struct Enricher: Sendable {
                         }
                         copy.setTimestamps(pts: pts, dts: dts)
                         report.copiedPackets[stream.index, default: 0] += 1
-                        try pipeline.packet(copy, stream: stream, readAt: readAt, wall: live ? IngestSession.wallClock() : nil, report: &report, carrier: carrier)
+                        try pipeline.packet(copy, stream: stream, readAt: readAt, wall: live ? clock.wallClock.now() : nil, report: &report, carrier: carrier)
                     },
                     frame: { frame in
                         guard frame.timing != nil || !clock.required else {
@@ -313,6 +313,8 @@ private struct CarriagePipeline {
     let layout: StreamLayout
     let workers: [OutputWorker]
     let live: Bool
+    /// The time of day a live input's frames are released by.
+    let wallClock: any WallClock
     let lookahead: Double
     /// Seconds from capture to arrival: a recording's frame counts as aired at capture + latency + look-ahead.
     let latency: Double
@@ -332,13 +334,14 @@ private struct CarriagePipeline {
     private static let maximumWaiting = 2048
 
     init(
-        video: StreamDescription, layout: StreamLayout, workers: [OutputWorker], live: Bool, lookahead: Double, latency: Double, holdVideo: Bool,
-        carryID3: Bool
+        video: StreamDescription, layout: StreamLayout, workers: [OutputWorker], live: Bool, wallClock: any WallClock, lookahead: Double,
+        latency: Double, holdVideo: Bool, carryID3: Bool
     ) {
         self.video = video
         self.layout = layout
         self.workers = workers
         self.live = live
+        self.wallClock = wallClock
         self.lookahead = lookahead
         self.latency = latency
         self.holdVideo = holdVideo
@@ -352,7 +355,7 @@ private struct CarriagePipeline {
     /// Up to when results count as known for a frame: the wall clock as it leaves the look-ahead
     /// (live), or its capture time plus latency and look-ahead (a recording).
     private func knownAt(_ timing: FrameTiming) -> UTCInstant {
-        live ? IngestSession.wallClock() : timing.captureStart.advanced(by: Self.seconds(latency + lookahead))
+        live ? wallClock.now() : timing.captureStart.advanced(by: Self.seconds(latency + lookahead))
     }
 
     private static func seconds(_ value: Double) -> Rational { Rational(Int128((value * 1_000_000).rounded()), 1_000_000) }
@@ -360,7 +363,7 @@ private struct CarriagePipeline {
     /// Whether something that arrived at `wall` has waited out the look-ahead.
     private func due(_ wall: UTCInstant?) -> Bool {
         guard live, lookahead > 0, let wall else { return true }
-        return IngestSession.wallClock() >= wall.advanced(by: Self.seconds(lookahead))
+        return wallClock.now() >= wall.advanced(by: Self.seconds(lookahead))
     }
 
     mutating func packet(

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+public import MediaIO
 public import Overlay
 
 /// Receives FreeD camera tracking over UDP: one datagram per message, stamped with its arrival UTC.
@@ -14,9 +15,12 @@ public final class FreeDReceiver {
     private let socket: Int32
     /// The UDP port bound (useful when 0 was asked for).
     public let port: UInt16
+    /// What each datagram's arrival is dated by.
+    private let wallClock: any WallClock
 
-    /// Binds a UDP socket on an IPv4 address and port (0 picks a free port).
-    public init(host: String = "127.0.0.1", port: UInt16) throws {
+    /// Binds a UDP socket on an IPv4 address and port (0 picks a free port); datagrams are dated by `wallClock`.
+    public init(host: String = "127.0.0.1", port: UInt16, wallClock: any WallClock = SystemClock()) throws {
+        self.wallClock = wallClock
         #if canImport(Glibc)
         let descriptor = Glibc.socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
         #else
@@ -58,10 +62,7 @@ public final class FreeDReceiver {
         while deadline.map({ Date() < $0 }) ?? true {
             let count = recv(socket, &buffer, buffer.count, 0)
             guard count > 0 else { continue }
-            var now = timespec()
-            clock_gettime(CLOCK_REALTIME, &now)
-            let micros = Int128(now.tv_sec) * 1_000_000 + Int128(now.tv_nsec / 1000)
-            handle(Array(buffer[0..<count]), UTCInstant(secondsSinceEpoch: Rational(micros, 1_000_000)))
+            handle(Array(buffer[0..<count]), wallClock.now())
         }
     }
 }

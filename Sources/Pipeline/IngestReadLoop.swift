@@ -92,7 +92,7 @@ struct IngestReadLoop {
         if session.cancellation.isCancelled { stats.stopped = true; return false }
         var more = false
         var failure: String?
-        let readStarted = live ? IngestSession.wallClock() : nil
+        let readStarted = live ? session.settings.wallClock.now() : nil
         do {
             more = try session.input.read(into: packet)
             consecutiveErrors = 0
@@ -157,7 +157,7 @@ struct IngestReadLoop {
     /// otherwise), with the reference time its source states.
     private mutating func passVideo(_ packet: Packet, readStarted: UTCInstant?) throws {
         let arrival = session.input.arrival(of: packet)
-            ?? IngestSession.arrival(ofPacketReadFrom: readStarted, to: live ? IngestSession.wallClock() : nil)
+            ?? IngestSession.arrival(ofPacketReadFrom: readStarted, to: live ? session.settings.wallClock.now() : nil)
         var reference: UTCInstant?
         if session.clockSource == .producerReference {
             // FFmpeg's parser hands an access unit out when the first RTP packet of the next one

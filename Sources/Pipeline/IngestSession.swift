@@ -1,6 +1,6 @@
 import Foundation
 public import MediaFormats
-import MediaIO
+public import MediaIO
 public import Overlay
 
 /// How a job's frames get their capture UTC.
@@ -19,12 +19,16 @@ public struct ClockSettings: Sendable {
     public var discontinuitySeconds: Double
     /// Whether frames without any UTC are an error (enrichment) or simply listed (probing).
     public var required: Bool
+    /// The time of day: a live input's arrival stamps, and a live job's "now".
+    public var wallClock: any WallClock
 
-    /// Creates settings; by default the source is chosen automatically and a UTC is required.
+    /// Creates settings; by default the source is chosen automatically, a UTC is required and
+    /// the time of day is the machine's.
     public init(
         source: ClockSource? = nil, anchor: ClockAnchor? = nil, timecodeDay: TimecodeDay? = nil, latency: Double = 0,
-        frameRate: Rational? = nil, discontinuitySeconds: Double = 1, required: Bool = true
+        frameRate: Rational? = nil, discontinuitySeconds: Double = 1, required: Bool = true, wallClock: any WallClock = SystemClock()
     ) {
+        self.wallClock = wallClock
         self.source = source
         self.anchor = anchor
         self.timecodeDay = timecodeDay
@@ -151,7 +155,7 @@ public final class IngestSession {
         while opened == nil {
             let started = ContinuousClock.now
             do {
-                opened = try MediaInput(guarding: InputGuard(endpoint: endpoint, policy: policy, cancellation: cancellation))
+                opened = try MediaInput(guarding: InputGuard(endpoint: endpoint, policy: policy, cancellation: cancellation, wallClock: settings.wallClock))
             } catch {
                 attempt += 1
                 // Only a connection can be retried: a refusal, or bytes that are not media, stay so.
@@ -224,7 +228,7 @@ public final class IngestSession {
             let started = ContinuousClock.now
             defer { previousAttemptSeconds = started.secondsAgo }
             do {
-                let reopened = try MediaInput(guarding: InputGuard(endpoint: endpoint, policy: policy, cancellation: cancellation))
+                let reopened = try MediaInput(guarding: InputGuard(endpoint: endpoint, policy: policy, cancellation: cancellation, wallClock: settings.wallClock))
                 streamMap = IngestSession.match(reopened.streams, to: streams)
                 input = reopened
                 stats.reconnects += 1
@@ -299,12 +303,6 @@ public final class IngestSession {
     public static func arrival(ofPacketReadFrom started: UTCInstant?, to ended: UTCInstant?) -> UTCInstant? {
         guard let started, let ended else { return ended }
         return ended.seconds(since: started) > silentReadSeconds ? started : ended
-    }
-
-    static func wallClock() -> UTCInstant {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        return UTCInstant(secondsSinceEpoch: Rational(Int128(now.tv_sec) * 1_000_000 + Int128(now.tv_nsec / 1000), 1_000_000))
     }
 
     /// Sleeps in short slices so a cancelled job does not wait out a long backoff.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Feeds
 import Foundation
 import Jobs
+import MediaIO
 import Overlay
 import Store
 import Synchronization
@@ -39,6 +40,8 @@ struct Import: ParsableCommand {
     }
 
     func run() throws {
+        // What a document without a manifest time is received at.
+        let wallClock = SystemClock()
         var intake: ResultsIntake?
         var rejected = 0
         try reportingErrors("import") {
@@ -48,7 +51,7 @@ struct Import: ParsableCommand {
                 for batch in ImportItem.batches(of: try ImportItem.items(at: path)) {
                     for (item, prepared) in zip(batch, ImportItem.prepare(batch)) {
                         // A file that could not be read stops the import where it stands, as before.
-                        let receipt = try opened.receive(try prepared.get(), source: item.path, receivedAt: item.receivedAt ?? UTCInstant.now())
+                        let receipt = try opened.receive(try prepared.get(), source: item.path, receivedAt: item.receivedAt ?? wallClock.now())
                         report(receipt)
                         if case .rejected = receipt.outcome { rejected += 1 }
                     }
@@ -59,7 +62,7 @@ struct Import: ParsableCommand {
         if let watch {
             try FolderWatch(folder: watch, interval: interval).run { item in
                 do {
-                    report(try item.receive(into: intake))
+                    report(try item.receive(into: intake, wallClock: wallClock))
                 } catch {
                     FileHandle.standardError.write(Data("podium import: error: \(error)\n".utf8))
                 }
@@ -117,9 +120,9 @@ struct ImportItem {
         return slots.withLock { $0 }.map { $0 ?? .failure(OperatorError("a document was not read")) }
     }
 
-    func receive(into intake: ResultsIntake) throws -> Receipt {
+    func receive(into intake: ResultsIntake, wallClock: some WallClock) throws -> Receipt {
         guard let bytes = FileManager.default.contents(atPath: path) else { throw OperatorError("\(path) cannot be read") }
-        return try intake.receive(bytes, source: path, receivedAt: receivedAt ?? UTCInstant.now())
+        return try intake.receive(bytes, source: path, receivedAt: receivedAt ?? wallClock.now())
     }
 
     /// The files a path stands for: itself, or a folder's files in name order (its manifest's times applied).

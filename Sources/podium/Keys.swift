@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Jobs
+import MediaIO
 import Overlay
 import Store
 
@@ -33,7 +34,7 @@ struct Keys: ParsableCommand {
                 let trimmed = owner.trimmingCharacters(in: .whitespaces)
                 guard APIKeyRecord.isValidOwner(trimmed) else { throw OperatorError("--owner must be \(APIKeyRecord.ownerRule)") }
                 let store = try SQLiteStore(path: database)
-                let (record, secret) = try store.createKey(scope: scope, owner: trimmed, createdUTC: UTCInstant.now().iso8601)
+                let (record, secret) = try store.createKey(scope: scope, owner: trimmed, createdUTC: SystemClock().now().iso8601)
                 FileHandle.standardError.write(Data("key \(record.id): \(scope.rawValue) for \(trimmed); keep it, it is not shown again\n".utf8))
                 print(secret)
             }
@@ -68,7 +69,7 @@ struct Keys: ParsableCommand {
 
         func run() throws {
             try reportingErrors("keys revoke") {
-                guard try SQLiteStore(path: database).revokeKey(id: id, at: UTCInstant.now().iso8601) else {
+                guard try SQLiteStore(path: database).revokeKey(id: id, at: SystemClock().now().iso8601) else {
                     throw OperatorError("there is no live key \(id)")
                 }
                 print("key \(id) revoked")

@@ -4,6 +4,7 @@ import Feeds
 import Foundation
 import Hummingbird
 import Jobs
+import MediaIO
 import Logging
 import ServiceLifecycle
 import UnixSignals
@@ -65,12 +66,15 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         guard rateLimit > 0, rateBurst >= 1 else { throw ValidationError("--rate-limit must be positive and --rate-burst at least 1") }
         let store = try SQLiteStore(path: database)
-        if let keyFile { try Serve.provisionKeys(from: keyFile, into: store) }
-        let feeds = FeedDesk(intake: try ResultsIntake(store: store, takesRehearsals: rehearsals))
+        // The one clock the server's records, receipts and jobs read the time of day from.
+        let wallClock = SystemClock()
+        if let keyFile { try Serve.provisionKeys(from: keyFile, into: store, wallClock: wallClock) }
+        let feeds = FeedDesk(intake: try ResultsIntake(store: store, takesRehearsals: rehearsals), wallClock: wallClock)
         let runner = JobRunner()
         let jobs = JobDesk(
             runner: runner, store: store, feeds: feeds,
-            settings: JobSettings(jobsDirectory: jobsDir, fixturesDirectory: fixtures, templatesDirectory: templates, allowedHosts: allowedHosts)
+            settings: JobSettings(jobsDirectory: jobsDir, fixturesDirectory: fixtures, templatesDirectory: templates, allowedHosts: allowedHosts),
+            wallClock: wallClock
         )
         // A receiver that goes away is a job's output failing, not a reason for the server to die.
         signal(SIGPIPE, SIG_IGN)
@@ -78,7 +82,7 @@ struct Serve: AsyncParsableCommand {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let app = buildApplication(
-            store: store, feeds: feeds, jobs: jobs, limits: RateLimits(perSecond: rateLimit, burst: rateBurst), metrics: registry,
+            store: store, feeds: feeds, jobs: jobs, limits: RateLimits(perSecond: rateLimit, burst: rateBurst), metrics: registry, wallClock: wallClock,
             configuration: ApplicationConfiguration(address: .hostname(hostname, port: port), serverName: "podium")
         )
         // On SIGTERM/SIGINT the group shuts down in reverse order: the jobs first (outputs
@@ -95,7 +99,7 @@ extension Serve {
     /// Imports the keys of a key file (a deployment's secrets, made elsewhere) into the store,
     /// as digests; keys already there are left as they are. Any line that is not
     /// `SCOPE OWNER SECRET` (blank lines and `#` comments aside) stops the server from starting.
-    static func provisionKeys(from path: String, into store: SQLiteStore) throws {
+    static func provisionKeys(from path: String, into store: SQLiteStore, wallClock: some WallClock) throws {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw ValidationError("the key file \(path) cannot be read")
         }
@@ -111,7 +115,7 @@ extension Serve {
             guard APIKeyRecord.isValidOwner(String(fields[1])) else {
                 throw ValidationError("the key file \(path), line \(number + 1): the owner must be \(APIKeyRecord.ownerRule)")
             }
-            try store.importKey(secret: String(fields[2]), scope: scope, owner: String(fields[1]), createdUTC: UTCInstant.now().iso8601)
+            try store.importKey(secret: String(fields[2]), scope: scope, owner: String(fields[1]), createdUTC: wallClock.now().iso8601)
         }
     }
 }

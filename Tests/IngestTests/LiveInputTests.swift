@@ -1,5 +1,6 @@
 import Foundation
 import MediaFormats
+import MediaIO
 import Overlay
 import Pipeline
 import Synchronization
@@ -93,6 +94,38 @@ struct LiveInputTests {
         #expect(reconnectGap.framesMissing >= 50, "the sender was away for more than a second")
         let utc = frames.compactMap { $0.timing?.captureStart }
         #expect(utc.count == frames.count && zip(utc, utc.dropFirst()).allSatisfy { $0 < $1 })
+    }
+
+    /// The machine's clock moved by a fixed amount: a node whose clock is corrected, or a replay.
+    struct ShiftedClock: WallClock {
+        let seconds: Int64
+        func microsecondsSinceEpoch() -> Int64 { SystemClock().microsecondsSinceEpoch() + seconds * 1_000_000 }
+    }
+
+    @Test func aLiveInputIsDatedByTheWallClockItsJobIsGiven() throws {
+        let (clip, port) = try Self.clipAndPort()
+        let url = "udp://127.0.0.1:\(port)"
+        let shifted = ShiftedClock(seconds: 3600)
+        let reader = Reader(
+            url: url, policy: InputPolicy(readTimeout: 0.5, reconnect: ReconnectPolicy(initialDelay: 0.1, maximumDelay: 0.5)),
+            clock: ClockSettings(source: .arrival, latency: 0.1, wallClock: shifted)
+        )
+        usleep(300_000)
+        let before = shifted.now()
+        let sender = try Self.sender(clip, to: url + "?pkt_size=1316")
+        sender.wait(timeout: 15)
+        reader.waitForFrames(150, timeout: 5)
+        _ = reader.stop()
+        let after = shifted.now()
+        let frames = reader.lock.withLock { reader.frames }
+        #expect(frames.count >= 148)
+        // The bytes are dated in C, inside FFmpeg's read; those stamps come from the same clock.
+        let arrivals = frames.compactMap(\.video.arrival)
+        #expect(arrivals.count == frames.count)
+        #expect(arrivals.allSatisfy { $0 >= before && $0 <= after }, "arrivals \(arrivals.first!) … \(arrivals.last!), sent \(before) … \(after)")
+        let captures = frames.compactMap { $0.timing?.captureStart }
+        #expect(captures.count == frames.count)
+        #expect(captures.allSatisfy { $0 >= before.advanced(by: Rational(-1, 1)) && $0 <= after }, "capture \(captures.first!) … \(captures.last!)")
     }
 
     @Test func anSRTCallerDeliversEveryFrameToAListeningJob() throws {
