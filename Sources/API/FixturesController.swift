@@ -105,25 +105,21 @@ struct FixturesController {
         } catch {
             throw APIError(.contentTooLarge, code: "too_large", message: "a render request may be at most 1 MB", details: ["limit": "\(maximumTemplateBytes)"])
         }
-        let options = try StrictObject.body(body.isEmpty ? Data("{}".utf8) : body, allowed: ["template", "from", "to"])
+        let options = try decodeRequest(RenderRequest.self, from: body.isEmpty ? Data("{}".utf8) : body)
         var template: OverlayTemplate?
-        switch options.fields["template"] {
+        switch options.template {
         case nil:
             break
-        case .string(let templateName)?:
-            guard isPlainName(templateName) else { throw options.wrong("template", "is a plain template name, or a template object") }
+        case .named(let templateName)?:
             template = try await desk.template(templateName)
-        case .object(let inline)?:
+        case .inline(let inline)?:
             do {
-                template = try OverlayTemplate.parse(try JSONEncoder().encode(JSONValue.object(inline)))
+                template = try OverlayTemplate.parse(try JSONEncoder().encode(inline))
             } catch {
                 throw APIError(.unprocessableContent, code: "invalid_template", message: "$.template: \(error)", details: ["path": "$.template"])
             }
-        case let other?:
-            throw options.wrong("template", "must be a template name or a template object, not \(other.typeName)")
         }
-        let from = Int(try options.integer("from", in: 0...10_000_000) ?? 0)
-        let to = try options.integer("to", in: 0...10_000_000).map(Int.init)
+        let (from, to) = (options.from, options.to)
         let chosen = template
         let frames = try await offloaded { try desk.fixture(name).render(template: chosen) }
         let last = min(to ?? frames.count - 1, frames.count - 1, from + Self.maximumFrames - 1)
@@ -170,4 +166,38 @@ func previewWidth(_ request: Request) throws -> Int {
 
 func pngResponse(_ png: Data, cacheControl: String) -> Response {
     Response(status: .ok, headers: [.contentType: "image/png", .cacheControl: cacheControl], body: ResponseBody(byteBuffer: ByteBuffer(bytes: png)))
+}
+
+/// `POST /v1/fixtures/{name}/render`'s body, decoded strictly: a template by name or inline, and
+/// an optional frame range.
+struct RenderRequest: Decodable {
+    enum Template {
+        case named(String)
+        case inline(JSONValue)
+    }
+
+    let template: Template?
+    let from: Int
+    let to: Int?
+
+    private enum CodingKeys: String, CodingKey, CaseIterable {
+        case template, from, to
+    }
+
+    init(from decoder: any Decoder) throws {
+        let fields = try StrictFields<CodingKeys>(decoder)
+        switch try fields.value(.template) {
+        case nil:
+            template = nil
+        case .string(let name)?:
+            guard isPlainName(name) else { throw fields.wrong(.template, "is a plain template name, or a template object") }
+            template = .named(name)
+        case .object(let inline)?:
+            template = .inline(.object(inline))
+        case let other?:
+            throw fields.wrong(.template, "must be a template name or a template object, not \(other.typeName)")
+        }
+        from = Int(try fields.integer(.from, in: 0...10_000_000) ?? 0)
+        to = try fields.integer(.to, in: 0...10_000_000).map(Int.init)
+    }
 }

@@ -59,7 +59,7 @@ struct JobsController<Store: JobReading & KeyReading> {
         } catch {
             throw APIError(.contentTooLarge, code: "too_large", message: "a job request may be at most \(JobRequest.maximumBody / 1024) KB", details: ["limit": "\(JobRequest.maximumBody)"])
         }
-        let job = try await JobRequest.job(from: body, key: key, desk: desk)
+        let job = try await decodeRequest(JobRequest.self, from: body).job(for: key, desk: desk)
         let id: Int64
         do {
             id = try await desk.runner.start(job)
