@@ -9,6 +9,8 @@ let package = Package(
     dependencies: [
         .package(name: "Podium", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
+        // Only to measure it against Podium's own Mustache engine (docs/templates.md).
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         .executableTarget(
@@ -16,6 +18,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "PodiumOverlay", package: "Podium"),
+                .product(name: "Mustache", package: "swift-mustache"),
             ],
             path: "Benchmarks/OverlayBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

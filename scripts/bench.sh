@@ -58,10 +58,11 @@ def p50(section, metric):
 state = p50("State only", "Time (wall clock)")
 template = p50("Swimming template", "Time (wall clock)")
 verdict = "met" if template != "?" and float(template) <= 5 else "not met"
-print(state, p50("State only", "Malloc (total)"), template, p50("Swimming template", "Malloc (total)"), verdict.replace(" ", "_"))
+print(state, p50("State only", "Malloc (total)"), template, p50("Swimming template", "Malloc (total)"), verdict.replace(" ", "_"),
+      p50("Template texts, Podium's Mustache", "Time (wall clock)"), p50("Template texts, swift-mustache", "Time (wall clock)"))
 PY
 )
-read -r state_us state_mallocs template_us template_mallocs verdict <<< "$overlay_state"
+read -r state_us state_mallocs template_us template_mallocs verdict texts_podium_us texts_library_us <<< "$overlay_state"
 
 fps=$(python3 -c "print(round($frames / $mean))")
 realtime=$(python3 -c "print(round($frames / $mean / 50, 1))")
@@ -79,6 +80,7 @@ Written by \`scripts/bench.sh\` (\`make bench\`) on $(date -u +%Y-%m-%d), $(npro
 | \`podium import\` of 2000 successive 8-lane DT_RESULT versions (parse, hash, store verbatim, derive and store facts, one transaction each) | $(printf '%.2f' "$odf_mean") s: ${odf_rate} documents/s, process start included |
 | per frame, state only (timeline + full JSON + ID3), median | ${state_us} µs, ${state_mallocs} allocations |
 | per frame, swimming template (timeline + elements + compact JSON + ID3), median | ${template_us} µs, ${template_mallocs} allocations (target 5 µs: ${verdict/_/ }) |
+| every text of the swimming template rendered from scratch, per frame, median: Podium's Mustache against swift-mustache (templates.md) | ${texts_podium_us} µs against ${texts_library_us} µs |
 | \`POST /v1/feeds\` of 6000 distinct units, median per POST over the first 50 → last 50 of each shape (target: within 2×) | ${units_line} |
 | \`podium import\` of a ${lenex_mb} MB Lenex meet (2000 athletes, 6000 results with splits) | $(printf '%.3f' "$lenex_mean") s: ${lenex_rate} MB/s, process start included |
 TEXT

@@ -92,7 +92,8 @@ public struct Mustache: Sendable, Hashable {
     }
 
     /// Renders against a context stack (innermost last): a name is looked up from the innermost outwards.
-    func render(_ context: [JSONValue]) -> String {
+    /// `TemplateRenderer` builds the stack from a frame's state; the benchmarks call it directly.
+    public func render(_ context: [JSONValue]) -> String {
         var output = ""
         render(nodes, context, into: &output)
         return output
