@@ -36,10 +36,10 @@ struct FeedsAPITests {
     }
 
     /// `bytes` gzip-compressed by the system's gzip.
-    func gzipped(_ bytes: Data, name: String) throws -> Data {
+    func gzipped(_ bytes: Data, name: String) async throws -> Data {
         let file = folder.appendingPathComponent(name)
         try bytes.write(to: file)
-        let result = try Fixtures.run("gzip", ["-f", "-9", file.path])
+        let result = try await Fixtures.run("gzip", ["-f", "-9", file.path])
         try #require(result.status == 0, "\(result.err)")
         return try Data(contentsOf: file.appendingPathExtension("gz"))
     }
@@ -49,9 +49,11 @@ struct FeedsAPITests {
     }
 
     @Test func odfPostedGzipCompressedComesBackThroughTheUnits() async throws {
-        let bodies = try Self.documents.map { name in
-            try gzipped(try Data(contentsOf: Fixtures.swim.appendingPathComponent("results").appendingPathComponent(name)), name: name)
+        var compressed: [Data] = []
+        for name in Self.documents {
+            compressed.append(try await gzipped(try Data(contentsOf: Fixtures.swim.appendingPathComponent("results").appendingPathComponent(name)), name: name))
         }
+        let bodies = compressed
         let (key, viewer) = (feedKey, viewerKey)
         try await withRouter { client in
             for body in bodies {
@@ -181,7 +183,7 @@ struct FeedsAPITests {
 
     @Test func hostileBodiesAreRefusedByName() async throws {
         let key = feedKey
-        let bomb = try gzipped(Data(count: 11 * 1024 * 1024), name: "zeros.xml")
+        let bomb = try await gzipped(Data(count: 11 * 1024 * 1024), name: "zeros.xml")
         let lenex = try Data(contentsOf: Fixtures.root.appendingPathComponent("fixtures/feeds/lenex/podium-open.lef"))
         let oversized = Data(repeating: UInt8(ascii: " "), count: 10 * 1024 * 1024 + 1)
         let cases: [(String, HTTPFields, Data, HTTPResponse.Status, String)] = [

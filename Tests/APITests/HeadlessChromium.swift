@@ -34,6 +34,11 @@ final class HeadlessChromium: @unchecked Sendable {
         port = found
     }
 
+    /// Starts a browser and waits for its DevTools port on a thread of its own (`OwnThread`).
+    static func launch() async throws -> HeadlessChromium {
+        try await OwnThread.run { try HeadlessChromium() }
+    }
+
     deinit { process.kill() }
 
     /// Ends the browser (before the server it visited shuts down: its idle connections would hold the shutdown up).

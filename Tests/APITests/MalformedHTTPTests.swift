@@ -99,7 +99,7 @@ enum RawConnection {
     }
 
     static func exchange(port: Int, sending bytes: [UInt8], waitingAtMost limit: Double) async throws -> Exchange {
-        try await BlockingSocket.onThread {
+        try await OwnThread.run {
             let socket = try BlockingSocket(port: port)
             let start = Date()
             // The server may answer and close before every byte is sent; what it answered counts.

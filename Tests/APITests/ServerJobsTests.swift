@@ -123,7 +123,7 @@ struct ServerJobsTests {
             let job = Int64(try #require(try Self.json(created)["id"] as? Int))
             #expect(created.headers[.location] == "/v1/jobs/\(job)")
             #expect(try Self.json(created)["hls"] as? String == "/v1/jobs/\(job)/hls/index.m3u8")
-            #expect(Loopback.waitForUDPListener(on: port))
+            #expect(await Loopback.waitForUDPListener(on: port))
 
             let sender = try BackgroundProcess("ffmpeg", [
                 "-hide_banner", "-v", "error", "-re", "-i", Fixtures.swim.appendingPathComponent("clip.ts").path,
@@ -142,7 +142,7 @@ struct ServerJobsTests {
             let arrived = Date()
             let official = try await Self.post(client, "/v1/feeds/odf", try String(contentsOf: fixtureResults.appendingPathComponent("05-DT_RESULT-OFFICIAL.xml"), encoding: .utf8), key: keys["feed"]!)
             #expect(official.status == .ok)
-            sender.wait(timeout: 30)
+            await sender.wait(timeout: 30)
             try await Task.sleep(for: .seconds(1.5))
 
             // The one that left resumes where it stopped, without a gap.
@@ -411,14 +411,14 @@ struct RedactionTests {
         ("udp://127.0.0.1:5000", "udp://127.0.0.1:5000"),
         ("srt://venue:9000?passphrase=", "srt://venue:9000?passphrase=***"),
     ])
-    func srtPassphrasesAreReplaced(url: String, shown: String) {
+    func srtPassphrasesAreReplaced(url: String, shown: String) async {
         #expect(EnrichmentJob.redacted(url) == shown)
     }
 }
 
 /// A frame read back from the store to be corrected is rendered at the instant it aired at.
 struct AiredTimingTests {
-    @Test func aStoredFrameGivesBackTheExactTimingItAiredWith() throws {
+    @Test func aStoredFrameGivesBackTheExactTimingItAiredWith() async throws {
         let rate = Rational(60000, 1001)
         let duration = Rational(1001, 60000)
         let start = UTCInstant(iso8601: "2026-07-31T19:42:19.800000Z")!.advanced(by: duration)
@@ -450,7 +450,7 @@ enum RawWebSocket {
     static func session(
         port: Int, path: String, headers: [(String, String)], closeAfterTexts: Int? = nil, slowly: Bool = false, waitingAtMost limit: Double = 30
     ) async throws -> Session {
-        try await BlockingSocket.onThread {
+        try await OwnThread.run {
             let socket = try BlockingSocket(port: port)
             var request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
             request += "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"

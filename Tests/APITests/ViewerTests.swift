@@ -46,7 +46,7 @@ struct ViewerTests {
             (element["opacity"] as? Double ?? 0) > 0 && (element["rect"] != nil || element["visible"] as? Bool == true && element["screen"] != nil)
         }.compactMap { $0["id"] as? String }
         #expect(!expected.isEmpty)
-        let chromium = try HeadlessChromium()
+        let chromium = try await HeadlessChromium.launch()
         let key = designer
         try await withServer { client in
             let port = try #require(client.port)
@@ -80,7 +80,7 @@ struct ViewerTests {
 
     @Test func aJobsHLSPlaysInTheBrowsersOwnPlayerThroughAPlaybackURLWithItsOverlays() async throws {
         let admin = try server.store.createKey(scope: .admin, owner: "ops", createdUTC: "2026-07-31T19:40:00.000000Z").secret
-        let chromium = try HeadlessChromium()
+        let chromium = try await HeadlessChromium.launch()
         try await withServer { client in
             defer { chromium.close() }
             let port = try #require(client.port)
@@ -138,7 +138,7 @@ struct ViewerTests {
         )
         try server.store.appendFrames(golden.enumerated().map { StoredFrame(seq: $0, pts: 129_600 + Int64($0) * 1800, captureUTC: "", overlayJSON: Data($1.utf8)) }, toJob: job)
         try server.store.finishJob(job, failure: nil)
-        let chromium = try HeadlessChromium()
+        let chromium = try await HeadlessChromium.launch()
         try await withServer { client in
             defer { chromium.close() }
             let visit = try await Self.visitUntilReady(chromium, "http://127.0.0.1:\(try #require(client.port))/viewer#key=\(admin)&job=\(job)&frame=312")

@@ -39,7 +39,7 @@ struct EventSchemaTests {
         #"{"format":"podium-events","version":2,"unit":"\#(unit)","events":[{"id":"a","type":"start","utc":"2026-07-31T19:42:15Z"}]}"#,
     ]
 
-    @Test func theFixtureAndEveryCaseGetTheSameAnswerFromSchemaAndParser() throws {
+    @Test func theFixtureAndEveryCaseGetTheSameAnswerFromSchemaAndParser() async throws {
         let schema = Fixtures.root.appendingPathComponent("docs/podium-events.schema.json").path
         let fixture = try String(contentsOf: Fixtures.root.appendingPathComponent("fixtures/feeds/events/swim-100-free-events.json"), encoding: .utf8)
         let documents = [fixture] + Self.cases
@@ -52,7 +52,7 @@ struct EventSchemaTests {
         validator = jsonschema.Draft202012Validator(schema)
         print(json.dumps([validator.is_valid(json.loads(text)) for text in json.load(open(sys.argv[2]))]))
         """
-        let run = try Fixtures.run("/usr/bin/python3", ["-c", script, schema, input.path])
+        let run = try await Fixtures.run("/usr/bin/python3", ["-c", script, schema, input.path])
         try #require(run.status == 0, "python3-jsonschema: \(run.err)")
         let verdicts = try #require(try JSONSerialization.jsonObject(with: Data(run.out.utf8)) as? [Bool])
         #expect(verdicts.count == documents.count)

@@ -45,7 +45,7 @@ struct CarryWorkerTests {
     }
 
     @Test(arguments: [1, 4, 256])
-    func everyFrameIsCarriedOnceInOrder(capacity: Int) throws {
+    func everyFrameIsCarriedOnceInOrder(capacity: Int) async throws {
         let threads = Notes<Set<UInt>>([])
         let carried = try Self.carryAll(1000, capacity: capacity) { timing, frame, knownAt in
             #expect(knownAt == timing.captureStart)
@@ -61,7 +61,7 @@ struct CarryWorkerTests {
         #expect(carried.map(\.madeAt) == carried.map(\.madeAt).sorted())
     }
 
-    @Test func anErrorStopsTheCarryingAndReachesTheJob() throws {
+    @Test func anErrorStopsTheCarryingAndReachesTheJob() async throws {
         let calls = Notes(0)
         #expect(throws: Refused(frame: 300)) {
             _ = try Self.carryAll(1000) { _, frame, _ in
@@ -74,7 +74,7 @@ struct CarryWorkerTests {
         #expect(calls.value.withLock { $0 } == 301)
     }
 
-    @Test func closingWhileFramesWaitReturnsAndLetsTheClosureGo() throws {
+    @Test func closingWhileFramesWaitReturnsAndLetsTheClosureGo() async throws {
         final class Probe: Sendable {}
         weak var released: Probe?
         do {

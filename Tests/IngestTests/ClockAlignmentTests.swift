@@ -35,7 +35,7 @@ struct IndependentTimingTests {
         return String(text[range])
     }
 
-    @Test func everyEventAppearsOnTheFrameThatContainsItAndTheClockReadsRight() throws {
+    @Test func everyEventAppearsOnTheFrameThatContainsItAndTheClockReadsRight() async throws {
         let official = try String(contentsOf: Fixtures.swim.appendingPathComponent("results/05-DT_RESULT-OFFICIAL.xml"), encoding: .utf8)
         let clock = try JSONSerialization.jsonObject(with: Data(contentsOf: Fixtures.swim.appendingPathComponent("clock.json"))) as! [String: Any]
         let formatter = ISO8601DateFormatter()
@@ -97,9 +97,9 @@ struct IndependentTimingTests {
 
 /// Clips made on the fly with FFmpeg's lavfi sources, for what the fixture does not cover.
 struct GeneratedClipTests {
-    static func makeClip(_ arguments: [String], name: String) throws -> URL {
+    static func makeClip(_ arguments: [String], name: String) async throws -> URL {
         let path = try Fixtures.scratchFolder(name).appendingPathComponent("\(name).ts")
-        let made = try Fixtures.run("ffmpeg", ["-nostdin", "-v", "error"] + arguments + [
+        let made = try await Fixtures.run("ffmpeg", ["-nostdin", "-v", "error"] + arguments + [
             "-c:v", "libx264", "-threads", "1", "-preset", "ultrafast", "-bf", "2", "-g", "25", "-pix_fmt", "yuv420p",
             "-f", "mpegts", path.path,
         ])
@@ -112,9 +112,9 @@ struct GeneratedClipTests {
         athletes: [:]
     )
 
-    @Test func aPTSWrapMidClipKeepsFramesAndCaptureTimesCounting() throws {
+    @Test func aPTSWrapMidClipKeepsFramesAndCaptureTimesCounting() async throws {
         // 2^33 ticks is 95443.717 s; starting 95441.5 s in (plus the muxer's 1.4 s delay), the 33-bit PTS wraps 0.8 s into the clip.
-        let clip = try Self.makeClip([
+        let clip = try await Self.makeClip([
             "-f", "lavfi", "-i", "testsrc2=size=160x90:rate=25:duration=3", "-output_ts_offset", "95441.5",
         ], name: "wrap")
         let raw = try TransportStream(bytes: Array(Data(contentsOf: clip)))
@@ -138,8 +138,8 @@ struct GeneratedClipTests {
         #expect(Set(carried.compactMap(\.pes.pts)) == videoPTS)
     }
 
-    @Test func anNTSCRateGivesCaptureTimesOnTheExactFrameGrid() throws {
-        let clip = try Self.makeClip(["-f", "lavfi", "-i", "testsrc2=size=160x90:rate=60000/1001:duration=2"], name: "ntsc")
+    @Test func anNTSCRateGivesCaptureTimesOnTheExactFrameGrid() async throws {
+        let clip = try await Self.makeClip(["-f", "lavfi", "-i", "testsrc2=size=160x90:rate=60000/1001:duration=2"], name: "ntsc")
         let raw = try TransportStream(bytes: Array(Data(contentsOf: clip)))
         let videoPID = try #require(raw.pid(ofStreamType: 0x1B))
         // The first access unit is the IDR frame, first in presentation order too (closed GOP).
@@ -165,10 +165,10 @@ struct GeneratedClipTests {
 /// Annex B) and Matroska (no decode timestamps at all, which Podium synthesises).
 struct OtherContainerTests {
     @Test(arguments: ["mp4", "mkv", "flv"])
-    func everyFrameIsTaggedOnceAtItsPTSAndTheOutputDecodes(container: String) throws {
+    func everyFrameIsTaggedOnceAtItsPTSAndTheOutputDecodes(container: String) async throws {
         let folder = try Fixtures.scratchFolder("container-\(container)")
         let input = folder.appendingPathComponent("clip.\(container)")
-        let made = try Fixtures.run("ffmpeg", ["-nostdin", "-v", "error", "-i", Fixtures.swim.appendingPathComponent("clip.ts").path, "-map", "0", "-c", "copy", input.path])
+        let made = try await Fixtures.run("ffmpeg", ["-nostdin", "-v", "error", "-i", Fixtures.swim.appendingPathComponent("clip.ts").path, "-map", "0", "-c", "copy", input.path])
         try #require(made.status == 0, "ffmpeg: \(made.err)")
         let anchor = ClockAnchor(pts: MediaTime(ticks: 0, timeBase: Rational(1, 1000)), utc: UTCInstant(millisecondsSinceEpoch: 1_785_526_930_000))
         let enriched = try EnrichedClip(clip: input, anchor: anchor, frameRate: nil, timeline: GeneratedClipTests.emptyTimeline, readInput: false)
@@ -187,7 +187,7 @@ struct OtherContainerTests {
         let listed = try FrameReader(inputURL: input.path).presentationTimestamps().pts
         #expect(listed.count == 600)
         #expect(zip(listed, listed.dropFirst()).allSatisfy { $0 < $1 })
-        let probe = try Fixtures.run("ffprobe", ["-v", "error", "-show_packets", enriched.outputPath])
+        let probe = try await Fixtures.run("ffprobe", ["-v", "error", "-show_packets", enriched.outputPath])
         #expect(probe.status == 0 && probe.err.isEmpty, "ffprobe: \(probe.err)")
         // Capture times advance exactly one frame (20 ms) per frame, whatever the container's time base.
         func micros(_ utc: String) -> Int64 {
@@ -201,7 +201,7 @@ struct OtherContainerTests {
 }
 
 struct DecodeTimestampSynthesizerTests {
-    @Test func decodeTimestampsGrowByAFrameAndNeverPassTheirPresentation() {
+    @Test func decodeTimestampsGrowByAFrameAndNeverPassTheirPresentation() async {
         var synthesizer = DecodeTimestampSynthesizer(duration: 20, depth: 2)
         // I P B B P B B as x264 writes with two B-frames, PTS in ms.
         let presentation: [Int64] = [40, 100, 60, 80, 160, 120, 140]
@@ -210,7 +210,7 @@ struct DecodeTimestampSynthesizerTests {
         #expect(zip(decode, presentation).allSatisfy { $0 <= $1 })
     }
 
-    @Test func aLatePresentationPullsTheSequenceDown() {
+    @Test func aLatePresentationPullsTheSequenceDown() async {
         var synthesizer = DecodeTimestampSynthesizer(duration: 20, depth: 0)
         let decode = [Int64(0), 20, 30, 50].map { synthesizer.decodeTimestamp(forPresentation: $0) }
         #expect(decode == [0, 20, 30, 50])

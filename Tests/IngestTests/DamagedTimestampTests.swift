@@ -9,7 +9,7 @@ import Testing
 /// repaired for the muxer, counted, and the output goes on: as many frames as `ffmpeg -c copy`
 /// keeps from the same damaged stream.
 struct DamagedTimestampTests {
-    @Test func theRepairKeepsDecodeTimesIncreasingAndPresentationAfterDecode() {
+    @Test func theRepairKeepsDecodeTimesIncreasingAndPresentationAfterDecode() async {
         var repair = OutputTimestampRepair()
         #expect(repair.repair(stream: 0, pts: 3000, dts: 0) == (3000, 0, false))
         #expect(repair.repair(stream: 0, pts: 6000, dts: 3000) == (6000, 3000, false))
@@ -26,9 +26,9 @@ struct DamagedTimestampTests {
 
     /// A generated 10 s H.264 + AAC stream whose PES headers (where the timestamps are) are
     /// overwritten with random bytes in some packets, plus random bytes between packets.
-    static func damagedStream(in folder: URL, seed: UInt64) throws -> URL {
+    static func damagedStream(in folder: URL, seed: UInt64) async throws -> URL {
         let clean = folder.appendingPathComponent("clean-\(seed).ts")
-        try Clips.transportStream(at: clean, seconds: 10, size: "320x180")
+        try await Clips.transportStream(at: clean, seconds: 10, size: "320x180")
         var generator = SplitMix(state: seed)
         let bytes = Array(try Data(contentsOf: clean))
         var damaged: [UInt8] = []
@@ -50,18 +50,18 @@ struct DamagedTimestampTests {
         return path
     }
 
-    static func videoFrames(_ file: URL) throws -> Int {
-        let probe = try Fixtures.run("ffprobe", ["-v", "quiet", "-select_streams", "v", "-count_packets", "-show_entries", "stream=nb_read_packets", "-of", "csv=p=0", file.path])
+    static func videoFrames(_ file: URL) async throws -> Int {
+        let probe = try await Fixtures.run("ffprobe", ["-v", "quiet", "-select_streams", "v", "-count_packets", "-show_entries", "stream=nb_read_packets", "-of", "csv=p=0", file.path])
         return probe.out.split(whereSeparator: { !$0.isNumber }).first.flatMap { Int($0) } ?? 0
     }
 
     @Test(arguments: [UInt64(7), 23, 101])
-    func aDamagedStreamIsWrittenWithAsManyFramesAsFFmpegsCopy(seed: UInt64) throws {
+    func aDamagedStreamIsWrittenWithAsManyFramesAsFFmpegsCopy(seed: UInt64) async throws {
         let folder = try Fixtures.scratchFolder()
-        let input = try Self.damagedStream(in: folder, seed: seed)
+        let input = try await Self.damagedStream(in: folder, seed: seed)
         let reference = folder.appendingPathComponent("ffmpeg-copy.ts")
-        _ = try Fixtures.run("ffmpeg", ["-hide_banner", "-v", "quiet", "-y", "-i", input.path, "-map", "0", "-c", "copy", "-f", "mpegts", reference.path])
-        let expected = try Self.videoFrames(reference)
+        _ = try await Fixtures.run("ffmpeg", ["-hide_banner", "-v", "quiet", "-y", "-i", input.path, "-map", "0", "-c", "copy", "-f", "mpegts", reference.path])
+        let expected = try await Self.videoFrames(reference)
         try #require(expected > 300)
         for name in ["out.ts", "out.mp4"] {
             let output = folder.appendingPathComponent(name)
@@ -69,7 +69,7 @@ struct DamagedTimestampTests {
                 .run(clock: ClockSettings(required: false)) { _, _, _ in FrameCarriage() }
             let stats = try #require(report.outputs.first)
             #expect(stats.failure == nil, "\(name): \(stats.failure ?? "")")
-            let written = try Self.videoFrames(output)
+            let written = try await Self.videoFrames(output)
             #expect(written >= expected, "\(name): \(written) frames, ffmpeg -c copy \(expected); repaired \(stats.repairedTimestamps), refused \(stats.refusedByMuxer)")
         }
     }

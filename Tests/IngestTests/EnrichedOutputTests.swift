@@ -57,23 +57,25 @@ struct EnrichedOutputs: Sendable {
 
     /// The Podium payloads of each access unit of an MP4 or FLV output, in decode order
     /// (FFmpeg turns the video back into Annex B; the test's own reader finds the messages).
-    static func seiPayloads(ofContainer file: URL) throws -> [[[UInt8]]] {
-        let raw = file.deletingPathExtension().appendingPathExtension("h264")
-        try Clips.ffmpeg(["-i", file.path, "-map", "0:v", "-c", "copy", "-bsf:v", "h264_mp4toannexb", "-f", "h264", raw.path])
+    static func seiPayloads(ofContainer file: URL) async throws -> [[[UInt8]]] {
+        // A file of its own per read: tests read out.mp4 and out.flv side by side, some the same file.
+        let raw = file.deletingLastPathComponent().appendingPathComponent("\(file.lastPathComponent)-\(UUID().uuidString).h264")
+        defer { try? FileManager.default.removeItem(at: raw) }
+        try await Clips.ffmpeg(["-i", file.path, "-map", "0:v", "-c", "copy", "-bsf:v", "h264_mp4toannexb", "-f", "h264", raw.path])
         let units = SEIReader.accessUnits(inElementaryStream: Array(try Data(contentsOf: raw)))
         return units.map { SEIReader.userData(in: $0, uuid: SEICarrier.uuid) }
     }
 
     /// The decoded pictures of a file, frame by frame.
-    static func decodedVideoHashes(_ file: URL) throws -> [String] {
-        let result = try Fixtures.run("ffmpeg", ["-v", "error", "-i", file.path, "-map", "0:v", "-f", "framemd5", "-"])
+    static func decodedVideoHashes(_ file: URL) async throws -> [String] {
+        let result = try await Fixtures.run("ffmpeg", ["-v", "error", "-i", file.path, "-map", "0:v", "-f", "framemd5", "-"])
         try #require(result.status == 0, "\(result.err)")
         return result.out.split(separator: "\n").filter { !$0.hasPrefix("#") }.map { $0.split(separator: ",").last.map(String.init) ?? "" }
     }
 
     /// The decoded video and audio of a file, frame by frame (FFmpeg's framemd5).
-    static func decodedHashes(_ file: URL) throws -> [String] {
-        let result = try Fixtures.run("ffmpeg", ["-v", "error", "-i", file.path, "-map", "0:v", "-map", "0:a", "-f", "framemd5", "-"])
+    static func decodedHashes(_ file: URL) async throws -> [String] {
+        let result = try await Fixtures.run("ffmpeg", ["-v", "error", "-i", file.path, "-map", "0:v", "-map", "0:a", "-f", "framemd5", "-"])
         try #require(result.status == 0, "\(result.err)")
         // Stream index, size and hash, stream by stream: containers interleave and rebase timestamps differently.
         let frames = result.out.split(separator: "\n").filter { !$0.hasPrefix("#") }.map { line in
@@ -86,7 +88,7 @@ struct EnrichedOutputs: Sendable {
 struct EnrichedOutputTests {
     func outputs() throws -> EnrichedOutputs { try EnrichedOutputs.shared.get() }
 
-    @Test func everyMPEGTSFrameCarriesExactlyOneTagAndOneSEIWithItsOwnOverlay() throws {
+    @Test func everyMPEGTSFrameCarriesExactlyOneTagAndOneSEIWithItsOwnOverlay() async throws {
         let enriched = try outputs()
         let stream = try TransportStream(bytes: Array(try Data(contentsOf: enriched.ts)))
         let video = try EnrichedOutputs.packets(of: stream, streamType: 0x1B)
@@ -113,9 +115,9 @@ struct EnrichedOutputTests {
     }
 
     @Test(arguments: ["out.mp4", "fragmented.mp4", "out.flv"])
-    func everyAccessUnitOfAnMP4OrFLVOutputCarriesOnePodiumSEI(name: String) throws {
+    func everyAccessUnitOfAnMP4OrFLVOutputCarriesOnePodiumSEI(name: String) async throws {
         let enriched = try outputs()
-        let payloads = try EnrichedOutputs.seiPayloads(ofContainer: enriched.folder.appendingPathComponent(name))
+        let payloads = try await EnrichedOutputs.seiPayloads(ofContainer: enriched.folder.appendingPathComponent(name))
         #expect(payloads.count == 600)
         #expect(payloads.allSatisfy { $0.count == 1 })
         let frames = try payloads.compactMap(\.first).map { try JSONDecoder().decode(FrameOverlay.self, from: Data($0)) }
@@ -127,11 +129,11 @@ struct EnrichedOutputTests {
     /// payload names (ffprobe applies the edit list and the fragments' decode times), so a player
     /// on either container finds the overlay by the time it shows.
     @Test(arguments: ["out.mp4", "fragmented.mp4"])
-    func everyMP4SampleIsPresentedAtThePTSItsPayloadNames(name: String) throws {
+    func everyMP4SampleIsPresentedAtThePTSItsPayloadNames(name: String) async throws {
         let enriched = try outputs()
         let file = enriched.folder.appendingPathComponent(name)
-        let payloads = try EnrichedOutputs.seiPayloads(ofContainer: file)
-        let probe = try Fixtures.run("ffprobe", ["-v", "error", "-select_streams", "v", "-show_entries", "packet=pts", "-of", "csv=p=0", file.path])
+        let payloads = try await EnrichedOutputs.seiPayloads(ofContainer: file)
+        let probe = try await Fixtures.run("ffprobe", ["-v", "error", "-select_streams", "v", "-show_entries", "packet=pts", "-of", "csv=p=0", file.path])
         try #require(probe.status == 0, "\(probe.err)")
         let presented = probe.out.split(separator: "\n").compactMap { $0.split(separator: ",").first.flatMap { Int64($0) } }
         try #require(presented.count == 600 && payloads.count == 600)
@@ -145,29 +147,29 @@ struct EnrichedOutputTests {
     }
 
     @Test(arguments: ["out.ts", "out.mp4", "fragmented.mp4", "out.flv", "hls/index.m3u8"])
-    func pictureAndSoundDecodeExactlyAsTheInputDoes(name: String) throws {
+    func pictureAndSoundDecodeExactlyAsTheInputDoes(name: String) async throws {
         let enriched = try outputs()
-        let input = try EnrichedOutputs.decodedHashes(Fixtures.swim.appendingPathComponent("clip.ts"))
-        let output = try EnrichedOutputs.decodedHashes(enriched.folder.appendingPathComponent(name))
+        let input = try await EnrichedOutputs.decodedHashes(Fixtures.swim.appendingPathComponent("clip.ts"))
+        let output = try await EnrichedOutputs.decodedHashes(enriched.folder.appendingPathComponent(name))
         #expect(input.count > 600)
         #expect(output == input)
     }
 
     @Test(arguments: ["out.ts", "out.mp4", "fragmented.mp4", "out.flv", "hls/index.m3u8"])
-    func ffprobeAndGStreamerOpenEveryOutputWithoutErrors(name: String) throws {
+    func ffprobeAndGStreamerOpenEveryOutputWithoutErrors(name: String) async throws {
         let enriched = try outputs()
         let path = enriched.folder.appendingPathComponent(name).path
-        let probe = try Fixtures.run("ffprobe", ["-v", "error", "-show_streams", "-show_format", path])
+        let probe = try await Fixtures.run("ffprobe", ["-v", "error", "-show_streams", "-show_format", path])
         #expect(probe.status == 0)
         #expect(probe.err.isEmpty, "ffprobe: \(probe.err)")
-        let discovered = try Fixtures.run("gst-discoverer-1.0", ["-v", URL(fileURLWithPath: path).absoluteString])
+        let discovered = try await Fixtures.run("gst-discoverer-1.0", ["-v", URL(fileURLWithPath: path).absoluteString])
         #expect(discovered.status == 0, "gst-discoverer: \(discovered.out) \(discovered.err)")
         #expect(!discovered.out.lowercased().contains("error"), "gst-discoverer: \(discovered.out)")
         #expect(discovered.out.contains("video"), "gst-discoverer: \(discovered.out)")
         #expect(discovered.out.contains("audio"), "gst-discoverer: \(discovered.out)")
     }
 
-    @Test func theHLSPlaylistDatesEverySegmentByItsFirstFramesCapture() throws {
+    @Test func theHLSPlaylistDatesEverySegmentByItsFirstFramesCapture() async throws {
         let enriched = try outputs()
         let text = try String(contentsOf: enriched.playlist, encoding: .utf8)
         let lines = text.split(separator: "\n").map(String.init)
@@ -204,7 +206,7 @@ struct EnrichedOutputTests {
         #expect(frames == 600)
     }
 
-    @Test func theHLSPlaylistMarksTheRaceWithDateRanges() throws {
+    @Test func theHLSPlaylistMarksTheRaceWithDateRanges() async throws {
         let enriched = try outputs()
         let text = try String(contentsOf: enriched.playlist, encoding: .utf8)
         let ranges = text.split(separator: "\n").filter { $0.hasPrefix("#EXT-X-DATERANGE:") }
@@ -216,7 +218,7 @@ struct EnrichedOutputTests {
         #expect(ranges.contains { $0.contains(#"START-DATE="\#(start.captureUTC.prefix(23))Z""#) })
     }
 
-    @Test func theRunReportsEveryOutputComplete() throws {
+    @Test func theRunReportsEveryOutputComplete() async throws {
         let report = try outputs().report
         #expect(report.frames == 600 && report.tagged == 600)
         #expect(report.outputs.count == 5)
@@ -243,7 +245,7 @@ struct OutputRefusalTests {
         ("out.mkv", "the container is chosen by the name"),
         ("fmp4:out.ts", "fmp4: names an .mp4 file"),
     ])
-    func anOutputPodiumDoesNotWriteIsRefusedByName(output: String, rule: String) {
+    func anOutputPodiumDoesNotWriteIsRefusedByName(output: String, rule: String) async {
         #expect {
             _ = try OutputTarget(output)
         } throws: { error in
@@ -256,11 +258,11 @@ struct OutputRefusalTests {
         ("hls/index.m3u8", .mpegts), ("udp://239.1.1.1:5000?ttl=4", .mpegts), ("srt://:9000?mode=listener", .mpegts),
         ("rtmp://127.0.0.1/live/key", .flv), ("-", .mpegts),
     ])
-    func theContainerFollowsTheName(output: String, container: OutputContainer) throws {
+    func theContainerFollowsTheName(output: String, container: OutputContainer) async throws {
         #expect(try OutputTarget(output).container == container)
     }
 
-    @Test func timedID3AloneIntoAnMP4IsRefusedBeforeAnythingIsRead() throws {
+    @Test func timedID3AloneIntoAnMP4IsRefusedBeforeAnythingIsRead() async throws {
         let folder = try Fixtures.scratchFolder()
         let out = folder.appendingPathComponent("out.mp4")
         #expect {
@@ -271,7 +273,7 @@ struct OutputRefusalTests {
         #expect(!FileManager.default.fileExists(atPath: out.path))
     }
 
-    @Test func theSameOutputTwiceIsRefused() throws {
+    @Test func theSameOutputTwiceIsRefused() async throws {
         let folder = try Fixtures.scratchFolder()
         let out = folder.appendingPathComponent("out.ts").path
         #expect {
@@ -282,10 +284,10 @@ struct OutputRefusalTests {
         }
     }
 
-    @Test func theSEICarrierNeedsH264OrHEVC() throws {
+    @Test func theSEICarrierNeedsH264OrHEVC() async throws {
         let folder = try Fixtures.scratchFolder()
         let clip = folder.appendingPathComponent("mpeg2.ts")
-        try Clips.ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=160x90:rate=25:duration=1", "-c:v", "mpeg2video", "-f", "mpegts", clip.path])
+        try await Clips.ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=160x90:rate=25:duration=1", "-c:v", "mpeg2video", "-f", "mpegts", clip.path])
         #expect {
             _ = try Enricher(inputURL: clip.path, outputs: [try OutputTarget(folder.appendingPathComponent("out.ts").path)], settings: EnrichmentSettings(carriers: .sei))
                 .run(clock: ClockSettings(source: .anchor, anchor: anyAnchor)) { _, _, _ in FrameCarriage() }
@@ -294,7 +296,7 @@ struct OutputRefusalTests {
         }
     }
 
-    @Test func anOutputThatCannotBeWrittenFailsTheJobBeforeAnyOtherIsWritten() throws {
+    @Test func anOutputThatCannotBeWrittenFailsTheJobBeforeAnyOtherIsWritten() async throws {
         let folder = try Fixtures.scratchFolder()
         let good = folder.appendingPathComponent("good.ts")
         #expect {
@@ -312,10 +314,10 @@ struct OutputRefusalTests {
 
 struct HEVCCarriageTests {
     @Test(arguments: ["out.ts", "out.mp4"])
-    func everyHEVCPictureCarriesPodiumsPrefixSEI(name: String) throws {
+    func everyHEVCPictureCarriesPodiumsPrefixSEI(name: String) async throws {
         let folder = try Fixtures.scratchFolder("hevc-\(name)")
         let clip = folder.appendingPathComponent("hevc.ts")
-        try Clips.ffmpeg([
+        try await Clips.ffmpeg([
             "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25:duration=2",
             "-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=error:pools=1:frame-threads=1", "-f", "mpegts", clip.path,
         ])
@@ -328,12 +330,12 @@ struct HEVCCarriageTests {
         #expect(report.frames == 50 && report.tagged == 50)
         #expect(report.accessUnitsWithoutSlice == 0)
         // FFmpeg's HEVC decoder finds a user_data_unregistered message on every picture.
-        let frames = try Fixtures.run("ffprobe", ["-v", "error", "-select_streams", "v", "-show_frames", "-show_entries", "frame=pts:frame_side_data=side_data_type", "-of", "csv=p=0", out.path])
+        let frames = try await Fixtures.run("ffprobe", ["-v", "error", "-select_streams", "v", "-show_frames", "-show_entries", "frame=pts:frame_side_data=side_data_type", "-of", "csv=p=0", out.path])
         #expect(frames.status == 0 && frames.err.isEmpty, "\(frames.err)")
         // One line per picture (a picture with the encoder's own message too lists it on a line of its own).
         let lines = frames.out.split(separator: "\n").filter { $0.first?.isNumber == true }
         #expect(lines.count == 50)
         #expect(lines.allSatisfy { $0.contains("User Data Unregistered") }, "\(lines.prefix(3))")
-        #expect(try EnrichedOutputs.decodedVideoHashes(out) == EnrichedOutputs.decodedVideoHashes(clip))
+        await #expect(try EnrichedOutputs.decodedVideoHashes(out) == EnrichedOutputs.decodedVideoHashes(clip))
     }
 }

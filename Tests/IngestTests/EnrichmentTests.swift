@@ -65,7 +65,7 @@ struct EnrichedClip {
 }
 
 struct EnrichmentTests {
-    @Test func theFixtureGetsExactlyOneTimedID3TagPerVideoFrameAtThatFramesPTS() throws {
+    @Test func theFixtureGetsExactlyOneTimedID3TagPerVideoFrameAtThatFramesPTS() async throws {
         let enriched = try EnrichedClip.swimFixture()
         #expect(enriched.report.frames == 600)
         let videoPTS = enriched.videoPES.compactMap(\.pts)
@@ -84,13 +84,13 @@ struct EnrichmentTests {
         }
     }
 
-    @Test func theCarriedJSONIsTheGoldenFileByteForByte() throws {
+    @Test func theCarriedJSONIsTheGoldenFileByteForByte() async throws {
         let golden = try Fixtures.swimGolden()
         let carried = try EnrichedClip.swimFixture().carriedOverlays().map(\.json)
         #expect(carried == golden)
     }
 
-    @Test func theMetadataStreamIsDeclaredAsID3InThePMT() throws {
+    @Test func theMetadataStreamIsDeclaredAsID3InThePMT() async throws {
         let enriched = try EnrichedClip.swimFixture()
         let metadata = try #require(enriched.output.streams.first { $0.streamType == EnrichedClip.streamTypeMetadata })
         // metadata_descriptor (tag 0x26) with format identifier "ID3 ".
@@ -102,7 +102,7 @@ struct EnrichmentTests {
         #expect(enriched.output.badTableChecksums == 0)
     }
 
-    @Test func everyOriginalStreamIsCopiedUnchangedOnItsOwnPID() throws {
+    @Test func everyOriginalStreamIsCopiedUnchangedOnItsOwnPID() async throws {
         let enriched = try EnrichedClip.swimFixture()
         for type in [EnrichedClip.streamTypeH264, EnrichedClip.streamTypeAAC] {
             let inputPID = try #require(enriched.input.pid(ofStreamType: type))
@@ -126,9 +126,9 @@ struct EnrichmentTests {
         #expect(enriched.output.continuityErrors == 0)
     }
 
-    @Test func ffprobeReadsTheOutputWithoutErrors() throws {
+    @Test func ffprobeReadsTheOutputWithoutErrors() async throws {
         let enriched = try EnrichedClip.swimFixture()
-        let probe = try Fixtures.run("ffprobe", ["-v", "error", "-show_streams", "-show_packets", enriched.outputPath])
+        let probe = try await Fixtures.run("ffprobe", ["-v", "error", "-show_streams", "-show_packets", enriched.outputPath])
         #expect(probe.status == 0)
         #expect(probe.err.isEmpty, "ffprobe said: \(probe.err)")
         #expect(probe.out.contains("codec_name=timed_id3"))
@@ -143,12 +143,12 @@ struct EnrichmentErrorTests {
         _ = try Enricher(inputURL: path, outputURL: out).run(anchor: anchor, frameRate: nil) { _ in [] }
     }
 
-    @Test func aMissingFileIsNamed() {
+    @Test func aMissingFileIsNamed() async {
         #expect(throws: MediaError.notFound(url: "/nonexistent/clip.ts")) { try enrich("/nonexistent/clip.ts") }
     }
 
     @Test(arguments: [UInt64(1), 2, 3, 0x9E37_79B9_7F4A_7C15])
-    func randomBytesAreNotMedia(seed: UInt64) throws {
+    func randomBytesAreNotMedia(seed: UInt64) async throws {
         let path = try Fixtures.scratchFolder().appendingPathComponent("noise.ts").path
         try SplitMix.noise(seed: seed, count: 200_000).write(to: URL(fileURLWithPath: path))
         #expect {
@@ -159,16 +159,16 @@ struct EnrichmentErrorTests {
         }
     }
 
-    @Test func audioWithoutVideoIsRefused() throws {
+    @Test func audioWithoutVideoIsRefused() async throws {
         let path = try Fixtures.scratchFolder().appendingPathComponent("audio.ts").path
-        let made = try Fixtures.run("ffmpeg", [
+        let made = try await Fixtures.run("ffmpeg", [
             "-nostdin", "-v", "error", "-f", "lavfi", "-i", "sine=frequency=440:duration=1", "-c:a", "aac", "-f", "mpegts", path,
         ])
         try #require(made.status == 0, "ffmpeg: \(made.err)")
         #expect(throws: MediaError.noVideoStream(url: path)) { try enrich(path) }
     }
 
-    @Test func anOutputThatCannotCarryTimedID3IsRefusedBeforeAnythingIsRead() {
+    @Test func anOutputThatCannotCarryTimedID3IsRefusedBeforeAnythingIsRead() async {
         #expect {
             _ = try Enricher(inputURL: Fixtures.swim.appendingPathComponent("clip.ts").path, outputURL: "/tmp/out.mp4")
                 .run(anchor: anchor, frameRate: nil) { _ in [] }
@@ -180,7 +180,7 @@ struct EnrichmentErrorTests {
 }
 
 struct TemplatedEnrichmentTests {
-    @Test func aTemplatedJobCarriesTheCompactElementsOfEveryFrameAtItsPTS() throws {
+    @Test func aTemplatedJobCarriesTheCompactElementsOfEveryFrameAtItsPTS() async throws {
         let clock = try ClockFile(json: try Data(contentsOf: Fixtures.swim.appendingPathComponent("clock.json")))
         let book = try EnrichedClip.swimBook()
         let unit = try #require(book.units.first)

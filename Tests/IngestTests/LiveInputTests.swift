@@ -36,9 +36,9 @@ struct LiveInputTests {
         var frameCount: Int { lock.withLock { frames.count } }
 
         /// Waits until `count` frames arrived (at most `timeout` seconds).
-        func waitForFrames(_ count: Int, timeout: Double) {
+        func waitForFrames(_ count: Int, timeout: Double) async {
             let deadline = Date().addingTimeInterval(timeout)
-            while frameCount < count && Date() < deadline { usleep(20_000) }
+            while frameCount < count && Date() < deadline { try? await Task.sleep(for: .milliseconds(20)) }
         }
 
         /// Cancels and waits for the run to end; returns how long that took.
@@ -58,9 +58,9 @@ struct LiveInputTests {
     }
 
     /// A fresh 3 s clip for a sender and a free loopback port to send it on.
-    static func clipAndPort() throws -> (clip: URL, port: UInt16) {
+    static func clipAndPort() async throws -> (clip: URL, port: UInt16) {
         let clip = try Fixtures.scratchFolder().appendingPathComponent("live.ts")
-        try Clips.transportStream(at: clip, seconds: 3)
+        try await Clips.transportStream(at: clip, seconds: 3)
         return (clip, Loopback.freePort())
     }
 
@@ -68,19 +68,19 @@ struct LiveInputTests {
         try BackgroundProcess("ffmpeg", ["-hide_banner", "-v", "error", "-re", "-i", clip.path, "-map", "0", "-c", "copy", "-f", "mpegts", url])
     }
 
-    @Test func aUDPSenderKilledAndRestartedIsOneGapAndTheFrameIndexesContinue() throws {
-        let (clip, port) = try Self.clipAndPort()
+    @Test func aUDPSenderKilledAndRestartedIsOneGapAndTheFrameIndexesContinue() async throws {
+        let (clip, port) = try await Self.clipAndPort()
         let url = "udp://127.0.0.1:\(port)"
         let policy = InputPolicy(readTimeout: 0.5, reconnect: ReconnectPolicy(initialDelay: 0.1, maximumDelay: 0.5))
         let reader = Reader(url: url, policy: policy)
-        usleep(300_000)
+        try await Task.sleep(for: .milliseconds(300))
         let first = try Self.sender(clip, to: url + "?pkt_size=1316")
-        reader.waitForFrames(60, timeout: 10)
+        await reader.waitForFrames(60, timeout: 10)
         first.kill()
-        usleep(1_500_000)
+        try await Task.sleep(for: .milliseconds(1500))
         let second = try Self.sender(clip, to: url + "?pkt_size=1316")
-        second.wait(timeout: 15)
-        usleep(500_000)
+        await second.wait(timeout: 15)
+        try await Task.sleep(for: .milliseconds(500))
         let (stats, error, _) = reader.stop()
         #expect(error == nil, "\(String(describing: error))")
         let frames = reader.lock.withLock { reader.frames }
@@ -102,19 +102,19 @@ struct LiveInputTests {
         func microsecondsSinceEpoch() -> Int64 { SystemClock().microsecondsSinceEpoch() + seconds * 1_000_000 }
     }
 
-    @Test func aLiveInputIsDatedByTheWallClockItsJobIsGiven() throws {
-        let (clip, port) = try Self.clipAndPort()
+    @Test func aLiveInputIsDatedByTheWallClockItsJobIsGiven() async throws {
+        let (clip, port) = try await Self.clipAndPort()
         let url = "udp://127.0.0.1:\(port)"
         let shifted = ShiftedClock(seconds: 3600)
         let reader = Reader(
             url: url, policy: InputPolicy(readTimeout: 0.5, reconnect: ReconnectPolicy(initialDelay: 0.1, maximumDelay: 0.5)),
             clock: ClockSettings(source: .arrival, latency: 0.1, wallClock: shifted)
         )
-        usleep(300_000)
+        try await Task.sleep(for: .milliseconds(300))
         let before = shifted.now()
         let sender = try Self.sender(clip, to: url + "?pkt_size=1316")
-        sender.wait(timeout: 15)
-        reader.waitForFrames(150, timeout: 5)
+        await sender.wait(timeout: 15)
+        await reader.waitForFrames(150, timeout: 5)
         _ = reader.stop()
         let after = shifted.now()
         let frames = reader.lock.withLock { reader.frames }
@@ -128,13 +128,13 @@ struct LiveInputTests {
         #expect(captures.allSatisfy { $0 >= before.advanced(by: Rational(-1, 1)) && $0 <= after }, "capture \(captures.first!) … \(captures.last!)")
     }
 
-    @Test func anSRTCallerDeliversEveryFrameToAListeningJob() throws {
-        let (clip, port) = try Self.clipAndPort()
+    @Test func anSRTCallerDeliversEveryFrameToAListeningJob() async throws {
+        let (clip, port) = try await Self.clipAndPort()
         let reader = Reader(url: "srt://127.0.0.1:\(port)?mode=listener", policy: InputPolicy(readTimeout: 1))
-        usleep(300_000)
+        try await Task.sleep(for: .milliseconds(300))
         let sender = try Self.sender(clip, to: "srt://127.0.0.1:\(port)?mode=caller&pkt_size=1316&linger=1")
-        sender.wait(timeout: 15)
-        reader.waitForFrames(150, timeout: 5)
+        await sender.wait(timeout: 15)
+        await reader.waitForFrames(150, timeout: 5)
         let (stats, error, _) = reader.stop()
         #expect(error == nil, "\(String(describing: error))")
         let frames = reader.lock.withLock { reader.frames }
@@ -144,15 +144,15 @@ struct LiveInputTests {
         #expect(zip(pts, pts.dropFirst()).allSatisfy { $1 - $0 == 1800 })
     }
 
-    @Test func anRTMPServerIsPulledWithFLVTimestamps() throws {
-        let (clip, port) = try Self.clipAndPort()
+    @Test func anRTMPServerIsPulledWithFLVTimestamps() async throws {
+        let (clip, port) = try await Self.clipAndPort()
         let url = "rtmp://127.0.0.1:\(port)/live/race"
         // FFmpeg as the RTMP server a venue encoder would publish to; Podium plays from it.
         let server = try BackgroundProcess("ffmpeg", ["-hide_banner", "-v", "error", "-re", "-i", clip.path, "-map", "0", "-c", "copy", "-f", "flv", "-listen", "1", url])
         defer { server.kill() }
-        usleep(500_000)
+        try await Task.sleep(for: .milliseconds(500))
         let reader = Reader(url: url, policy: InputPolicy(readTimeout: 1, reconnect: ReconnectPolicy(maximumAttempts: 1)))
-        reader.waitForFrames(100, timeout: 10)
+        await reader.waitForFrames(100, timeout: 10)
         let (_, error, _) = reader.stop()
         #expect(error == nil, "\(String(describing: error))")
         let frames = reader.lock.withLock { reader.frames }
@@ -162,16 +162,16 @@ struct LiveInputTests {
         #expect(zip(pts, pts.dropFirst()).allSatisfy { $1 - $0 == 20 })
     }
 
-    @Test func hlsProgramDateTimesPlaceEachSegmentsFirstFrame() throws {
+    @Test func hlsProgramDateTimesPlaceEachSegmentsFirstFrame() async throws {
         let folder = try Fixtures.scratchFolder()
         let clip = folder.appendingPathComponent("source.ts")
-        try Clips.transportStream(at: clip, seconds: 6)
+        try await Clips.transportStream(at: clip, seconds: 6)
         // A packager's playlist: 2 s segments cut at keyframes, each with its program date-time.
-        try Clips.ffmpeg([
+        try await Clips.ffmpeg([
             "-i", clip.path, "-map", "0", "-c", "copy", "-f", "hls", "-hls_time", "2", "-hls_list_size", "0",
             "-hls_flags", "program_date_time", "-hls_playlist_type", "vod", folder.appendingPathComponent("index.m3u8").path,
         ])
-        let (server, port) = try Loopback.httpServer(serving: folder)
+        let (server, port) = try await Loopback.httpServer(serving: folder)
         defer { server.kill() }
         let url = "http://127.0.0.1:\(port)/index.m3u8"
         let session = try IngestSession(url: url, clock: ClockSettings())
@@ -186,7 +186,7 @@ struct LiveInputTests {
         var firstFrame = 0
         for segment in playlist.segments {
             // Each segment's frames, counted independently with ffprobe.
-            let probe = try Fixtures.run("ffprobe", ["-v", "error", "-select_streams", "v", "-count_packets", "-show_entries", "stream=nb_read_packets", "-of", "csv=p=0",
+            let probe = try await Fixtures.run("ffprobe", ["-v", "error", "-select_streams", "v", "-count_packets", "-show_entries", "stream=nb_read_packets", "-of", "csv=p=0",
                                                      folder.appendingPathComponent(URL(string: segment.url)!.lastPathComponent).path])
             let count = try #require(probe.out.split(whereSeparator: { !$0.isNumber }).first.flatMap { Int($0) })
             let frame = frames[firstFrame]
@@ -199,10 +199,10 @@ struct LiveInputTests {
         #expect(firstFrame == 300)
     }
 
-    @Test func hostilePlaylistsAreRefusedBeforeAnythingIsOpened() throws {
+    @Test func hostilePlaylistsAreRefusedBeforeAnythingIsOpened() async throws {
         let folder = try Fixtures.scratchFolder()
         let clip = folder.appendingPathComponent("seg.ts")
-        try Clips.transportStream(at: clip, seconds: 1)
+        try await Clips.transportStream(at: clip, seconds: 1)
         let secret = folder.appendingPathComponent("secret.ts")
         try Data(contentsOf: clip).write(to: secret)
         let playlists = [
@@ -219,7 +219,7 @@ struct LiveInputTests {
                 to: folder.appendingPathComponent(name), atomically: true, encoding: .utf8
             )
         }
-        let (server, port) = try Loopback.httpServer(serving: folder)
+        let (server, port) = try await Loopback.httpServer(serving: folder)
         defer { server.kill() }
         for (name, segment) in playlists.sorted(by: { $0.key < $1.key }) {
             #expect("\(name) is refused") {
@@ -232,14 +232,14 @@ struct LiveInputTests {
         }
     }
 
-    @Test func stoppingASilentInputReturnsWithinASecond() throws {
+    @Test func stoppingASilentInputReturnsWithinASecond() async throws {
         let port = Loopback.freePort()
         let reader = Reader(url: "udp://127.0.0.1:\(port)", policy: InputPolicy(readTimeout: 30))
-        usleep(500_000)
+        try await Task.sleep(for: .milliseconds(500))
         let (_, _, seconds) = reader.stop()
         #expect(seconds < 1, "stopped after \(seconds) s")
         let listener = Reader(url: "srt://127.0.0.1:\(Loopback.freePort())?mode=listener", policy: InputPolicy(readTimeout: 30))
-        usleep(500_000)
+        try await Task.sleep(for: .milliseconds(500))
         #expect(listener.stop().seconds < 1)
     }
 }

@@ -45,10 +45,10 @@ struct LiveOutputTests {
     }
 
     /// A scratch folder and a generated clip of `seconds` in it, for a sender.
-    static func liveClip(seconds: Int, function: String = #function) throws -> (folder: URL, clip: URL) {
+    static func liveClip(seconds: Int, function: String = #function) async throws -> (folder: URL, clip: URL) {
         let folder = try Fixtures.scratchFolder(function)
         let clip = folder.appendingPathComponent("live.ts")
-        try Clips.transportStream(at: clip, seconds: seconds)
+        try await Clips.transportStream(at: clip, seconds: seconds)
         return (folder, clip)
     }
 
@@ -73,28 +73,28 @@ struct LiveOutputTests {
         return (stream.packets[videoPID] ?? [], stream.packets[tagPID] ?? [])
     }
 
-    @Test func killingOneReceiverLeavesTheOtherCompleteAndEveryFrameTagged() throws {
-        let (folder, clip) = try Self.liveClip(seconds: 8)
+    @Test func killingOneReceiverLeavesTheOtherCompleteAndEveryFrameTagged() async throws {
+        let (folder, clip) = try await Self.liveClip(seconds: 8)
         let ports = Loopback.freePorts(3)
         let (inputPort, udpPort, srtPort) = (ports[0], ports[1], ports[2])
         let srtFile = folder.appendingPathComponent("srt.ts")
         let udpReceiver = try UDPCapture(port: udpPort)
         let srtReceiver = try Self.receiver(listening: "srt://127.0.0.1:\(srtPort)?mode=listener", into: srtFile)
-        try #require(Loopback.waitForUDPListener(on: srtPort), "the SRT receiver did not start")
+        try #require(await Loopback.waitForUDPListener(on: srtPort), "the SRT receiver did not start")
 
         let job = Job(enricher: Enricher(
             inputURL: "udp://127.0.0.1:\(inputPort)",
             outputs: [try OutputTarget("udp://127.0.0.1:\(udpPort)"), try OutputTarget("srt://127.0.0.1:\(srtPort)?connect_timeout=500")],
             settings: EnrichmentSettings(carriers: [.id3, .sei]), policy: Self.livePolicy
         ))
-        usleep(300_000)
+        try await Task.sleep(for: .milliseconds(300))
         let sender = try LiveInputTests.sender(clip, to: "udp://127.0.0.1:\(inputPort)?pkt_size=1316")
-        usleep(4_000_000)
+        try await Task.sleep(for: .seconds(4))
         srtReceiver.kill()
-        sender.wait(timeout: 15)
-        usleep(1_000_000)
+        await sender.wait(timeout: 15)
+        try await Task.sleep(for: .seconds(1))
         let report = try job.stop()
-        usleep(300_000)
+        try await Task.sleep(for: .milliseconds(300))
         let udpBytes = udpReceiver.stop()
 
         #expect(report.frames >= 398, "Podium read \(report.frames) of 400 frames")
@@ -122,14 +122,14 @@ struct LiveOutputTests {
 }
 
 extension LiveOutputTests {
-    @Test func anRTMPOutputCarriesTheSEIToAServer() throws {
+    @Test func anRTMPOutputCarriesTheSEIToAServer() async throws {
         let folder = try Fixtures.scratchFolder()
         let port = Loopback.freePort()
         let received = folder.appendingPathComponent("received.flv")
         let server = try BackgroundProcess("ffmpeg", [
             "-hide_banner", "-v", "error", "-listen", "1", "-i", "rtmp://127.0.0.1:\(port)/live/final", "-c", "copy", "-f", "flv", received.path,
         ])
-        usleep(700_000)
+        try await Task.sleep(for: .milliseconds(700))
         let clock = try ClockFile(json: try Data(contentsOf: Fixtures.swim.appendingPathComponent("clock.json")))
         let report = try Enricher(
             inputURL: Fixtures.swim.appendingPathComponent("clip.ts").path, outputs: [try OutputTarget("rtmp://127.0.0.1:\(port)/live/final")],
@@ -137,33 +137,33 @@ extension LiveOutputTests {
         ).run(clock: ClockSettings(source: .anchor, anchor: clock.anchor, frameRate: clock.frameRate)) { _, frame, _ in
             FrameCarriage(seiPayload: Array(#"{"frame":\#(frame.index)}"#.utf8))
         }
-        server.wait(timeout: 10)
-        server.interrupt()
+        await server.wait(timeout: 10)
+        await server.interrupt()
         let output = try #require(report.outputs.first)
         #expect(output.failure == nil && output.dropped == 0, "\(output)")
-        let payloads = try EnrichedOutputs.seiPayloads(ofContainer: received)
+        let payloads = try await EnrichedOutputs.seiPayloads(ofContainer: received)
         #expect(payloads.count == 600)
         #expect(payloads.map { $0.map { String(decoding: $0, as: UTF8.self) } }.allSatisfy { $0.count == 1 && $0[0].hasPrefix(#"{"frame":"#) })
     }
 
-    @Test func anSRTListenerOutputServesACallerThatComesLate() throws {
-        let (folder, clip) = try Self.liveClip(seconds: 6)
+    @Test func anSRTListenerOutputServesACallerThatComesLate() async throws {
+        let (folder, clip) = try await Self.liveClip(seconds: 6)
         let ports = Loopback.freePorts(2)
         let (inputPort, listenPort) = (ports[0], ports[1])
         let job = Job(enricher: Enricher(
             inputURL: "udp://127.0.0.1:\(inputPort)", outputs: [try OutputTarget("srt://:\(listenPort)?mode=listener")],
             settings: EnrichmentSettings(carriers: [.id3, .sei]), policy: Self.livePolicy
         ))
-        usleep(300_000)
+        try await Task.sleep(for: .milliseconds(300))
         let sender = try LiveInputTests.sender(clip, to: "udp://127.0.0.1:\(inputPort)?pkt_size=1316")
         // The receiver calls two seconds into the stream: it starts on a keyframe, every frame tagged.
-        usleep(2_000_000)
+        try await Task.sleep(for: .seconds(2))
         let received = folder.appendingPathComponent("late.ts")
         let caller = try Self.receiver(listening: "srt://127.0.0.1:\(listenPort)?mode=caller", into: received)
-        sender.wait(timeout: 15)
-        usleep(1_000_000)
+        await sender.wait(timeout: 15)
+        try await Task.sleep(for: .seconds(1))
         let report = try job.stop()
-        caller.interrupt()
+        await caller.interrupt()
         let output = try #require(report.outputs.first)
         #expect(output.skippedToKeyframe > 0, "\(output)")
         let (video, tags) = try Self.received(received)

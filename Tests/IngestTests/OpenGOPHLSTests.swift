@@ -31,10 +31,10 @@ struct OpenGOPHLSTests {
     ]
 
     @Test(arguments: encodings)
-    func segmentsHoldWholeRunsOfPicturesTheirPlaylistStates(encoding: Encoding) throws {
+    func segmentsHoldWholeRunsOfPicturesTheirPlaylistStates(encoding: Encoding) async throws {
         let folder = try Fixtures.scratchFolder("open-gop")
         let clip = folder.appendingPathComponent("clip.ts")
-        try Clips.ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=320x180:rate=\(encoding.rate.numerator)/\(encoding.rate.denominator):duration=10"]
+        try await Clips.ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=320x180:rate=\(encoding.rate.numerator)/\(encoding.rate.denominator):duration=10"]
             + encoding.arguments + ["-f", "mpegts", clip.path])
         let source = try TransportStream(bytes: Array(try Data(contentsOf: clip)))
         let sourcePictures = try #require(source.pid(ofStreamType: encoding.streamType).flatMap { source.packets[$0] })

@@ -25,7 +25,7 @@ struct OutputQueueTests {
     }
 
     @Test(arguments: [64 * 1024, 512 * 1024, 6 << 20])
-    func aFileOutputHoldsAtMostItsByteBoundWhileTheJobWaits(packetBytes: Int) throws {
+    func aFileOutputHoldsAtMostItsByteBoundWhileTheJobWaits(packetBytes: Int) async throws {
         let sink = SlowSink(firstWriteDelay: 0.3)
         let worker = OutputWorker(
             target: try OutputTarget("recording.ts"), policy: .wait, capacity: 4096, jobCancellation: InputCancellation()

@@ -22,11 +22,11 @@ struct RecordedInputTests {
         Int64((instant.secondsSinceEpoch * Rational(1_000_000) + Rational(1, 2)).floor)
     }
 
-    @Test func aTimestampWrapInTheMiddleKeepsPTSIncreasingAndTheClockContinuous() throws {
+    @Test func aTimestampWrapInTheMiddleKeepsPTSIncreasingAndTheClockContinuous() async throws {
         let folder = try Fixtures.scratchFolder()
         let clip = folder.appendingPathComponent("wrap.ts")
         // Starts 2 s before 2^33 ticks: the wrap falls in the middle of the 4 s clip.
-        try Clips.transportStream(at: clip, seconds: 4, extra: ["-output_ts_offset", String(Double(1 << 33) / 90000 - 2)])
+        try await Clips.transportStream(at: clip, seconds: 4, extra: ["-output_ts_offset", String(Double(1 << 33) / 90000 - 2)])
         let anchor = ClockAnchor(pts: MediaTime(ticks: (1 << 33) - 2 * 90000, timeBase: Rational(1, 90000)), utc: Self.day)
         let (frames, stats) = try Self.frames(clip.path, clock: ClockSettings(source: .anchor, anchor: anchor))
         #expect(frames.count == 200)
@@ -43,12 +43,12 @@ struct RecordedInputTests {
         #expect(again.map { $0.timing!.captureStart } == frames.map { $0.timing!.captureStart })
     }
 
-    @Test func twoPiecesConcatenatedByteForByteAreTwoEpochsWithNoFrameMisplaced() throws {
+    @Test func twoPiecesConcatenatedByteForByteAreTwoEpochsWithNoFrameMisplaced() async throws {
         let folder = try Fixtures.scratchFolder()
         let first = folder.appendingPathComponent("a.ts")
         let second = folder.appendingPathComponent("b.ts")
-        try Clips.transportStream(at: first, seconds: 2)
-        try Clips.transportStream(at: second, seconds: 3, size: "352x198")
+        try await Clips.transportStream(at: first, seconds: 2)
+        try await Clips.transportStream(at: second, seconds: 3, size: "352x198")
         let joined = folder.appendingPathComponent("joined.ts")
         try (try Data(contentsOf: first) + Data(contentsOf: second)).write(to: joined)
         let start = try Self.frames(first.path, clock: ClockSettings(required: false)).frames[0].video.pts
@@ -83,7 +83,7 @@ struct RecordedInputTests {
         }
         let named = naming.value.withLock { $0 }
         #expect(report.frames == frames.count)
-        let probe = try Fixtures.run("ffprobe", ["-v", "error", "-show_entries", "packet=pts", "-select_streams", "v", "-of", "csv=p=0", out.path])
+        let probe = try await Fixtures.run("ffprobe", ["-v", "error", "-show_entries", "packet=pts", "-select_streams", "v", "-of", "csv=p=0", out.path])
         #expect(probe.status == 0 && probe.err.isEmpty, "ffprobe: \(probe.err)")
         let written = probe.out.split(separator: "\n").compactMap { $0.split(separator: ",").first.flatMap { Int64($0) } }
         #expect(written.count == 250)
@@ -97,12 +97,12 @@ struct RecordedInputTests {
     /// both reaches the TS and the HLS output and decodes as it does from its own piece, the HLS
     /// marks the join with `EXT-X-DISCONTINUITY` on a segment of its own, and reading alone
     /// (what `probe` does) and enriching see the same gaps and the same damage.
-    @Test func aByteSplicedClipKeepsEveryPictureInEveryOutputAndProbeAndEnrichAgree() throws {
+    @Test func aByteSplicedClipKeepsEveryPictureInEveryOutputAndProbeAndEnrichAgree() async throws {
         let folder = try Fixtures.scratchFolder()
         let first = folder.appendingPathComponent("a.ts")
         let second = folder.appendingPathComponent("b.ts")
-        try Clips.transportStream(at: first, seconds: 3)
-        try Clips.ffmpeg([
+        try await Clips.transportStream(at: first, seconds: 3)
+        try await Clips.ffmpeg([
             "-f", "lavfi", "-i", "testsrc=size=320x180:rate=50:duration=3", "-f", "lavfi", "-i", "sine=frequency=660:duration=3",
             "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-g", "37", "-bf", "2", "-c:a", "aac", "-f", "mpegts", second.path,
         ])
@@ -123,10 +123,10 @@ struct RecordedInputTests {
         #expect(report.outputs.allSatisfy { $0.failure == nil && $0.dropped == 0 })
 
         // Every picture decodes as it does from its own piece (the SEI is not part of the picture).
-        let pieces = try EnrichedOutputs.decodedVideoHashes(first) + EnrichedOutputs.decodedVideoHashes(second)
+        let pieces = try await EnrichedOutputs.decodedVideoHashes(first) + EnrichedOutputs.decodedVideoHashes(second)
         #expect(pieces.count == 300)
-        #expect(try EnrichedOutputs.decodedVideoHashes(folder.appendingPathComponent("out.ts")) == pieces)
-        #expect(try EnrichedOutputs.decodedVideoHashes(folder.appendingPathComponent("hls/index.m3u8")) == pieces)
+        await #expect(try EnrichedOutputs.decodedVideoHashes(folder.appendingPathComponent("out.ts")) == pieces)
+        await #expect(try EnrichedOutputs.decodedVideoHashes(folder.appendingPathComponent("hls/index.m3u8")) == pieces)
 
         // The join opens a segment of its own, marked; the segment before ends with the first piece.
         let playlist = try String(contentsOf: folder.appendingPathComponent("hls/index.m3u8"), encoding: .utf8).split(separator: "\n")
@@ -143,10 +143,10 @@ struct RecordedInputTests {
         #expect(closingPTS.max() == read[boundary - 1].outputPTS % (1 << 33))
     }
 
-    @Test func hevcAt5994IsExactToTheMicrosecond() throws {
+    @Test func hevcAt5994IsExactToTheMicrosecond() async throws {
         let folder = try Fixtures.scratchFolder()
         let clip = folder.appendingPathComponent("hevc.ts")
-        try Clips.ffmpeg([
+        try await Clips.ffmpeg([
             "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=60000/1001:duration=3",
             "-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=error:pools=1:frame-threads=1", "-f", "mpegts", clip.path,
         ])
@@ -166,10 +166,10 @@ struct RecordedInputTests {
     /// Damage is decided per access unit by its own packets: a video packet lost from inside an
     /// access unit damages that unit; the same break on the packet that starts the next one
     /// (nothing lost, as at a splice) damages neither. Both are carried.
-    @Test func aLostPacketDamagesItsOwnAccessUnitOnly() throws {
+    @Test func aLostPacketDamagesItsOwnAccessUnitOnly() async throws {
         let folder = try Fixtures.scratchFolder()
         let clip = folder.appendingPathComponent("clip.ts")
-        try Clips.transportStream(at: clip, seconds: 2, size: "640x360", extra: ["-bf", "0", "-b:v", "3M"])
+        try await Clips.transportStream(at: clip, seconds: 2, size: "640x360", extra: ["-bf", "0", "-b:v", "3M"])
         let bytes = Array(try Data(contentsOf: clip))
         let stream = try TransportStream(bytes: bytes)
         let pid = try #require(stream.pid(ofStreamType: 0x1B))
@@ -201,7 +201,7 @@ struct RecordedInputTests {
         #expect(kept.count == whole.count && wholeStats.corruptPackets == 0 && wholeStats.breaksBetweenAccessUnits == 0)
     }
 
-    @Test func corruptedBytesAreCountedAndSkippedAndTheJobCompletes() throws {
+    @Test func corruptedBytesAreCountedAndSkippedAndTheJobCompletes() async throws {
         var bytes = Array(try Data(contentsOf: Fixtures.swim.appendingPathComponent("clip.ts")))
         var generator = SplitMix(state: 11)
         var damaged: [UInt8] = []
@@ -228,10 +228,10 @@ struct RecordedInputTests {
         #expect(stats.gaps.reduce(0) { $0 + $1.framesMissing } + frames.count == 600)
     }
 
-    @Test func aMovTimecodeTrackPlacesFramesOnItsDay() throws {
+    @Test func aMovTimecodeTrackPlacesFramesOnItsDay() async throws {
         let folder = try Fixtures.scratchFolder()
         let clip = folder.appendingPathComponent("tc.mov")
-        try Clips.ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25:duration=2", "-c:v", "libx264", "-preset", "ultrafast", "-threads", "1", "-timecode", "10:00:00:12", clip.path])
+        try await Clips.ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25:duration=2", "-c:v", "libx264", "-preset", "ultrafast", "-threads", "1", "-timecode", "10:00:00:12", clip.path])
         let day = try #require(TimecodeDay(date: "2026-07-31", zone: "+02:00"))
         let (frames, stats) = try Self.frames(clip.path, clock: ClockSettings(timecodeDay: day))
         #expect(stats.clockSource == .timecodeTrack, "auto chooses the timecode track once a day is given")
@@ -246,10 +246,10 @@ struct RecordedInputTests {
 
     /// A drop-frame tmcd track at 59.94 across a minute: labels 00–03 of the new minute are
     /// skipped, and each frame still sits 1001/60000 s after the one before.
-    @Test func aDropFrameTimecodeTrackLabelsFramesAcrossAMinute() throws {
+    @Test func aDropFrameTimecodeTrackLabelsFramesAcrossAMinute() async throws {
         let folder = try Fixtures.scratchFolder()
         let clip = folder.appendingPathComponent("df.mov")
-        try Clips.ffmpeg([
+        try await Clips.ffmpeg([
             "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=60000/1001:duration=0.2", "-c:v", "libx264", "-preset", "ultrafast", "-threads", "1",
             "-timecode", "10:00:59;56", clip.path,
         ])
@@ -262,10 +262,10 @@ struct RecordedInputTests {
         #expect(zip(captures, captures.dropFirst()).allSatisfy { $1.seconds(since: $0) == Rational(1001, 60000) })
     }
 
-    @Test func pictureTimingTimecodesAreReadByDecodingAndFollowATimecodeJump() throws {
+    @Test func pictureTimingTimecodesAreReadByDecodingAndFollowATimecodeJump() async throws {
         let folder = try Fixtures.scratchFolder()
         let raw = folder.appendingPathComponent("raw.h264")
-        try Clips.ffmpeg([
+        try await Clips.ffmpeg([
             "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=50:duration=2", "-c:v", "libx264", "-preset", "ultrafast", "-threads", "1",
             "-x264-params", "aud=1:pic-struct=1:bframes=0", "-f", "h264", raw.path,
         ])
@@ -279,7 +279,7 @@ struct RecordedInputTests {
         let stamped = folder.appendingPathComponent("stamped.h264")
         try Data(first + second).write(to: stamped)
         let clip = folder.appendingPathComponent("stamped.ts")
-        try Clips.ffmpeg(["-framerate", "50", "-i", stamped.path, "-c", "copy", "-f", "mpegts", clip.path])
+        try await Clips.ffmpeg(["-framerate", "50", "-i", stamped.path, "-c", "copy", "-f", "mpegts", clip.path])
 
         let day = try #require(TimecodeDay(date: "2026-07-31"))
         let (frames, stats) = try Self.frames(clip.path, clock: ClockSettings(source: .pictureTiming, timecodeDay: day))
@@ -297,11 +297,11 @@ struct RecordedInputTests {
         #expect(frames[99].timing?.timecode?.description == "19:42:30:49")
         // Without any timecode in the stream the source has nothing to say, and says so.
         let plain = folder.appendingPathComponent("plain.ts")
-        try Clips.transportStream(at: plain, seconds: 1)
+        try await Clips.transportStream(at: plain, seconds: 1)
         #expect(throws: MediaError.self) { try Self.frames(plain.path, clock: ClockSettings(source: .pictureTiming, timecodeDay: day)) }
     }
 
-    @Test func aFileWithoutAnyClockIsAClearErrorUnlessOnlyProbed() throws {
+    @Test func aFileWithoutAnyClockIsAClearErrorUnlessOnlyProbed() async throws {
         let path = Fixtures.swim.appendingPathComponent("clip.ts").path
         #expect {
             try IngestSession(url: path, clock: ClockSettings())
@@ -312,14 +312,14 @@ struct RecordedInputTests {
         #expect(frames.count == 600 && frames.allSatisfy { $0.timing == nil } && stats.clockSource == nil)
     }
 
-    @Test func refusesNotMediaAndInputsWithoutVideo() throws {
+    @Test func refusesNotMediaAndInputsWithoutVideo() async throws {
         let folder = try Fixtures.scratchFolder()
         let noise = folder.appendingPathComponent("noise.ts")
         var generator = SplitMix(state: 3)
         try Data((0..<100_000).map { _ in UInt8.random(in: 0...255, using: &generator) }).write(to: noise)
         #expect(throws: MediaError.self) { try IngestSession(url: noise.path, clock: ClockSettings(required: false)) }
         let audio = folder.appendingPathComponent("audio.ts")
-        try Clips.ffmpeg(["-f", "lavfi", "-i", "sine=duration=1", "-c:a", "aac", "-f", "mpegts", audio.path])
+        try await Clips.ffmpeg(["-f", "lavfi", "-i", "sine=duration=1", "-c:a", "aac", "-f", "mpegts", audio.path])
         #expect(throws: MediaError.noVideoStream(url: audio.path)) { try IngestSession(url: audio.path, clock: ClockSettings(required: false)) }
     }
 }

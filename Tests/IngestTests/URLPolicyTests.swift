@@ -15,7 +15,7 @@ struct URLPolicyTests {
         func addresses(of name: String) -> [NetworkAddress] { (table[name] ?? []).compactMap { NetworkAddress(literal: $0) } }
     }
 
-    @Test func addressesAreClassifiedByTheirBytesNotTheirText() throws {
+    @Test func addressesAreClassifiedByTheirBytesNotTheirText() async throws {
         for loopback in ["127.0.0.1", "127.255.3.4", "::1", "[::1]", "::ffff:127.0.0.1"] {
             #expect(NetworkAddress(literal: loopback)?.isLoopback == true, "\(loopback)")
         }
@@ -43,7 +43,7 @@ struct URLPolicyTests {
         ("http://127.evil.example/live.m3u8", "host 127.evil.example"),
         ("udp://localhost.evil.example:5000", "host localhost.evil.example"),
     ])
-    func textThatLooksLocalIsNotLocal(url: String, rule: String) {
+    func textThatLooksLocalIsNotLocal(url: String, rule: String) async {
         #expect {
             try InputEndpoint(url, policy: InputPolicy())
         } throws: { error in
@@ -52,7 +52,7 @@ struct URLPolicyTests {
         }
     }
 
-    @Test func srtModeIsReadFromItsOwnParameterAsFFmpegReadsIt() throws {
+    @Test func srtModeIsReadFromItsOwnParameterAsFFmpegReadsIt() async throws {
         #expect(SRTMode(url: "srt://:9000?mode=listener") == .listener)
         #expect(SRTMode(url: "srt://:9000?latency=20&mode=listener") == .listener)
         #expect(SRTMode(url: "srt://h:9000?streamid=mode=listener") == .caller)
@@ -64,7 +64,7 @@ struct URLPolicyTests {
         #expect(try OutputTarget("srt://:9000?mode=listener").isListener)
     }
 
-    @Test func namesResolveOnceToAnAddressThatIsCheckedAndPinned() throws {
+    @Test func namesResolveOnceToAnAddressThatIsCheckedAndPinned() async throws {
         let resolver = FixedResolver(table: [
             "cdn.example.net": ["192.0.2.10", "2001:db8::10"], "meta.example.net": ["169.254.169.254"],
             "mixed.example.net": ["192.0.2.11", "169.254.169.254"], "v6meta.example.net": ["fd00:ec2::254"],
@@ -89,7 +89,7 @@ struct URLPolicyTests {
         #expect(request.headRequest.hasPrefix("GET /live/a.m3u8?t=1 HTTP/1.1\r\nHost: cdn.example.net:8080\r\n"))
     }
 
-    @Test func responseHeadsGiveTheirStatusAndLocation() {
+    @Test func responseHeadsGiveTheirStatusAndLocation() async {
         let head = HTTPResponseHead(Array("HTTP/1.1 302 Found\r\nContent-Length: 0\r\nlocation:  http://a/b \r\n\r\nbody".utf8))
         #expect(head?.status == 302 && head?.location == "http://a/b")
         #expect(head?.isRedirect == true)
@@ -106,11 +106,11 @@ struct URLPolicyTests {
 /// every host that is not allowed: not one connection may reach it.
 @Suite(.serialized)
 struct URLPolicyLiveTests {
-    static func playlistFolder() throws -> URL {
+    static func playlistFolder() async throws -> URL {
         let folder = try Fixtures.scratchFolder()
         let clip = folder.appendingPathComponent("source.ts")
-        try Clips.transportStream(at: clip, seconds: 4)
-        try Clips.ffmpeg([
+        try await Clips.transportStream(at: clip, seconds: 4)
+        try await Clips.ffmpeg([
             "-i", clip.path, "-map", "0", "-c", "copy", "-f", "hls", "-hls_time", "2", "-hls_list_size", "0",
             "-hls_playlist_type", "vod", folder.appendingPathComponent("index.m3u8").path,
         ])
@@ -128,8 +128,8 @@ struct URLPolicyLiveTests {
         }
     }
 
-    @Test func aRedirectToAHostThatIsNotAllowedIsRefusedBeforeItIsFollowed() throws {
-        let folder = try Self.playlistFolder()
+    @Test func aRedirectToAHostThatIsNotAllowedIsRefusedBeforeItIsFollowed() async throws {
+        let folder = try await Self.playlistFolder()
         let canary = try Canary()
         let (origin, port) = try ScriptedOrigin.start([
             "/playlist.m3u8": .redirect(to: canary.url(path: "/index.m3u8")),
@@ -151,8 +151,8 @@ struct URLPolicyLiveTests {
         #expect(canary.contacts() == 0)
     }
 
-    @Test func redirectsWithinTheAllowedHostsAreFollowedByPodium() throws {
-        let folder = try Self.playlistFolder()
+    @Test func redirectsWithinTheAllowedHostsAreFollowedByPodium() async throws {
+        let folder = try await Self.playlistFolder()
         let (origin, port) = try ScriptedOrigin.start([
             "/live.m3u8": .redirect(status: 301, to: "/index.m3u8"),
             "/index.m3u8": .file(try Self.playlist(in: folder, segment: "moved0.ts")),
@@ -165,7 +165,7 @@ struct URLPolicyLiveTests {
         #expect(frames == 200)
     }
 
-    @Test func anEndlessOrTricklingPlaylistIsRefusedWithinItsBounds() throws {
+    @Test func anEndlessOrTricklingPlaylistIsRefusedWithinItsBounds() async throws {
         let (origin, port) = try ScriptedOrigin.start(["/endless.m3u8": .endlessPlaylist(), "/slow.m3u8": .endlessPlaylist(pause: 0.5)])
         defer { origin.kill() }
         let (large, largeSeconds) = Self.refusal("http://127.0.0.1:\(port)/endless.m3u8")

@@ -8,7 +8,7 @@ import Testing
 struct UpstreamMetadataTests {
     /// An input that already carries timed ID3 (here: Podium's own enrichment, as an upstream
     /// packager's would) keeps every tag byte for byte, on its own PID, next to Podium's new ones.
-    @Test func upstreamTimedID3PassesThroughByteForByte() throws {
+    @Test func upstreamTimedID3PassesThroughByteForByte() async throws {
         let folder = try Fixtures.scratchFolder()
         let first = try EnrichedClip.swimFixture()
         let again = folder.appendingPathComponent("again.ts")
@@ -26,11 +26,11 @@ struct UpstreamMetadataTests {
         let after = output.packets[upstreamPID] ?? []
         #expect(after.count == before.count)
         #expect(zip(before, after).allSatisfy { $0.payload == $1.payload && $0.pts == $1.pts })
-        let ffprobe = try Fixtures.run("ffprobe", ["-v", "error", again.path])
+        let ffprobe = try await Fixtures.run("ffprobe", ["-v", "error", again.path])
         #expect(ffprobe.status == 0 && ffprobe.err.isEmpty, "ffprobe: \(ffprobe.err)")
     }
 
-    @Test func aTagMissingItsFirstFiveBytesIsRebuiltWithItsVersion() throws {
+    @Test func aTagMissingItsFirstFiveBytesIsRebuiltWithItsVersion() async throws {
         let v24: [UInt8] = Array("ID3".utf8) + [4, 0, 0, 0, 0, 0, 17] + Array("TIT2".utf8) + [0, 0, 0, 7, 0, 0, 3] + Array("swim!!".utf8)
         #expect(TimedID3Repair.restore(Array(v24.dropFirst(5))) == v24)
         #expect(TimedID3Repair.restore(v24) == v24)

@@ -15,31 +15,31 @@ struct SchemaTests {
     print(json.dumps(bad[:5]))
     """
 
-    static func invalidLines(schema: String, lines: URL) throws -> String {
-        let run = try Fixtures.run("/usr/bin/python3", ["-c", validate, Fixtures.root.appendingPathComponent("docs/\(schema)").path, lines.path])
+    static func invalidLines(schema: String, lines: URL) async throws -> String {
+        let run = try await Fixtures.run("/usr/bin/python3", ["-c", validate, Fixtures.root.appendingPathComponent("docs/\(schema)").path, lines.path])
         try #require(run.status == 0, "python3-jsonschema: \(run.err)")
         return run.out.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     @Test(arguments: ["frames", "frames.swimming"])
-    func theGoldenFramesFollowTheFrameOverlaySchema(name: String) throws {
+    func theGoldenFramesFollowTheFrameOverlaySchema(name: String) async throws {
         let lines = try Fixtures.scratchFolder().appendingPathComponent("\(name).jsonl")
         try Data((try Fixtures.swimGolden(name).joined(separator: "\n") + "\n").utf8).write(to: lines)
-        #expect(try Self.invalidLines(schema: "frame-overlay.schema.json", lines: lines) == "[]")
+        await #expect(try Self.invalidLines(schema: "frame-overlay.schema.json", lines: lines) == "[]")
     }
 
-    @Test func theCompactPayloadFollowsItsSchemaAndStaysWithinBudget() throws {
+    @Test func theCompactPayloadFollowsItsSchemaAndStaysWithinBudget() async throws {
         let frames = try Fixtures.swimGolden("frames.swimming").map { try JSONDecoder().decode(FrameOverlay.self, from: Data($0.utf8)) }
         let payloads = frames.map(CompactPayload.json(for:))
         let file = try Fixtures.scratchFolder().appendingPathComponent("compact.jsonl")
         try Data(payloads.map { $0 + Data("\n".utf8) }.joined()).write(to: file)
-        #expect(try Self.invalidLines(schema: "compact-payload.schema.json", lines: file) == "[]")
+        await #expect(try Self.invalidLines(schema: "compact-payload.schema.json", lines: file) == "[]")
         let sizes = payloads.map(\.count).sorted()
         #expect(sizes.last! <= CompactPayload.budget, "largest compact payload: \(sizes.last!) bytes")
         #expect(sizes[sizes.count / 2] < 500, "median \(sizes[sizes.count / 2])")
     }
 
-    @Test func compactNumbersAndStringsAreExactJSON() throws {
+    @Test func compactNumbersAndStringsAreExactJSON() async throws {
         let element = FrameOverlay.Element(id: "results", kind: "resultBoard", text: "1 WRÓBEL \"POL\"\n2\tX\u{1}", rect: [0.25, 0.2, 0.5, 0.6],
                                            world: nil, screen: nil, visible: true, opacity: 0.3333)
         var overlay = try JSONDecoder().decode(FrameOverlay.self, from: Data(try Fixtures.swimGolden()[0].utf8))

@@ -30,11 +30,11 @@ struct ArrivalClockEndToEndTests {
         Case(ppm: 500, delay: 40, pause: nil),
         Case(ppm: 100, delay: 40, pause: (at: 6, for: 3)),
     ])
-    func anIndependentSendersFramesArePlacedWithinHalfAFrame(_ trial: Case) throws {
+    func anIndependentSendersFramesArePlacedWithinHalfAFrame(_ trial: Case) async throws {
         let folder = try Fixtures.scratchFolder()
         let clip = folder.appendingPathComponent("venue.ts")
         // 720p50 at 4 Mb/s, no B-frames: each frame's first byte leaves in presentation order.
-        try Clips.transportStream(at: clip, seconds: 14, size: "1280x720", extra: ["-bf", "0", "-g", "50", "-b:v", "4M", "-maxrate", "4M", "-bufsize", "2M"])
+        try await Clips.transportStream(at: clip, seconds: 14, size: "1280x720", extra: ["-bf", "0", "-g", "50", "-b:v", "4M", "-maxrate", "4M", "-bufsize", "2M"])
         let port = Loopback.freePort()
         let framesFile = folder.appendingPathComponent("frames.jsonl")
         FileManager.default.createFile(atPath: framesFile.path, contents: nil)
@@ -47,16 +47,16 @@ struct ArrivalClockEndToEndTests {
         probe.standardError = try FileHandle(forWritingTo: summaryFile)
         try probe.run()
         defer { if probe.isRunning { kill(probe.processIdentifier, SIGKILL) } }
-        #expect(Loopback.waitForUDPListener(on: port))
+        #expect(await Loopback.waitForUDPListener(on: port))
 
         let truthFile = folder.appendingPathComponent("truth.jsonl")
         var arguments = [Fixtures.root.appendingPathComponent("scripts/paced-ts-sender.py").path, clip.path, "--port", "\(port)",
                          "--ppm", "\(trial.ppm)", "--delay", "\(trial.delay)", "--seed", "4242", "--truth", truthFile.path]
         if let pause = trial.pause { arguments += ["--pause-at", "\(pause.at)", "--pause-for", "\(pause.for)"] }
-        let sent = try Fixtures.run("python3", arguments)
+        let sent = try await Fixtures.run("python3", arguments)
         try #require(sent.status == 0, "\(sent.err)")
         let deadline = Date().addingTimeInterval(3)
-        while probe.isRunning, Date() < deadline { usleep(20_000) }
+        while probe.isRunning, Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
         if probe.isRunning { kill(probe.processIdentifier, SIGINT); probe.waitUntilExit() }
         let summary = try String(contentsOf: summaryFile, encoding: .utf8)
 

@@ -34,8 +34,8 @@ enum PodiumBinary {
 
     static func enrich(_ input: String, results: String = Fixtures.swim.appendingPathComponent("results").path,
                        clock: String = Fixtures.swim.appendingPathComponent("clock.json").path,
-                       in folder: URL, extra: [String] = []) throws -> (status: Int32, out: String, err: String) {
-        try Fixtures.run(path, [
+                       in folder: URL, extra: [String] = []) async throws -> (status: Int32, out: String, err: String) {
+        try await Fixtures.run(path, [
             "enrich", input, "--results", results, "--clock", clock,
             "--camera", Fixtures.swim.appendingPathComponent("camera.jsonl").path,
             "--out", folder.appendingPathComponent("out.ts").path,
@@ -47,7 +47,7 @@ enum PodiumBinary {
 struct EnrichCommandTests {
     @Test func enrichesTheFixtureAndRecordsEveryFrameInTheStore() async throws {
         let folder = try Fixtures.scratchFolder()
-        let run = try PodiumBinary.enrich(Fixtures.swim.appendingPathComponent("clip.ts").path, in: folder)
+        let run = try await PodiumBinary.enrich(Fixtures.swim.appendingPathComponent("clip.ts").path, in: folder)
         #expect(run.status == 0, "stderr: \(run.err)")
         #expect(run.out.contains("600 frames, 600 tagged"))
         #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("out.ts").path))
@@ -79,7 +79,7 @@ struct EnrichCommandTests {
     @Test func dataArrivingWithinTheLookAheadLandsOnItsExactFrame() async throws {
         let folder = try Fixtures.scratchFolder()
         // Every document of the fixture arrives within 2 s of what it reports.
-        let run = try PodiumBinary.enrich(Fixtures.swim.appendingPathComponent("clip.ts").path, in: folder, extra: ["--lookahead", "2s"])
+        let run = try await PodiumBinary.enrich(Fixtures.swim.appendingPathComponent("clip.ts").path, in: folder, extra: ["--lookahead", "2s"])
         #expect(run.status == 0, "stderr: \(run.err)")
         #expect(run.out.contains("look-ahead 2000 ms; corrections: 0 frames"))
         let store = try SQLiteStore(path: folder.appendingPathComponent("podium.sqlite").path)
@@ -94,9 +94,9 @@ struct EnrichCommandTests {
         #expect(aired.map { clockAt(String(decoding: $0.overlayJSON, as: UTF8.self)) } == golden.map(clockAt))
     }
 
-    @Test func aLookAheadThatIsNotADurationIsRefused() throws {
+    @Test func aLookAheadThatIsNotADurationIsRefused() async throws {
         let folder = try Fixtures.scratchFolder()
-        Self.expectOneLineError(
+        await Self.expectOneLineError(
             try PodiumBinary.enrich(Fixtures.swim.appendingPathComponent("clip.ts").path, in: folder, extra: ["--lookahead", "soon"]),
             mentioning: "--lookahead soon is not a duration"
         )
@@ -109,18 +109,18 @@ struct EnrichCommandTests {
         #expect(run.err.contains(fragment), "expected \(fragment) in: \(run.err)")
     }
 
-    @Test func aMissingInputIsOneLineNamingIt() throws {
+    @Test func aMissingInputIsOneLineNamingIt() async throws {
         let folder = try Fixtures.scratchFolder()
-        let run = try PodiumBinary.enrich("/nonexistent/venue.ts", in: folder)
+        let run = try await PodiumBinary.enrich("/nonexistent/venue.ts", in: folder)
         Self.expectOneLineError(run, mentioning: "/nonexistent/venue.ts does not exist")
     }
 
     @Test func anInputWithoutVideoIsOneLineAndTheJobIsRecordedAsFailed() async throws {
         let folder = try Fixtures.scratchFolder()
         let audio = folder.appendingPathComponent("audio.ts").path
-        let made = try Fixtures.run("ffmpeg", ["-nostdin", "-v", "error", "-f", "lavfi", "-i", "sine=duration=1", "-c:a", "aac", "-f", "mpegts", audio])
+        let made = try await Fixtures.run("ffmpeg", ["-nostdin", "-v", "error", "-f", "lavfi", "-i", "sine=duration=1", "-c:a", "aac", "-f", "mpegts", audio])
         try #require(made.status == 0)
-        let run = try PodiumBinary.enrich(audio, in: folder)
+        let run = try await PodiumBinary.enrich(audio, in: folder)
         Self.expectOneLineError(run, mentioning: "has no video stream")
         #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("out.ts").path))
         let job = try #require(try await SQLiteStore(path: folder.appendingPathComponent("podium.sqlite").path).jobs().first)
@@ -128,21 +128,21 @@ struct EnrichCommandTests {
         #expect(job.failure?.contains("no video stream") == true)
     }
 
-    @Test func randomBytesAreOneLineSayingItIsNotMedia() throws {
+    @Test func randomBytesAreOneLineSayingItIsNotMedia() async throws {
         let folder = try Fixtures.scratchFolder()
         let noise = folder.appendingPathComponent("noise.bin")
         try SplitMix.noise(seed: 0x2545_F491_4F6C_DD1D, count: 100_000).write(to: noise)
-        Self.expectOneLineError(try PodiumBinary.enrich(noise.path, in: folder), mentioning: "is not a media stream Podium can read")
+        await Self.expectOneLineError(try PodiumBinary.enrich(noise.path, in: folder), mentioning: "is not a media stream Podium can read")
     }
 
-    @Test func aBrokenResultsDocumentIsNamedWithItsLine() throws {
+    @Test func aBrokenResultsDocumentIsNamedWithItsLine() async throws {
         let folder = try Fixtures.scratchFolder()
         let results = folder.appendingPathComponent("results")
         try FileManager.default.copyItem(at: Fixtures.swim.appendingPathComponent("results"), to: results)
         let official = results.appendingPathComponent("05-DT_RESULT-OFFICIAL.xml")
         let text = try String(contentsOf: official, encoding: .utf8).replacingOccurrences(of: "Result=\"8.31\"", with: "Result=\"8,31\"")
         try text.write(to: official, atomically: true, encoding: .utf8)
-        let run = try PodiumBinary.enrich(Fixtures.swim.appendingPathComponent("clip.ts").path, results: results.path, in: folder)
+        let run = try await PodiumBinary.enrich(Fixtures.swim.appendingPathComponent("clip.ts").path, results: results.path, in: folder)
         Self.expectOneLineError(run, mentioning: "results document 05-DT_RESULT-OFFICIAL.xml: odf: line 8: Result Result \"8,31\" is not a race time")
     }
 
@@ -156,7 +156,7 @@ struct EnrichCommandTests {
         try FileManager.default.copyItem(
             at: Fixtures.root.appendingPathComponent("fixtures/feeds/events/swim-100-free-events.json"), to: results.appendingPathComponent("03-events.json")
         )
-        let run = try PodiumBinary.enrich(Fixtures.swim.appendingPathComponent("clip.ts").path, results: results.path, in: folder)
+        let run = try await PodiumBinary.enrich(Fixtures.swim.appendingPathComponent("clip.ts").path, results: results.path, in: folder)
         #expect(run.status == 0, "\(run.err)")
         let store = try SQLiteStore(path: folder.appendingPathComponent("podium.sqlite").path)
         let job = try #require(try await store.jobs().first)
@@ -168,27 +168,27 @@ struct EnrichCommandTests {
         #expect(frames[1].contains(#""dataVersion":"DT_RESULT v1 + 7 events""#))
     }
 
-    @Test func aDocumentMissingFromTheManifestIsRefused() throws {
+    @Test func aDocumentMissingFromTheManifestIsRefused() async throws {
         let folder = try Fixtures.scratchFolder()
         let results = folder.appendingPathComponent("results")
         try FileManager.default.copyItem(at: Fixtures.swim.appendingPathComponent("results"), to: results)
         try Data("<OdfBody/>".utf8).write(to: results.appendingPathComponent("06-stray.xml"))
-        let run = try PodiumBinary.enrich(Fixtures.swim.appendingPathComponent("clip.ts").path, results: results.path, in: folder)
+        let run = try await PodiumBinary.enrich(Fixtures.swim.appendingPathComponent("clip.ts").path, results: results.path, in: folder)
         Self.expectOneLineError(run, mentioning: "06-stray.xml is not listed in manifest.json")
     }
 
-    @Test func refusesToOverwriteItsOwnInput() throws {
+    @Test func refusesToOverwriteItsOwnInput() async throws {
         let folder = try Fixtures.scratchFolder()
         let clip = folder.appendingPathComponent("out.ts")
         try FileManager.default.copyItem(at: Fixtures.swim.appendingPathComponent("clip.ts"), to: clip)
         let before = try Data(contentsOf: clip)
-        Self.expectOneLineError(try PodiumBinary.enrich(clip.path, in: folder), mentioning: "is the input itself")
+        await Self.expectOneLineError(try PodiumBinary.enrich(clip.path, in: folder), mentioning: "is the input itself")
         #expect(try Data(contentsOf: clip) == before)
     }
 
-    @Test func aMissingClockFileIsNamed() throws {
+    @Test func aMissingClockFileIsNamed() async throws {
         let folder = try Fixtures.scratchFolder()
-        let run = try PodiumBinary.enrich(Fixtures.swim.appendingPathComponent("clip.ts").path, clock: "/nonexistent/clock.json", in: folder)
+        let run = try await PodiumBinary.enrich(Fixtures.swim.appendingPathComponent("clip.ts").path, clock: "/nonexistent/clock.json", in: folder)
         Self.expectOneLineError(run, mentioning: "clock file /nonexistent/clock.json does not exist")
     }
 }
@@ -203,8 +203,9 @@ enum ResultsFiles {
 struct ServeCommandTests {
     /// Starts `podium serve` on `database` on an ephemeral loopback port and returns the process
     /// and its port; its log goes to `serve.log` beside the database (see `serverLog`).
-    static func startServer(database: String, extra: [String] = []) throws -> (Process, Int) {
-        try ServedProcess.start(database: database, log: serverLog(database: database), extra: extra)
+    static func startServer(database: String, extra: [String] = []) async throws -> (Process, Int) {
+        let log = serverLog(database: database)
+        return try await OwnThread.run { try ServedProcess.start(database: database, log: log, extra: extra) }
     }
 
     /// Where `startServer` keeps the log of the server on `database`.
@@ -218,7 +219,7 @@ struct ServeCommandTests {
         let secret = "pk_" + String(repeating: "Q", count: 40) + "x-_"
         let keys = folder.appendingPathComponent("keys.txt")
         try "# deployment keys\n\nviewer wall-display \(secret)\n".write(to: keys, atomically: true, encoding: .utf8)
-        let (server, port) = try Self.startServer(database: database, extra: ["--key-file", keys.path])
+        let (server, port) = try await Self.startServer(database: database, extra: ["--key-file", keys.path])
         defer { if server.isRunning { server.terminate() } }
         try await withHTTPClient { client in
             var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/jobs")
@@ -232,8 +233,8 @@ struct ServeCommandTests {
         #expect(try SQLiteStore(path: database).keys().map(\.owner) == ["wall-display"])
 
         try "viewer wall-display \(secret)\nreader somebody pk_short\n".write(to: keys, atomically: true, encoding: .utf8)
-        #expect {
-            _ = try Self.startServer(database: database, extra: ["--key-file", keys.path])
+        await #expect {
+            _ = try await Self.startServer(database: database, extra: ["--key-file", keys.path])
         } throws: { error in
             "\(error)".contains("line 2")
         }
@@ -241,9 +242,9 @@ struct ServeCommandTests {
 
     @Test func servesTheJobsAnEnrichmentRecordedAndStopsOnSIGTERM() async throws {
         let folder = try Fixtures.scratchFolder()
-        let enrich = try PodiumBinary.enrich(Fixtures.swim.appendingPathComponent("clip.ts").path, in: folder)
+        let enrich = try await PodiumBinary.enrich(Fixtures.swim.appendingPathComponent("clip.ts").path, in: folder)
         try #require(enrich.status == 0, "\(enrich.err)")
-        let keyRun = try Fixtures.run(PodiumBinary.path, ["keys", "create", "--scope", "viewer", "--database", folder.appendingPathComponent("podium.sqlite").path])
+        let keyRun = try await Fixtures.run(PodiumBinary.path, ["keys", "create", "--scope", "viewer", "--database", folder.appendingPathComponent("podium.sqlite").path])
         try #require(keyRun.status == 0, "\(keyRun.err)")
         let key = keyRun.out.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(keyRun.err.contains("viewer") && !keyRun.err.contains(key), "the key goes to standard output only")
@@ -252,7 +253,7 @@ struct ServeCommandTests {
             request.headers.add(name: "Authorization", value: "Bearer \(key)")
             return request
         }
-        let (server, port) = try Self.startServer(database: folder.appendingPathComponent("podium.sqlite").path)
+        let (server, port) = try await Self.startServer(database: folder.appendingPathComponent("podium.sqlite").path)
         defer { if server.isRunning { server.terminate() } }
 
         try await withHTTPClient { client in
@@ -306,11 +307,11 @@ struct ServeCommandTests {
     @Test func sigtermFinishesTheServersRunningJobsBeforeItExits() async throws {
         let folder = try Fixtures.scratchFolder()
         let database = folder.appendingPathComponent("podium.sqlite").path
-        let keyRun = try Fixtures.run(PodiumBinary.path, ["keys", "create", "--scope", "admin", "--database", database])
+        let keyRun = try await Fixtures.run(PodiumBinary.path, ["keys", "create", "--scope", "admin", "--database", database])
         try #require(keyRun.status == 0, "\(keyRun.err)")
         let key = keyRun.out.trimmingCharacters(in: .whitespacesAndNewlines)
         let jobs = folder.appendingPathComponent("jobs").path
-        let (server, port) = try Self.startServer(database: database, extra: ["--jobs-dir", jobs, "--fixtures", Fixtures.root.appendingPathComponent("fixtures").path])
+        let (server, port) = try await Self.startServer(database: database, extra: ["--jobs-dir", jobs, "--fixtures", Fixtures.root.appendingPathComponent("fixtures").path])
         defer { if server.isRunning { server.terminate() } }
         let input = Loopback.freePort()
         var events = ""
@@ -329,7 +330,7 @@ struct ServeCommandTests {
             let created = try await client.execute(create, timeout: .seconds(10))
             let createdBody = String(buffer: try await created.body.collect(upTo: 1 << 16))
             #expect(created.status == .created, "\(createdBody)")
-            #expect(Loopback.waitForUDPListener(on: input))
+            #expect(await Loopback.waitForUDPListener(on: input))
             let sender = try BackgroundProcess("ffmpeg", [
                 "-hide_banner", "-v", "error", "-re", "-i", Fixtures.swim.appendingPathComponent("clip.ts").path,
                 "-map", "0", "-c", "copy", "-f", "mpegts", "udp://127.0.0.1:\(input)?pkt_size=1316",

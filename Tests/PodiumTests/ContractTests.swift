@@ -15,21 +15,21 @@ struct ContractTests {
     static let tools = Fixtures.root.appendingPathComponent(".build-tools/venv/bin")
     static let document = Fixtures.root.appendingPathComponent("docs/openapi.yaml")
 
-    @Test func theContractIsAValidOpenAPI31Document() throws {
-        let result = try Fixtures.run(Self.tools.appendingPathComponent("openapi-spec-validator").path, [Self.document.path])
+    @Test func theContractIsAValidOpenAPI31Document() async throws {
+        let result = try await Fixtures.run(Self.tools.appendingPathComponent("openapi-spec-validator").path, [Self.document.path])
         #expect(result.status == 0, "\(result.out)\(result.err)")
         #expect(try String(contentsOf: Self.document, encoding: .utf8).hasPrefix("openapi: 3.1.0"))
     }
 
     @Test func aLiveServerServesItsContractAndAnswersNothingOutsideIt() async throws {
         let folder = try Fixtures.scratchFolder()
-        let enrich = try PodiumBinary.enrich(Fixtures.swim.appendingPathComponent("clip.ts").path, in: folder)
+        let enrich = try await PodiumBinary.enrich(Fixtures.swim.appendingPathComponent("clip.ts").path, in: folder)
         try #require(enrich.status == 0, "\(enrich.err)")
         let database = folder.appendingPathComponent("podium.sqlite").path
         // An admin key reaches every operation, posting documents included.
-        let key = try Fixtures.run(PodiumBinary.path, ["keys", "create", "--scope", "admin", "--database", database]).out
+        let key = try await Fixtures.run(PodiumBinary.path, ["keys", "create", "--scope", "admin", "--database", database]).out
             .trimmingCharacters(in: .whitespacesAndNewlines)
-        let (server, port) = try ServeCommandTests.startServer(
+        let (server, port) = try await ServeCommandTests.startServer(
             database: database, extra: ["--rate-limit", "100000", "--rate-burst", "100000", "--jobs-dir", folder.appendingPathComponent("jobs").path]
         )
         defer { if server.isRunning { server.terminate() } }
@@ -43,7 +43,7 @@ struct ContractTests {
 
         // Every check schemathesis has, in every phase (stateful included), with the repository's
         // schemathesis.toml: what it adds and why is written there.
-        let run = try Fixtures.run(Self.tools.appendingPathComponent("schemathesis").path, [
+        let run = try await Fixtures.run(Self.tools.appendingPathComponent("schemathesis").path, [
             "--config-file", Fixtures.root.appendingPathComponent("schemathesis.toml").path,
             "run", "http://127.0.0.1:\(port)/openapi.yaml", "--header", "Authorization: Bearer \(key)",
             "--checks", "all", "--max-examples", "50", "--seed", "4242", "--request-timeout", "10",

@@ -20,13 +20,13 @@ struct FaultSuiteTests {
         let process: Process
         let port: Int
 
-        init(extra: [String] = [], _ label: String = #function) throws {
+        init(extra: [String] = [], _ label: String = #function) async throws {
             folder = try Fixtures.scratchFolder(label)
             database = folder.appendingPathComponent("podium.sqlite").path
-            let keyRun = try Fixtures.run(PodiumBinary.path, ["keys", "create", "--scope", "admin", "--database", database])
+            let keyRun = try await Fixtures.run(PodiumBinary.path, ["keys", "create", "--scope", "admin", "--database", database])
             try #require(keyRun.status == 0, "\(keyRun.err)")
             key = keyRun.out.trimmingCharacters(in: .whitespacesAndNewlines)
-            (process, port) = try ServeCommandTests.startServer(database: database, extra: extra)
+            (process, port) = try await ServeCommandTests.startServer(database: database, extra: extra)
         }
 
         var log: String { (try? String(contentsOf: ServeCommandTests.serverLog(database: database), encoding: .utf8)) ?? "" }
@@ -34,7 +34,7 @@ struct FaultSuiteTests {
         /// One request with the admin key, on a thread, and its JSON body.
         func call(_ method: String, _ path: String, body: [UInt8] = [], port: Int? = nil) async throws -> (status: Int, json: [String: Any]) {
             let (key, port) = (key, port ?? self.port)
-            let response = try await BlockingSocket.onThread {
+            let response = try await OwnThread.run {
                 try RawHTTPResponse.exchange(port: port, method: method, path: path, headers: [("Authorization", "Bearer \(key)")], body: body, waitingAtMost: 30)
             }
             let json = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any] ?? [:]
@@ -72,7 +72,7 @@ struct FaultSuiteTests {
     }
 
     @Test func aServerKilledDuringFeedPostsKeepsEveryAcknowledgedDocument() async throws {
-        let served = try Served()
+        let served = try await Served()
         defer { served.stop() }
         let versions = served.folder.appendingPathComponent("versions")
         try ImportCommandTests.manyVersions(400, in: versions)
@@ -86,7 +86,7 @@ struct FaultSuiteTests {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for poster in 0..<2 {
                 group.addTask {
-                    try await BlockingSocket.onThread {
+                    try await OwnThread.run {
                         for bytes in stride(from: poster, to: documents.count, by: 2).map({ documents[$0] }) {
                             guard let response = try? RawHTTPResponse.exchange(
                                 port: port, method: "POST", path: "/v1/feeds/odf", headers: [("Authorization", "Bearer \(key)")], body: bytes, waitingAtMost: 30
@@ -105,7 +105,8 @@ struct FaultSuiteTests {
             }
             try await group.waitForAll()
         }
-        if served.process.isRunning {
+        // (Whether the server still runs says nothing yet: a killed process is reaped a moment later.)
+        if posts.acknowledged.withLock({ $0.count }) < 120 {
             Issue.record("the posts ended before the kill: \(posts.acknowledged.withLock { $0.count }) acknowledged, \(posts.unanswered.withLock { $0 }) not")
             kill(pid, SIGKILL)
         }
@@ -117,7 +118,7 @@ struct FaultSuiteTests {
 
         // Restarted on the same file: every acknowledged document is there, byte for byte, and
         // applied; the derived facts rebuilt from the log agree with the stored ones.
-        let (restarted, newPort) = try ServeCommandTests.startServer(database: served.database)
+        let (restarted, newPort) = try await ServeCommandTests.startServer(database: served.database)
         defer { if restarted.isRunning { restarted.terminate() } }
         let stored = Dictionary(uniqueKeysWithValues: try SQLiteStore(path: served.database).feedDocuments().map { ($0.id, $0) })
         for ack in acks {
@@ -125,7 +126,7 @@ struct FaultSuiteTests {
             #expect(Array(document.bytes) == ack.bytes)
             #expect(["applied", "superseded"].contains(document.outcome), "\(ack.documentID): \(document.outcome)")
         }
-        let replay = try Fixtures.run(PodiumBinary.path, ["replay", "--database", served.database])
+        let replay = try await Fixtures.run(PodiumBinary.path, ["replay", "--database", served.database])
         #expect(replay.status == 0 && replay.out.contains("the stored facts agree"), "\(replay.out)\(replay.err)")
         // And the restarted server takes the feed where it stopped.
         let next = try await served.call("POST", "/v1/feeds/odf", body: documents.last!, port: newPort)
@@ -140,7 +141,7 @@ struct FaultSuiteTests {
         try FileManager.default.createDirectory(at: jobs, withIntermediateDirectories: true)
         // Room for a few segments of the fixture's HLS, not for all of it.
         try disk.fill(leaving: 300_000)
-        let served = try Served(extra: ["--jobs-dir", jobs.path, "--fixtures", Fixtures.root.appendingPathComponent("fixtures").path])
+        let served = try await Served(extra: ["--jobs-dir", jobs.path, "--fixtures", Fixtures.root.appendingPathComponent("fixtures").path])
         defer { served.stop() }
         let startList = Array(try Data(contentsOf: Fixtures.swim.appendingPathComponent("results/02-DT_RESULT-START_LIST.xml")))
         let posted = try await served.call("POST", "/v1/feeds/odf", body: startList)
@@ -162,7 +163,7 @@ struct FaultSuiteTests {
         let unit = try await served.call("GET", "/v1/units/SWMM100MFR------------FNL-000100--")
         #expect(unit.status == 200, "\(unit.json)")
         #expect(try await served.call("GET", "/readyz").status == 200)
-        let integrity = try Fixtures.run("sqlite3", [served.database, "PRAGMA integrity_check"])
+        let integrity = try await Fixtures.run("sqlite3", [served.database, "PRAGMA integrity_check"])
         #expect(integrity.out.trimmingCharacters(in: .whitespacesAndNewlines) == "ok", "\(integrity.out)\(integrity.err)")
     }
 
@@ -171,12 +172,12 @@ struct FaultSuiteTests {
         let clip = folder.appendingPathComponent("live.ts")
         // 12 Mb/s: more than the kernel buffers between Podium and the hung receiver hold (its
         // receive buffer fixed at 64 KiB, Podium's send buffer growing to 4 MiB), so its output backs up.
-        try Clips.transportStream(at: clip, seconds: 8, size: "640x360", extra: [
+        try await Clips.transportStream(at: clip, seconds: 8, size: "640x360", extra: [
             "-b:v", "12M", "-minrate", "12M", "-maxrate", "12M", "-bufsize", "1M", "-x264-params", "nal-hrd=cbr",
         ])
         let ports = Loopback.freePorts(3)
         let (inputPort, udpPort, rtmpPort) = (ports[0], ports[1], ports[2])
-        let served = try Served(extra: ["--jobs-dir", folder.appendingPathComponent("jobs").path])
+        let served = try await Served(extra: ["--jobs-dir", folder.appendingPathComponent("jobs").path])
         defer { served.stop() }
         let udpReceiver = try UDPCapture(port: udpPort)
         let rtmpReceiver = try BackgroundProcess("ffmpeg", [
@@ -184,22 +185,35 @@ struct FaultSuiteTests {
             folder.appendingPathComponent("rtmp.flv").path,
         ])
         defer { rtmpReceiver.resume(); rtmpReceiver.kill() }
-        try #require(Loopback.waitForTCPListenerUntouched(on: rtmpPort), "the RTMP receiver did not start")
+        try #require(await Loopback.waitForTCPListenerUntouched(on: rtmpPort), "the RTMP receiver did not start")
 
         let startList = Array(try Data(contentsOf: Fixtures.swim.appendingPathComponent("results/02-DT_RESULT-START_LIST.xml")))
         #expect(try await served.call("POST", "/v1/feeds/odf", body: startList).status == 200)
         let request = #"{"input": "udp://127.0.0.1:\#(inputPort)", "clock": {"source": "arrival"}, "results": {"source": "feeds", "unit": "SWMM100MFR------------FNL-000100--"}, "carriers": ["id3", "sei"], "outputs": ["udp://127.0.0.1:\#(udpPort)", "rtmp://127.0.0.1:\#(rtmpPort)/live/final"], "hls": {"segmentSeconds": 1}}"#
         let created = try await served.call("POST", "/v1/jobs", body: Array(request.utf8))
         try #require(created.status == 201, "\(created.json)")
-        #expect(Loopback.waitForUDPListener(on: inputPort))
+        #expect(await Loopback.waitForUDPListener(on: inputPort))
         let sender = try BackgroundProcess("ffmpeg", [
             "-hide_banner", "-v", "error", "-re", "-i", clip.path, "-map", "0", "-c", "copy", "-f", "mpegts", "udp://127.0.0.1:\(inputPort)?pkt_size=1316",
         ])
         defer { sender.kill() }
-        // The RTMP receiver hangs two seconds in: its connection stays open, nothing is read.
-        try await Task.sleep(for: .seconds(2))
+        // The RTMP receiver hangs once it has taken its first megabyte (under a second of the
+        // feed): its connection stays open, nothing more is read. Hanging it by its progress, not
+        // after a time, leaves the ~11 MB still to come to back up behind it, however slowly this
+        // test is scheduled beside others.
+        let received = folder.appendingPathComponent("rtmp.flv")
+        let tookAMegabyte = await OwnThread.run {
+            let deadline = Date().addingTimeInterval(20)
+            while Date() < deadline {
+                let size = (try? FileManager.default.attributesOfItem(atPath: received.path)[.size] as? Int) ?? 0
+                if size >= 1 << 20 { return true }
+                usleep(5_000)
+            }
+            return false
+        }
         rtmpReceiver.suspend()
-        sender.wait(timeout: 30)
+        try #require(tookAMegabyte && sender.isRunning, "the RTMP receiver hangs while most of the feed is still to come")
+        await sender.wait(timeout: 30)
         try await Task.sleep(for: .seconds(1))
         let stopped = try await served.call("DELETE", "/v1/jobs/1")
         #expect(stopped.status == 200, "the job stops at once, whatever the hung receiver does: \(stopped.json)")

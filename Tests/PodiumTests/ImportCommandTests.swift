@@ -7,16 +7,16 @@ import Testing
 enum PodiumFeeds {
     static let root = Fixtures.root.appendingPathComponent("fixtures/feeds")
 
-    static func run(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
-        try Fixtures.run(PodiumBinary.path, arguments)
+    static func run(_ arguments: [String]) async throws -> (status: Int32, out: String, err: String) {
+        try await Fixtures.run(PodiumBinary.path, arguments)
     }
 }
 
 struct ImportCommandTests {
-    @Test func importsAFolderWithItsManifestTimesThenReportsDuplicates() throws {
+    @Test func importsAFolderWithItsManifestTimesThenReportsDuplicates() async throws {
         let database = try Fixtures.scratchFolder().appendingPathComponent("podium.sqlite").path
         let folder = PodiumFeeds.root.appendingPathComponent("athletics-100m").path
-        let first = try PodiumFeeds.run(["import", folder, "--database", database])
+        let first = try await PodiumFeeds.run(["import", folder, "--database", database])
         #expect(first.status == 0, "\(first.err)")
         let lines = first.out.split(separator: "\n")
         #expect(lines.count == 5)
@@ -24,7 +24,7 @@ struct ImportCommandTests {
         let stored = try SQLiteStore(path: database).feedDocuments()
         #expect(stored.map(\.receivedUTC).first == "2026-08-02T18:00:00.200000Z")
 
-        let second = try PodiumFeeds.run(["import", folder, "--database", database])
+        let second = try await PodiumFeeds.run(["import", folder, "--database", database])
         #expect(second.status == 0)
         #expect(second.out.split(separator: "\n").allSatisfy { $0.contains(": duplicate (odf) of #") })
         #expect(try SQLiteStore(path: database).feedDocuments().count == 5)
@@ -33,7 +33,7 @@ struct ImportCommandTests {
     /// Documents are read and decoded many at a time ahead of the intake (in batches of 64); what
     /// the store gets and the operator reads is still one document at a time, in name order, and
     /// an entry that cannot be read stops the import right there, with everything before it stored.
-    @Test func aLargeFolderIsTakenInNameOrderAndStopsAtAnEntryItCannotRead() throws {
+    @Test func aLargeFolderIsTakenInNameOrderAndStopsAtAnEntryItCannotRead() async throws {
         let scratch = try Fixtures.scratchFolder()
         let folder = scratch.appendingPathComponent("versions")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -45,7 +45,7 @@ struct ImportCommandTests {
         // A folder where the 101st document should be: listed, but not a file that can be read.
         try FileManager.default.createDirectory(at: folder.appendingPathComponent("v100a.xml"), withIntermediateDirectories: true)
         let database = scratch.appendingPathComponent("podium.sqlite").path
-        let run = try PodiumFeeds.run(["import", folder.path, "--database", database])
+        let run = try await PodiumFeeds.run(["import", folder.path, "--database", database])
         #expect(run.status != 0)
         #expect(run.err.contains("v100a.xml cannot be read"), "\(run.err)")
         let lines = run.out.split(separator: "\n").map(String.init)
@@ -56,7 +56,7 @@ struct ImportCommandTests {
         #expect(stored.map(\.source) == (1...100).map { folder.appendingPathComponent(String(format: "v%03d.xml", $0)).path })
     }
 
-    @Test func aRejectedDocumentIsReportedAndTheRestStillImported() throws {
+    @Test func aRejectedDocumentIsReportedAndTheRestStillImported() async throws {
         let scratch = try Fixtures.scratchFolder()
         let folder = scratch.appendingPathComponent("drop")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -64,19 +64,19 @@ struct ImportCommandTests {
         try Data(#"{"format":"podium-events","version":2}"#.utf8).write(to: folder.appendingPathComponent("b.json"))
         try FileManager.default.copyItem(at: PodiumFeeds.root.appendingPathComponent("events/swim-100-free-events.json"), to: folder.appendingPathComponent("c.json"))
         let database = scratch.appendingPathComponent("podium.sqlite").path
-        let run = try PodiumFeeds.run(["import", folder.path, "--database", database])
+        let run = try await PodiumFeeds.run(["import", folder.path, "--database", database])
         #expect(run.status == 1)
         let lines = run.out.split(separator: "\n").map(String.init)
         #expect(lines.count == 3)
         #expect(lines[0].hasSuffix("a.lxf: accepted (lenex) #1"))
         #expect(lines[1].hasSuffix("b.json: rejected #2: podium-events: $.version: must be 1"))
         #expect(lines[2].hasSuffix("c.json: accepted (podium-events) #3"))
-        let replay = try PodiumFeeds.run(["replay", "--database", database])
+        let replay = try await PodiumFeeds.run(["replay", "--database", database])
         #expect(replay.status == 0)
         #expect(replay.out == "replayed 2 documents: the stored facts agree\n")
     }
 
-    @Test func watchingAFolderImportsEachNewFileOnce() throws {
+    @Test func watchingAFolderImportsEachNewFileOnce() async throws {
         let scratch = try Fixtures.scratchFolder()
         let inbox = scratch.appendingPathComponent("inbox")
         try FileManager.default.createDirectory(at: inbox, withIntermediateDirectories: true)
@@ -113,7 +113,7 @@ struct ImportCommandTests {
         }
     }
 
-    @Test func aKillMidImportLosesNothingThatWasReportedAccepted() throws {
+    @Test func aKillMidImportLosesNothingThatWasReportedAccepted() async throws {
         let scratch = try Fixtures.scratchFolder()
         let folder = scratch.appendingPathComponent("versions")
         try Self.manyVersions(2000, in: folder)
@@ -139,25 +139,25 @@ struct ImportCommandTests {
         let stored = try SQLiteStore(path: database).feedDocuments()
         let storedSources = Set(stored.filter { $0.outcome == "applied" }.map(\.source))
         for source in reported { #expect(storedSources.contains(source), "\(source) was reported accepted but is not stored") }
-        let replay = try PodiumFeeds.run(["replay", "--database", database])
+        let replay = try await PodiumFeeds.run(["replay", "--database", database])
         #expect(replay.status == 0, "\(replay.out)")
     }
 }
 
 struct ResultsCommandTests {
-    @Test func showsWhatWasOnAirAndWhatIsTrueAfterTheCorrection() throws {
+    @Test func showsWhatWasOnAirAndWhatIsTrueAfterTheCorrection() async throws {
         let scratch = try Fixtures.scratchFolder()
         let database = scratch.appendingPathComponent("podium.sqlite").path
-        let imported = try PodiumFeeds.run(["import", Fixtures.swim.appendingPathComponent("results").path, "--database", database])
+        let imported = try await PodiumFeeds.run(["import", Fixtures.swim.appendingPathComponent("results").path, "--database", database])
         #expect(imported.status == 0, "\(imported.err)")
         // Without a manifest the correction is stamped with the time of import: long after the race was on air.
         let correction = PodiumFeeds.root.appendingPathComponent("swim-100-free-correction").path
-        #expect(try PodiumFeeds.run(["import", correction, "--database", database]).status == 0)
+        await #expect(try PodiumFeeds.run(["import", correction, "--database", database]).status == 0)
 
         let unit = "SWMM100MFR------------FNL-000100--"
-        let onAir = try PodiumFeeds.run(["results", unit, "--as-known-at", "2026-07-31T19:45:00Z", "--database", database])
+        let onAir = try await PodiumFeeds.run(["results", unit, "--as-known-at", "2026-07-31T19:45:00Z", "--database", database])
         #expect(onAir.status == 0, "\(onAir.err)")
-        let latest = try PodiumFeeds.run(["results", unit, "--database", database])
+        let latest = try await PodiumFeeds.run(["results", unit, "--database", database])
         func lane7(_ text: String) throws -> [String: Any] {
             let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
             let lanes = try #require(object["lanes"] as? [[String: Any]])
@@ -168,7 +168,7 @@ struct ResultsCommandTests {
         #expect(try lane7(latest.out)["status"] as? String == "DSQ")
         #expect(try lane7(latest.out)["name"] as? String == "Mateusz WRÓBEL")
 
-        let unknown = try PodiumFeeds.run(["results", "SWMW200MBF------------FNL-000100--", "--database", database])
+        let unknown = try await PodiumFeeds.run(["results", "SWMW200MBF------------FNL-000100--", "--database", database])
         #expect(unknown.status != 0)
         #expect(unknown.err == "podium results: error: no results for SWMW200MBF------------FNL-000100--\n")
     }
@@ -176,35 +176,35 @@ struct ResultsCommandTests {
 
 struct CheckCommandTests {
     @Test(arguments: [[], ["--template", "swimming"]])
-    func theFixtureMatchesItsGoldenFiles(template: [String]) throws {
-        let run = try Fixtures.run(PodiumBinary.path, ["check", Fixtures.swim.path] + template)
+    func theFixtureMatchesItsGoldenFiles(template: [String]) async throws {
+        let run = try await Fixtures.run(PodiumBinary.path, ["check", Fixtures.swim.path] + template)
         #expect(run.status == 0, "\(run.out)\(run.err)")
         #expect(run.out == "all 600 frames match\n")
     }
 
-    @Test func aDifferenceIsNamedByFrameFieldExpectedAndActual() throws {
+    @Test func aDifferenceIsNamedByFrameFieldExpectedAndActual() async throws {
         let copy = try Fixtures.scratchFolder().appendingPathComponent("swim")
         try FileManager.default.copyItem(at: Fixtures.swim, to: copy)
         let golden = copy.appendingPathComponent("expected/frames.jsonl.zip")
         var lines = try Fixtures.goldenLines(golden)
         lines[104] = lines[104].replacingOccurrences(of: #""reaction":{"display":"0.59","hundredths":59}"#, with: #""reaction":{"display":"0.58","hundredths":58}"#)
         try Fixtures.writeGolden(lines, to: golden)
-        let run = try Fixtures.run(PodiumBinary.path, ["check", copy.path])
+        let run = try await Fixtures.run(PodiumBinary.path, ["check", copy.path])
         #expect(run.status == 1)
         #expect(run.out == "frame 104: $.lanes[3].reaction.display: expected \"0.58\", got \"0.59\"\n")
     }
 
-    @Test func aBrokenTemplateIsNamedWithItsJSONPath() throws {
+    @Test func aBrokenTemplateIsNamedWithItsJSONPath() async throws {
         let template = try Fixtures.scratchFolder().appendingPathComponent("bad.json")
         try Data(#"{"name":"bad","version":"1","elements":[{"id":"c","kind":"clock","trigger":{"on":"gun"},"text":"x","layout":{"rect":[0,0,1,1]}}]}"#.utf8).write(to: template)
-        let run = try Fixtures.run(PodiumBinary.path, ["render", Fixtures.swim.path, "--template", template.path])
+        let run = try await Fixtures.run(PodiumBinary.path, ["render", Fixtures.swim.path, "--template", template.path])
         #expect(run.status == 1)
         #expect(run.err.hasPrefix("podium render: error: template \(template.path): $.elements[0].trigger.on: must be one of"))
     }
 }
 
 struct CameraRecordCommandTests {
-    @Test func recordsFreeDFromUDPAndTheRecordingReplaysWithBadMessagesCounted() throws {
+    @Test func recordsFreeDFromUDPAndTheRecordingReplaysWithBadMessagesCounted() async throws {
         let out = try Fixtures.scratchFolder().appendingPathComponent("camera.jsonl")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: PodiumBinary.path)
@@ -239,8 +239,8 @@ struct CameraRecordCommandTests {
 
 struct AthleticsFixtureTests {
     @Test(arguments: [[], ["--template", "athletics-100m"]])
-    func theAthleticsFixtureMatchesItsGoldenFiles(template: [String]) throws {
-        let run = try Fixtures.run(PodiumBinary.path, ["check", Fixtures.root.appendingPathComponent("fixtures/athletics-100m").path] + template)
+    func theAthleticsFixtureMatchesItsGoldenFiles(template: [String]) async throws {
+        let run = try await Fixtures.run(PodiumBinary.path, ["check", Fixtures.root.appendingPathComponent("fixtures/athletics-100m").path] + template)
         #expect(run.status == 0, "\(run.out)\(run.err)")
         #expect(run.out == "all 600 frames match\n")
     }

@@ -22,7 +22,7 @@ struct InputReturnTests {
 
     /// Follows `path` on a thread from the moment it connects until the server closes or `limit` passes.
     static func follow(port: Int, path: String, key: String, waitingAtMost limit: Double) async throws -> TimedStream {
-        try await BlockingSocket.onThread {
+        try await OwnThread.run {
             let socket = try BlockingSocket(port: port)
             socket.send(Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(key)\r\nConnection: close\r\n\r\n".utf8))
             var stream = TimedStream()
@@ -68,17 +68,17 @@ struct InputReturnTests {
     }
 
     @Test func aLiveInputThatComesBackIsReadWithinASecondWithTheGapReported() async throws {
-        let served = try FaultSuiteTests.Served()
+        let served = try await FaultSuiteTests.Served()
         defer { served.stop() }
         let clip = served.folder.appendingPathComponent("live.ts")
-        try Clips.transportStream(at: clip, seconds: 4)
+        try await Clips.transportStream(at: clip, seconds: 4)
         let input = Loopback.freePort()
         let startList = Array(try Data(contentsOf: Fixtures.swim.appendingPathComponent("results/02-DT_RESULT-START_LIST.xml")))
         #expect(try await served.call("POST", "/v1/feeds/odf", body: startList).status == 200)
         let request = #"{"input": "udp://127.0.0.1:\#(input)", "clock": {"source": "arrival"}, "results": {"source": "feeds", "unit": "SWMM100MFR------------FNL-000100--"}, "hls": {"segmentSeconds": 1}}"#
         let created = try await served.call("POST", "/v1/jobs", body: Array(request.utf8))
         try #require(created.status == 201, "\(created.json)")
-        #expect(Loopback.waitForUDPListener(on: input))
+        #expect(await Loopback.waitForUDPListener(on: input))
         let (port, key) = (served.port, served.key)
         let follower = Task { try await Self.follow(port: port, path: "/v1/jobs/1/events?after=-1", key: key, waitingAtMost: 90) }
 
@@ -86,12 +86,12 @@ struct InputReturnTests {
         // datagram, not from a program starting up.
         let first = try PacedUDPStream(file: clip, toPort: input, over: 4)
         try await Task.sleep(for: .seconds(2))
-        first.stop()
+        await first.stop()
         let killed = Date()
         // Away for longer than the job's read timeout (5 s): the job reopens its input and waits.
         try await Task.sleep(for: .seconds(7))
         let second = try PacedUDPStream(file: clip, toPort: input, over: 4)
-        try await BlockingSocket.onThread { second.wait(timeout: 30) }
+        try await OwnThread.run { second.wait(timeout: 30) }
         let returned = try #require(second.firstSent)
         try await Task.sleep(for: .seconds(1))
         #expect(try await served.call("DELETE", "/v1/jobs/1").status == 200)

@@ -18,12 +18,12 @@ struct LenexRaceOnAirTests {
     @Test func aLenexHeatAirsWithEverySplitAndTouchOnItsFrame() async throws {
         let folder = try Fixtures.scratchFolder("lenex-on-air")
         let clip = folder.appendingPathComponent("clip.ts")
-        let made = try Fixtures.run("ffmpeg", [
+        let made = try await Fixtures.run("ffmpeg", [
             "-hide_banner", "-v", "error", "-f", "lavfi", "-i", "testsrc=size=160x90:rate=25", "-t", "96",
             "-c:v", "libx264", "-preset", "ultrafast", "-g", "25", "-pix_fmt", "yuv420p", "-f", "mpegts", clip.path,
         ])
         try #require(made.status == 0, "\(made.err)")
-        let probe = try Fixtures.run("ffprobe", [
+        let probe = try await Fixtures.run("ffprobe", [
             "-v", "error", "-select_streams", "v:0", "-show_entries", "packet=pts", "-read_intervals", "%+#1", "-of", "csv=p=0", clip.path,
         ])
         let firstPTS = try #require(Int(probe.out.split(separator: "\n").first.map { String($0).trimmingCharacters(in: CharacterSet(charactersIn: " ,")) } ?? ""))
@@ -38,7 +38,7 @@ struct LenexRaceOnAirTests {
         try Data(#"{"format": "podium-events", "version": 1, "unit": "\#(Self.unit)", "events": [{"id": "start", "type": "start", "utc": "\#(Self.startUTC)"}]}"#.utf8)
             .write(to: results.appendingPathComponent("2-start.json"))
 
-        let run = try Fixtures.run(PodiumBinary.path, [
+        let run = try await Fixtures.run(PodiumBinary.path, [
             "enrich", clip.path, "--results", results.path, "--clock", clock.path, "--unit", Self.unit, "--template", "swimming",
             "--out", folder.appendingPathComponent("out.ts").path, "--database", folder.appendingPathComponent("podium.sqlite").path,
         ])

@@ -29,12 +29,12 @@ struct ProducerReferenceEndToEndTests {
         }
     }
 
-    @Test func framesSitOnTheSendersReportedTimeNotOnTheirArrival() throws {
+    @Test func framesSitOnTheSendersReportedTimeNotOnTheirArrival() async throws {
         let folder = try Fixtures.scratchFolder()
         let clip = folder.appendingPathComponent("camera.ts")
         // 50 fps, no B-frames, with one frame left out after frame 150: the gap in the RTP
         // timestamps and in Podium's PTS ties the two numberings together without trusting either.
-        try Clips.ffmpeg([
+        try await Clips.ffmpeg([
             "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=50:duration=12", "-vf", "setpts='(N+gte(N,150))/(50*TB)'",
             "-fps_mode", "passthrough", "-c:v", "libx264", "-preset", "ultrafast", "-bf", "0", "-g", "50", "-f", "mpegts", clip.path,
         ])
@@ -45,9 +45,9 @@ struct ProducerReferenceEndToEndTests {
             "--offset", "3600", "--truth", truthFile.path,
         ], captureError: true)
         defer { sender.kill() }
-        try #require(Loopback.waitForTCPListenerUntouched(on: port), "the RTSP sender did not start: \(sender.errorOutput)")
+        try #require(await Loopback.waitForTCPListenerUntouched(on: port), "the RTSP sender did not start: \(sender.errorOutput)")
 
-        let probe = try Fixtures.run(PodiumBinary.path, ["probe", "--frames", "--clock-source", "prft", "--limit", "450", "rtsp://127.0.0.1:\(port)/clip"])
+        let probe = try await Fixtures.run(PodiumBinary.path, ["probe", "--frames", "--clock-source", "prft", "--limit", "450", "rtsp://127.0.0.1:\(port)/clip"])
         try #require(probe.status == 0, "\(probe.err)")
         let record = try SenderRecord(truthFile)
         try #require(!record.reports.isEmpty, "the sender sent no report\n\(probe.err)")

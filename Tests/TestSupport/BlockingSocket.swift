@@ -38,15 +38,6 @@ public final class BlockingSocket {
 
     deinit { close(descriptor) }
 
-    /// Runs `work` on a Dispatch thread: blocking reads must not hold one of the few threads
-    /// Swift concurrency has, which the servers of other tests running alongside need, and a
-    /// read there goes on however busy those threads are.
-    public static func onThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
-        }
-    }
-
     /// Sends `bytes`; a peer that has closed is not an error here, what it answered counts.
     public func send(_ bytes: [UInt8]) {
         _ = bytes.withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -98,7 +89,7 @@ public struct RawHTTPResponse: Sendable {
     /// reads until the server closes or `limit` seconds pass. It reads from the moment the
     /// request is sent, as a live follower does, whatever the test does meanwhile.
     public static func get(port: Int, path: String, headers: [(String, String)] = [], waitingAtMost limit: Double) async throws -> RawHTTPResponse {
-        try await BlockingSocket.onThread { try exchange(port: port, method: "GET", path: path, headers: headers, waitingAtMost: limit) }
+        try await OwnThread.run { try exchange(port: port, method: "GET", path: path, headers: headers, waitingAtMost: limit) }
     }
 
     /// Sends one request (`Connection: close`) and reads its response, blocking the thread: for

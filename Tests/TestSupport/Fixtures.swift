@@ -35,4 +35,10 @@ public enum Fixtures {
         process.waitUntilExit()
         return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
     }
+
+    /// `run` from an async context: waits on a thread of its own (`OwnThread`), not on one of Swift concurrency's.
+    @discardableResult
+    public static func run(_ executable: String, _ arguments: [String]) async throws -> (status: Int32, out: String, err: String) {
+        try await OwnThread.run { try run(executable, arguments) }
+    }
 }

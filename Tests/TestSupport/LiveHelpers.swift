@@ -68,6 +68,16 @@ public final class BackgroundProcess: @unchecked Sendable {
         kill()
     }
 
+    /// `wait(timeout:)` from an async context, on a thread of its own (`OwnThread`).
+    public func wait(timeout: Double) async {
+        await OwnThread.run { self.wait(timeout: timeout) }
+    }
+
+    /// `interrupt(timeout:)` from an async context, on a thread of its own (`OwnThread`).
+    public func interrupt(timeout: Double = 5) async {
+        await OwnThread.run { self.interrupt(timeout: timeout) }
+    }
+
     deinit {
         kill()
         if let errorFile { try? FileManager.default.removeItem(at: errorFile) }
@@ -115,17 +125,52 @@ public enum Loopback {
         }
     }
 
-    /// Waits until something has bound UDP `port` on 127.0.0.1 (a receiver is listening); false after `timeout` seconds.
+    /// Waits until something has bound UDP `port` (a receiver is listening); false after `timeout` seconds.
+    ///
+    /// Read from the kernel's table of sockets, never by binding the port to see whether that
+    /// fails: a trial bind that wins the race makes the receiver's own bind fail, and a live job
+    /// then opens its input again a moment later, after the feed has begun.
     public static func waitForUDPListener(on port: UInt16, timeout: Double = 10) -> Bool {
+        waitForSocket(on: port, tables: ["/proc/net/udp", "/proc/net/udp6"], state: "07", timeout: timeout)
+    }
+
+    /// Waits until `tables` (the kernel's socket tables) list a socket bound to local `port` in
+    /// `state` (hex, as the tables write it); false after `timeout` seconds.
+    private static func waitForSocket(on port: UInt16, tables: [String], state: String, timeout: Double) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
+        let local = String(format: ":%04X ", port)
         while Date() < deadline {
-            let descriptor = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-            let bound = withAddress(port: port) { bind(descriptor, $0, $1) }
-            close(descriptor)
-            if bound != 0 { return true }
+            for table in tables {
+                let rows = ((try? String(contentsOfFile: table, encoding: .utf8)) ?? "").split(separator: "\n").dropFirst()
+                // Columns: sl, local address, remote address, state.
+                if rows.contains(where: { row in
+                    let columns = row.split(separator: " ")
+                    return columns.count > 3 && (columns[1] + " ").hasSuffix(local) && columns[3] == state
+                }) { return true }
+            }
             usleep(20_000)
         }
         return false
+    }
+
+    /// `waitForUDPListener` from an async context, on a thread of its own (`OwnThread`).
+    public static func waitForUDPListener(on port: UInt16, timeout: Double = 10) async -> Bool {
+        await OwnThread.run { waitForUDPListener(on: port, timeout: timeout) }
+    }
+
+    /// `httpServer` from an async context, on a thread of its own (`OwnThread`).
+    public static func httpServer(serving folder: URL) async throws -> (server: BackgroundProcess, port: UInt16) {
+        try await OwnThread.run { try httpServer(serving: folder) }
+    }
+
+    /// `waitForTCPListenerUntouched` from an async context, on a thread of its own (`OwnThread`).
+    public static func waitForTCPListenerUntouched(on port: UInt16, timeout: Double = 10) async -> Bool {
+        await OwnThread.run { waitForTCPListenerUntouched(on: port, timeout: timeout) }
+    }
+
+    /// `waitForTCPListener` from an async context, on a thread of its own (`OwnThread`).
+    public static func waitForTCPListener(on port: UInt16) async throws {
+        try await OwnThread.run { try waitForTCPListener(on: port) }
     }
 
     /// Serves `folder` over HTTP on 127.0.0.1 (Python's http.server, a real server); returns once it answers.
@@ -136,27 +181,15 @@ public enum Loopback {
         return (server, port)
     }
 
-    /// Waits until something accepts TCP connections on 127.0.0.1:`port`; throws after 10 s.
     /// Waits until a TCP socket listens on `port` without connecting to it (a server that takes
     /// one connection, as `ffmpeg -listen 1` does, would spend it on the check): from the
     /// kernel's table of sockets. False after `timeout` seconds.
     public static func waitForTCPListenerUntouched(on port: UInt16, timeout: Double = 10) -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
-        let local = String(format: ":%04X ", port)
-        while Date() < deadline {
-            for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
-                let rows = ((try? String(contentsOfFile: table, encoding: .utf8)) ?? "").split(separator: "\n").dropFirst()
-                // Columns: sl, local address, remote address, state (0A is LISTEN).
-                if rows.contains(where: { row in
-                    let columns = row.split(separator: " ")
-                    return columns.count > 3 && (columns[1] + " ").hasSuffix(local) && columns[3] == "0A"
-                }) { return true }
-            }
-            usleep(50_000)
-        }
-        return false
+        // 0A is LISTEN.
+        waitForSocket(on: port, tables: ["/proc/net/tcp", "/proc/net/tcp6"], state: "0A", timeout: timeout)
     }
 
+    /// Waits until something accepts TCP connections on 127.0.0.1:`port`; throws after 10 s.
     public static func waitForTCPListener(on port: UInt16) throws {
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline {
@@ -186,6 +219,16 @@ public enum Clips {
             "-map", "0:v", "-map", "1:a", "-c:v", "libx264", "-preset", "ultrafast", "-g", rate.hasPrefix("60000") ? "60" : "25",
             "-bf", "2", "-threads", "1", "-c:a", "aac", "-b:a", "64k",
         ] + extra + ["-f", "mpegts", path.path])
+    }
+
+    /// `ffmpeg` from an async context, on a thread of its own (`OwnThread`).
+    public static func ffmpeg(_ arguments: [String]) async throws {
+        try await OwnThread.run { try ffmpeg(arguments) }
+    }
+
+    /// `transportStream` from an async context, on a thread of its own (`OwnThread`).
+    public static func transportStream(at path: URL, seconds: Int, rate: String = "50", size: String = "320x180", extra: [String] = []) async throws {
+        try await OwnThread.run { try transportStream(at: path, seconds: seconds, rate: rate, size: size, extra: extra) }
     }
 
     public struct ClipError: Error, CustomStringConvertible {

@@ -80,4 +80,14 @@ public final class PacedUDPStream: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(timeout)
         while !lock.withLock({ finished }), Date() < deadline { usleep(10_000) }
     }
+
+    /// `stop()` from an async context, on a thread of its own (`OwnThread`).
+    public func stop() async {
+        await OwnThread.run { self.stop() }
+    }
+
+    /// `wait(timeout:)` from an async context, on a thread of its own (`OwnThread`).
+    public func wait(timeout: Double) async {
+        await OwnThread.run { self.wait(timeout: timeout) }
+    }
 }
