@@ -34,6 +34,8 @@ public final class JobDesk: Sendable {
     let store: SQLiteStore
     let feeds: FeedDesk?
     let settings: JobSettings
+    /// The node (`NodeHeartbeat`) that runs the desk's jobs; nil for a server that keeps none.
+    let node: String?
 
     /// Where the server's jobs log (each line with its job's id).
     let logger: Logger
@@ -43,8 +45,9 @@ public final class JobDesk: Sendable {
     /// A desk starting jobs on `runner`; its jobs log to `logger` and read the time from `wallClock`.
     public init(
         runner: JobRunner, store: SQLiteStore, feeds: FeedDesk?, settings: JobSettings, logger: Logger = Logger(label: "podium.jobs"),
-        wallClock: any WallClock = SystemClock()
+        wallClock: any WallClock = SystemClock(), node: String? = nil
     ) {
+        self.node = node
         self.logger = logger
         self.wallClock = wallClock
         self.runner = runner

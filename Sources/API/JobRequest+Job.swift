@@ -39,6 +39,7 @@ extension JobRequest {
         job.template = template
         job.policy = policy
         job.owner = owner
+        job.node = desk.node
         job.logger = desk.logger
         if let fixture {
             job.inputLabel = inputText

@@ -86,7 +86,11 @@ struct JobsController<Store: JobReading & KeyReading> {
         let job = try await requireJob(context, scopes: Self.controllers)
         if job.state == "running" {
             guard desk.runner.stop(job.id) else {
-                throw APIError(.conflict, code: "conflict", message: "job \(job.id) is running in another process (podium enrich); stop it there", details: ["id": "\(job.id)"])
+                let elsewhere = job.description.node.map { "on node \($0)" } ?? "in another process"
+                throw APIError(
+                    .conflict, code: "conflict", message: "job \(job.id) is running \(elsewhere) (another podium serve, or podium enrich); stop it there",
+                    details: ["id": "\(job.id)", "node": job.description.node ?? ""]
+                )
             }
             let deadline = ContinuousClock.now + .seconds(10)
             while desk.runner.isRunning(job.id), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }

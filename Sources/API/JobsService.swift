@@ -18,3 +18,19 @@ public struct JobsService: Service {
         await runner.stopAll()
     }
 }
+
+/// The server's node (`NodeHeartbeat`) as a service: it beats from the start, and on SIGTERM or
+/// SIGINT it stops beating and records the node as stopped. Put it first in the service group,
+/// so it is shut down last, once the jobs have ended.
+public struct NodeService: Service {
+    let heartbeat: NodeHeartbeat
+
+    /// The service of `heartbeat`.
+    public init(heartbeat: NodeHeartbeat) { self.heartbeat = heartbeat }
+
+    /// Waits for the shutdown signal, then retires the node.
+    public func run() async throws {
+        try? await gracefulShutdown()
+        heartbeat.stop()
+    }
+}

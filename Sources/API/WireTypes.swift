@@ -21,6 +21,8 @@ struct JobResponse: Encodable {
     let stats: JobStats?
     /// Where the job's HLS is served, when it writes one.
     let hls: String?
+    /// The node that runs (or ran) the job.
+    let node: String?
 
     init(_ record: JobRecord) {
         id = record.id
@@ -34,6 +36,7 @@ struct JobResponse: Encodable {
         frames = record.frames
         corrections = record.corrections
         failure = record.failure
+        node = record.description.node
         hls = hlsPlaylist(of: record) == nil ? nil : "/v1/jobs/\(record.id)/hls/index.m3u8"
         // The stats are written by the job itself; a record it cannot read is left out, never an error.
         stats = record.stats.flatMap { try? JSONDecoder().decode(JobStats.self, from: $0) }

@@ -80,6 +80,9 @@ public struct EnrichmentJob: Sendable {
     public var cancellation = InputCancellation()
     /// The broadcaster the job belongs to.
     public var owner: String?
+    /// The node that runs the job (`NodeHeartbeat.node.id`), whose heartbeat is the job's lease;
+    /// nil leaves ending the job to the caller alone.
+    public var node: String?
     /// How the job names its input in the store when not by its URL (`fixture:NAME` for a server's fixture).
     public var inputLabel: String?
     /// Told the job's id once it is recorded, before the input is opened.
@@ -130,7 +133,8 @@ public struct EnrichmentJob: Sendable {
             JobDescription(
                 createdUTC: clock.wallClock.now().iso8601, input: EnrichmentJob.redacted(inputLabel ?? input),
                 output: outputs.map { EnrichmentJob.redacted($0.text) }.joined(separator: " "), unit: unitCode.rawValue,
-                clockSource: clock.source?.rawValue ?? "auto", frameRate: clock.frameRate?.description ?? "stream", owner: owner
+                clockSource: clock.source?.rawValue ?? "auto", frameRate: clock.frameRate?.description ?? "stream", owner: owner,
+                node: node
             ),
             documents: documents
         )

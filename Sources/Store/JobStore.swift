@@ -16,12 +16,15 @@ public struct JobDescription: Sendable, Equatable {
     /// Frame rate used by the clock, `num/den`, or `stream` when the stream's own rate applies.
     public let frameRate: String
 
-    /// Describes a job about to run.
     /// The broadcaster the job belongs to (its API key's owner); nil for a job only admins and viewers see.
     public let owner: String?
+    /// The node (`NodeRecord.id`) that runs the job; nil for jobs recorded before nodes were.
+    public let node: String?
 
-    public init(createdUTC: String, input: String, output: String, unit: String?, clockSource: String, frameRate: String, owner: String? = nil) {
+    /// Describes a job about to run.
+    public init(createdUTC: String, input: String, output: String, unit: String?, clockSource: String, frameRate: String, owner: String? = nil, node: String? = nil) {
         self.owner = owner
+        self.node = node
         self.createdUTC = createdUTC
         self.input = input
         self.output = output
@@ -37,7 +40,8 @@ public struct JobRecord: Sendable, Equatable {
     public let id: Int64
     /// What the job does.
     public let description: JobDescription
-    /// `running`, `completed`, `stopped` or `failed` (`JobRecord.states`).
+    /// `running`, `completed`, `stopped`, `failed`, or `interrupted` when the node that ran it
+    /// died and left it unfinished (`JobRecord.states`).
     public let state: String
     /// Frames tagged so far.
     public let frames: Int
@@ -206,7 +210,7 @@ public struct JobQuery: Sendable, Hashable {
 
 extension JobRecord {
     /// Every state a job can be in.
-    public static let states: [String] = ["running", "completed", "stopped", "failed"]
+    public static let states: [String] = ["running", "completed", "stopped", "failed", "interrupted"]
 }
 
 extension JobReading {

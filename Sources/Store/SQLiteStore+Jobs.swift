@@ -9,10 +9,10 @@ extension SQLiteStore {
         try pool.write { db in
             try db.execute(
                 sql: """
-                INSERT INTO job (createdUTC, input, output, unit, clockSource, frameRate, state, owner)
-                VALUES (?, ?, ?, ?, ?, ?, 'running', ?)
+                INSERT INTO job (createdUTC, input, output, unit, clockSource, frameRate, state, owner, node)
+                VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?)
                 """,
-                arguments: [job.createdUTC, job.input, job.output, job.unit, job.clockSource, job.frameRate, job.owner]
+                arguments: [job.createdUTC, job.input, job.output, job.unit, job.clockSource, job.frameRate, job.owner, job.node]
             )
             let id = db.lastInsertedRowID
             for document in documents {
@@ -95,7 +95,7 @@ extension SQLiteStore {
             id: row["id"],
             description: JobDescription(
                 createdUTC: row["createdUTC"], input: row["input"], output: row["output"], unit: row["unit"],
-                clockSource: row["clockSource"], frameRate: row["frameRate"], owner: row["owner"]
+                clockSource: row["clockSource"], frameRate: row["frameRate"], owner: row["owner"], node: row["node"]
             ),
             state: row["state"], frames: row["frames"], failure: row["failure"], corrections: row["corrections"],
             stats: (row["stats"] as String?).map { Data($0.utf8) }

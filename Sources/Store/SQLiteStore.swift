@@ -193,6 +193,26 @@ public final class SQLiteStore: JobReading, KeyReading, TemplateStoring, Results
             try db.create(index: "jobByState", on: "job", columns: ["state", "id"])
             try db.create(index: "jobByOwner", on: "job", columns: ["owner", "id"])
         }
+        migrator.registerMigration("v9: nodes") { db in
+            try db.create(table: "node") { table in
+                table.column("id", .text).primaryKey()
+                table.column("name", .text).notNull()
+                table.column("host", .text).notNull()
+                table.column("process", .text).notNull()
+                table.column("startedUTC", .text).notNull()
+                table.column("heartbeatMicros", .integer).notNull()
+                table.column("stoppedUTC", .text)
+            }
+            // The node that runs a job; nil for jobs recorded before nodes were.
+            try db.alter(table: "job") { table in table.add(column: "node", .text) }
+            // A job left running before nodes were has no heartbeat that could ever end it: the
+            // Podium that ran it is taken to be gone (an upgrade stops the old processes).
+            try db.execute(sql: """
+                UPDATE job SET state = 'interrupted',
+                    failure = 'interrupted: left running by a Podium that kept no heartbeat (found when the store was upgraded)'
+                WHERE state = 'running'
+                """)
+        }
         return migrator
     }
 }

@@ -66,6 +66,9 @@ struct Enrich: ParsableCommand {
     @Option(help: "Milliseconds added to a frame's capture time to find its tracking sample.")
     var trackingDelay = 0
 
+    @Option(help: "This process's name as a node of the store (PODIUM_NODE_NAME; the host name by default).")
+    var nodeName = ProcessInfo.processInfo.environment["PODIUM_NODE_NAME"]
+
     func run() throws {
         try reportingErrors("enrich") {
             guard !outputs.isEmpty else { throw OperatorError("give at least one --out") }
@@ -76,9 +79,13 @@ struct Enrich: ParsableCommand {
             let outputTargets = try outputs.map { try OutputTarget($0) }
             // A recording starts opening now, while the store opens and the results are read.
             let opening = InputOpening.start(url: input, policy: inputOptions.policy, clock: clock, cancellation: cancellation)
-            var job = EnrichmentJob(
-                input: input, results: .folder(results), clock: clock, outputs: outputTargets, unit: unit, store: try SQLiteStore(path: database)
-            )
+            let store = try SQLiteStore(path: database)
+            // This process is a node while it runs the job: killed, its job is settled as
+            // interrupted by the next node that beats, never left running.
+            let node = try NodeHeartbeat.start(store: store, name: nodeName, logger: Logger(label: "podium.enrich", factory: { _ in OperatorLines() }))
+            defer { node.stop() }
+            var job = EnrichmentJob(input: input, results: .folder(results), clock: clock, outputs: outputTargets, unit: unit, store: store)
+            job.node = node.node.id
             job.inputOpening = opening
             job.logger = Logger(label: "podium.enrich", factory: { _ in OperatorLines() })
             if showProgress {

@@ -60,6 +60,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Requests one API key may make at once.")
     var rateBurst = 400.0
 
+    @Option(help: "This server's name as a node of the store (PODIUM_NODE_NAME; the host name by default).")
+    var nodeName = Serve.environment["PODIUM_NODE_NAME"]
+
     @Flag(help: "Keep test-feed documents (ODF FeedFlag T, events with feedFlag T) in a rehearsal ledger of their own instead of refusing them; production never reads it (PODIUM_REHEARSALS=1).")
     var rehearsals = Serve.environment["PODIUM_REHEARSALS"] == "1"
 
@@ -71,10 +74,13 @@ struct Serve: AsyncParsableCommand {
         if let keyFile { try Serve.provisionKeys(from: keyFile, into: store, wallClock: wallClock) }
         let feeds = FeedDesk(intake: try ResultsIntake(store: store, takesRehearsals: rehearsals), wallClock: wallClock)
         let runner = JobRunner()
+        // The server is a node: its jobs hold their lease through its heartbeat, and at every
+        // beat it settles the jobs that dead nodes (a killed server or podium enrich) left running.
+        let node = try NodeHeartbeat.start(store: store, name: nodeName, wallClock: wallClock, logger: Logger(label: "podium.node"))
         let jobs = JobDesk(
             runner: runner, store: store, feeds: feeds,
             settings: JobSettings(jobsDirectory: jobsDir, fixturesDirectory: fixtures, templatesDirectory: templates, allowedHosts: allowedHosts),
-            wallClock: wallClock
+            wallClock: wallClock, node: node.node.id
         )
         // A receiver that goes away is a job's output failing, not a reason for the server to die.
         signal(SIGPIPE, SIG_IGN)
@@ -86,9 +92,10 @@ struct Serve: AsyncParsableCommand {
             configuration: ApplicationConfiguration(address: .hostname(hostname, port: port), serverName: "podium")
         )
         // On SIGTERM/SIGINT the group shuts down in reverse order: the jobs first (outputs
-        // finished, frames stored), then the HTTP server.
+        // finished, frames stored), then the HTTP server, then the node (retired last, once
+        // none of its jobs runs).
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [.init(service: app), .init(service: JobsService(runner: runner))],
+            services: [.init(service: NodeService(heartbeat: node)), .init(service: app), .init(service: JobsService(runner: runner))],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: Logger(label: "podium.serve")
         ))
         try await group.run()

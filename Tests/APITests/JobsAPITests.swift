@@ -80,14 +80,22 @@ struct JobsAPITests {
         var expected: [(id: Int64, state: String, owner: String?)] = [(jobID, "completed", nil)]
         for index in 0..<240 {
             let owner = ["channel-a", "channel-b", nil].randomElement(using: &generator)!
+            let state = JobRecord.states.randomElement(using: &generator)!
+            // An interrupted job is one whose node is gone: settled below.
             let id = try store.startJob(
-                JobDescription(createdUTC: "2026-07-31T19:40:00.000000Z", input: "udp://127.0.0.1:\(5000 + index)", output: "out.ts", unit: nil, clockSource: "arrival", frameRate: "50", owner: owner),
+                JobDescription(
+                    createdUTC: "2026-07-31T19:40:00.000000Z", input: "udp://127.0.0.1:\(5000 + index)", output: "out.ts", unit: nil, clockSource: "arrival",
+                    frameRate: "50", owner: owner, node: state == "interrupted" ? "n-gone" : nil
+                ),
                 documents: []
             )
-            let state = JobRecord.states.randomElement(using: &generator)!
-            if state != "running" { try store.finishJob(id, failure: state == "failed" ? "input ended" : nil, stopped: state == "stopped") }
+            if state != "running" && state != "interrupted" {
+                try store.finishJob(id, failure: state == "failed" ? "input ended" : nil, stopped: state == "stopped")
+            }
             expected.append((id, state, owner))
         }
+        let settled = try store.settleOrphans(nowMicros: 0, nowUTC: "2026-07-31T19:41:00.000000Z", liveness: { _ in .gone })
+        #expect(settled.count == expected.filter { $0.state == "interrupted" }.count)
         let broadcaster = try store.createKey(scope: .broadcaster, owner: "channel-a", createdUTC: "2026-07-31T19:40:00.000000Z").secret
         let (store, newestFirst) = (store, expected.sorted { $0.id > $1.id })
         try await withServer { client, auth in

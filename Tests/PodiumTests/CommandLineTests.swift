@@ -208,6 +208,30 @@ struct ServeCommandTests {
         return try await OwnThread.run { try ServedProcess.start(database: database, log: log, extra: extra) }
     }
 
+    /// Starts job 1 on the server at `port`: the fixture's start list posted to the feeds, then
+    /// a live job on `udp://127.0.0.1:input` following them (arrival clock, HLS), then FFmpeg
+    /// sending the fixture's clip to it in real time; returns the sender.
+    static func startLiveJob(port: Int, key: String, input: UInt16, client: HTTPClient) async throws -> BackgroundProcess {
+        // The results of a live job come from the feeds; the start list is there before it starts.
+        var post = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/feeds/odf")
+        post.method = .POST
+        post.headers.add(name: "Authorization", value: "Bearer \(key)")
+        post.body = .bytes(try Data(contentsOf: Fixtures.swim.appendingPathComponent("results/02-DT_RESULT-START_LIST.xml")))
+        #expect(try await client.execute(post, timeout: .seconds(10)).status == .ok)
+        var create = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/jobs")
+        create.method = .POST
+        create.headers.add(name: "Authorization", value: "Bearer \(key)")
+        create.body = .bytes(Data(#"{"input": "udp://127.0.0.1:\#(input)", "clock": {"source": "arrival"}, "results": {"source": "feeds", "unit": "SWMM100MFR------------FNL-000100--"}, "hls": {"segmentSeconds": 1}}"#.utf8))
+        let created = try await client.execute(create, timeout: .seconds(10))
+        let createdBody = String(buffer: try await created.body.collect(upTo: 1 << 16))
+        #expect(created.status == .created, "\(createdBody)")
+        #expect(await Loopback.waitForUDPListener(on: input))
+        return try BackgroundProcess("ffmpeg", [
+            "-hide_banner", "-v", "error", "-re", "-i", Fixtures.swim.appendingPathComponent("clip.ts").path,
+            "-map", "0", "-c", "copy", "-f", "mpegts", "udp://127.0.0.1:\(input)?pkt_size=1316",
+        ])
+    }
+
     /// Where `startServer` keeps the log of the server on `database`.
     static func serverLog(database: String) -> URL {
         URL(fileURLWithPath: database).deletingLastPathComponent().appendingPathComponent("serve.log")
@@ -317,24 +341,7 @@ struct ServeCommandTests {
         var events = ""
         var followerComplete = false
         try await withHTTPClient { client in
-            // The results of a live job come from the feeds; the start list is there before it starts.
-            var post = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/feeds/odf")
-            post.method = .POST
-            post.headers.add(name: "Authorization", value: "Bearer \(key)")
-            post.body = .bytes(try Data(contentsOf: Fixtures.swim.appendingPathComponent("results/02-DT_RESULT-START_LIST.xml")))
-            #expect(try await client.execute(post, timeout: .seconds(10)).status == .ok)
-            var create = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/jobs")
-            create.method = .POST
-            create.headers.add(name: "Authorization", value: "Bearer \(key)")
-            create.body = .bytes(Data(#"{"input": "udp://127.0.0.1:\#(input)", "clock": {"source": "arrival"}, "results": {"source": "feeds", "unit": "SWMM100MFR------------FNL-000100--"}, "hls": {"segmentSeconds": 1}}"#.utf8))
-            let created = try await client.execute(create, timeout: .seconds(10))
-            let createdBody = String(buffer: try await created.body.collect(upTo: 1 << 16))
-            #expect(created.status == .created, "\(createdBody)")
-            #expect(await Loopback.waitForUDPListener(on: input))
-            let sender = try BackgroundProcess("ffmpeg", [
-                "-hide_banner", "-v", "error", "-re", "-i", Fixtures.swim.appendingPathComponent("clip.ts").path,
-                "-map", "0", "-c", "copy", "-f", "mpegts", "udp://127.0.0.1:\(input)?pkt_size=1316",
-            ])
+            let sender = try await Self.startLiveJob(port: port, key: key, input: input, client: client)
             defer { sender.kill() }
             // A follower of the job, read on a thread of its own from the start: a follower that
             // stops reading for `PushConnection.stallLimit` is let go, and a busy suite can hold a
