@@ -71,6 +71,12 @@ public final class ResultsIntake {
     /// Why each rejected stored document was refused (`format: reason`), by its id: the same bytes
     /// again get the same answer, never an acknowledgement for a document that was not applied.
     private var rejections: [Int64: String] = [:]
+    /// The newest document of the store's log this intake has taken (0: none): documents other
+    /// nodes store come after it, and are taken before this intake stores one of its own.
+    public private(set) var newestTaken: Int64 = 0
+    /// How many times a document is tried again when other nodes keep storing documents
+    /// between this intake's reading the log and its storing.
+    static let attempts = 20
 
     /// Opens the intake over `store`, rebuilding the book from the documents it already holds.
     /// With `takesRehearsals`, test-feed (`T`) documents are kept in a rehearsal ledger of their
@@ -80,22 +86,35 @@ public final class ResultsIntake {
         self.takesRehearsals = takesRehearsals
         ledger = ResultsLedger(feedFlag: feedFlag)
         book = ResultsBook(feedFlag: feedFlag)
-        for record in try store.feedDocuments() {
-            storedHashes[record.sha256] = record.id
-            guard record.outcome != "rejected" else {
-                rejections[record.id] = "\(record.format): \(record.detail ?? "rejected")"
-                continue
-            }
-            guard let document = try? DocumentDecoder.decode(record.bytes), let received = UTCInstant(iso8601: record.receivedUTC) else { continue }
-            if record.outcome == "rehearsal" {
-                _ = try? rehearsalBook.accept(document)
-                rehearsals.append(document, receivedAt: received)
-                continue
-            }
-            _ = try? book.accept(document)
-            ledger.append(document, receivedAt: received)
-            remember(document, id: record.id)
+        for record in try store.feedDocuments() { take(record) }
+    }
+
+    /// Takes the documents other nodes of the store stored since this intake last read its log,
+    /// as they were stored (their outcome and receipt time); returns how many.
+    @discardableResult
+    public func catchUp() throws -> Int {
+        let records = try store.feedDocuments(after: newestTaken)
+        for record in records { take(record) }
+        return records.count
+    }
+
+    /// A stored document into the books and ledgers, as its writer recorded it.
+    private func take(_ record: FeedDocumentRecord) {
+        newestTaken = max(newestTaken, record.id)
+        storedHashes[record.sha256] = record.id
+        guard record.outcome != "rejected" else {
+            rejections[record.id] = "\(record.format): \(record.detail ?? "rejected")"
+            return
         }
+        guard let document = try? DocumentDecoder.decode(record.bytes), let received = UTCInstant(iso8601: record.receivedUTC) else { return }
+        if record.outcome == "rehearsal" {
+            _ = try? rehearsalBook.accept(document)
+            rehearsals.append(document, receivedAt: received)
+            return
+        }
+        _ = try? book.accept(document)
+        ledger.append(document, receivedAt: received)
+        remember(document, id: record.id)
     }
 
     /// Every document applied, a duplicate or superseded, with its receipt time.
@@ -139,8 +158,26 @@ public final class ResultsIntake {
     }
 
     /// Takes one document prepared beforehand, as `receive(_:source:receivedAt:)` takes its bytes.
+    ///
+    /// The document is judged (duplicate, superseded, applied) and its facts derived against
+    /// the log as this intake has taken it. When other nodes of the store stored documents
+    /// since, the store refuses this one (`AuditLogMovedOn`): the intake takes what it missed
+    /// and judges the document again, so it is never judged against part of the log.
     @discardableResult
     public func receive(_ prepared: Prepared, source: String, receivedAt: UTCInstant) throws -> Receipt {
+        var attempt = 1
+        while true {
+            do {
+                return try take(prepared, source: source, receivedAt: receivedAt)
+            } catch is AuditLogMovedOn where attempt < ResultsIntake.attempts {
+                try catchUp()
+                attempt += 1
+            }
+        }
+    }
+
+    /// Judges and stores one document against the log as this intake has taken it.
+    private func take(_ prepared: Prepared, source: String, receivedAt: UTCInstant) throws -> Receipt {
         let arrival = Arrival(prepared: prepared, source: source, receivedAt: receivedAt)
         if let existing = storedHashes[prepared.hash] {
             if let reason = rejections[existing] {
@@ -260,8 +297,9 @@ public final class ResultsIntake {
             sha256: arrival.prepared.hash, format: format, source: arrival.source, receivedUTC: arrival.receivedAt.iso8601, bytes: Data(kept),
             outcome: outcome, detail: detail.map { $0 + note }
         )
-        let id = try self.store.append(record, replacingFactsWith: facts)
+        let id = try self.store.append(record, expectingNewest: newestTaken, replacingFactsWith: facts)
         storedHashes[arrival.prepared.hash] = id
+        newestTaken = id
         return id
     }
 

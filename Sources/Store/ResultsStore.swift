@@ -219,19 +219,35 @@ public struct FactScope: Sendable, Hashable {
 ///
 /// `append` stores a document and replaces the derived facts in one transaction, so a crash
 /// loses nothing that was reported stored. Implementations: `SQLiteStore`, `InMemoryResultsStore`.
+///
+/// Several processes (the nodes of one store) may take documents into the same log. Each derives
+/// facts from every document before its own, so `append` stores a document only if the log
+/// still ends where its writer last read it (`expectingNewest`); otherwise it throws
+/// `AuditLogMovedOn`, and the writer reads what it missed (`feedDocuments(after:)`) and tries again.
 public protocol ResultsStore: Sendable {
     /// Stores a received document and, when it changed the state, replaces the part of the
     /// derived facts that `facts` returns for the document's new id (its `scope`), in one
-    /// transaction; returns the id.
-    func append(_ document: FeedDocumentRecord, replacingFactsWith facts: ((Int64) -> DerivedFacts)?) throws -> Int64
+    /// transaction; returns the id. Throws `AuditLogMovedOn` when the newest stored document is
+    /// not `expectingNewest` (0: none), storing nothing.
+    func append(_ document: FeedDocumentRecord, expectingNewest: Int64, replacingFactsWith facts: ((Int64) -> DerivedFacts)?) throws -> Int64
     /// The stored document with these bytes' hash, if any.
     func document(sha256: String) throws -> FeedDocumentRecord?
     /// Every stored document in order of receipt (id order).
     func feedDocuments() throws -> [FeedDocumentRecord]
+    /// The stored documents with an id above `id`, in order.
+    func feedDocuments(after id: Int64) throws -> [FeedDocumentRecord]
     /// The derived facts as stored.
     func facts() throws -> DerivedFacts
     /// Replaces the derived facts (used by replay to repair).
     func replaceFacts(with facts: DerivedFacts) throws
+}
+
+/// The audit log holds documents its writer has not read: another node stored them meanwhile.
+public struct AuditLogMovedOn: Error, Equatable {
+    /// The id the writer expected to be the newest.
+    public let expected: Int64
+    /// The newest id stored.
+    public let newest: Int64
 }
 
 /// The same bytes were offered for storage twice (the SQLite store's unique constraint says the same).
@@ -247,8 +263,10 @@ public final class InMemoryResultsStore: ResultsStore, Sendable {
     /// Creates an empty store.
     public init() {}
 
-    public func append(_ document: FeedDocumentRecord, replacingFactsWith facts: ((Int64) -> DerivedFacts)?) throws -> Int64 {
+    public func append(_ document: FeedDocumentRecord, expectingNewest: Int64, replacingFactsWith facts: ((Int64) -> DerivedFacts)?) throws -> Int64 {
         try contents.withLock { contents in
+            let newest = contents.documents.last?.id ?? 0
+            guard newest == expectingNewest else { throw AuditLogMovedOn(expected: expectingNewest, newest: newest) }
             guard !contents.documents.contains(where: { $0.sha256 == document.sha256 }) else { throw DuplicateDocument(sha256: document.sha256) }
             let stored = document.with(id: Int64(contents.documents.count + 1))
             contents.documents.append(stored)
@@ -265,6 +283,8 @@ public final class InMemoryResultsStore: ResultsStore, Sendable {
     }
 
     public func feedDocuments() throws -> [FeedDocumentRecord] { contents.withLock { $0.documents } }
+
+    public func feedDocuments(after id: Int64) throws -> [FeedDocumentRecord] { contents.withLock { $0.documents.filter { $0.id > id } } }
 
     public func facts() throws -> DerivedFacts { contents.withLock { $0.derived } }
 

@@ -4,8 +4,12 @@ import Overlay
 
 /// The results feeds' audit log and the facts derived from it (`ResultsStore`).
 extension SQLiteStore {
-    public func append(_ document: FeedDocumentRecord, replacingFactsWith facts: ((Int64) -> DerivedFacts)?) throws -> Int64 {
+    public func append(_ document: FeedDocumentRecord, expectingNewest: Int64, replacingFactsWith facts: ((Int64) -> DerivedFacts)?) throws -> Int64 {
+        // GRDB's write runs in an immediate transaction: the check and the insert hold the
+        // database's one write lock together, so no other process's document falls between them.
         try pool.write { db in
+            let newest = try Int64.fetchOne(db, sql: "SELECT max(id) FROM feedDocument") ?? 0
+            guard newest == expectingNewest else { throw AuditLogMovedOn(expected: expectingNewest, newest: newest) }
             try db.execute(
                 sql: "INSERT INTO feedDocument (sha256, format, source, receivedUTC, bytes, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 arguments: [document.sha256, document.format, document.source, document.receivedUTC, document.bytes, document.outcome, document.detail]
@@ -25,6 +29,12 @@ extension SQLiteStore {
     public func feedDocuments() throws -> [FeedDocumentRecord] {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM feedDocument ORDER BY id").map(SQLiteStore.feedDocument(from:))
+        }
+    }
+
+    public func feedDocuments(after id: Int64) throws -> [FeedDocumentRecord] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM feedDocument WHERE id > ? ORDER BY id", arguments: [id]).map(SQLiteStore.feedDocument(from:))
         }
     }
 
