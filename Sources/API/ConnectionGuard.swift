@@ -34,7 +34,10 @@ extension HTTPServerBuilder {
                 )
             )
             return GuardedChannel(
-                inner: HTTP1WebSocketUpgradeChannel(responder: responder, webSocketResponder: webSocketResponder, configuration: .init(http1: http1))
+                // No WebSocket auto-ping: live pushes find dead peers by TCP keepalive (`PushConnection`).
+                inner: HTTP1WebSocketUpgradeChannel(
+                    responder: responder, webSocketResponder: webSocketResponder, configuration: .init(http1: http1, ws: .init(autoPing: .disabled))
+                )
             )
         }
     }

@@ -171,7 +171,9 @@ struct WebSocketPush<Store: JobReading> {
                     try await outbound.write(.text(#"{"event":"dropped","# + json.dropFirst()))
                     try await outbound.close(.policyViolation, reason: "too far behind the job")
                 case .idle:
-                    break
+                    // A ping keeps proxies from closing an idle stream (the client's pong is ignored:
+                    // a dead peer is found by TCP keepalive and the stall watch, see `PushConnection`).
+                    try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .ping, data: ByteBuffer())))
                 case .revoked:
                     try await outbound.write(.text(#"{"event":"revoked","reason":"the API key was revoked"}"#))
                     try await outbound.close(.policyViolation, reason: "the API key was revoked")
@@ -212,9 +214,19 @@ struct WebSocketPush<Store: JobReading> {
 /// means the client has stopped reading: the connection is closed, and the client resumes from
 /// the last frame it received (`Last-Event-ID`, `?after=`). It cannot be told so in band: its
 /// buffers are full. A client that reads, but too slowly, is told in band (`dropped`).
+///
+/// A peer that is gone without a word (a viewer's phone off the network) while the stream is idle
+/// is found by the kernel: TCP keepalive probes after `keepaliveIdleSeconds` of silence, and the
+/// connection is closed when `keepaliveProbes` go unanswered, about 30 s in all. Not by
+/// WebSocket ping and pong: a pong is read by the server's tasks, and on a server whose cores are
+/// busy sending frames to hundreds of followers the pongs were not read within the ping period, so
+/// clients that read every frame were closed as "Ping timeout". The kernel answers whatever the load.
 public final class PushConnection: Sendable {
     public static let sendBufferBytes = 64 * 1024
     public static let stallLimit: Duration = .seconds(15)
+    public static let keepaliveIdleSeconds = 15
+    static let keepaliveIntervalSeconds = 5
+    static let keepaliveProbes = 3
     static let watchInterval: Duration = .milliseconds(500)
     let channel: any Channel
     /// When the write in progress started; nil between writes.
@@ -224,10 +236,15 @@ public final class PushConnection: Sendable {
         self.channel = channel
     }
 
-    /// Runs a push on the connection: its kernel send buffer set to `sendBufferBytes`, and
-    /// watched (`watch`) until `push` returns.
+    /// Runs a push on the connection: its kernel send buffer set to `sendBufferBytes`, TCP
+    /// keepalive on, and watched (`watch`) until `push` returns.
     func serve<T>(_ push: () async throws -> T) async throws -> T {
         try? await channel.setOption(ChannelOptions.socketOption(.so_sndbuf), value: SocketOptionValue(Self.sendBufferBytes)).get()
+        try? await channel.setOption(ChannelOptions.socketOption(.so_keepalive), value: 1).get()
+        for (option, value) in [(TCP_KEEPIDLE, Self.keepaliveIdleSeconds), (TCP_KEEPINTVL, Self.keepaliveIntervalSeconds), (TCP_KEEPCNT, Self.keepaliveProbes)] {
+            let name = ChannelOptions.Types.SocketOption(level: .tcp, name: NIOBSDSocket.Option(rawValue: option))
+            try? await channel.setOption(name, value: SocketOptionValue(value)).get()
+        }
         let watching = watch()
         defer { watching.cancel() }
         return try await push()

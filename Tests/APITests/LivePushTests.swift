@@ -224,6 +224,28 @@ struct LivePushTests {
         }
     }
 
+    /// A follower of a job with nothing new: a WebSocket ping every heartbeat keeps proxies from
+    /// closing the quiet stream, and the server's end of the connection has TCP keepalive on, which
+    /// finds a peer gone without a word whatever the server's load.
+    @Test func aQuietWebSocketStreamIsPingedAndKeptAliveByTCP() async throws {
+        let job = try startJob()
+        let key = key
+        try await withServer { client in
+            let port = try #require(client.port)
+            async let session = RawWebSocket.session(
+                port: port, path: "/v1/jobs/\(job)/ws", headers: [("Authorization", "Bearer \(key)")], waitingAtMost: 17
+            )
+            try await Task.sleep(for: .seconds(2))
+            // The server's side of the connection, as the kernel shows it: its keepalive timer runs.
+            let timers = Loopback.tcpTimers(localPort: port)
+            #expect(timers.contains(2), "timers of the server's connections: \(timers)")
+            let quiet = try await session
+            #expect(quiet.statusLine.hasPrefix("HTTP/1.1 101 "))
+            #expect(quiet.pings >= 1)
+            #expect(quiet.close == nil && !quiet.closedByServer)
+        }
+    }
+
     @Test func aWebSocketClientTooFarBehindIsToldWhyAndWhereToResume() async throws {
         let job = try startJob()
         try store.appendFrames((0..<3200).map { StoredFrame(seq: $0, pts: Int64($0), captureUTC: "", overlayJSON: Data("{}".utf8)) }, toJob: job)

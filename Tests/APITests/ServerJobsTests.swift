@@ -441,6 +441,8 @@ enum RawWebSocket {
         var texts: [String] = []
         var close: (code: Int, reason: String)?
         var closedByServer = false
+        /// Ping frames the server sent.
+        var pings = 0
     }
 
     /// Connects to `path`, reads until the server's close frame (answering it), or, once
@@ -534,6 +536,8 @@ enum RawWebSocket {
                     }
                 case 0x8 where payload.count >= 2:
                     session.close = (Int(payload[payloadStart]) << 8 | Int(payload[payloadStart + 1]), String(decoding: payload.dropFirst(2), as: UTF8.self))
+                case 0x9:
+                    session.pings += 1
                 default: break
                 }
                 at = payloadStart + length

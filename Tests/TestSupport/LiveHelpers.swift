@@ -153,6 +153,19 @@ public enum Loopback {
         return false
     }
 
+    /// The kernel's active timer of each established TCP connection whose local port is `port`,
+    /// from /proc/net/tcp's `tr` column: 0 none, 1 retransmission, 2 keepalive, 4 zero-window probe.
+    public static func tcpTimers(localPort port: Int) -> [Int] {
+        let local = String(format: ":%04X", port)
+        let rows = ((try? String(contentsOfFile: "/proc/net/tcp", encoding: .utf8)) ?? "").split(separator: "\n").dropFirst()
+        // Columns: sl, local address, remote address, state (01 established), queues, tr:when.
+        return rows.compactMap { row in
+            let columns = row.split(separator: " ")
+            guard columns.count > 5, columns[1].hasSuffix(local), columns[3] == "01" else { return nil }
+            return Int(columns[5].split(separator: ":")[0], radix: 16)
+        }
+    }
+
     /// `waitForUDPListener` from an async context, on a thread of its own (`OwnThread`).
     public static func waitForUDPListener(on port: UInt16, timeout: Double = 10) async -> Bool {
         await OwnThread.run { waitForUDPListener(on: port, timeout: timeout) }
