@@ -39,6 +39,7 @@ class Follower:
         self.error = None
         self.status = None
         self.closing = None  # a WebSocket close frame's payload
+        self.pongs = []  # payloads of WebSocket pings not yet answered
 
     def saw(self, seq):
         if seq != self.next:
@@ -104,6 +105,8 @@ class Parser:
                     self.message = b""
             elif first & 0x0F == 8:
                 self.follower.closing = payload
+            elif first & 0x0F == 9:
+                self.follower.pongs.append(payload)
             at = start + length
         self.buffer = self.buffer[at:]
 
@@ -112,6 +115,12 @@ class Parser:
             self.follower.ended = True
         if dropped in text:
             self.follower.dropped = text
+
+
+def masked(first, payload):
+    """A client's WebSocket frame (first byte `first`, a payload under 126 bytes), masked with a
+    zero key, which leaves the payload as it is."""
+    return bytes([first, 0x80 | len(payload)]) + b"\0\0\0\0" + payload
 
 
 def request(follower, job, key):
@@ -149,11 +158,15 @@ async def follow(port, key, job, follower, gate=None):
                 follower.closed_by_server = True
                 break
             parser.feed(chunk)
+            # A WebSocket client answers the server's pings, as browsers do; one that does not is
+            # closed by the server ("Ping timeout") however well it reads.
+            while follower.pongs:
+                await loop.sock_sendall(sock, masked(0x8A, follower.pongs.pop(0)))
             if follower.status is not None and " 101 " not in follower.status and " 200 " not in follower.status:
                 follower.error = follower.status
                 break
             if follower.closing is not None and gate is None:
-                await loop.sock_sendall(sock, bytes([0x88, 0x82]) + b"\0\0\0\0" + follower.closing[:2])
+                await loop.sock_sendall(sock, masked(0x88, follower.closing[:2]))
                 break
             if follower.ended and follower.kind == "sse":
                 break
@@ -192,7 +205,8 @@ async def main():
     done, pending = await asyncio.wait(reading, timeout=arguments.seconds)
     reading_seconds = time.monotonic() - started
     gate.set()
-    await asyncio.wait(tasks[len(readers):], timeout=30)
+    if stalled:
+        await asyncio.wait(tasks[len(readers):], timeout=30)
     for task in tasks:
         if not task.done():
             task.cancel()
@@ -211,6 +225,9 @@ async def main():
             "closedByServer": sum(f.closed_by_server for f in group),
             "droppedMessages": sum(f.dropped is not None for f in group),
             "errors": sorted({f.error for f in group if f.error}),
+            # A WebSocket close frame's code and reason, as the server sent them.
+            "closes": sorted({f"{struct.unpack('>H', f.closing[:2])[0]} {f.closing[2:].decode(errors='replace')}"
+                              for f in group if f.closing and len(f.closing) >= 2}),
             "fewestFrames": min(f.count for f in group),
             "mostFrames": max(f.count for f in group),
         }

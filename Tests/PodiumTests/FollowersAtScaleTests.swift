@@ -7,7 +7,9 @@ import Testing
 /// followers that read get every frame in order and the end; followers that stop reading are let
 /// go; the server's memory stays bounded meanwhile. The followers are `scripts/followers.py`, a
 /// process of their own; the job's frames are written to the store as a running job writes them,
-/// 50 a second. `scripts/test.sh` runs it on its own, after the parallel suite.
+/// 50 a second. `scripts/test.sh` runs it on its own, after the parallel suite, with the server
+/// as deployed: the release build, named by `PODIUM_SERVE_BINARY` (without it, the debug build
+/// beside the tests, which on 2 cores falls behind the job).
 @Suite(.serialized)
 struct FollowersAtScaleTests {
     static let readingSSE = 400
@@ -87,13 +89,15 @@ struct FollowersAtScaleTests {
     }
 }
 
-/// `podium serve` as its own process, its log in a file (a pipe nobody reads would stop it).
+/// `podium serve` as its own process, its log in a file (a pipe nobody reads would stop it): the
+/// binary `PODIUM_SERVE_BINARY` names (`scripts/test.sh` sets it for the followers' test only),
+/// or the debug build beside the tests.
 enum ServedProcess {
     static func start(database: String, log: URL, extra: [String]) throws -> (Process, Int) {
         FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: PodiumBinary.path)
+        process.executableURL = URL(fileURLWithPath: ProcessInfo.processInfo.environment["PODIUM_SERVE_BINARY"] ?? PodiumBinary.path)
         process.arguments = ["serve", "--hostname", "127.0.0.1", "--port", "0", "--database", database] + extra
         process.standardOutput = handle
         process.standardError = handle
