@@ -232,12 +232,18 @@ struct LivePushTests {
         let key = key
         try await withServer { client in
             let port = try #require(client.port)
+            // Long enough for a ping 15 s after the push starts, however late the suite's load lets it start.
             async let session = RawWebSocket.session(
-                port: port, path: "/v1/jobs/\(job)/ws", headers: [("Authorization", "Bearer \(key)")], waitingAtMost: 17
+                port: port, path: "/v1/jobs/\(job)/ws", headers: [("Authorization", "Bearer \(key)")], waitingAtMost: 45
             )
-            try await Task.sleep(for: .seconds(2))
-            // The server's side of the connection, as the kernel shows it: its keepalive timer runs.
-            let timers = Loopback.tcpTimers(localPort: port)
+            // The server's side of the connection, as the kernel shows it: its keepalive timer runs
+            // once the push has begun (looked for until then, the suite's load delaying it).
+            var timers: [Int] = []
+            let deadline = ContinuousClock.now + .seconds(40)
+            while !timers.contains(2), ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(100))
+                timers = Loopback.tcpTimers(localPort: port)
+            }
             #expect(timers.contains(2), "timers of the server's connections: \(timers)")
             let quiet = try await session
             #expect(quiet.statusLine.hasPrefix("HTTP/1.1 101 "))
