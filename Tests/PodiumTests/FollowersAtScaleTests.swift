@@ -97,7 +97,7 @@ enum ServedProcess {
         FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: ProcessInfo.processInfo.environment["PODIUM_SERVE_BINARY"] ?? PodiumBinary.path)
+        process.executableURL = URL(fileURLWithPath: ProcessInfo.processInfo.environment["PODIUM_SERVE_BINARY"].flatMap { $0.isEmpty ? nil : $0 } ?? PodiumBinary.path)
         process.arguments = ["serve", "--hostname", "127.0.0.1", "--port", "0", "--database", database] + extra
         process.standardOutput = handle
         process.standardError = handle
