@@ -158,8 +158,8 @@ async def follow(port, key, job, follower, gate=None):
                 follower.closed_by_server = True
                 break
             parser.feed(chunk)
-            # A WebSocket client answers the server's pings, as browsers do; one that does not is
-            # closed by the server ("Ping timeout") however well it reads.
+            # A WebSocket client answers pings, as browsers do (Podium does not wait on the pong;
+            # other servers and proxies in front of it may).
             while follower.pongs:
                 await loop.sock_sendall(sock, masked(0x8A, follower.pongs.pop(0)))
             if follower.status is not None and " 101 " not in follower.status and " 200 " not in follower.status:
