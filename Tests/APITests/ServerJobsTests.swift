@@ -453,34 +453,41 @@ enum RawWebSocket {
         port: Int, path: String, headers: [(String, String)], closeAfterTexts: Int? = nil, slowly: Bool = false, waitingAtMost limit: Double = 30
     ) async throws -> Session {
         try await OwnThread.run {
-            let socket = try BlockingSocket(port: port)
-            var request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            request += "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
-            for (name, value) in headers { request += "\(name): \(value)\r\n" }
-            socket.send(Array((request + "\r\n").utf8))
-            var reader = FrameReader()
-            var sentClose = false
-            let start = Date()
-            while Date().timeIntervalSince(start) < limit {
-                switch socket.receive(upTo: slowly ? 4096 : 65536) {
-                case .bytes(let bytes):
-                    reader.take(bytes)
-                    if slowly { Thread.sleep(forTimeInterval: 0.005) }
-                case .nothing: continue
-                case .closed:
-                    reader.session.closedByServer = true
-                    return reader.session
-                }
-                if !sentClose, let close = reader.session.close {
-                    socket.send(closeFrame(code: close.code))
-                    sentClose = true
-                } else if !sentClose, let closeAfterTexts, reader.session.texts.count >= closeAfterTexts {
-                    socket.send(closeFrame(code: 1000))
-                    sentClose = true
-                }
-            }
-            return reader.session
+            try readSession(port: port, path: path, headers: headers, closeAfterTexts: closeAfterTexts, slowly: slowly, waitingAtMost: limit)
         }
+    }
+
+    /// `session`, waiting on the calling thread.
+    static func readSession(
+        port: Int, path: String, headers: [(String, String)], closeAfterTexts: Int? = nil, slowly: Bool = false, waitingAtMost limit: Double = 30
+    ) throws -> Session {
+        let socket = try BlockingSocket(port: port)
+        var request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        request += "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+        for (name, value) in headers { request += "\(name): \(value)\r\n" }
+        socket.send(Array((request + "\r\n").utf8))
+        var reader = FrameReader()
+        var sentClose = false
+        let start = Date()
+        while Date().timeIntervalSince(start) < limit {
+            switch socket.receive(upTo: slowly ? 4096 : 65536) {
+            case .bytes(let bytes):
+                reader.take(bytes)
+                if slowly { Thread.sleep(forTimeInterval: 0.005) }
+            case .nothing: continue
+            case .closed:
+                reader.session.closedByServer = true
+                return reader.session
+            }
+            if !sentClose, let close = reader.session.close {
+                socket.send(closeFrame(code: close.code))
+                sentClose = true
+            } else if !sentClose, let closeAfterTexts, reader.session.texts.count >= closeAfterTexts {
+                socket.send(closeFrame(code: 1000))
+                sentClose = true
+            }
+        }
+        return reader.session
     }
 
     /// A close frame with `code`, masked as every client frame must be.

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 public import Foundation
+import Synchronization
 
 /// A program running in the background for a live test (a sender, an HTTP server), stopped on demand.
 public final class BackgroundProcess: @unchecked Sendable {
@@ -141,7 +142,7 @@ public enum Loopback {
         let local = String(format: ":%04X ", port)
         while Date() < deadline {
             for table in tables {
-                let rows = ((try? String(contentsOfFile: table, encoding: .utf8)) ?? "").split(separator: "\n").dropFirst()
+                let rows = kernelTable(table).split(separator: "\n").dropFirst()
                 // Columns: sl, local address, remote address, state.
                 if rows.contains(where: { row in
                     let columns = row.split(separator: " ")
@@ -153,11 +154,40 @@ public enum Loopback {
         return false
     }
 
+    /// Runs `body` while a thread of its own reads `tcpTimers(localPort:)` every 50 ms; returns
+    /// `body`'s result and every timer seen. The watch runs on its own thread because a test's
+    /// task, under the suite's load, may not be resumed for seconds, and the connection it looks
+    /// for may come and go meanwhile.
+    public static func watchingTCPTimers<T>(localPort port: Int, during body: () throws -> T) rethrows -> (T, Set<Int>) {
+        let seen = Notes<(timers: Set<Int>, done: Bool)>(([], false))
+        let watcher = Thread {
+            while !seen.value.withLock(\.done) {
+                let timers = tcpTimers(localPort: port)
+                seen.value.withLock { $0.timers.formUnion(timers) }
+                usleep(50_000)
+            }
+        }
+        watcher.start()
+        defer { seen.value.withLock { $0.done = true } }
+        let result = try body()
+        return (result, seen.value.withLock(\.timers))
+    }
+
+    /// The whole text of a kernel socket table such as /proc/net/tcp; empty if it cannot be read.
+    ///
+    /// Read to its end: `String(contentsOfFile:)` stops after the first read of a /proc file, one
+    /// page (about 26 sockets) here, and a suite's sockets run to hundreds, so what a test looks for
+    /// was missing whenever it lay past the first page.
+    static func kernelTable(_ path: String) -> String {
+        guard let file = FileHandle(forReadingAtPath: path), let data = try? file.readToEnd() else { return "" }
+        return String(decoding: data, as: UTF8.self)
+    }
+
     /// The kernel's active timer of each established TCP connection whose local port is `port`,
     /// from /proc/net/tcp's `tr` column: 0 none, 1 retransmission, 2 keepalive, 4 zero-window probe.
     public static func tcpTimers(localPort port: Int) -> [Int] {
         let local = String(format: ":%04X", port)
-        let rows = ((try? String(contentsOfFile: "/proc/net/tcp", encoding: .utf8)) ?? "").split(separator: "\n").dropFirst()
+        let rows = kernelTable("/proc/net/tcp").split(separator: "\n").dropFirst()
         // Columns: sl, local address, remote address, state (01 established), queues, tr:when.
         return rows.compactMap { row in
             let columns = row.split(separator: " ")
