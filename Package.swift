@@ -92,6 +92,7 @@ let package = Package(
             dependencies: [
                 "Store", "Overlay", "Feeds", "Jobs", "MediaFormats", "MediaIO", "Pipeline", "Pictures",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
@@ -100,8 +101,9 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            // The OpenAPI document the server serves (docs/openapi.yaml links to it) and the web viewer.
-            resources: [.copy("Resources/openapi.yaml"), .copy("Resources/viewer.html")],
+            // The OpenAPI document the server serves (docs/openapi.yaml links to it), the web viewer
+            // and the module of exported OGraf graphics.
+            resources: [.copy("Resources/openapi.yaml"), .copy("Resources/viewer.html"), .copy("Resources/ograf-graphic.mjs")],
             swiftSettings: strictSettings
         ),
         // The command-line tool that wires everything together.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Python tools the contract tests run (from PyPI, pinned) into .build-tools/venv,
-# once: openapi-spec-validator checks docs/openapi.yaml, schemathesis fuzzes a live server.
+# once: openapi-spec-validator checks docs/openapi.yaml, schemathesis fuzzes a live server, and
+# the jsonschema they bring validates exported OGraf manifests (scripts/ograf-validate.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=.build-tools/venv

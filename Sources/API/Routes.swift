@@ -46,7 +46,7 @@ public func buildRouter(
     let jobsController = JobsController(store: store, desk: jobs, wallClock: wallClock)
     jobsController.addRoutes(to: v1.group("jobs"))
     jobsController.addPlaybackRoutes(to: router)
-    TemplatesController(store: store, wallClock: wallClock).addRoutes(to: v1.group("templates"))
+    TemplatesController(store: store, desk: jobs, wallClock: wallClock).addRoutes(to: v1.group("templates"))
     if let feeds {
         FeedsController(desk: feeds).addRoutes(
             feeds: v1.group("feeds"), units: v1.group("units"), athletes: v1.group("athletes"), records: v1.group("records"),
@@ -82,7 +82,7 @@ enum ViewerPage {
     static let bytes = bundledResource("viewer", "html")
 }
 
-private func bundledResource(_ name: String, _ kind: String) -> Data {
+func bundledResource(_ name: String, _ kind: String) -> Data {
     guard let url = Bundle.module.url(forResource: name, withExtension: kind), let data = try? Data(contentsOf: url) else {
         // The resource is part of the build; without it the package is broken, not the request.
         fatalError("\(name).\(kind) is missing from the API module's resources")

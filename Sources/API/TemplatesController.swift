@@ -14,6 +14,8 @@ let maximumTemplateBytes = 1 << 20
 
 struct TemplatesController<Store: TemplateStoring> {
     let store: Store
+    /// Where bundled templates are found when the store has none of the name (the server's job desk).
+    let desk: JobDesk?
     /// What a stored template's `updatedUTC` is dated by.
     let wallClock: any WallClock
     static var maximumSize: Int { maximumTemplateBytes }
@@ -22,6 +24,7 @@ struct TemplatesController<Store: TemplateStoring> {
         group.get(use: list)
         group.post("validate", use: validate)
         group.get(":name", use: show)
+        group.get(":name/ograf", use: ograf)
         group.put(":name", use: put)
     }
 
@@ -59,6 +62,34 @@ struct TemplatesController<Store: TemplateStoring> {
             throw APIError(.notFound, code: "not_found", message: "no template \(name)", details: ["name": name])
         }
         return jsonResponse(json)
+    }
+
+    /// `GET /v1/templates/{name}/ograf`: the template as an OGraf v1 graphic, a zip of its
+    /// manifest and module (docs/ograf.md). A stored template, else a bundled one.
+    @Sendable func ograf(_ request: Request, context: PodiumRequestContext) async throws -> Response {
+        _ = try context.requireKey(Self.readers)
+        let name = try Self.checkedName(context)
+        let notFound = APIError(.notFound, code: "not_found", message: "no template \(name)", details: ["name": name])
+        let template: OverlayTemplate
+        if let json = try await store.template(name: name) {
+            do {
+                template = try OverlayTemplate.parse(json)
+            } catch {
+                throw APIError(.internalServerError, code: "invalid_template", message: "stored template \(name): \(error)", details: ["name": name])
+            }
+        } else if let desk {
+            do {
+                template = try await desk.template(name)
+            } catch let error as APIError where error.code == "unknown_template" {
+                throw notFound
+            }
+        } else {
+            throw notFound
+        }
+        let zip = try OGrafExport.zip(template)
+        return Response(status: .ok, headers: [
+            .contentType: "application/zip", .contentDisposition: "attachment; filename=\"\(name).ograf.zip\"",
+        ], body: ResponseBody(byteBuffer: ByteBuffer(bytes: zip)))
     }
 
     /// `PUT /v1/templates/{name}`: stores a valid template (201 new, 200 replaced).

@@ -8,7 +8,7 @@ struct Podium: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "podium",
         abstract: "Frame-accurate sports overlays, in band and as JSON.",
-        subcommands: [Probe.self, Enrich.self, Render.self, Check.self, Preview.self, Camera.self, Import.self, Replay.self, Results.self, Serve.self, Keys.self]
+        subcommands: [Probe.self, Enrich.self, Render.self, Check.self, Preview.self, Camera.self, Import.self, Replay.self, Results.self, Serve.self, Keys.self, OGraf.self]
     )
 }
 

@@ -13,6 +13,18 @@ extension Fixtures {
         return String(decoding: text, as: UTF8.self).split(separator: "\n").map(String.init)
     }
 
+    /// Every file entry of a zip held in memory, by its path in the archive.
+    public static func zipEntries(_ data: Data) throws -> [String: Data] {
+        let archive = try Archive(data: data, accessMode: .read)
+        var entries: [String: Data] = [:]
+        for entry in archive where entry.type == .file {
+            var bytes = Data()
+            _ = try archive.extract(entry) { bytes.append($0) }
+            entries[entry.path] = bytes
+        }
+        return entries
+    }
+
     /// The golden lines of the swimming fixture, `name` being `frames` or `frames.TEMPLATE`.
     public static func swimGolden(_ name: String = "frames") throws -> [String] {
         try goldenLines(swim.appendingPathComponent("expected/\(name).jsonl.zip"))

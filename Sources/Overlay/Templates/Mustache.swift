@@ -39,6 +39,30 @@ public struct Mustache: Sendable, Hashable {
         return found
     }
 
+    /// Every value and section the template reads, each as a path from the frame's top level, a
+    /// name inside a section read as a field of that section's value (`ranking.athlete.familyName`
+    /// for `{{#ranking}}{{athlete.familyName}}{{/ranking}}`), in the order written, each once.
+    public var bindingPaths: [String] {
+        var found: [String] = []
+        func note(_ path: [String]) {
+            let text = path.joined(separator: ".")
+            if !text.isEmpty, !found.contains(text) { found.append(text) }
+        }
+        func collect(_ nodes: [Node], within outer: [String]) {
+            for node in nodes {
+                switch node {
+                case .text: continue
+                case .value(let path): note(outer + path)
+                case let .section(path, children, _):
+                    note(outer + path)
+                    collect(children, within: outer + path)
+                }
+            }
+        }
+        collect(nodes, within: [])
+        return found
+    }
+
     /// Compiles a template; an unclosed or mismatched section is an error naming its offset.
     public init(_ source: String) throws(MustacheError) {
         self.source = source

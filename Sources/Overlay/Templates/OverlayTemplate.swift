@@ -75,6 +75,8 @@ public struct OverlayTemplate: Sendable, Hashable {
 
     public let name: String
     public let version: String
+    /// The template's own description, when it gives one.
+    public var summary: String? = nil
     public let elements: [Element]
 
     /// Parses and validates a template; the error names the JSON path of the bad field and why.
@@ -100,7 +102,13 @@ public struct OverlayTemplate: Sendable, Hashable {
             }
             elements.append(element)
         }
-        return OverlayTemplate(name: name, version: version, elements: elements)
+        var template = OverlayTemplate(name: name, version: version, elements: elements)
+        switch fields["description"] {
+        case nil: break
+        case .string(let text)?: template.summary = text
+        case let other?: throw TemplateError(path: "$.description", reason: "must be a string, not \(other.typeName)")
+        }
+        return template
     }
 
     private static func object(_ value: JSONValue?, at path: String, allowed: Set<String>) throws(TemplateError) -> [String: JSONValue] {

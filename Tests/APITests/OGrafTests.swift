@@ -1,0 +1,194 @@
+import API
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Overlay
+import Store
+import TestSupport
+import Testing
+
+/// Podium's templates as EBU OGraf v1 graphics: served by the API, and driven in a real browser
+/// (Debian's Chromium, headless) by a minimal OGraf host, in real time and non-real time.
+@Suite(.serialized)
+struct OGrafTests {
+    let server: ServerUnderTest
+    let designer: String
+    let viewer: String
+
+    init() throws {
+        server = try ServerUnderTest("ograf")
+        designer = try server.store.createKey(scope: .designer, owner: "studio", createdUTC: "2026-07-31T19:40:00.000000Z").secret
+        viewer = try server.store.createKey(scope: .viewer, owner: "app", createdUTC: "2026-07-31T19:40:00.000000Z").secret
+    }
+
+    static func swimming() throws -> OverlayTemplate {
+        try OverlayTemplate.parse(try Data(contentsOf: Fixtures.root.appendingPathComponent("templates/swimming.json")))
+    }
+
+    @Test func aTemplatesGraphicIsServedAsAZipOfTheExportedFiles() async throws {
+        let expected = try OGrafExport.files(for: Self.swimming())
+        let (designer, viewer) = (designer, viewer)
+        var stored = try JSONSerialization.jsonObject(with: Data(contentsOf: Fixtures.root.appendingPathComponent("templates/swimming.json"))) as? [String: Any] ?? [:]
+        stored["name"] = "pool-final"
+        stored["version"] = "7"
+        let storedBody = try JSONSerialization.data(withJSONObject: stored)
+        try await server.serve { client in
+            // A bundled template, for any reader.
+            let bundled = try await client.execute(uri: "/v1/templates/swimming/ograf", method: .get, headers: [.authorization: "Bearer \(viewer)"])
+            #expect(bundled.status == .ok)
+            #expect(bundled.headers[.contentType] == "application/zip")
+            #expect(bundled.headers[.contentDisposition] == #"attachment; filename="swimming.ograf.zip""#)
+            let entries = try Fixtures.zipEntries(Data(bundled.body.readableBytesView))
+            #expect(entries.keys.sorted() == ["swimming/graphic.mjs", "swimming/swimming.ograf.json"])
+            for file in expected { #expect(entries["swimming/\(file.name)"] == file.bytes, "\(file.name)") }
+            // A template stored through the API wins over a bundled one and is exported as stored.
+            let put = try await client.execute(uri: "/v1/templates/pool-final", method: .put, headers: [.authorization: "Bearer \(designer)"], body: ByteBuffer(bytes: storedBody))
+            #expect(put.status == .created)
+            let own = try await client.execute(uri: "/v1/templates/pool-final/ograf", method: .get, headers: [.authorization: "Bearer \(designer)"])
+            #expect(own.status == .ok)
+            let ownEntries = try Fixtures.zipEntries(Data(own.body.readableBytesView))
+            let manifestBytes = try #require(ownEntries["pool-final/pool-final.ograf.json"])
+            let manifest = try #require(try JSONSerialization.jsonObject(with: manifestBytes) as? [String: Any])
+            #expect(manifest["id"] as? String == "tv.podium.template.pool-final" && manifest["version"] as? String == "7")
+            // Unknown names, bad names and missing keys are refused as the other template routes refuse them.
+            let unknown = try await client.execute(uri: "/v1/templates/no-such/ograf", method: .get, headers: [.authorization: "Bearer \(viewer)"])
+            #expect(unknown.status == .notFound)
+            #expect(String(buffer: unknown.body).contains(#""code":"not_found""#))
+            let anonymous = try await client.execute(uri: "/v1/templates/swimming/ograf", method: .get, headers: [:])
+            #expect(anonymous.status == .unauthorized)
+            let badName = try await client.execute(uri: "/v1/templates/..%2Fetc/ograf", method: .get, headers: [.authorization: "Bearer \(viewer)"])
+            #expect(badName.status == .badRequest || badName.status == .notFound, "\(badName.status)")
+        }
+    }
+
+    /// A minimal OGraf host, as a renderer runs a graphic: `load → playAction → updateAction →
+    /// customAction → stopAction → dispose` in real time, then `setActionsSchedule` and `goToTime`
+    /// in non-real time. The page's DOM must show exactly the texts of the frame it was given.
+    @Test func anOGrafHostDrivesTheExportedGraphicFrameByFrame() async throws {
+        let folder = try Fixtures.scratchFolder("ograf-host")
+        _ = try OGrafExport.write(Self.swimming(), to: folder)
+        let golden = try Fixtures.swimGolden("frames.swimming")
+        try Data(("[" + golden.joined(separator: ",") + "]").utf8).write(to: folder.appendingPathComponent("frames.json"))
+        try Data(Self.hostPage.utf8).write(to: folder.appendingPathComponent("host.html"))
+        let frames = try golden.map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        /// What frame `n` puts on screen: its elements that show (the rule of Podium's previews), id and text.
+        func shown(_ n: Int) -> [[String]] {
+            (frames[n]["elements"] as? [[String: Any]] ?? []).filter { element in
+                (element["opacity"] as? Double ?? 0) > 0 && (element["rect"] != nil || element["visible"] as? Bool == true && element["screen"] != nil)
+            }.map { [$0["id"] as? String ?? "", $0["text"] as? String ?? ""] }
+        }
+        for n in [312, 490, 599] { #expect(!shown(n).isEmpty, "frame \(n) shows nothing") }
+
+        let (http, port) = try await Loopback.httpServer(serving: folder)
+        defer { http.kill() }
+        let chromium = try await HeadlessChromium.launch()
+        defer { chromium.close() }
+        let visit = try await chromium.visit("http://127.0.0.1:\(port)/host.html", probe: "document.getElementById('result').textContent") { !$0.isEmpty }
+        #expect(visit.errors.isEmpty, "\(visit.errors)")
+        let result = try #require(try JSONSerialization.jsonObject(with: Data(visit.value.utf8)) as? [String: Any], "\(visit.value)")
+        #expect((result["errors"] as? [String])?.isEmpty == true, "\(result["errors"] ?? "")")
+        let statuses = try #require(result["statuses"] as? [String: Any])
+        for action in ["load", "play", "update", "startClock", "stopClock", "stop", "dispose", "nrtLoad"] + [312, 490, 599, 0].map({ "goToTime\($0)" }) {
+            #expect((statuses[action] as? [String: Any])?["statusCode"] as? Int == 200, "\(action): \(statuses[action] ?? "none")")
+        }
+        #expect((statuses["play"] as? [String: Any])?["currentStep"] as? Int == 0)
+        #expect((statuses["unknown"] as? [String: Any])?["statusCode"] as? Int == 404)
+        // Real time: after updateAction with frame 312, the DOM holds frame 312's texts, in its order.
+        #expect(result["updated"] as? [[String]] == shown(312))
+        // The clock runs locally from the hundredths given, then holds where it stopped.
+        let running = try #require(result["clockRunning"] as? String)
+        let held = try #require(result["clockHeld"] as? String)
+        #expect(Self.hundredths(running).map { $0 > 1234 && $0 < 1234 + 1000 } == true, "\(running)")
+        #expect(result["clockHeldLater"] as? String == held)
+        #expect((result["afterStop"] as? [Any])?.isEmpty == true)
+        #expect(result["afterDispose"] as? Int == 0)
+        // Non-real time: each frame at its time, whatever was asked before, and nothing before play.
+        let scheduled = try #require(result["nrt"] as? [String: [[String]]])
+        for n in [312, 490, 599] { #expect(scheduled["\(n)"] == shown(n), "frame \(n)") }
+        #expect(result["again"] as? [[String]] == shown(312))
+        #expect(scheduled["0"]?.isEmpty == true)
+        // 1 s after it started at 5.00, the clock shows 6.00.
+        #expect(result["nrtClock"] as? [String] == ["0.50", "6.00"])
+    }
+
+    /// A race time's hundredths ("12.34", "1:02.34").
+    static func hundredths(_ text: String) -> Int? {
+        let parts = text.split(separator: ":")
+        guard let last = parts.last, let seconds = Double(last) else { return nil }
+        let minutes = parts.count == 2 ? Int(parts[0]) ?? 0 : 0
+        return minutes * 6000 + Int((seconds * 100).rounded())
+    }
+
+    /// The host: loads the graphic's module as renderers do (an ES module whose default export is
+    /// the element class) and reports what each action answered and what the DOM then showed.
+    static let hostPage = #"""
+    <!doctype html>
+    <html><head><link rel="icon" href="data:,"></head><body style="margin:0">
+    <div id="stage" style="position:relative;width:1280px;height:720px;background:#000"></div>
+    <pre id="result"></pre>
+    <script type="module">
+    const out = { statuses: {}, errors: [] };
+    const texts = (graphic) => [...graphic.querySelectorAll("[data-id]")].map((node) => [node.dataset.id, node.textContent]);
+    const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+    try {
+      const { default: Graphic } = await import("./graphic.mjs");
+      customElements.define("podium-graphic", Graphic);
+      const frames = await (await fetch("./frames.json")).json();
+      const stage = document.getElementById("stage");
+      const characteristics = { resolution: { width: 1280, height: 720 }, frameRate: 50 };
+
+      const live = document.createElement("podium-graphic");
+      stage.append(live);
+      out.statuses.load = await live.load({ data: frames[0], renderType: "realtime", renderCharacteristics: characteristics });
+      out.statuses.play = await live.playAction({});
+      out.statuses.update = await live.updateAction({ data: frames[312] });
+      out.updated = texts(live);
+      out.statuses.startClock = await live.customAction({ id: "startClock", payload: { hundredths: 1234 } });
+      await wait(300);
+      out.clockRunning = live.querySelector('[data-id="clock"]')?.textContent;
+      out.statuses.stopClock = await live.customAction({ id: "stopClock", payload: null });
+      out.clockHeld = live.querySelector('[data-id="clock"]')?.textContent;
+      await wait(200);
+      out.clockHeldLater = live.querySelector('[data-id="clock"]')?.textContent;
+      out.statuses.unknown = await live.customAction({ id: "no-such-action", payload: null });
+      out.statuses.stop = await live.stopAction({});
+      out.afterStop = texts(live);
+      out.statuses.dispose = await live.dispose({});
+      out.afterDispose = live.childElementCount;
+      live.remove();
+
+      const offline = document.createElement("podium-graphic");
+      stage.append(offline);
+      out.statuses.nrtLoad = await offline.load({ renderType: "non-realtime", renderCharacteristics: characteristics });
+      const at = (frame) => (frame.pts - frames[0].pts) * 1000 / 90000;
+      const schedule = [{ timestamp: 0, action: { type: "playAction", params: {} } }]
+        .concat(frames.map((frame) => ({ timestamp: at(frame), action: { type: "updateAction", params: { data: frame } } })));
+      // Handed over out of order: the graphic orders them by time.
+      out.statuses.schedule = await offline.setActionsSchedule({ schedule: schedule.reverse() });
+      out.nrt = {};
+      for (const n of [599, 312, 490]) {
+        out.statuses["goToTime" + n] = await offline.goToTime({ timestamp: at(frames[n]) });
+        out.nrt[n] = texts(offline);
+      }
+      out.statuses.goToTime0 = await offline.goToTime({ timestamp: -1 });
+      out.nrt[0] = texts(offline);
+      await offline.goToTime({ timestamp: at(frames[312]) });
+      out.again = texts(offline);
+      // A clock started by the schedule runs on the renderer's time, not the page's.
+      await offline.setActionsSchedule({ schedule: [
+        { timestamp: 0, action: { type: "playAction", params: {} } },
+        { timestamp: 0, action: { type: "updateAction", params: { data: frames[100] } } },
+        { timestamp: 100, action: { type: "customAction", params: { id: "startClock", payload: { hundredths: 500 } } } },
+      ] });
+      const clockAt = async (ms) => { await offline.goToTime({ timestamp: ms }); return offline.querySelector('[data-id="clock"]')?.textContent; };
+      out.nrtClock = [await clockAt(50), await clockAt(1100)];
+    } catch (error) {
+      out.errors.push(String(error && error.stack || error));
+    }
+    document.getElementById("result").textContent = JSON.stringify(out);
+    </script>
+    </body></html>
+    """#
+}

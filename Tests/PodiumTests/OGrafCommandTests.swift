@@ -1,0 +1,105 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// `podium ograf export`: a template as an EBU OGraf v1 graphic, checked against the EBU's own
+/// JSON schemas (fixtures/ograf-v1-schema) by Python's `jsonschema`, which shares no code with Podium.
+struct OGrafCommandTests {
+    /// Validates manifests with `scripts/ograf-validate.py`, in the tools' venv (its `jsonschema`
+    /// comes with schemathesis; `scripts/test.sh` installs it).
+    static func validate(_ manifests: [String]) async throws -> (status: Int32, out: String, err: String) {
+        try await Fixtures.run(
+            Fixtures.root.appendingPathComponent(".build-tools/venv/bin/python").path,
+            [Fixtures.root.appendingPathComponent("scripts/ograf-validate.py").path] + manifests
+        )
+    }
+
+    static func json(_ url: URL) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+    }
+
+    @Test(arguments: ["swimming", "athletics-100m"])
+    func eachBundledTemplateExportsAGraphicWhoseManifestValidates(_ name: String) async throws {
+        let folder = try Fixtures.scratchFolder("ograf-\(name)")
+        let exported = try await Fixtures.run(PodiumBinary.path, ["ograf", "export", Fixtures.root.appendingPathComponent("templates/\(name).json").path, "--out", folder.path])
+        try #require(exported.status == 0, "\(exported.err)")
+        let manifestURL = folder.appendingPathComponent("\(name).ograf.json")
+        #expect(exported.out.split(separator: "\n").map(String.init) == [manifestURL.path, folder.appendingPathComponent("graphic.mjs").path])
+        let checked = try await Self.validate([manifestURL.path])
+        #expect(checked.status == 0 && checked.out.hasSuffix(": valid\n"), "\(checked.out)\(checked.err)")
+
+        let manifest = try Self.json(manifestURL)
+        let template = try Self.json(Fixtures.root.appendingPathComponent("templates/\(name).json"))
+        #expect(manifest["id"] as? String == "tv.podium.template.\(name)")
+        #expect(manifest["version"] as? String == template["version"] as? String)
+        #expect(manifest["description"] as? String == template["description"] as? String)
+        #expect(manifest["supportsRealTime"] as? Bool == true && manifest["supportsNonRealTime"] as? Bool == true)
+        #expect((manifest["customActions"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == ["startClock", "stopClock"])
+        // The module named as the entry point is there, and is the one Podium ships.
+        let main = try #require(manifest["main"] as? String)
+        let module = try String(contentsOf: folder.appendingPathComponent(main), encoding: .utf8)
+        #expect(module == (try String(contentsOf: Fixtures.root.appendingPathComponent("Sources/API/Resources/ograf-graphic.mjs"), encoding: .utf8)))
+        // The vendor section lists the template's elements with their bindings, in order.
+        let vendor = try #require(manifest["v_podium"] as? [String: Any])
+        #expect(vendor["template"] as? String == name && vendor["payload"] as? String == "podium.frame-overlay" && vendor["payloadVersion"] as? Int == 1)
+        let elements = try #require(vendor["elements"] as? [[String: Any]])
+        let templateElements = try #require(template["elements"] as? [[String: Any]])
+        #expect(elements.compactMap { $0["id"] as? String } == templateElements.compactMap { $0["id"] as? String })
+        #expect(elements.compactMap { $0["text"] as? String } == templateElements.compactMap { $0["text"] as? String })
+        let clockBinds = elements.first { $0["kind"] as? String == "clock" }?["binds"] as? [String]
+        #expect(clockBinds == ["clock.display"], "\(elements)")
+        let boardBinds = elements.first { $0["kind"] as? String == "resultBoard" }?["binds"] as? [String] ?? []
+        #expect(boardBinds.starts(with: ["ranking", "ranking.finish", "ranking.finish.rank", "ranking.athlete.familyName"]), "\(boardBinds)")
+        // The data schema's element ids admit every element the template puts on a rendered frame.
+        let schema = try #require(manifest["schema"] as? [String: Any])
+        let elementSchema = try #require(((schema["properties"] as? [String: Any])?["elements"] as? [String: Any])?["items"] as? [String: Any])
+        let pattern = try #require(((elementSchema["properties"] as? [String: Any])?["id"] as? [String: Any])?["pattern"] as? String)
+        let ids = try NSRegularExpression(pattern: pattern)
+        let rendered = try await Fixtures.run(PodiumBinary.path, [
+            "render", Fixtures.root.appendingPathComponent(name == "swimming" ? "fixtures/swim-100-free" : "fixtures/athletics-100m").path,
+            "--template", Fixtures.root.appendingPathComponent("templates/\(name).json").path,
+        ])
+        try #require(rendered.status == 0, "\(rendered.err)")
+        var seen: Set<String> = []
+        for line in rendered.out.split(separator: "\n") {
+            let frame = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            for element in frame["elements"] as? [[String: Any]] ?? [] { seen.insert(try #require(element["id"] as? String)) }
+        }
+        #expect(!seen.isEmpty)
+        for id in seen {
+            #expect(ids.firstMatch(in: id, range: NSRange(id.startIndex..., in: id)) != nil, "\(id) is not admitted by \(pattern)")
+        }
+        #expect(ids.firstMatch(in: "nothing", range: NSRange(location: 0, length: 7)) == nil)
+    }
+
+    /// The validator is a real check: a manifest with no entry point, a field OGraf does not
+    /// know and a data field with no type is refused, each fault named.
+    @Test func aManifestThatBreaksTheSchemaIsRefusedWithEachFaultNamed() async throws {
+        let folder = try Fixtures.scratchFolder("ograf-broken")
+        let exported = try await Fixtures.run(PodiumBinary.path, ["ograf", "export", Fixtures.root.appendingPathComponent("templates/swimming.json").path, "--out", folder.path])
+        try #require(exported.status == 0, "\(exported.err)")
+        let url = folder.appendingPathComponent("swimming.ograf.json")
+        var manifest = try Self.json(url)
+        manifest["main"] = nil
+        manifest["thumbnail"] = "x.png"
+        var schema = try #require(manifest["schema"] as? [String: Any])
+        var properties = try #require(schema["properties"] as? [String: Any])
+        properties["frame"] = ["description": "no type"]
+        schema["properties"] = properties
+        manifest["schema"] = schema
+        try JSONSerialization.data(withJSONObject: manifest).write(to: url)
+        let checked = try await Self.validate([url.path])
+        #expect(checked.status == 1)
+        #expect(checked.out.contains("'main' is a required property"), "\(checked.out)")
+        #expect(checked.out.contains("'thumbnail'"), "\(checked.out)")
+        #expect(checked.out.contains("$.schema.properties.frame: 'type' is a required property"), "\(checked.out)")
+    }
+
+    @Test func anUnknownTemplateIsRefusedByName() async throws {
+        let folder = try Fixtures.scratchFolder("ograf-unknown")
+        let exported = try await Fixtures.run(PodiumBinary.path, ["ograf", "export", "no-such-template", "--out", folder.path])
+        #expect(exported.status == 1)
+        #expect(exported.err.contains("template no-such-template not found"), "\(exported.err)")
+        #expect((try? FileManager.default.contentsOfDirectory(atPath: folder.path))?.isEmpty ?? true)
+    }
+}
