@@ -102,8 +102,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             // The OpenAPI document the server serves (docs/openapi.yaml links to it), the web viewer
-            // and the module of exported OGraf graphics.
-            resources: [.copy("Resources/openapi.yaml"), .copy("Resources/viewer.html"), .copy("Resources/ograf-graphic.mjs")],
+            // the module of exported OGraf graphics, the page that drives it, and the viewer-app SDK.
+            resources: [.copy("Resources/openapi.yaml"), .copy("Resources/viewer.html"), .copy("Resources/ograf-graphic.mjs"), .copy("Resources/ograf-host.html"), .copy("Resources/podium-sdk.mjs")],
             swiftSettings: strictSettings
         ),
         // The command-line tool that wires everything together.

@@ -30,18 +30,19 @@ public func buildRouter(
     router.get("healthz") { _, _ in
         jsonResponse(Data(#"{"status":"ok"}"#.utf8))
     }
-    let contract = OpenAPIDocument.bytes
-    router.get("openapi.yaml") { _, _ in
-        Response(status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: contract)))
-    }
-    let viewer = ViewerPage.bytes
-    router.get("viewer") { _, _ in
-        // The page asks for nothing from elsewhere: its script and style are inline, its video a blob of the API's own bytes.
-        Response(status: .ok, headers: [
-            .contentType: "text/html; charset=utf-8", .cacheControl: "public, max-age=60",
-            .contentSecurityPolicy: "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; media-src 'self' blob:; img-src 'self' data:",
-        ], body: ResponseBody(byteBuffer: ByteBuffer(bytes: viewer)))
-    }
+    serveResource(OpenAPIDocument.bytes, at: "openapi.yaml", type: "application/yaml; charset=utf-8", on: router)
+    // The page asks for nothing from elsewhere: its script and style are inline or Podium's SDK, its video a blob of the API's own bytes.
+    serveResource(ViewerPage.bytes, at: "viewer", type: "text/html; charset=utf-8", on: router, headers: [
+        .cacheControl: "public, max-age=60",
+        .contentSecurityPolicy: "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'unsafe-inline'; media-src 'self' blob:; img-src 'self' data:",
+    ])
+    serveResource(SDKModule.bytes, at: "sdk/podium.js", type: "text/javascript; charset=utf-8", on: router, headers: [.cacheControl: "public, max-age=60"])
+    // Podium's OGraf graphic and the page that drives it with a job's frames (docs/ograf.md).
+    serveResource(OGrafExport.module, at: "ograf/graphic.mjs", type: "text/javascript; charset=utf-8", on: router, headers: [.cacheControl: "public, max-age=60"])
+    serveResource(OGrafHostPage.bytes, at: "ograf/host", type: "text/html; charset=utf-8", on: router, headers: [
+        .cacheControl: "public, max-age=60",
+        .contentSecurityPolicy: "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' data:",
+    ])
     let v1 = router.group("v1").add(middleware: KeyAuthenticator(keys: store, limiter: RateLimiter(limits: limits)))
     let jobsController = JobsController(store: store, desk: jobs, wallClock: wallClock)
     jobsController.addRoutes(to: v1.group("jobs"))
@@ -75,6 +76,25 @@ public func buildApplication(
 /// The API's OpenAPI 3.1 document, shipped with the server (docs/openapi.yaml is the same file).
 enum OpenAPIDocument {
     static let bytes = bundledResource("openapi", "yaml")
+}
+
+/// Answers GET `path` with a resource shipped in the API module, the same bytes every time.
+private func serveResource(_ bytes: Data, at path: RouterPath, type: String, on router: Router<PodiumRequestContext>, headers: HTTPFields = [:]) {
+    var fields = headers
+    fields[.contentType] = type
+    router.get(path) { [fields] _, _ in
+        Response(status: .ok, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+}
+
+/// Podium's viewer-app SDK (`GET /sdk/podium.js`; docs/viewer.md).
+enum SDKModule {
+    static let bytes = bundledResource("podium-sdk", "mjs")
+}
+
+/// The page that drives Podium's OGraf graphic with a job's frames (`GET /ograf/host`; docs/ograf.md).
+enum OGrafHostPage {
+    static let bytes = bundledResource("ograf-host", "html")
 }
 
 /// The reference web viewer (`GET /viewer`; docs/viewer.md).

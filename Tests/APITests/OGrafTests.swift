@@ -16,11 +16,13 @@ struct OGrafTests {
     let server: ServerUnderTest
     let designer: String
     let viewer: String
+    let admin: String
 
     init() throws {
         server = try ServerUnderTest("ograf")
         designer = try server.store.createKey(scope: .designer, owner: "studio", createdUTC: "2026-07-31T19:40:00.000000Z").secret
         viewer = try server.store.createKey(scope: .viewer, owner: "app", createdUTC: "2026-07-31T19:40:00.000000Z").secret
+        admin = try server.store.createKey(scope: .admin, owner: "ops", createdUTC: "2026-07-31T19:40:00.000000Z").secret
     }
 
     static func swimming() throws -> OverlayTemplate {
@@ -111,6 +113,108 @@ struct OGrafTests {
         #expect(scheduled["0"]?.isEmpty == true)
         // 1 s after it started at 5.00, the clock shows 6.00.
         #expect(result["nrtClock"] as? [String] == ["0.50", "6.00"])
+    }
+
+    /// Podium as an OGraf controller: `/ograf/host` follows a job's frames over SSE and drives the
+    /// graphic, updating it only when what is on screen changes, the clock run by the graphic.
+    @Test func theHostPageDrivesTheGraphicWithAJobsFramesOnEachVisibleChange() async throws {
+        let (admin, store) = (admin, server.store)
+        let chromium = try await HeadlessChromium.launch()
+        try await server.serve { client in
+            defer { chromium.close() }
+            let port = try #require(client.port)
+            for path in ["/ograf/host", "/ograf/graphic.mjs"] {
+                let page = try await client.execute(uri: path, method: .get, headers: [:])
+                #expect(page.status == .ok, "\(path)")
+            }
+            let id = try await Self.finishedJob(client, store: store, key: admin)
+            // What the host should do, from the aired frames: an update each time the shown elements
+            // change (a running clock's text aside), one clock start, the last shown texts.
+            let frames = try await store.frames(jobID: Int64(id), from: 0, to: 100_000, limit: 100_000).map { stored in
+                try #require(try JSONSerialization.jsonObject(with: stored.overlayJSON) as? [String: Any])
+            }
+            try #require(frames.count == 600)
+            var changes = 0
+            var previous: [String]?
+            var lastShown: [[String]] = []
+            var clockStarts = 0
+            var clockWasRunning = false
+            for frame in frames {
+                let running = (frame["clock"] as? [String: Any])?["state"] as? String == "running"
+                if running && !clockWasRunning { clockStarts += 1 }
+                clockWasRunning = running
+                let shown = (frame["elements"] as? [[String: Any]] ?? []).filter { element in
+                    (element["opacity"] as? Double ?? 0) > 0 && (element["rect"] != nil || element["visible"] as? Bool == true && element["screen"] != nil)
+                }
+                let signature = shown.map { element in
+                    let text = running && element["kind"] as? String == "clock" ? "" : element["text"] as? String ?? ""
+                    let place = try? JSONSerialization.data(withJSONObject: element["rect"] ?? element["screen"] ?? [], options: .sortedKeys)
+                    return "\(element["id"] ?? "")|\(text)|\(element["opacity"] ?? "")|\(place.map { String(decoding: $0, as: UTF8.self) } ?? "")"
+                }
+                if signature != previous { changes += 1 }
+                previous = signature
+                lastShown = shown.map { [$0["id"] as? String ?? "", $0["text"] as? String ?? ""] }
+            }
+            #expect(changes > 1 && changes < 600, "\(changes)")
+            let visit = try await Self.visitHost(chromium, port: port, key: admin, job: id)
+            #expect(visit.errors.isEmpty, "\(visit.errors)")
+            let page = try #require(try JSONSerialization.jsonObject(with: Data(visit.value.utf8)) as? [String: Any], "\(visit.value)")
+            #expect((page["errors"] as? [Any])?.isEmpty == true, "\(page)")
+            #expect(page["frames"] as? Int == 600 && page["lastFrame"] as? Int == 599 && page["ended"] as? Bool == true, "\(page)")
+            #expect(page["loads"] as? Int == 1)
+            #expect(page["updates"] as? Int == changes, "\(page)")
+            #expect(page["clockStarts"] as? Int == clockStarts && clockStarts == 1, "\(page)")
+            #expect(page["clockStops"] as? Int == 1, "\(page)")
+            #expect((page["plays"] as? Int ?? 0) >= 1 && page["stops"] as? Int == page["plays"] as? Int, "\(page)")
+            #expect(page["texts"] as? [[String]] == lastShown, "\(page)")
+        }
+    }
+
+    /// The SDK's follow (`followJob` of `/sdk/podium.js`, which the host page uses) resumes by
+    /// itself when the stream breaks off: through a proxy that cuts the event stream mid-frame,
+    /// the host still gets every frame once, in order, and the job's end.
+    @Test func aBrokenEventStreamIsResumedWithoutAGap() async throws {
+        let (admin, store) = (admin, server.store)
+        let chromium = try await HeadlessChromium.launch()
+        try await server.serve { client in
+            defer { chromium.close() }
+            let port = try #require(client.port)
+            let id = try await Self.finishedJob(client, store: store, key: admin)
+            // About a third of the job's 600 frames (each 2–4 KB of JSON) pass before the cut.
+            let proxy = try await OwnThread.run { try CuttingProxy(upstream: port, cutAfter: 600_000) }
+            let visit = try await Self.visitHost(chromium, port: Int(proxy.port), key: admin, job: id)
+            #expect(proxy.cuts == 1)
+            #expect(visit.errors.allSatisfy { $0.contains("ERR_") || $0.contains("network") }, "\(visit.errors)")
+            let page = try #require(try JSONSerialization.jsonObject(with: Data(visit.value.utf8)) as? [String: Any], "\(visit.value)")
+            #expect((page["errors"] as? [Any])?.isEmpty == true, "\(page)")
+            #expect(page["frames"] as? Int == 600 && page["outOfOrder"] as? Int == 0 && page["lastSeq"] as? Int == 599, "\(page)")
+            #expect(page["ended"] as? Bool == true, "\(page)")
+        }
+    }
+
+    /// Runs the swimming fixture as a job with the swimming template (and HLS, as a job needs an
+    /// output) to its end; its id.
+    static func finishedJob(_ client: any TestClientProtocol, store: SQLiteStore, key: String) async throws -> Int {
+        let created = try await client.execute(
+            uri: "/v1/jobs", method: .post, headers: [.authorization: "Bearer \(key)", .contentType: "application/json"],
+            body: ByteBuffer(string: #"{"input": "fixture:swim-100-free", "template": "swimming", "hls": {"segmentSeconds": 2}}"#)
+        )
+        try #require(created.status == .created, "\(String(buffer: created.body))")
+        let id = try #require(try JSONSerialization.jsonObject(with: Data(created.body.readableBytesView)) as? [String: Any])["id"] as! Int
+        var state = "running"
+        while state == "running" {
+            try await Task.sleep(for: .milliseconds(100))
+            state = try await store.job(id: Int64(id))?.state ?? ""
+        }
+        return id
+    }
+
+    /// Opens `/ograf/host` on a job until the page says the job ended (or an error came).
+    static func visitHost(_ chromium: HeadlessChromium, port: Int, key: String, job: Int) async throws -> HeadlessChromium.Visit {
+        try await chromium.visit("http://127.0.0.1:\(port)/ograf/host#key=\(key)&job=\(job)", probe: "document.getElementById('state').textContent") { text in
+            guard let page = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else { return false }
+            return page["ended"] as? Bool == true || !((page["errors"] as? [Any])?.isEmpty ?? true)
+        }
     }
 
     /// A race time's hundredths ("12.34", "1:02.34").

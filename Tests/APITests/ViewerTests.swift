@@ -7,6 +7,7 @@ import HummingbirdTesting
 import Jobs
 import NIOCore
 import Store
+import Synchronization
 import TestSupport
 import Testing
 
@@ -146,6 +147,49 @@ struct ViewerTests {
             #expect(visit.errors.isEmpty, "\(visit.errors)")
             #expect(page["mode"] as? String == "job" && page["frame"] as? Int == 312 && (page["errors"] as? [Any])?.isEmpty == true, "\(page)")
             #expect((page["elements"] as? [String])?.isEmpty == false)
+        }
+    }
+
+    /// A running job: the viewer follows it live (the SDK's `followJob` over SSE), drawing each
+    /// frame as it is stored, until the job ends.
+    @Test func aRunningJobIsFollowedLiveUntilItEnds() async throws {
+        let admin = try server.store.createKey(scope: .admin, owner: "ops", createdUTC: "2026-07-31T19:40:00.000000Z").secret
+        let golden = try Fixtures.swimGolden("frames.swimming")
+        let store = server.store
+        let job = try store.startJob(
+            JobDescription(createdUTC: "2026-07-31T19:40:00.000000Z", input: "udp://127.0.0.1:5000", output: "udp://127.0.0.1:6000", unit: nil, clockSource: "arrival", frameRate: "50"),
+            documents: []
+        )
+        let frames = golden.enumerated().map { StoredFrame(seq: $0, pts: 129_600 + Int64($0) * 1800, captureUTC: "", overlayJSON: Data($1.utf8)) }
+        try store.appendFrames(Array(frames[0..<100]), toJob: job)
+        let chromium = try await HeadlessChromium.launch()
+        try await withServer { client in
+            defer { chromium.close() }
+            // The job goes on once the page follows it: 50 frames every 100 ms, then its end.
+            let following = Notes(false)
+            let producer = Task {
+                let deadline = ContinuousClock.now + .seconds(60)
+                while !following.value.withLock({ $0 }), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+                try await Task.sleep(for: .milliseconds(500))
+                for start in stride(from: 100, to: 600, by: 50) {
+                    try store.appendFrames(Array(frames[start..<(start + 50)]), toJob: job)
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                try store.finishJob(job, failure: nil)
+            }
+            let visit = try await chromium.visit("http://127.0.0.1:\(try #require(client.port))/viewer#key=\(admin)&job=\(job)", probe: "document.getElementById('state').textContent + '|' + document.getElementById('status').textContent") { text in
+                if text.contains(#""mode":"live""#) { following.value.withLock { $0 = true } }
+                return text.hasSuffix("|the job has ended") || text.contains("\"errors\":[\"")
+            }
+            try await producer.value
+            let parts = visit.value.split(separator: "|", maxSplits: 1).map(String.init)
+            let page = try #require(Self.pageState(parts.first ?? ""), "\(visit.value)")
+            #expect(visit.errors.isEmpty, "\(visit.errors)")
+            #expect(page["mode"] as? String == "live" && (page["errors"] as? [Any])?.isEmpty == true, "\(page)")
+            #expect(parts.last == "the job has ended", "\(visit.value)")
+            #expect(page["frame"] as? Int == 599, "\(page)")
+            // From the live edge on (the page may join a few frames past 99), every batch drawn.
+            #expect((page["drawn"] as? Int ?? 0) >= 400, "\(page)")
         }
     }
 }
