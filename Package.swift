@@ -110,7 +110,7 @@ let package = Package(
         .executableTarget(
             name: "podium",
             dependencies: [
-                "MediaFormats", "MediaIO", "Pipeline", "Overlay", "Store", "API", "Feeds", "Jobs",
+                "MediaFormats", "MediaIO", "Pipeline", "Pictures", "Overlay", "Store", "API", "Feeds", "Jobs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -7,7 +7,7 @@ import ZIPFoundation
 /// folder by `podium ograf export`, served as a zip by `GET /v1/templates/{name}/ograf`.
 public enum OGrafExport {
     /// The module, as shipped in the API's resources.
-    static let module = bundledResource("ograf-graphic", "mjs")
+    public static let module = bundledResource("ograf-graphic", "mjs")
 
     /// Each file's name and bytes, the manifest first.
     public static func files(for template: OverlayTemplate) throws -> [(name: String, bytes: Data)] {

@@ -102,4 +102,57 @@ struct OGrafCommandTests {
         #expect(exported.err.contains("template no-such-template not found"), "\(exported.err)")
         #expect((try? FileManager.default.contentsOfDirectory(atPath: folder.path))?.isEmpty ?? true)
     }
+
+    /// `podium ograf render`: the fixture through the swimming graphic, frame-exactly, into a
+    /// PNG-in-MOV with alpha: one picture per source frame at that frame's PTS, each element's
+    /// rectangle drawn where the frame's overlay puts it and nothing anywhere else.
+    @Test func aFixtureIsRenderedThroughTheGraphicIntoAnOverlayMovieFrameForFrame() async throws {
+        let folder = try Fixtures.scratchFolder("ograf-render")
+        let movie = folder.appendingPathComponent("overlay.mov")
+        let (width, height) = (640, 360)
+        let rendered = try await Fixtures.run(PodiumBinary.path, [
+            "ograf", "render", Fixtures.swim.path, "--template", Fixtures.root.appendingPathComponent("templates/swimming.json").path,
+            "--out", movie.path, "--width", "\(width)", "--height", "\(height)",
+        ])
+        try #require(rendered.status == 0, "\(rendered.err)")
+        #expect(rendered.err.contains("rendered 600 of 600 frames"))
+        // An independent reader (ffprobe): PNG with alpha, and the source's presentation times, one for one.
+        let stream = try await Fixtures.run("ffprobe", ["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=codec_name,pix_fmt,width,height", "-of", "csv=p=0", movie.path])
+        #expect(stream.out.trimmingCharacters(in: .whitespacesAndNewlines) == "png,\(width),\(height),rgba", "\(stream.out)")
+        func times(_ file: String) async throws -> [Int] {
+            let probed = try await Fixtures.run("ffprobe", ["-v", "error", "-select_streams", "v:0", "-show_entries", "packet=pts", "-of", "csv=p=0", file])
+            return probed.out.split(separator: "\n").compactMap { Int($0.split(separator: ",").first ?? "") }.sorted()
+        }
+        let source = try await times(Fixtures.swim.appendingPathComponent("clip.ts").path)
+        #expect(source.count == 600)
+        #expect(try await times(movie.path) == source)
+
+        let golden = try Fixtures.swimGolden("frames.swimming").map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        for n in [0, 312, 599] {
+            let raw = folder.appendingPathComponent("frame\(n).rgba")
+            let extracted = try await Fixtures.run("ffmpeg", ["-v", "error", "-y", "-i", movie.path, "-vf", "select=eq(n\\,\(n))", "-vframes", "1", "-f", "rawvideo", "-pix_fmt", "rgba", raw.path])
+            try #require(extracted.status == 0, "\(extracted.err)")
+            let pixels = [UInt8](try Data(contentsOf: raw))
+            try #require(pixels.count == width * height * 4)
+            let alpha = { (x: Int, y: Int) in pixels[(y * width + x) * 4 + 3] }
+            let rects = (golden[n]["elements"] as? [[String: Any]] ?? []).filter { ($0["opacity"] as? Double ?? 0) > 0 }.compactMap { $0["rect"] as? [Double] }.map { rect in
+                (x: Int(rect[0] * Double(width)), y: Int(rect[1] * Double(height)), right: Int((rect[0] + rect[2]) * Double(width)), bottom: Int((rect[1] + rect[3]) * Double(height)))
+            }
+            #expect(n != 0 || rects.isEmpty)
+            // Inside each element's rectangle the plate covers (its corners rounded, so 4 px in).
+            for rect in rects {
+                for (x, y) in [(rect.x + 4, rect.y + 4), (rect.right - 5, rect.y + 4), (rect.x + 4, rect.bottom - 5), (rect.right - 5, rect.bottom - 5)] {
+                    #expect(alpha(x, y) > 100, "frame \(n): (\(x), \(y)) inside \(rect) has alpha \(alpha(x, y))")
+                }
+            }
+            // Outside every rectangle (2 px of antialiasing allowed) the picture is clear.
+            var stray = 0
+            for y in 0..<height {
+                for x in 0..<width where alpha(x, y) > 0 {
+                    if !rects.contains(where: { x >= $0.x - 2 && x <= $0.right + 2 && y >= $0.y - 2 && y <= $0.bottom + 2 }) { stray += 1 }
+                }
+            }
+            #expect(stray == 0, "frame \(n): \(stray) pixels drawn outside its elements")
+        }
+    }
 }
