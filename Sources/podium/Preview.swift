@@ -36,11 +36,7 @@ struct Preview: AsyncParsableCommand {
     @Option(help: "Width of each picture, in pixels (the height follows the video's shape).")
     var width = 640
 
-    @Option(help: "For a job: aired (as carried in band) or latest (with corrections).")
-    var asOf = "aired"
-
-    @Option(help: "SQLite database holding the job.")
-    var database = "var/podium.sqlite"
+    @OptionGroup var stored: StoredJobOptions
 
     @Option(help: "Folder of fixtures, for a job that ran on one (fixture:NAME).")
     var fixtures = "fixtures"
@@ -83,14 +79,29 @@ struct Preview: AsyncParsableCommand {
             return try Previews(fixture: try FixtureCase(path: source), template: try loadTemplate(template))
         }
         guard template == nil else { throw OperatorError("--template is for fixtures; a job shows what it carried") }
-        guard let version = FrameVersion(rawValue: asOf) else { throw OperatorError("--as-of must be aired or latest") }
-        let store = try SQLiteStore(path: database)
-        guard let job = try await store.job(id: jobID) else { throw OperatorError("\(database) has no job \(jobID)") }
+        let (job, overlays) = try await stored.overlays(of: jobID)
         guard let recording = Previews.recording(ofJobInput: job.description.input, fixtures: fixtures) else {
             throw OperatorError("job \(jobID) read \(job.description.input), which Podium does not keep; preview a recorded job or a fixture")
         }
+        return Previews(overlays: overlays, recording: recording)
+    }
+}
+
+/// Where a command finds a stored job's frames, and which version of them.
+struct StoredJobOptions: ParsableArguments {
+    @Option(help: "For a job: aired (as carried in band) or latest (with corrections).")
+    var asOf = "aired"
+
+    @Option(help: "SQLite database holding the job.")
+    var database = "var/podium.sqlite"
+
+    /// The job and its frames' overlays, in presentation order.
+    func overlays(of jobID: Int64) async throws -> (JobRecord, [FrameOverlay]) {
+        guard let version = FrameVersion(rawValue: asOf) else { throw OperatorError("--as-of must be aired or latest") }
+        let store = try SQLiteStore(path: database)
+        guard let job = try await store.job(id: jobID) else { throw OperatorError("\(database) has no job \(jobID)") }
         let stored = try await store.frames(jobID: jobID, from: 0, to: max(0, job.frames - 1), limit: job.frames, asOf: version)
         let decoder = JSONDecoder()
-        return Previews(overlays: try stored.map { try decoder.decode(FrameOverlay.self, from: $0.overlayJSON) }, recording: recording)
+        return (job, try stored.map { try decoder.decode(FrameOverlay.self, from: $0.overlayJSON) })
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Store
 import TestSupport
 import Testing
 
@@ -154,5 +155,28 @@ struct OGrafCommandTests {
             }
             #expect(stray == 0, "frame \(n): \(stray) pixels drawn outside its elements")
         }
+    }
+
+    /// A stored job renders the same way, from the frames it aired (their elements already
+    /// carry the template), each picture at the PTS its payload carries.
+    @Test func aStoredJobIsRenderedFromTheFramesItAired() async throws {
+        let folder = try Fixtures.scratchFolder("ograf-render-job")
+        let enriched = try await PodiumBinary.enrich(Fixtures.swim.appendingPathComponent("clip.ts").path, in: folder, extra: ["--template", Fixtures.root.appendingPathComponent("templates/swimming.json").path])
+        try #require(enriched.status == 0, "\(enriched.err)")
+        let database = folder.appendingPathComponent("podium.sqlite").path
+        let movie = folder.appendingPathComponent("job.mov")
+        let refused = try await Fixtures.run(PodiumBinary.path, ["ograf", "render", "1", "--template", "swimming", "--database", database, "--out", movie.path])
+        #expect(refused.status == 1 && refused.err.contains("--template is for fixtures"), "\(refused.err)")
+        let missing = try await Fixtures.run(PodiumBinary.path, ["ograf", "render", "7", "--database", database, "--out", movie.path])
+        #expect(missing.status == 1 && missing.err.contains("has no job 7"), "\(missing.err)")
+        let rendered = try await Fixtures.run(PodiumBinary.path, ["ograf", "render", "1", "--database", database, "--out", movie.path, "--width", "320", "--height", "180"])
+        try #require(rendered.status == 0, "\(rendered.err)")
+        let store = try SQLiteStore(path: database)
+        let aired = try await store.frames(jobID: 1, from: 0, to: 599, limit: 600).map { frame in
+            try #require(try JSONSerialization.jsonObject(with: frame.overlayJSON) as? [String: Any])["pts"] as? Int
+        }
+        let probed = try await Fixtures.run("ffprobe", ["-v", "error", "-select_streams", "v:0", "-show_entries", "packet=pts", "-of", "csv=p=0", movie.path])
+        let times = probed.out.split(separator: "\n").compactMap { Int($0.split(separator: ",").first ?? "") }.sorted()
+        #expect(aired.count == 600 && times == aired.compactMap { $0 })
     }
 }
