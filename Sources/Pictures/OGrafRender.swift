@@ -2,10 +2,10 @@ public import Foundation
 public import MediaFormats
 public import Overlay
 
-/// Frame-exact rendering through an OGraf graphic (docs/ograf.md): the frames' actions are
-/// scheduled at their times (`setActionsSchedule`), each frame is drawn with `goToTime` in
-/// headless Chromium, and its picture, alpha kept, goes into a PNG-in-MOV movie at the frame's own
-/// timestamp, one picture per frame.
+/// Frame-exact rendering through an OGraf graphic (docs/ograf.md): each frame's overlay is
+/// scheduled at its time (`setActionsSchedule`) and drawn with `goToTime` in headless Chromium,
+/// and its picture, alpha kept, goes into a PNG-in-MOV movie at the frame's own timestamp, one
+/// picture per frame.
 public enum OGrafRender {
     /// Renders `frames` (in presentation order, one job's or fixture's) through `module` (an OGraf
     /// graphic's ES module whose default export is its element) into a movie at `path`.
@@ -22,14 +22,6 @@ public enum OGrafRender {
         }
         // Milliseconds from the first frame, the time line the graphic is scheduled on.
         let milliseconds = frames.map { Double($0.pts - first.pts) * Double(timeBase.numerator) / Double(timeBase.denominator) * 1000 }
-        var schedule = Data(#"[{"timestamp":0,"action":{"type":"playAction","params":{}}}"#.utf8)
-        for (frame, time) in zip(frames, milliseconds) {
-            schedule.append(Data(#",{"timestamp":\#(time),"action":{"type":"updateAction","params":{"data":"#.utf8))
-            schedule.append(frame.canonicalJSON())
-            schedule.append(Data("}}}".utf8))
-        }
-        schedule.append(Data("]".utf8))
-
         let browser = try HeadlessBrowser(width: width, height: height)
         defer { browser.close() }
         let characteristics = #"{"resolution":{"width":\#(width),"height":\#(height)}}"#
@@ -43,14 +35,20 @@ public enum OGrafRender {
               document.body.append(window.graphic);
               const loaded = await window.graphic.load({ renderType: "non-realtime", renderCharacteristics: \(characteristics) });
               if (loaded && loaded.statusCode !== 200) throw new Error("load answered " + loaded.statusCode);
-              await window.graphic.setActionsSchedule({ schedule: \(String(decoding: schedule, as: UTF8.self)) });
             })()
             """)
         let writer = try PNGMovieWriter(path: path, width: width, height: height, timeBase: timeBase)
         for (index, frame) in frames.enumerated() {
-            // The picture once the graphic has drawn this frame's time and the page has painted it.
+            // The schedule up to this frame's time: play at 0 and this frame's overlay at its time
+            // (each overlay is the whole state, so the earlier ones change nothing), which keeps a
+            // long job's render flat in memory and time per frame. Then the picture once the
+            // graphic has drawn that time and the page has painted it.
+            let time = milliseconds[index]
+            let schedule = #"[{"timestamp":0,"action":{"type":"playAction","params":{}}},{"timestamp":\#(time),"action":{"type":"updateAction","params":{"data":"#
+                + String(decoding: frame.canonicalJSON(), as: UTF8.self) + "}}}]"
             let status = try browser.evaluate("""
-                window.graphic.goToTime({ timestamp: \(milliseconds[index]) })
+                window.graphic.setActionsSchedule({ schedule: \(schedule) })
+                  .then(() => window.graphic.goToTime({ timestamp: \(time) }))
                   .then((answer) => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => done(answer && answer.statusCode)))))
                 """)
             guard status as? Int == 200 else { throw BrowserError(description: "goToTime for frame \(frame.frame) answered \(status ?? "nothing")") }
