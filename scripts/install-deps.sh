@@ -16,7 +16,7 @@ packages=(
     gstreamer1.0-plugins-base-apps gstreamer1.0-plugins-base    # gst-discoverer-1.0: a second, independent demuxer
     gstreamer1.0-plugins-good gstreamer1.0-plugins-bad          #   for every enriched output (qtdemux, flvdemux, tsdemux, hlsdemux)
     libcairo2-dev fonts-dejavu-core                             # previews: Cairo (FreeType, fontconfig) drawing in DejaVu Sans
-    chromium                                                    # the web viewer's tests, in a real browser (headless)
+    chromium                                                    # podium ograf render, and the tests of the web pages (headless)
     gir1.2-gst-rtsp-server-1.0 python3-gi                       # an RTSP camera with sender reports (scripts/rtsp-sender.py)
 )
 if [[ "${1:-}" == "--bench" ]]; then

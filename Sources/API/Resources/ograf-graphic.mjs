@@ -19,7 +19,8 @@ function displayTime(hundredths) {
   return `${seconds}.${two(fraction)}`;
 }
 
-const ok = { statusCode: 200 };
+/** A fresh answer each time: a host may keep or change what it is given. */
+const ok = () => ({ statusCode: 200 });
 
 class PodiumGraphic extends HTMLElement {
   constructor() {
@@ -52,7 +53,7 @@ class PodiumGraphic extends HTMLElement {
     this.style.overflow = "hidden";
     this.style.pointerEvents = "none";
     this.draw();
-    return ok;
+    return ok();
   }
 
   async dispose() {
@@ -60,7 +61,7 @@ class PodiumGraphic extends HTMLElement {
     this.ticker = null;
     this.replaceChildren();
     this.reset();
-    return ok;
+    return ok();
   }
 
   async updateAction(params = {}) {
@@ -99,7 +100,7 @@ class PodiumGraphic extends HTMLElement {
     }
     this.now = target;
     this.draw();
-    return ok;
+    return ok();
   }
 
   /** Draws, then answers with `result`. */
@@ -116,25 +117,25 @@ class PodiumGraphic extends HTMLElement {
         // A clock that has stopped in the data (a touch, the end) stops running here too.
         const state = this.overlay?.clock?.state;
         if (this.clock && (state === "stopped" || state === "final")) this.clock = null;
-        return ok;
+        return ok();
       }
       case "playAction":
         this.shown = true;
         return { statusCode: 200, currentStep: 0 };
       case "stopAction":
         this.shown = false;
-        return ok;
+        return ok();
       case "customAction":
         if (params.id === "startClock") {
           const hundredths = Number(params.payload?.hundredths ?? this.overlay?.clock?.hundredths ?? 0);
           if (!Number.isFinite(hundredths) || hundredths < 0) return { statusCode: 400, statusMessage: "hundredths must be a number of at least 0" };
           this.clock = { hundredths, since: this.time() };
           this.tick();
-          return ok;
+          return ok();
         }
         if (params.id === "stopClock") {
           if (this.clock) this.clock = { hundredths: this.clockHundredths(), since: null };
-          return ok;
+          return ok();
         }
         return { statusCode: 404, statusMessage: `no custom action ${params.id}` };
       default:
