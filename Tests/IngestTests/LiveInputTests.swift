@@ -73,7 +73,7 @@ struct LiveInputTests {
         let url = "udp://127.0.0.1:\(port)"
         let policy = InputPolicy(readTimeout: 0.5, reconnect: ReconnectPolicy(initialDelay: 0.1, maximumDelay: 0.5))
         let reader = Reader(url: url, policy: policy)
-        try await Task.sleep(for: .milliseconds(300))
+        try #require(await Loopback.waitForUDPListener(on: port), "the reader did not bind its port")
         let first = try Self.sender(clip, to: url + "?pkt_size=1316")
         await reader.waitForFrames(60, timeout: 10)
         first.kill()
@@ -110,7 +110,7 @@ struct LiveInputTests {
             url: url, policy: InputPolicy(readTimeout: 0.5, reconnect: ReconnectPolicy(initialDelay: 0.1, maximumDelay: 0.5)),
             clock: ClockSettings(source: .arrival, latency: 0.1, wallClock: shifted)
         )
-        try await Task.sleep(for: .milliseconds(300))
+        try #require(await Loopback.waitForUDPListener(on: port), "the reader did not bind its port")
         let before = shifted.now()
         let sender = try Self.sender(clip, to: url + "?pkt_size=1316")
         await sender.wait(timeout: 15)
@@ -131,7 +131,7 @@ struct LiveInputTests {
     @Test func anSRTCallerDeliversEveryFrameToAListeningJob() async throws {
         let (clip, port) = try await Self.clipAndPort()
         let reader = Reader(url: "srt://127.0.0.1:\(port)?mode=listener", policy: InputPolicy(readTimeout: 1))
-        try await Task.sleep(for: .milliseconds(300))
+        try #require(await Loopback.waitForUDPListener(on: port), "the SRT listener did not bind its port")
         let sender = try Self.sender(clip, to: "srt://127.0.0.1:\(port)?mode=caller&pkt_size=1316&linger=1")
         await sender.wait(timeout: 15)
         await reader.waitForFrames(150, timeout: 5)
@@ -150,7 +150,7 @@ struct LiveInputTests {
         // FFmpeg as the RTMP server a venue encoder would publish to; Podium plays from it.
         let server = try BackgroundProcess("ffmpeg", ["-hide_banner", "-v", "error", "-re", "-i", clip.path, "-map", "0", "-c", "copy", "-f", "flv", "-listen", "1", url])
         defer { server.kill() }
-        try await Task.sleep(for: .milliseconds(500))
+        try #require(await Loopback.waitForTCPListenerUntouched(on: port), "the RTMP server did not start")
         let reader = Reader(url: url, policy: InputPolicy(readTimeout: 1, reconnect: ReconnectPolicy(maximumAttempts: 1)))
         await reader.waitForFrames(100, timeout: 10)
         let (_, error, _) = reader.stop()

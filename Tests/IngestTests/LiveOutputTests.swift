@@ -87,7 +87,7 @@ struct LiveOutputTests {
             outputs: [try OutputTarget("udp://127.0.0.1:\(udpPort)"), try OutputTarget("srt://127.0.0.1:\(srtPort)?connect_timeout=500")],
             settings: EnrichmentSettings(carriers: [.id3, .sei]), policy: Self.livePolicy
         ))
-        try await Task.sleep(for: .milliseconds(300))
+        try #require(await Loopback.waitForUDPListener(on: inputPort), "the job did not bind its input port")
         let sender = try LiveInputTests.sender(clip, to: "udp://127.0.0.1:\(inputPort)?pkt_size=1316")
         try await Task.sleep(for: .seconds(4))
         srtReceiver.kill()
@@ -129,7 +129,7 @@ extension LiveOutputTests {
         let server = try BackgroundProcess("ffmpeg", [
             "-hide_banner", "-v", "error", "-listen", "1", "-i", "rtmp://127.0.0.1:\(port)/live/final", "-c", "copy", "-f", "flv", received.path,
         ])
-        try await Task.sleep(for: .milliseconds(700))
+        try #require(await Loopback.waitForTCPListenerUntouched(on: port), "the RTMP server did not start")
         let clock = try ClockFile(json: try Data(contentsOf: Fixtures.swim.appendingPathComponent("clock.json")))
         let report = try Enricher(
             inputURL: Fixtures.swim.appendingPathComponent("clip.ts").path, outputs: [try OutputTarget("rtmp://127.0.0.1:\(port)/live/final")],
@@ -154,7 +154,7 @@ extension LiveOutputTests {
             inputURL: "udp://127.0.0.1:\(inputPort)", outputs: [try OutputTarget("srt://:\(listenPort)?mode=listener")],
             settings: EnrichmentSettings(carriers: [.id3, .sei]), policy: Self.livePolicy
         ))
-        try await Task.sleep(for: .milliseconds(300))
+        try #require(await Loopback.waitForUDPListener(on: inputPort), "the job did not bind its input port")
         let sender = try LiveInputTests.sender(clip, to: "udp://127.0.0.1:\(inputPort)?pkt_size=1316")
         // The receiver calls two seconds into the stream: it starts on a keyframe, every frame tagged.
         try await Task.sleep(for: .seconds(2))
