@@ -223,14 +223,26 @@ public struct VideoFrameSequencer: Sendable {
         var decoded = rawDTS.map { dts.unwrap($0) }
         var released: [VideoFrame] = []
         var newEpoch = false
-        if let check = decoded ?? presented, let lastDecode,
-           check - lastDecode > discontinuityTicks || lastDecode - check > frameTicks + frameTicks / 2 {
+        var synthesized = false
+        func jumps(_ time: Int64, from last: Int64, slack: Int64) -> Bool {
+            time - last > discontinuityTicks || last - time > slack
+        }
+        // A decode timestamp that jumps where its own presentation timestamp does not is damaged
+        // (bytes flipped in a PES header): a real discontinuity moves both. It is replaced by the
+        // next decode time it stands for, so one bad header neither starts two epochs nor
+        // releases a frame out of order.
+        if let lastDecode, let presentedTime = presented, let decodedTime = decoded,
+           jumps(decodedTime, from: lastDecode, slack: frameTicks + frameTicks / 2) || decodedTime > presentedTime,
+           !jumps(presentedTime, from: lastDecode, slack: frameTicks * Int64(reorderDepth + 2)) {
+            decoded = max(lastDecode, min(presentedTime, lastDecode + frameTicks))
+            synthesized = true
+        }
+        if let check = decoded ?? presented, let lastDecode, jumps(check, from: lastDecode, slack: frameTicks + frameTicks / 2) {
             released = startEpoch()
             newEpoch = true
             presented = rawPTS.map { pts.unwrap($0) }
             decoded = rawDTS.map { dts.unwrap($0) }
         }
-        var synthesized = false
         if decoded == nil, let presented {
             decoded = synthesizer.decodeTimestamp(forPresentation: presented)
             synthesized = true

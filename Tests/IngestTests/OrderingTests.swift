@@ -141,4 +141,33 @@ struct EarlyReleaseTests {
         // The DTS rule alone would give 5400 and 7200 only at the next GOP's packets.
         #expect(released == [[], [], [0], [1800, 3600], [5400, 7200]])
     }
+
+    @Test(arguments: [Int64(591_624), -5_400, -500_000])
+    func aDecodeTimestampDamagedInItsHeaderStartsNoEpochAndKeepsTheOrder(damage: Int64) {
+        // One packet of 200 frames whose DTS bytes were flipped, its PTS intact (as a corrupted
+        // PES header in a damaged TS gives): 6.6 s ahead (seen in the fixture's damage test),
+        // three frames behind, or far behind.
+        var generator = SplitMix(state: 7)
+        let packets = Self.decodeOrder(frames: 200, ticks: 1800, generator: &generator)
+        var sequencer = VideoFrameSequencer(wrapBits: 33, frameTicks: 1800, reorderDepth: 2)
+        var released: [Int64] = [], epochs = Set<Int>(), repaired = 0
+        for (index, packet) in packets.enumerated() {
+            let step = sequencer.push(pts: packet.pts, dts: index == 101 ? packet.dts + damage : packet.dts)
+            #expect(!step.newEpoch, "packet \(index) started an epoch")
+            if step.synthesized { repaired += 1 }
+            released += step.released.map(\.pts)
+            epochs.formUnion(step.released.map(\.epoch))
+        }
+        released += sequencer.drain().map(\.pts)
+        #expect(released == packets.map(\.pts).sorted())
+        #expect(epochs == [0] && repaired == 1)
+    }
+
+    @Test func aRealDiscontinuityMovesBothTimestampsAndStillStartsAnEpoch() {
+        var sequencer = VideoFrameSequencer(wrapBits: 33, frameTicks: 1800, reorderDepth: 2)
+        _ = sequencer.push(pts: 3600, dts: 0)
+        _ = sequencer.push(pts: 1800, dts: 1800)
+        let spliced = sequencer.push(pts: 9_003_600, dts: 9_000_000)
+        #expect(spliced.newEpoch && !spliced.synthesized)
+    }
 }
