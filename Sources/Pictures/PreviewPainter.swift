@@ -5,8 +5,9 @@ public import Overlay
 
 /// Draws a frame's overlay on its picture, as a designer would see it on air, and writes PNG.
 ///
-/// Elements with a screen rectangle get a dark plate with their text; world-anchored elements are
-/// drawn at their projected points (a line through them for a line, a tag above a single point),
+/// Elements with a screen rectangle get a dark plate with their text (a lane tag laid out in one
+/// gets a leader line from its point); other world-anchored elements are drawn at their
+/// projected points (a line through them for a line, a tag above a single point),
 /// only while `visible`. Everything takes the element's `opacity`. Text is DejaVu Sans (Cairo
 /// through FreeType and fontconfig), sized from the picture's height, so it stays legible from
 /// 360p to 1080p.
@@ -53,6 +54,10 @@ public enum PreviewPainter {
             cairo_select_font_face(cr, fontFamily, CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD)
             for element in overlay.elements where element.opacity > 0 {
                 if let rect = element.rect, rect.count == 4 {
+                    if element.visible, let point = element.screen?.first, point.count >= 2 {
+                        // A lane tag laid out away from its point: a leader line from the point to its label.
+                        leader(cr, from: (point[0] * width, point[1] * height), to: rect, width: width, height: height, opacity: element.opacity)
+                    }
                     plate(cr, x: rect[0] * width, y: rect[1] * height, width: rect[2] * width, height: rect[3] * height, text: element.text, opacity: element.opacity)
                 } else if element.visible, let points = element.screen, !points.isEmpty {
                     let screen = points.filter { $0.count >= 2 }.map { (x: $0[0] * width, y: $0[1] * height) }
@@ -83,6 +88,19 @@ public enum PreviewPainter {
             return cairo_status(cr) != CAIRO_STATUS_SUCCESS
         }
         if failed { throw .ffmpeg(operation: "drawing a preview", target: "cairo", code: 0, message: "cairo could not draw") }
+    }
+
+    /// A thin line from a tag's point to the nearest edge of its label, and a dot on the point.
+    private static func leader(_ cr: OpaquePointer, from point: (x: Double, y: Double), to rect: [Double], width: Double, height: Double, opacity: Double) {
+        let (left, top, right, bottom) = (rect[0] * width, rect[1] * height, (rect[0] + rect[2]) * width, (rect[1] + rect[3]) * height)
+        let end = (x: min(max(point.x, left), right), y: point.y < top ? top : (point.y > bottom ? bottom : (top + bottom) / 2))
+        cairo_set_source_rgba(cr, 1, 1, 1, 0.9 * opacity)
+        cairo_set_line_width(cr, max(1, height * 0.003))
+        cairo_move_to(cr, point.x, point.y)
+        cairo_line_to(cr, end.x, end.y)
+        cairo_stroke(cr)
+        cairo_arc(cr, point.x, point.y, max(1.5, height * 0.005), 0, 2 * Double.pi)
+        cairo_fill(cr)
     }
 
     /// A dark plate with white text fitted inside it.

@@ -69,6 +69,12 @@ struct TemplateValidationTests {
         (template(#"{"id":"c","kind":"clock","trigger":{"on":"start"},"text":"x","layout":{}}"#), "$.elements[0].layout: needs \"rect\""),
         (template(#"{"id":"c","kind":"laneTag","trigger":{"on":"start"},"text":"x","layout":{"world":"laneTag"}}"#), "$.elements[0].layout.world: a lane tag needs \"perLane\": true"),
         (template(#"{"id":"c","kind":"line","trigger":{"on":"start"},"text":"x","layout":{"world":"moon"}}"#), "$.elements[0].layout.world: must be \"laneTag\" or \"worldRecordLine\""),
+        (template(#"{"id":"c","kind":"laneTag","perLane":true,"trigger":{"on":"start"},"text":"x","layout":{"world":"laneTag","tag":{"size":[0.2]}}}"#), "$.elements[0].layout.tag.size: must be [width, height]"),
+        (template(#"{"id":"c","kind":"laneTag","perLane":true,"trigger":{"on":"start"},"text":"x","layout":{"world":"laneTag","tag":{"size":[0.2,0.9]}}}"#), "$.elements[0].layout.tag.size: must be [width, height], each more than 0 and at most 0.5"),
+        (template(#"{"id":"c","kind":"laneTag","perLane":true,"trigger":{"on":"start"},"text":"x","layout":{"world":"laneTag","tag":{"size":[0.2,0.05],"overlap":"shrink"}}}"#), "$.elements[0].layout.tag.overlap: must be one of stagger, hide"),
+        (template(#"{"id":"c","kind":"laneTag","perLane":true,"trigger":{"on":"start"},"text":"x","layout":{"world":"laneTag","tag":{"size":[0.2,0.05],"colour":"red"}}}"#), "$.elements[0].layout.tag.colour: unknown field"),
+        (template(#"{"id":"c","kind":"line","trigger":{"on":"start"},"text":"x","layout":{"world":"worldRecordLine","tag":{"size":[0.2,0.05]}}}"#), "$.elements[0].layout.tag: only a lane tag has a tag box"),
+        (template(#"{"id":"c","kind":"clock","trigger":{"on":"start"},"text":"x","layout":{"rect":[0,0,1,1],"tag":{"size":[0.2,0.05]}}}"#), "$.elements[0].layout.tag: belongs to a \"world\" layout"),
         (template(#"{"id":"c","kind":"clock","trigger":{"on":"start"},"text":"x","layout":{"rect":[0,0,1,1]},"timing":{"fadeIn":-2}}"#), "$.elements[0].timing.fadeIn: must be a whole number of frames"),
         (template(#"{"id":"c","kind":"clock","trigger":{"on":"start"},"text":"x","layout":{"rect":[0,0,1,1]},"timing":{"fade":2}}"#), "$.elements[0].timing.fade: unknown field"),
     ])
@@ -136,7 +142,7 @@ struct TemplateTimingTests {
         )
         let element = try #require(renderer.render(race.frame(10)).elements.first)
         #expect(element.visible == false && element.screen == nil)
-        #expect(element.world == FrameOverlay.WorldAnchor(anchor: "laneTag", points: [[6.25, 5, 0.5]]))
+        #expect(element.world == FrameOverlay.WorldAnchor(anchor: "laneTag", points: [[6.25, 5, 0]]))
     }
 }
 
@@ -168,6 +174,71 @@ struct SwimmingTemplateGoldenTests {
             }
         }
         #expect(visibleTags > 500, "the pan shows the lane tags for a good part of the race")
+    }
+
+    /// The template lays its lane tags out: on no frame does a label overlap another label or a
+    /// board, or cover another tag's point; every visible tag has its label and its point.
+    @Test func noLaneTagLabelOverlapsAnotherOrCoversAnotherTagsPoint() throws {
+        var laidOut = 0, crowdedFrames = 0
+        for line in try Fixtures.swimGolden("frames.swimming") {
+            let overlay = try JSONDecoder().decode(FrameOverlay.self, from: Data(line.utf8))
+            let rects = overlay.elements.filter { $0.opacity > 0 }.compactMap(\.rect)
+            for (index, a) in rects.enumerated() {
+                for b in rects.dropFirst(index + 1) {
+                    #expect(!LaneTagLayout.overlaps(a, b), "frame \(overlay.frame): \(a) overlaps \(b)")
+                }
+            }
+            let tags = overlay.elements.filter { $0.kind == "laneTag" && $0.visible }
+            for tag in tags {
+                let rect = try #require(tag.rect, "frame \(overlay.frame): \(tag.id) is visible without a label box")
+                #expect(tag.screen?.count == 1)
+                for other in tags where other.id != tag.id {
+                    #expect(!LaneTagLayout.covers(rect, other.screen![0]), "frame \(overlay.frame): \(tag.id) covers \(other.id)'s point")
+                }
+                laidOut += 1
+            }
+            // Tags whose points were crowded together: the lanes' points lie closer than a label's width.
+            let points = tags.compactMap { $0.screen?.first }.sorted { $0[0] < $1[0] }
+            if zip(points, points.dropFirst()).contains(where: { abs($1[0] - $0[0]) < 0.19 && abs($1[1] - $0[1]) < 0.045 }) { crowdedFrames += 1 }
+        }
+        #expect(laidOut > 800)
+        #expect(crowdedFrames > 100, "the fixture's pan puts tags close together, so the layout is exercised")
+    }
+}
+
+/// The lane tags' layout on its own: crowded points, a board in the way, and the template's choice.
+struct LaneTagLayoutTests {
+    static let box = OverlayTemplate.TagBox(width: 0.2, height: 0.05, overlap: .stagger)
+
+    @Test func crowdedTagsAreStaggeredAboveAndBelowTheirPoints() {
+        let points = (0..<4).map { [0.5 + Double($0) * 0.02, 0.5] }
+        let boxes = LaneTagLayout.place(points, box: Self.box, obstacles: [])
+        #expect(boxes.allSatisfy { $0 != nil })
+        let rects = boxes.compactMap { $0 }
+        for (index, a) in rects.enumerated() {
+            for b in rects.dropFirst(index + 1) { #expect(!LaneTagLayout.overlaps(a, b)) }
+        }
+        // The first in priority keeps the place just above its point; the next goes below hers.
+        #expect(rects[0][1] + rects[0][3] < 0.5 && rects[0][1] > 0.4)
+        #expect(rects[1][1] > 0.5)
+    }
+
+    @Test func aBoardInTheWayMovesTheTagAndHideNeverMovesIt() {
+        let board = [0.3, 0.4, 0.4, 0.08]
+        let staggered = LaneTagLayout.place([[0.5, 0.5]], box: Self.box, obstacles: [board])
+        #expect(staggered == [[0.4, 0.515, 0.2, 0.05]])
+        let hiding = OverlayTemplate.TagBox(width: 0.2, height: 0.05, overlap: .hide)
+        #expect(LaneTagLayout.place([[0.5, 0.5]], box: hiding, obstacles: [board]) == [nil])
+        #expect(LaneTagLayout.place([[0.5, 0.5], [0.52, 0.5]], box: hiding, obstacles: []) == [[0.4, 0.435, 0.2, 0.05], nil])
+    }
+
+    @Test func aTagWithNoFreeRowIsHiddenAndTagsStayInsideTheFrame() {
+        let points = (0..<12).map { _ in [0.99, 0.3] }
+        let boxes = LaneTagLayout.place(points, box: Self.box, obstacles: [])
+        #expect(boxes.contains { $0 == nil })
+        for rect in boxes.compactMap({ $0 }) {
+            #expect(rect[0] >= 0 && rect[0] + rect[2] <= 1 && rect[1] >= 0 && rect[1] + rect[3] <= 1)
+        }
     }
 }
 

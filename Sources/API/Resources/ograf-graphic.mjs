@@ -172,6 +172,7 @@ class PodiumGraphic extends HTMLElement {
       const text = element.kind === "clock" && running !== null ? displayTime(running) : element.text;
       if (element.rect && element.rect.length === 4) {
         const [x, y, w, h] = element.rect;
+        if (element.visible && element.screen && element.screen.length === 1) drawn.push(this.leader(element, height));
         drawn.push(this.plate(element, text, { left: x, top: y, width: w, height: h }, h * height));
       } else if (element.visible && element.screen && element.screen.length >= 2) {
         drawn.push(this.line(element, text));
@@ -215,15 +216,47 @@ class PodiumGraphic extends HTMLElement {
     return node;
   }
 
-  /** A line through projected points (the world-record line), with its text as a label. */
-  line(element, text) {
+  /** A lane tag laid out away from its point: a leader line from the point to the nearest edge
+   * of its label, and a dot on the point. */
+  leader(element, height) {
     const svgNS = "http://www.w3.org/2000/svg";
-    const svg = document.createElementNS(svgNS, "svg");
+    const svg = this.overlaySVG(element, "podium-leader");
+    // Named apart from the label, so that `[data-id]` finds each element's text once.
+    delete svg.dataset.id;
+    svg.dataset.leader = element.id;
+    const [px, py] = element.screen[0];
+    const [x, y, w, h] = element.rect;
+    const line = document.createElementNS(svgNS, "line");
+    const end = [Math.min(Math.max(px, x), x + w), py < y ? y : py > y + h ? y + h : y + h / 2];
+    for (const [name, value] of [["x1", px], ["y1", py], ["x2", end[0]], ["y2", end[1]]]) line.setAttribute(name, String(value));
+    // Sized from the frame's height as Podium's previews draw it; the dot is a zero-length line with round caps.
+    const dot = document.createElementNS(svgNS, "line");
+    for (const [name, value] of [["x1", px], ["y1", py], ["x2", px], ["y2", py]]) dot.setAttribute(name, String(value));
+    for (const [shape, width, cap] of [[line, Math.max(1, height * 0.003), "butt"], [dot, 2 * Math.max(1.5, height * 0.005), "round"]]) {
+      shape.setAttribute("stroke", "rgba(255, 255, 255, 0.9)");
+      shape.setAttribute("stroke-width", String(width));
+      shape.setAttribute("stroke-linecap", cap);
+      shape.setAttribute("vector-effect", "non-scaling-stroke");
+    }
+    svg.append(line, dot);
+    return svg;
+  }
+
+  /** An SVG covering the frame in fractions of it (viewBox 0 0 1 1), for drawing at projected points. */
+  overlaySVG(element, className) {
+    const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
     svg.dataset.id = element.id;
-    svg.setAttribute("class", `podium-${element.kind}`);
+    svg.setAttribute("class", className);
     svg.setAttribute("viewBox", "0 0 1 1");
     svg.setAttribute("preserveAspectRatio", "none");
     Object.assign(svg.style, { position: "absolute", inset: "0", width: "100%", height: "100%", opacity: String(element.opacity) });
+    return svg;
+  }
+
+  /** A line through projected points (the world-record line), with its text as a label. */
+  line(element, text) {
+    const svgNS = "http://www.w3.org/2000/svg";
+    const svg = this.overlaySVG(element, `podium-${element.kind}`);
     const path = document.createElementNS(svgNS, "polyline");
     path.setAttribute("points", element.screen.map(([x, y]) => `${x},${y}`).join(" "));
     path.setAttribute("fill", "none");

@@ -12,13 +12,16 @@ extension FrameOverlay {
         public let text: String
         /// Named values for a graphics engine to bind to, when the template declares them.
         public let values: [String: String]?
-        /// Screen rectangle, normalised: x, y (top left), width, height, each 0…1; absent for world-anchored elements.
+        /// Screen rectangle, normalised: x, y (top left), width, height, each 0…1. For a world-anchored
+        /// lane tag whose template gives a tag box, the box its label was laid out in (`LaneTagLayout`),
+        /// with `screen` the point it belongs to; absent for other world-anchored elements.
         public let rect: [Double]?
         /// The world anchor, for AR elements.
         public let world: WorldAnchor?
         /// Projected screen points of a world anchor (normalised x, y), when a camera pose is known and the anchor is in view.
         public let screen: [[Double]]?
-        /// False for a world anchor behind the camera or off screen: then `screen` is absent, never garbage.
+        /// False for a world anchor behind the camera or off screen, or a lane tag its template's
+        /// layout hid because no place next to its point was free: then `screen` is absent, never garbage.
         public let visible: Bool
         /// 0…1, from the template's fade in and out.
         public let opacity: Double
@@ -43,7 +46,7 @@ extension FrameOverlay {
     /// A point or segment in the venue's world frame (metres): x across the lanes, y along the
     /// pool from the start wall, z up from the water surface.
     public struct WorldAnchor: Sendable, Hashable, Codable {
-        /// `laneTag` (above a lane's centre line) or `worldRecordLine` (across all lanes).
+        /// `laneTag` (a lane's centre line on the water) or `worldRecordLine` (across all lanes).
         public let anchor: String
         /// World points, metres, as [x, y, z].
         public let points: [[Double]]

@@ -82,7 +82,7 @@ public enum OGrafManifest {
                 ]),
                 "rect": .object([
                     "type": .string("array"), "items": .object(["type": .string("number")]),
-                    "description": .string("x, y (top left), width, height as fractions of the frame; absent for world-anchored elements."),
+                    "description": .string("x, y (top left), width, height as fractions of the frame; for a lane tag, the box its label was laid out in (draw a leader line from its screen point); absent for other world-anchored elements."),
                 ]),
                 "screen": .object([
                     "type": .string("array"),

@@ -40,8 +40,25 @@ public struct OverlayTemplate: Sendable, Hashable {
     public enum Layout: Sendable, Hashable {
         /// A normalised screen rectangle; per-lane elements move down by `rowStep` per place in the race order.
         case rect([Double], rowStep: Double)
-        /// A world anchor: `laneTag` (above a lane's centre line, `distance` metres from the start wall) or `worldRecordLine`.
-        case world(anchor: String, distance: Double)
+        /// A world anchor: `laneTag` (a lane's centre line on the water, `distance` metres from
+        /// the start wall) or `worldRecordLine`; a lane tag with a `tag` box is laid out on screen.
+        case world(anchor: String, distance: Double, tag: TagBox?)
+    }
+
+    /// The screen box of a lane tag's label, and what to do when two labels would overlap.
+    public struct TagBox: Sendable, Hashable {
+        /// Width and height as fractions of the frame.
+        public let width: Double
+        public let height: Double
+        public let overlap: Overlap
+
+        /// What a tag does when its place next to its point is taken (by another tag or a board).
+        public enum Overlap: String, Sendable, Hashable, CaseIterable {
+            /// Moves above or below its point, one row at a time, with a leader line; hidden when no row is free.
+            case stagger
+            /// Stays next to its point, or is hidden.
+            case hide
+        }
     }
 
     /// A named value of an element and its binding.
@@ -201,29 +218,23 @@ public struct OverlayTemplate: Sendable, Hashable {
 
     /// Where an element is drawn: a screen rectangle (with a row step per lane) or a place in the pool.
     private static func parseLayout(_ value: JSONValue?, perLane: Bool, at path: String) throws(TemplateError) -> Layout {
-        let layoutFields = try object(value, at: path, allowed: ["rect", "rowStep", "world", "distance"])
+        let layoutFields = try object(value, at: path, allowed: ["rect", "rowStep", "world", "distance", "tag"])
         if let rectValue = layoutFields["rect"] {
             guard layoutFields["world"] == nil else { throw TemplateError(path: "\(path)", reason: "give either \"rect\" or \"world\", not both") }
+            for field in ["distance", "tag"] where layoutFields[field] != nil {
+                throw TemplateError(path: "\(path).\(field)", reason: "belongs to a \"world\" layout, not a \"rect\"")
+            }
             guard case .array(let numbers) = rectValue, numbers.count == 4 else {
                 throw TemplateError(path: "\(path).rect", reason: "must be [x, y, width, height], normalised 0…1")
             }
-            let rect = numbers.compactMap { value -> Double? in
-                switch value {
-                case .integer(let number): Double(number)
-                case .number(let number): number
-                default: nil
-                }
-            }
+            let rect = numbers.compactMap(\.doubleValue)
             guard rect.count == 4, rect.allSatisfy({ (0...1).contains($0) }), rect[0] + rect[2] <= 1, rect[1] + rect[3] <= 1, rect[2] > 0, rect[3] > 0 else {
                 throw TemplateError(path: "\(path).rect", reason: "must be [x, y, width, height] inside the screen (0…1, x + width ≤ 1, y + height ≤ 1)")
             }
             var rowStep = 0.0
             if let step = layoutFields["rowStep"] {
-                switch step {
-                case .integer(let number): rowStep = Double(number)
-                case .number(let number): rowStep = number
-                default: throw TemplateError(path: "\(path).rowStep", reason: "must be a number")
-                }
+                guard let number = step.doubleValue else { throw TemplateError(path: "\(path).rowStep", reason: "must be a number") }
+                rowStep = number
                 guard (0...1).contains(rowStep) else { throw TemplateError(path: "\(path).rowStep", reason: "must be between 0 and 1") }
             }
             return .rect(rect, rowStep: rowStep)
@@ -236,16 +247,38 @@ public struct OverlayTemplate: Sendable, Hashable {
             }
             var distance = 5.0
             if let value = layoutFields["distance"] {
-                switch value {
-                case .integer(let number): distance = Double(number)
-                case .number(let number): distance = number
-                default: throw TemplateError(path: "\(path).distance", reason: "must be metres from the start wall")
-                }
+                guard let number = value.doubleValue else { throw TemplateError(path: "\(path).distance", reason: "must be metres from the start wall") }
+                distance = number
             }
-            return .world(anchor: anchor, distance: distance)
+            var tag: TagBox?
+            if let tagValue = layoutFields["tag"] {
+                guard anchor == "laneTag" else { throw TemplateError(path: "\(path).tag", reason: "only a lane tag has a tag box") }
+                tag = try parseTagBox(tagValue, at: "\(path).tag")
+            }
+            return .world(anchor: anchor, distance: distance, tag: tag)
         } else {
             throw TemplateError(path: "\(path)", reason: "needs \"rect\" [x, y, width, height] or \"world\" (laneTag, worldRecordLine)")
         }
+    }
+
+    /// `{"size": [width, height], "overlap": "stagger"}`: a lane tag's label box.
+    private static func parseTagBox(_ value: JSONValue, at path: String) throws(TemplateError) -> TagBox {
+        let fields = try object(value, at: path, allowed: ["size", "overlap"])
+        guard case .array(let numbers)? = fields["size"], numbers.count == 2 else {
+            throw TemplateError(path: "\(path).size", reason: "must be [width, height], fractions of the frame")
+        }
+        let size = numbers.compactMap(\.doubleValue)
+        guard size.count == 2, size.allSatisfy({ $0 > 0 && $0 <= 0.5 }) else {
+            throw TemplateError(path: "\(path).size", reason: "must be [width, height], each more than 0 and at most 0.5 of the frame")
+        }
+        var overlap = TagBox.Overlap.stagger
+        if let overlapValue = fields["overlap"] {
+            guard case .string(let name) = overlapValue, let chosen = TagBox.Overlap(rawValue: name) else {
+                throw TemplateError(path: "\(path).overlap", reason: "must be one of \(TagBox.Overlap.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            overlap = chosen
+        }
+        return TagBox(width: size[0], height: size[1], overlap: overlap)
     }
 }
 
@@ -255,4 +288,15 @@ public struct TemplateError: Error, Hashable, CustomStringConvertible {
     public let path: String
     public let reason: String
     public var description: String { "\(path): \(reason)" }
+}
+
+extension JSONValue {
+    /// The value as a number, whether JSON wrote it with a fraction or without; nil for anything else.
+    fileprivate var doubleValue: Double? {
+        switch self {
+        case .integer(let number): Double(number)
+        case .number(let number): number
+        default: nil
+        }
+    }
 }

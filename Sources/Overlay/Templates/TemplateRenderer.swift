@@ -20,6 +20,8 @@ public struct TemplateRenderer: Sendable {
     private let epochs = EpochCache<EpochContext>()
     /// The width of the pool in lanes, for the world-record line.
     private let poolWidth: Double
+    /// Whether any element is a lane tag with a label box to lay out on each frame.
+    private let hasTagBoxes: Bool
 
     /// A template element with its instance ids, geometry and whether its text changes within
     /// an epoch. A class: every frame reaches every plan, and a reference is one retain where a
@@ -83,9 +85,10 @@ public struct TemplateRenderer: Sendable {
                     let y = min(1 - rect[3], rect[1] + rowStep * Double(place))
                     return [rect[0], (y * 10000).rounded() / 10000, rect[2], rect[3]]
                 }
-            case let .world(anchor, distance) where anchor == "laneTag":
+            case let .world(anchor, distance, _) where anchor == "laneTag":
+                // On the water over the lane's centre line: the point the tag's label belongs to.
                 anchors = timeline.lanes.map { lane in
-                    FrameOverlay.WorldAnchor(anchor: anchor, points: [[(Double(lane.lane) - 0.5) * laneWidth, distance, 0.5]])
+                    FrameOverlay.WorldAnchor(anchor: anchor, points: [[(Double(lane.lane) - 0.5) * laneWidth, distance, 0]])
                 }
             case .world:
                 break
@@ -101,6 +104,7 @@ public struct TemplateRenderer: Sendable {
             )
         }
         poolWidth = Double(timeline.lanes.map(\.lane).max() ?? 8) * laneWidth
+        hasTagBoxes = template.elements.contains { if case .world(_, _, _?) = $0.layout { true } else { false } }
     }
 
     /// The frame's overlay with its elements filled in.
@@ -144,7 +148,39 @@ public struct TemplateRenderer: Sendable {
                                    place: 0, overlay: overlay, projection: projection))
             }
         }
+        if hasTagBoxes { layOutTags(&result, overlay: overlay) }
         return result
+    }
+
+    /// Gives each visible lane tag of a template with a tag box its label box (`rect`), in race
+    /// order, around the rectangles of the frame's other elements; a tag with no free place is
+    /// hidden (`LaneTagLayout`).
+    private func layOutTags(_ elements: inout [FrameOverlay.Element], overlay: FrameOverlay) {
+        let obstacles = elements.compactMap { $0.world == nil ? $0.rect : nil }
+        for plan in plans {
+            guard case let .world(_, _, box?) = plan.element.layout else { continue }
+            let ids = Set(plan.ids)
+            // Positions in `elements` of this plan's visible tags, leader first, unranked lanes after in lane order.
+            let rank = Dictionary(uniqueKeysWithValues: overlay.order.enumerated().map { ($1, $0) })
+            let tags = elements.indices.filter { ids.contains(elements[$0].id) && elements[$0].visible && elements[$0].screen?.count == 1 }
+                .sorted { a, b in
+                    let (laneA, laneB) = (lane(of: elements[a].id), lane(of: elements[b].id))
+                    return (rank[laneA] ?? Int.max, laneA) < (rank[laneB] ?? Int.max, laneB)
+                }
+            let boxes = LaneTagLayout.place(tags.map { elements[$0].screen![0] }, box: box, obstacles: obstacles)
+            for (index, rect) in zip(tags, boxes) {
+                let tag = elements[index]
+                elements[index] = FrameOverlay.Element(
+                    id: tag.id, kind: tag.kind, text: tag.text, values: tag.values, rect: rect, world: tag.world,
+                    screen: rect == nil ? nil : tag.screen, visible: rect != nil, opacity: tag.opacity
+                )
+            }
+        }
+    }
+
+    /// The lane number at the end of a per-lane element's id (`laneTag.4`).
+    private func lane(of id: String) -> Int {
+        id.split(separator: ".").last.flatMap { Int($0) } ?? Int.max
     }
 
     /// The contexts of an epoch and the texts of its non-volatile element instances.
@@ -292,7 +328,7 @@ public struct TemplateRenderer: Sendable {
                 id: id, kind: plan.element.kind.rawValue, text: content.text, values: content.values, rect: places[min(place, places.count - 1)],
                 world: nil, screen: nil, visible: true, opacity: opacity
             )
-        case let .world(anchor, _):
+        case let .world(anchor, _, _):
             let world: FrameOverlay.WorldAnchor
             if let position, !plan.anchors.isEmpty {
                 world = plan.anchors[position]
