@@ -155,6 +155,78 @@ struct OGrafCommandTests {
             }
             #expect(stray == 0, "frame \(n): \(stray) pixels drawn outside its elements")
         }
+        try await Self.compareWithPreviews(movie: movie, golden: golden, in: folder)
+    }
+
+    /// The graphic's pictures, laid over the source frames, against Podium's own previews of the
+    /// same frames (Cairo): lane tags with leader lines (120, 490), the split board (312). The
+    /// plates, leaders and texts are in the same places; Chromium and Cairo rasterise glyphs a
+    /// little differently (hinting, a pixel of baseline), so each element's rectangle is compared
+    /// after a 5×5 box blur and must differ by less than 20 on average (0…255), a third of what
+    /// the plate itself changes there, and the whole frame by less than 3.
+    static func compareWithPreviews(movie: URL, golden: [[String: Any]], in folder: URL) async throws {
+        let frames = [120, 312, 490]
+        let previewed = try await Fixtures.run(PodiumBinary.path, ["preview", Fixtures.swim.path, "--template", "swimming", "--out", folder.path] + frames.flatMap { ["--frame", "\($0)"] })
+        try #require(previewed.status == 0, "\(previewed.err)")
+        func rawFrame(_ file: String, _ n: Int, _ format: String) async throws -> [Double] {
+            let raw = folder.appendingPathComponent("compare-\(n).\(format)")
+            let extracted = try await Fixtures.run("ffmpeg", ["-v", "error", "-y", "-i", file, "-vf", "select=eq(n\\,\(n))", "-vframes", "1", "-f", "rawvideo", "-pix_fmt", format, raw.path])
+            try #require(extracted.status == 0, "\(extracted.err)")
+            return try Data(contentsOf: raw).map(Double.init)
+        }
+        let (width, height) = (640, 360)
+        /// A 5×5 box blur, as two passes of 5 (rows, then columns), clamped at the edges.
+        func blurred(_ rgb: [Double]) -> [Double] {
+            func pass(_ input: [Double], along horizontal: Bool) -> [Double] {
+                var out = [Double](repeating: 0, count: input.count)
+                for y in 0..<height {
+                    for x in 0..<width {
+                        for channel in 0..<3 {
+                            var (sum, count) = (0.0, 0.0)
+                            for step in -2...2 {
+                                let (sx, sy) = horizontal ? (x + step, y) : (x, y + step)
+                                guard (0..<width).contains(sx), (0..<height).contains(sy) else { continue }
+                                sum += input[(sy * width + sx) * 3 + channel]
+                                count += 1
+                            }
+                            out[(y * width + x) * 3 + channel] = sum / count
+                        }
+                    }
+                }
+                return out
+            }
+            return pass(pass(rgb, along: true), along: false)
+        }
+        for n in frames {
+            let graphic = try await rawFrame(movie.path, n, "rgba")
+            let source = try await rawFrame(Fixtures.swim.appendingPathComponent("clip.ts").path, n, "rgb24")
+            let preview = try await rawFrame(folder.appendingPathComponent(String(format: "frame-%06d.png", n)).path, 0, "rgb24")
+            var composite = source
+            for pixel in 0..<(width * height) {
+                let alpha = graphic[pixel * 4 + 3] / 255
+                for channel in 0..<3 { composite[pixel * 3 + channel] = source[pixel * 3 + channel] * (1 - alpha) + graphic[pixel * 4 + channel] * alpha }
+            }
+            let whole = zip(composite, preview).map { abs($0 - $1) }.reduce(0, +) / Double(composite.count)
+            #expect(whole < 3, "frame \(n): mean difference \(whole) from the preview")
+            let (soft, softPreview, softSource) = (blurred(composite), blurred(preview), blurred(source))
+            func mean(_ a: [Double], _ b: [Double], in rect: [Double]) -> Double {
+                let (left, top) = (Int(rect[0] * Double(width)), Int(rect[1] * Double(height)))
+                let (right, bottom) = (Int((rect[0] + rect[2]) * Double(width)), Int((rect[1] + rect[3]) * Double(height)))
+                var (sum, count) = (0.0, 0.0)
+                for y in top..<bottom { for x in left..<right { for channel in 0..<3 {
+                    sum += abs(a[(y * width + x) * 3 + channel] - b[(y * width + x) * 3 + channel])
+                    count += 1
+                } } }
+                return sum / max(1, count)
+            }
+            let elements = (golden[n]["elements"] as? [[String: Any]] ?? []).filter { ($0["opacity"] as? Double ?? 0) > 0 }
+            let placed = elements.compactMap { element in (element["rect"] as? [Double]).map { (element["id"] as? String ?? "?", $0) } }
+            #expect(placed.count >= 6, "frame \(n) compares \(placed.count) elements")
+            for (id, rect) in placed {
+                let difference = mean(soft, softPreview, in: rect), plate = mean(softPreview, softSource, in: rect)
+                #expect(difference < 20 && difference * 3 < plate, "frame \(n) \(id): differs from the preview by \(difference), the plate changes its area by \(plate)")
+            }
+        }
     }
 
     /// A stored job renders the same way, from the frames it aired (their elements already

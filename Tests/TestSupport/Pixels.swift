@@ -40,17 +40,6 @@ public struct Pixels: Sendable {
         }
         return Double(total) / Double(area.width * area.height * 3)
     }
-
-    /// Mean brightness, 0…255, over the rectangle.
-    public func brightness(in rect: (x: Int, y: Int, width: Int, height: Int)) -> Double {
-        var total = 0
-        for row in rect.y..<(rect.y + rect.height) {
-            for column in rect.x..<(rect.x + rect.width) {
-                for channel in 0..<3 { total += Int(rgb[(row * width + column) * 3 + channel]) }
-            }
-        }
-        return Double(total) / Double(rect.width * rect.height * 3)
-    }
 }
 
 public struct PixelsError: Error, CustomStringConvertible {
