@@ -154,33 +154,34 @@ public struct TemplateRenderer: Sendable {
 
     /// Gives each visible lane tag of a template with a tag box its label box (`rect`), in race
     /// order, around the rectangles of the frame's other elements; a tag with no free place is
-    /// hidden (`LaneTagLayout`).
+    /// hidden (`LaneTagLayout`). Runs on every frame: no string parsing and no dictionaries, and
+    /// nothing in a results document (a lane listed twice in the order) can make it trap.
     private func layOutTags(_ elements: inout [FrameOverlay.Element], overlay: FrameOverlay) {
-        let obstacles = elements.compactMap { $0.world == nil ? $0.rect : nil }
+        var obstacles: [[Double]]?
         for plan in plans {
             guard case let .world(_, _, box?) = plan.element.layout else { continue }
-            let ids = Set(plan.ids)
-            // Positions in `elements` of this plan's visible tags, leader first, unranked lanes after in lane order.
-            let rank = Dictionary(uniqueKeysWithValues: overlay.order.enumerated().map { ($1, $0) })
-            let tags = elements.indices.filter { ids.contains(elements[$0].id) && elements[$0].visible && elements[$0].screen?.count == 1 }
-                .sorted { a, b in
-                    let (laneA, laneB) = (lane(of: elements[a].id), lane(of: elements[b].id))
-                    return (rank[laneA] ?? Int.max, laneA) < (rank[laneB] ?? Int.max, laneB)
-                }
-            let boxes = LaneTagLayout.place(tags.map { elements[$0].screen![0] }, box: box, obstacles: obstacles)
-            for (index, rect) in zip(tags, boxes) {
-                let tag = elements[index]
-                elements[index] = FrameOverlay.Element(
-                    id: tag.id, kind: tag.kind, text: tag.text, values: tag.values, rect: rect, world: tag.world,
-                    screen: rect == nil ? nil : tag.screen, visible: rect != nil, opacity: tag.opacity
-                )
+            // This plan's visible tags: where they are in `elements`, and their place in the race.
+            var tags: [(index: Int, rank: Int, lane: Int)] = []
+            for index in elements.indices where elements[index].visible && elements[index].screen?.count == 1 {
+                guard let position = plan.ids.firstIndex(of: elements[index].id) else { continue }
+                let lane = timeline.lanes[position].lane
+                tags.append((index, overlay.order.firstIndex(of: lane) ?? Int.max, lane))
             }
+            guard !tags.isEmpty else { continue }
+            tags.sort { ($0.rank, $0.lane) < ($1.rank, $1.lane) }
+            var taken = obstacles ?? elements.compactMap { $0.world == nil ? $0.rect : nil }
+            let boxes = LaneTagLayout.place(tags.map { elements[$0.index].screen![0] }, box: box, obstacles: taken)
+            for (tag, rect) in zip(tags, boxes) {
+                let element = elements[tag.index]
+                elements[tag.index] = FrameOverlay.Element(
+                    id: element.id, kind: element.kind, text: element.text, values: element.values, rect: rect, world: element.world,
+                    screen: rect == nil ? nil : element.screen, visible: rect != nil, opacity: element.opacity
+                )
+                if let rect { taken.append(rect) }
+            }
+            // A second element of lane tags is laid out around the first one's labels.
+            obstacles = taken
         }
-    }
-
-    /// The lane number at the end of a per-lane element's id (`laneTag.4`).
-    private func lane(of id: String) -> Int {
-        id.split(separator: ".").last.flatMap { Int($0) } ?? Int.max
     }
 
     /// The contexts of an epoch and the texts of its non-volatile element instances.
