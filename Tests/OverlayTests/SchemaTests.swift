@@ -39,6 +39,22 @@ struct SchemaTests {
         #expect(sizes[sizes.count / 2] < 500, "median \(sizes[sizes.count / 2])")
     }
 
+    /// A laid-out lane tag carries its label box and then its point, so a reader of the in-band
+    /// payload alone draws the leader line the previews draw.
+    @Test func aLaidOutLaneTagCarriesItsBoxAndItsPointInTheCompactPayload() throws {
+        let overlay = try JSONDecoder().decode(FrameOverlay.self, from: Data(try Fixtures.swimGolden("frames.swimming")[490].utf8))
+        let tag = try #require(overlay.elements.first { $0.id == "laneTag.4" })
+        let rect = try #require(tag.rect), point = try #require(tag.screen?.first)
+        let compact = try #require(try JSONSerialization.jsonObject(with: CompactPayload.json(for: overlay)) as? [String: Any])
+        let carried = try #require((compact["e"] as? [[Any]])?.first { $0.first as? String == "laneTag.4" })
+        let geometry = try #require(carried[3] as? [Double])
+        #expect(geometry.count == 6)
+        for (got, want) in zip(geometry, rect + point) { #expect(abs(got - want) <= 0.0005, "\(geometry) for \(rect) + \(point)") }
+        // A board has its rectangle only.
+        let clock = try #require((compact["e"] as? [[Any]])?.first { $0.first as? String == "clock" })
+        #expect((clock[3] as? [Double])?.count == 4)
+    }
+
     @Test func compactNumbersAndStringsAreExactJSON() async throws {
         let element = FrameOverlay.Element(id: "results", kind: "resultBoard", text: "1 WRÓBEL \"POL\"\n2\tX\u{1}", rect: [0.25, 0.2, 0.5, 0.6],
                                            world: nil, screen: nil, visible: true, opacity: 0.3333)

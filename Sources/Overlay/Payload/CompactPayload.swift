@@ -5,14 +5,15 @@ public import Foundation
 /// (every lane, the clock, the world-record line) is served by the API for the same `seq`.
 ///
 /// ```json
-/// {"e":[["clock","8.31",1,[0.82,0.04,0.14,0.06]],["laneTag.4","4 OKAFOR USA",0.9,[[0.578,0.191]]]],
+/// {"e":[["clock","8.31",1,[0.82,0.04,0.14,0.06]],["laneTag.4","4 OKAFOR USA",0.909,[0.483,0.119,0.19,0.045,0.578,0.191]]],
 ///  "f":490,"p":1011600,"s":490,"u":"2026-07-31T19:42:19.800000Z","v":"DT_RESULT v4"}
 /// ```
 ///
 /// Each element is `[id, text, opacity, geometry]`, plus `{name: value}` when the template gives
-/// it values: geometry is the screen rectangle
-/// `[x, y, w, h]` or the projected points `[[x, y], …]`, rounded to 1/1000 of the screen; world
-/// anchors that are not in view are left out (the API has them).
+/// it values: geometry is the screen rectangle `[x, y, w, h]`, the projected points
+/// `[[x, y], …]`, or for a lane tag laid out in a label box the box and then the point it
+/// belongs to, `[x, y, w, h, px, py]` (a leader line joins them), rounded to 1/1000 of the
+/// screen; world anchors that are not in view are left out (the API has them).
 public enum CompactPayload {
     /// The per-frame size the default swimming template must stay within, in bytes of JSON.
     public static let budget = 1200
@@ -43,7 +44,8 @@ public enum CompactPayload {
             appendNumber(element.opacity, to: &out)
             out.append(UInt8(ascii: ","))
             if let rect = element.rect {
-                appendNumbers(rect, to: &out)
+                // A laid-out lane tag: its label box, then its point, so a reader draws the leader.
+                appendNumbers(rect, then: element.screen?.count == 1 ? element.screen![0] : [], to: &out)
             } else if let screen = element.screen {
                 out.append(UInt8(ascii: "["))
                 for (index, point) in screen.enumerated() {
@@ -83,10 +85,15 @@ public enum CompactPayload {
         return out
     }
 
-    private static func appendNumbers(_ values: [Double], to out: inout [UInt8]) {
+    /// `[a, b, …]` of `values` followed by `more`, in one array (no array is built per element).
+    private static func appendNumbers(_ values: [Double], then more: [Double] = [], to out: inout [UInt8]) {
         out.append(UInt8(ascii: "["))
         for (index, value) in values.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
+            appendNumber(value, to: &out)
+        }
+        for value in more {
+            out.append(UInt8(ascii: ","))
             appendNumber(value, to: &out)
         }
         out.append(UInt8(ascii: "]"))
