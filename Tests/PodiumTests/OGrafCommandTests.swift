@@ -129,12 +129,9 @@ struct OGrafCommandTests {
         #expect(try await times(movie.path) == source)
 
         let golden = try Fixtures.swimGolden("frames.swimming").map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        let pictures = try await Pixels.rawFrames(of: movie.path, [0, 312, 599], pixelFormat: "rgba", width: width, height: height, bytesPerPixel: 4)
         for n in [0, 312, 599] {
-            let raw = folder.appendingPathComponent("frame\(n).rgba")
-            let extracted = try await Fixtures.run("ffmpeg", ["-v", "error", "-y", "-i", movie.path, "-vf", "select=eq(n\\,\(n))", "-vframes", "1", "-f", "rawvideo", "-pix_fmt", "rgba", raw.path])
-            try #require(extracted.status == 0, "\(extracted.err)")
-            let pixels = [UInt8](try Data(contentsOf: raw))
-            try #require(pixels.count == width * height * 4)
+            let pixels = try #require(pictures[n])
             let alpha = { (x: Int, y: Int) in pixels[(y * width + x) * 4 + 3] }
             let rects = (golden[n]["elements"] as? [[String: Any]] ?? []).filter { ($0["opacity"] as? Double ?? 0) > 0 }.compactMap { $0["rect"] as? [Double] }.map { rect in
                 (x: Int(rect[0] * Double(width)), y: Int(rect[1] * Double(height)), right: Int((rect[0] + rect[2]) * Double(width)), bottom: Int((rect[1] + rect[3]) * Double(height)))
@@ -168,13 +165,11 @@ struct OGrafCommandTests {
         let frames = [120, 312, 490]
         let previewed = try await Fixtures.run(PodiumBinary.path, ["preview", Fixtures.swim.path, "--template", "swimming", "--out", folder.path] + frames.flatMap { ["--frame", "\($0)"] })
         try #require(previewed.status == 0, "\(previewed.err)")
-        func rawFrame(_ file: String, _ n: Int, _ format: String) async throws -> [Double] {
-            let raw = folder.appendingPathComponent("compare-\(n).\(format)")
-            let extracted = try await Fixtures.run("ffmpeg", ["-v", "error", "-y", "-i", file, "-vf", "select=eq(n\\,\(n))", "-vframes", "1", "-f", "rawvideo", "-pix_fmt", format, raw.path])
-            try #require(extracted.status == 0, "\(extracted.err)")
-            return try Data(contentsOf: raw).map(Double.init)
-        }
         let (width, height) = (640, 360)
+        let graphics = try await Pixels.rawFrames(of: movie.path, frames, pixelFormat: "rgba", width: width, height: height, bytesPerPixel: 4)
+        let sources = try await Pixels.rawFrames(
+            of: Fixtures.swim.appendingPathComponent("clip.ts").path, frames, pixelFormat: "rgb24", width: width, height: height, bytesPerPixel: 3
+        )
         /// A 5×5 box blur, as two passes of 5 (rows, then columns), clamped at the edges.
         func blurred(_ rgb: [Double]) -> [Double] {
             func pass(_ input: [Double], along horizontal: Bool) -> [Double] {
@@ -198,9 +193,9 @@ struct OGrafCommandTests {
             return pass(pass(rgb, along: true), along: false)
         }
         for n in frames {
-            let graphic = try await rawFrame(movie.path, n, "rgba")
-            let source = try await rawFrame(Fixtures.swim.appendingPathComponent("clip.ts").path, n, "rgb24")
-            let preview = try await rawFrame(folder.appendingPathComponent(String(format: "frame-%06d.png", n)).path, 0, "rgb24")
+            let graphic = try #require(graphics[n]).map(Double.init), source = try #require(sources[n]).map(Double.init)
+            let previewFile = folder.appendingPathComponent(String(format: "frame-%06d.png", n)).path
+            let preview = try #require(try await Pixels.rawFrames(of: previewFile, [0], pixelFormat: "rgb24", width: width, height: height, bytesPerPixel: 3)[0]).map(Double.init)
             var composite = source
             for pixel in 0..<(width * height) {
                 let alpha = graphic[pixel * 4 + 3] / 255

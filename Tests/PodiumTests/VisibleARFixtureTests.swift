@@ -10,22 +10,6 @@ struct VisibleARFixtureTests {
     /// How far (pixels at 640×360) a tag's point may lie from a centre-line pixel.
     static let radius = 2
 
-    /// Decodes frames of the clip with FFmpeg's command line (not Podium's decoder) as RGB.
-    static func pictures(_ frames: [Int]) async throws -> [Int: [UInt8]] {
-        let folder = try Fixtures.scratchFolder()
-        let raw = folder.appendingPathComponent("frames.rgb")
-        let select = frames.map { "eq(n\\,\($0))" }.joined(separator: "+")
-        let run = try await Fixtures.run("ffmpeg", [
-            "-v", "error", "-y", "-i", Fixtures.swim.appendingPathComponent("clip.ts").path,
-            "-vf", "select='\(select)'", "-vsync", "0", "-f", "rawvideo", "-pix_fmt", "rgb24", raw.path,
-        ])
-        #expect(run.status == 0, "\(run.err)")
-        let bytes = Array(try Data(contentsOf: raw))
-        let size = 640 * 360 * 3
-        #expect(bytes.count == frames.count * size)
-        return Dictionary(uniqueKeysWithValues: frames.enumerated().map { place, frame in (frame, Array(bytes[place * size..<(place + 1) * size])) })
-    }
-
     /// Whether a centre-line pixel lies within `radius` of the normalised point. `generate.py`
     /// paints the lines dark navy (12, 22, 70) on water of (40, 120, 200); far lines are a pixel
     /// or two thin and a pan smears them, so a line pixel is one darker than the water around it
@@ -55,7 +39,10 @@ struct VisibleARFixtureTests {
         let lens = try Lens(json: try Data(contentsOf: Fixtures.swim.appendingPathComponent("lens.json")))
         // Every fifth frame while the tags are up (the start at frame 75 to the last touch at 521).
         let sampled = Array(stride(from: 80, through: 520, by: 5))
-        let pictures = try await Self.pictures(sampled)
+        // Decoded by FFmpeg's command line, not by Podium's decoder.
+        let pictures = try await Pixels.rawFrames(
+            of: Fixtures.swim.appendingPathComponent("clip.ts").path, sampled, pixelFormat: "rgb24", width: 640, height: 360, bytesPerPixel: 3
+        )
         var measured = 0, lanesSeen = Set<Int>(), offLine: [String] = [], controlsOnLine: [String] = [], controls = 0
         for frame in sampled {
             let overlay = golden[frame], picture = try #require(pictures[frame])

@@ -42,6 +42,28 @@ public struct Pixels: Sendable {
     }
 }
 
+extension Pixels {
+    /// Chosen pictures of a video or picture file (frame numbers in presentation order, counted
+    /// from 0), decoded by FFmpeg's command line, not by Podium, as raw bytes of `pixelFormat`
+    /// (`rgb24`, `rgba`), each `width × height × bytesPerPixel` long.
+    public static func rawFrames(
+        of path: String, _ frames: [Int], pixelFormat: String, width: Int, height: Int, bytesPerPixel: Int
+    ) async throws -> [Int: [UInt8]] {
+        let raw = try Fixtures.scratchFolder("raw-frames").appendingPathComponent("\(UUID().uuidString).\(pixelFormat)")
+        defer { try? FileManager.default.removeItem(at: raw) }
+        let chosen = frames.sorted()
+        let select = chosen.map { "eq(n\\,\($0))" }.joined(separator: "+")
+        let run = try await Fixtures.run("ffmpeg", ["-v", "error", "-y", "-i", path, "-vf", "select='\(select)'", "-vsync", "0", "-f", "rawvideo", "-pix_fmt", pixelFormat, raw.path])
+        guard run.status == 0 else { throw PixelsError(message: run.err) }
+        let bytes = Array(try Data(contentsOf: raw))
+        let size = width * height * bytesPerPixel
+        guard bytes.count == chosen.count * size else {
+            throw PixelsError(message: "decoded \(bytes.count) bytes for \(chosen.count) pictures of \(width)×\(height) from \(path)")
+        }
+        return Dictionary(uniqueKeysWithValues: chosen.enumerated().map { place, frame in (frame, Array(bytes[place * size..<(place + 1) * size])) })
+    }
+}
+
 public struct PixelsError: Error, CustomStringConvertible {
     public let message: String
     public var description: String { message }
