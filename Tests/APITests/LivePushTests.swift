@@ -208,6 +208,8 @@ struct LivePushTests {
 
     /// A push's connection holds little (`PushConnection`), so at a job's end most of what a slow
     /// client has still to read is queued in the server: the connection must not go before it has.
+    /// The client reads 1.45 MB in about 2 s alone; beside the whole suite it has taken
+    /// longer than 30 s, so it waits up to 2 minutes and says so if its own time ran out.
     @Test func aSlowWebSocketClientGetsEveryFrameAndTheEndOfAFinishedJob() async throws {
         let job = try startJob()
         try store.appendFrames(frames(0..<600), toJob: job)
@@ -215,8 +217,10 @@ struct LivePushTests {
         let key = key
         try await withServer { client in
             let session = try await RawWebSocket.session(
-                port: try #require(client.port), path: "/v1/jobs/\(job)/ws", headers: [("Authorization", "Bearer \(key)")], slowly: true
+                port: try #require(client.port), path: "/v1/jobs/\(job)/ws", headers: [("Authorization", "Bearer \(key)")], slowly: true,
+                waitingAtMost: 120
             )
+            #expect(!session.timedOut, "the test client's own time limit ran out before the server closed")
             let seqs = session.texts.compactMap { $0.firstMatch(of: /"seq":(\d+)\}$/).map { Int($0.1)! } }
             #expect(seqs == Array(0..<600))
             #expect(session.texts.last?.contains(#""event":"end""#) == true)

@@ -447,6 +447,8 @@ enum RawWebSocket {
         var closedByServer = false
         /// Ping frames the server sent.
         var pings = 0
+        /// The reader's own time limit ran out before the server closed.
+        var timedOut = false
     }
 
     /// Connects to `path`, reads until the server's close frame (answering it), or, once
@@ -491,6 +493,7 @@ enum RawWebSocket {
                 sentClose = true
             }
         }
+        reader.session.timedOut = true
         return reader.session
     }
 
