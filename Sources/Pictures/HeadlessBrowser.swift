@@ -22,6 +22,11 @@ final class HeadlessBrowser {
     private var closed = false
     /// The longest one command may take before the browser is taken for hung.
     private let patience: Int32 = 60_000
+    /// A graphic's folder the page loads files from, and the origin it is served at (`serve`).
+    private var served: (origin: String, graphic: OGrafGraphicFolder)?
+    /// Ids of the commands that answer the page's requests, apart from `nextID`'s so that an
+    /// answer sent while a command waits never changes the id it waits for.
+    private var nextRequestAnswerID = 1_000_000_000
 
     /// Starts a browser whose page is `width` × `height` CSS pixels with a transparent background.
     init(width: Int, height: Int) throws(BrowserError) {
@@ -102,7 +107,13 @@ final class HeadlessBrowser {
         try write(bytes, for: method)
         while true {
             let answer = try readMessage(for: method)
-            guard answer["id"] as? Int == nextID else { continue } // an event, or another session's news
+            guard answer["id"] as? Int == nextID else {
+                // An event, or another session's news; the page's requests for the served folder are answered.
+                if answer["method"] as? String == "Fetch.requestPaused", let request = answer["params"] as? [String: Any] {
+                    try answerRequest(request)
+                }
+                continue
+            }
             if let error = answer["error"] as? [String: Any] {
                 throw BrowserError(description: "\(method): \(error["message"] as? String ?? "failed")")
             }
@@ -119,6 +130,46 @@ final class HeadlessBrowser {
             throw BrowserError(description: "the page failed: \(detail)")
         }
         return (result["result"] as? [String: Any])?["value"]
+    }
+
+    /// Serves `graphic`'s folder to the page at `origin` (`https://NAME.invalid`, a name no
+    /// resolver knows) through the DevTools Fetch domain, so nothing listens on a port, and opens
+    /// an empty page there: the graphic's module and the files it loads by relative URL come
+    /// from the folder with the right media types, and a path outside it is answered 404.
+    func open(_ graphic: OGrafGraphicFolder, at origin: String) throws(BrowserError) {
+        served = (origin, graphic)
+        try call("Fetch.enable", ["patterns": [["urlPattern": origin + "/*", "requestStage": "Request"]]])
+        try call("Page.enable")
+        try call("Page.navigate", ["url": origin + "/"])
+        // The navigation's answer comes when it commits; the page is ready once it has loaded.
+        _ = try evaluate("new Promise((done) => { const check = () => document.readyState === 'complete' ? done(true) : setTimeout(check, 10); check(); })")
+    }
+
+    /// Answers one request the page made below the served origin: the folder's file, an empty
+    /// page for the origin itself, or 404.
+    private func answerRequest(_ request: [String: Any]) throws(BrowserError) {
+        guard let id = request["requestId"] as? String else { return }
+        let url = (request["request"] as? [String: Any])?["url"] as? String ?? ""
+        var status = 404
+        var body = Data("not found".utf8)
+        var mediaType = "text/plain; charset=utf-8"
+        if let (origin, graphic) = served, url.hasPrefix(origin + "/") {
+            var path = String(url.dropFirst(origin.count + 1))
+            if let end = path.firstIndex(where: { $0 == "?" || $0 == "#" }) { path = String(path[..<end]) }
+            if path.isEmpty {
+                (status, body, mediaType) = (200, Data("<!doctype html><html><head><meta charset=\"utf-8\"></head><body></body></html>".utf8), "text/html; charset=utf-8")
+            } else if let file = graphic.file(at: path) {
+                (status, body, mediaType) = (200, file.contents, file.mediaType)
+            }
+        }
+        nextRequestAnswerID += 1
+        let message: [String: Any] = [
+            "id": nextRequestAnswerID, "method": "Fetch.fulfillRequest", "sessionId": session,
+            "params": ["requestId": id, "responseCode": status, "responseHeaders": [["name": "Content-Type", "value": mediaType]], "body": body.base64EncodedString()],
+        ]
+        guard var bytes = try? JSONSerialization.data(withJSONObject: message) else { return }
+        bytes.append(0)
+        try write(bytes, for: "Fetch.fulfillRequest")
     }
 
     /// The page as PNG, its transparent background kept as alpha.

@@ -15,6 +15,12 @@ struct OGrafCommandTests {
         )
     }
 
+    /// The first video stream's packet PTS as ffprobe reads them, in order.
+    static func presentationTimes(_ file: String) async throws -> [Int] {
+        let probed = try await Fixtures.run("ffprobe", ["-v", "error", "-select_streams", "v:0", "-show_entries", "packet=pts", "-of", "csv=p=0", file])
+        return probed.out.split(separator: "\n").compactMap { Int($0.split(separator: ",").first ?? "") }.sorted()
+    }
+
     static func json(_ url: URL) throws -> [String: Any] {
         try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
     }
@@ -120,13 +126,9 @@ struct OGrafCommandTests {
         // An independent reader (ffprobe): PNG with alpha, and the source's presentation times, one for one.
         let stream = try await Fixtures.run("ffprobe", ["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=codec_name,pix_fmt,width,height", "-of", "csv=p=0", movie.path])
         #expect(stream.out.trimmingCharacters(in: .whitespacesAndNewlines) == "png,\(width),\(height),rgba", "\(stream.out)")
-        func times(_ file: String) async throws -> [Int] {
-            let probed = try await Fixtures.run("ffprobe", ["-v", "error", "-select_streams", "v:0", "-show_entries", "packet=pts", "-of", "csv=p=0", file])
-            return probed.out.split(separator: "\n").compactMap { Int($0.split(separator: ",").first ?? "") }.sorted()
-        }
-        let source = try await times(Fixtures.swim.appendingPathComponent("clip.ts").path)
+        let source = try await Self.presentationTimes(Fixtures.swim.appendingPathComponent("clip.ts").path)
         #expect(source.count == 600)
-        #expect(try await times(movie.path) == source)
+        #expect(try await Self.presentationTimes(movie.path) == source)
 
         let golden = try Fixtures.swimGolden("frames.swimming").map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
         let pictures = try await Pixels.rawFrames(of: movie.path, [0, 312, 599], pixelFormat: "rgba", width: width, height: height, bytesPerPixel: 4)
