@@ -20,10 +20,13 @@ struct JobsController<Store: JobReading & KeyReading> {
     let bodies = ImmutableBodyCache()
     let tokens: PlaybackTokens
     let liveKeys = KeyLiveness()
+    /// Designers' own OGraf graphics whose mapped frames `graphicEvents` pushes.
+    let graphics: OGrafGraphicLibrary
 
-    init(store: Store, desk: JobDesk?, wallClock: any WallClock) {
+    init(store: Store, desk: JobDesk?, wallClock: any WallClock, graphics: OGrafGraphicLibrary = .none) {
         self.store = store
         self.desk = desk
+        self.graphics = graphics
         tokens = PlaybackTokens(wallClock: wallClock)
     }
 
@@ -43,6 +46,7 @@ struct JobsController<Store: JobReading & KeyReading> {
         group.get(":id/frames/:n", use: frame)
         group.get(":id/frames/:n/preview.png", use: preview)
         group.get(":id/events", use: events)
+        group.get(":id/ograf/:graphic/events", use: graphicEvents)
         group.ws(":id/ws", shouldUpgrade: shouldUpgrade, onUpgrade: pushOverWebSocket)
         group.get(":id/hls/:file", use: hls)
         group.post(":id/playback", use: playback)
@@ -305,6 +309,17 @@ struct JobsController<Store: JobReading & KeyReading> {
         return ServerSentEvents(store: store, keyIsLive: keyIsLive(request)).stream(
             job: job, after: try Self.resumePoint(request), connection: PushConnection(channel: context.channel)
         )
+    }
+
+    /// `GET /v1/jobs/{id}/ograf/{graphic}/events?after=`: the frames as `/events` sends them, each
+    /// mapped to the designer's graphic's data (`{"data", "frame", "seq", "shown"}`), for the OGraf
+    /// host page driving that graphic (docs/ograf.md).
+    @Sendable func graphicEvents(_ request: Request, context: PodiumRequestContext) async throws -> Response {
+        let job = try await requireJob(context)
+        let mapping = try graphics.graphic(named: context.parameters.get("graphic") ?? "").mapping
+        return ServerSentEvents(store: store, keyIsLive: keyIsLive(request), eventData: { frame in
+            OGrafGraphicLibrary.event(for: frame.overlayJSON, seq: frame.seq, mapping: mapping)
+        }).stream(job: job, after: try Self.resumePoint(request), connection: PushConnection(channel: context.channel))
     }
 
     /// Whether the key a push was opened with is still live: a revoked key ends its open streams.

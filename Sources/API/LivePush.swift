@@ -107,9 +107,12 @@ struct FrameFollower<Store: JobReading> {
 struct ServerSentEvents<Store: JobReading> {
     let store: Store
     let keyIsLive: @Sendable () async throws -> Bool
+    /// A frame event's data: the stored overlay's bytes, unless a graphic's push maps them (`OGrafGraphicLibrary`).
+    var eventData: (@Sendable (StoredFrame) -> Data)? = nil
 
     func stream(job: JobRecord, after: Int?, connection: PushConnection) -> Response {
         let follower = FrameFollower(store: store, keyIsLive: keyIsLive)
+        let eventData = eventData
         let body = ResponseBody { writer in
             PodiumMetrics.liveClientConnected()
             defer { PodiumMetrics.liveClientDisconnected() }
@@ -119,7 +122,7 @@ struct ServerSentEvents<Store: JobReading> {
                     var chunk = ByteBuffer()
                     for frame in frames {
                         chunk.writeString("id: \(frame.seq)\nevent: frame\ndata: ")
-                        chunk.writeBytes(frame.overlayJSON)
+                        chunk.writeBytes(eventData?(frame) ?? frame.overlayJSON)
                         chunk.writeString("\n\n")
                     }
                     try await writer.write(chunk)

@@ -18,9 +18,10 @@ let maximumFramesPerPage = 500
 /// - Parameter metrics: the registry `MetricsSystem` was bootstrapped with; given, requests are
 ///   measured and `/metrics` serves it.
 /// - Parameter wallClock: what stored templates are dated by and playback tokens expire by.
+/// - Parameter graphics: designers' own OGraf graphics the server serves and drives.
 public func buildRouter(
     store: some JobReading & KeyReading & TemplateStoring, feeds: FeedDesk? = nil, jobs: JobDesk? = nil, limits: RateLimits = RateLimits(),
-    metrics: PrometheusCollectorRegistry? = nil, wallClock: any WallClock = SystemClock()
+    metrics: PrometheusCollectorRegistry? = nil, wallClock: any WallClock = SystemClock(), graphics: OGrafGraphicLibrary = .none
 ) -> Router<PodiumRequestContext> {
     let router = Router(context: PodiumRequestContext.self)
     if metrics != nil { router.add(middleware: MetricsMiddleware()) }
@@ -39,12 +40,14 @@ public func buildRouter(
     serveResource(SDKModule.bytes, at: "sdk/podium.js", type: "text/javascript; charset=utf-8", on: router, headers: [.cacheControl: "public, max-age=60"])
     // Podium's OGraf graphic and the page that drives it with a job's frames (docs/ograf.md).
     serveResource(OGrafExport.module, at: "ograf/graphic.mjs", type: "text/javascript; charset=utf-8", on: router, headers: [.cacheControl: "public, max-age=60"])
+    // A designer's own graphic (`graphic=NAME`) loads its stylesheets, fonts and pictures from its folder here.
     serveResource(OGrafHostPage.bytes, at: "ograf/host", type: "text/html; charset=utf-8", on: router, headers: [
         .cacheControl: "public, max-age=60",
-        .contentSecurityPolicy: "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' data:",
+        .contentSecurityPolicy: "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; font-src 'self' data:; img-src 'self' data:",
     ])
+    graphics.addRoutes(to: router)
     let v1 = router.group("v1").add(middleware: KeyAuthenticator(keys: store, limiter: RateLimiter(limits: limits)))
-    let jobsController = JobsController(store: store, desk: jobs, wallClock: wallClock)
+    let jobsController = JobsController(store: store, desk: jobs, wallClock: wallClock, graphics: graphics)
     jobsController.addRoutes(to: v1.group("jobs"))
     jobsController.addPlaybackRoutes(to: router)
     TemplatesController(store: store, desk: jobs, wallClock: wallClock).addRoutes(to: v1.group("templates"))
@@ -64,9 +67,10 @@ public func buildRouter(
 /// Builds the HTTP application around a store.
 public func buildApplication(
     store: some JobReading & KeyReading & TemplateStoring, feeds: FeedDesk? = nil, jobs: JobDesk? = nil, limits: RateLimits = RateLimits(),
-    metrics: PrometheusCollectorRegistry? = nil, wallClock: any WallClock = SystemClock(), configuration: ApplicationConfiguration
+    metrics: PrometheusCollectorRegistry? = nil, wallClock: any WallClock = SystemClock(), graphics: OGrafGraphicLibrary = .none,
+    configuration: ApplicationConfiguration
 ) -> some ApplicationProtocol {
-    let router = buildRouter(store: store, feeds: feeds, jobs: jobs, limits: limits, metrics: metrics, wallClock: wallClock)
+    let router = buildRouter(store: store, feeds: feeds, jobs: jobs, limits: limits, metrics: metrics, wallClock: wallClock, graphics: graphics)
     // The same router answers WebSocket upgrades, so they pass the same key check.
     return Application(
         responder: HeadAsGet(inner: router.buildResponder()), server: .podiumHTTP1(webSocketRouter: router), configuration: configuration

@@ -48,9 +48,8 @@ public enum OGrafRender {
         guard graphic.graphic.supportsNonRealTime else {
             throw BrowserError(description: "the graphic \(graphic.graphic.id) does not support non-real-time rendering (its manifest's supportsNonRealTime is false), so it cannot be rendered frame by frame")
         }
-        let decoder = JSONDecoder()
         let perFrame = try frames.map { frame in
-            do { return mapping.frameData(for: try decoder.decode(JSONValue.self, from: frame.canonicalJSON())) } catch {
+            do { return mapping.frameData(for: try JSONValue(parsing: frame.canonicalJSONBytes())) } catch {
                 throw BrowserError(description: "frame \(frame.frame)'s overlay could not be read back as JSON: \(error)")
             }
         }

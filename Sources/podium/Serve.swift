@@ -51,6 +51,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Folder of bundled templates (NAME.json), used after those stored through the API (PODIUM_TEMPLATES).")
     var templates = Serve.environment["PODIUM_TEMPLATES"] ?? "templates"
 
+    @Option(help: "Folder of designers' own OGraf graphics to serve and drive: each NAME/ with its NAME.mapping.json beside it (PODIUM_OGRAF_GRAPHICS).")
+    var ografGraphics = Serve.environment["PODIUM_OGRAF_GRAPHICS"]
+
     @Option(name: .customLong("allow-host"), help: "A host a job's network input or output may reach (repeatable; loopback always may; PODIUM_ALLOW_HOSTS, comma-separated).")
     var allowedHosts: [String] = (Serve.environment["PODIUM_ALLOW_HOSTS"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
 
@@ -68,6 +71,12 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         guard rateLimit > 0, rateBurst >= 1 else { throw ValidationError("--rate-limit must be positive and --rate-burst at least 1") }
+        let graphics: OGrafGraphicLibrary
+        do {
+            graphics = try ografGraphics.map { path throws(OGrafImportError) in try OGrafGraphicLibrary(directory: path) } ?? .none
+        } catch {
+            throw ValidationError("--ograf-graphics: \(error.description)")
+        }
         let store = try SQLiteStore(path: database)
         // The one clock the server's records, receipts and jobs read the time of day from.
         let wallClock = SystemClock()
@@ -89,7 +98,7 @@ struct Serve: AsyncParsableCommand {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let app = buildApplication(
             store: store, feeds: feeds, jobs: jobs, limits: RateLimits(perSecond: rateLimit, burst: rateBurst), metrics: registry, wallClock: wallClock,
-            configuration: ApplicationConfiguration(address: .hostname(hostname, port: port), serverName: "podium")
+            graphics: graphics, configuration: ApplicationConfiguration(address: .hostname(hostname, port: port), serverName: "podium")
         )
         // On SIGTERM/SIGINT the group shuts down in reverse order: the jobs first (outputs
         // finished, frames stored), then the HTTP server, then the node (retired last, once

@@ -170,6 +170,96 @@ struct OGrafTests {
         }
     }
 
+    /// A designer's own graphic the server holds (`fixtures/ograf-graphics/finish-plate`, with its
+    /// mapping): its manifest and files are served without a key, nothing outside its folder is,
+    /// and a job's frames come mapped to its data over Server-Sent Events, with a key.
+    @Test func aDesignersOwnGraphicIsServedAndItsMappedFramesPushed() async throws {
+        let (admin, viewer, store, graphics) = (admin, viewer, server.store, server.graphics)
+        try await server.serve { client in
+            let manifest = try await client.execute(uri: "/ograf/graphics/finish-plate", method: .get, headers: [:])
+            #expect(manifest.status == .ok && manifest.headers[.contentType] == "application/json")
+            #expect((try JSONSerialization.jsonObject(with: Data(String(buffer: manifest.body).utf8)) as? [String: Any])?["id"] as? String == "example.finish-plate")
+            let module = try await client.execute(uri: "/ograf/graphics/finish-plate/lib/motion.mjs", method: .get, headers: [:])
+            #expect(module.status == .ok && module.headers[.contentType] == "text/javascript; charset=utf-8")
+            #expect(String(buffer: module.body) == (try String(contentsOf: Fixtures.root.appendingPathComponent("fixtures/ograf-graphics/finish-plate/lib/motion.mjs"), encoding: .utf8)))
+            for path in ["/ograf/graphics/finish-plate/missing.mjs", "/ograf/graphics/finish-plate/%2e%2e/finish-plate.mapping.json", "/ograf/graphics/no-such", "/ograf/graphics/ebu-manifests"] {
+                let refused = try await client.execute(uri: path, method: .get, headers: [:])
+                #expect(refused.status == .notFound, "\(path)")
+                #expect(String(buffer: refused.body).contains(#""code":"not_found""#), "\(path)")
+            }
+
+            let id = try await Self.finishedJob(client, store: store, key: admin)
+            let unauthenticated = try await client.execute(uri: "/v1/jobs/\(id)/ograf/finish-plate/events", method: .get, headers: [:])
+            #expect(unauthenticated.status == .unauthorized)
+            let unknown = try await client.execute(uri: "/v1/jobs/\(id)/ograf/no-such/events", method: .get, headers: [.authorization: "Bearer \(viewer)"])
+            #expect(unknown.status == .notFound && String(buffer: unknown.body).contains("no OGraf graphic no-such"))
+            let pushed = try await client.execute(uri: "/v1/jobs/\(id)/ograf/finish-plate/events?after=539", method: .get, headers: [.authorization: "Bearer \(viewer)"])
+            #expect(pushed.status == .ok)
+            let events = String(buffer: pushed.body).components(separatedBy: "\n\n").filter { $0.contains("event: frame") }.compactMap { block in
+                block.split(separator: "\n").first { $0.hasPrefix("data: ") }.flatMap { try? JSONSerialization.jsonObject(with: Data($0.dropFirst(6).utf8)) as? [String: Any] }
+            }
+            #expect(events.compactMap { $0["seq"] as? Int } == Array(540..<600))
+            // The plate is shown from the frame that first aired the result board (later in a job
+            // than in the fixture's render: the job airs results as they were received).
+            let aired = try await store.frames(jobID: Int64(id), from: 0, to: 100_000, limit: 100_000)
+            let firstShown = try #require(aired.first { stored in
+                let frame = try? JSONSerialization.jsonObject(with: stored.overlayJSON) as? [String: Any]
+                return (frame?["elements"] as? [[String: Any]] ?? []).contains { $0["id"] as? String == "results" && $0["visible"] as? Bool == true }
+            }?.seq)
+            #expect(firstShown > 540)
+            #expect(events.filter { $0["shown"] as? Bool == true }.compactMap { $0["seq"] as? Int }.first == firstShown)
+            #expect(events.filter { $0["shown"] as? Bool == false }.compactMap { $0["seq"] as? Int }.last == firstShown - 1)
+            let mapping = try #require(graphics.graphics["finish-plate"]).mapping
+            for event in events {
+                let seq = try #require(event["seq"] as? Int)
+                let expected = mapping.frameData(for: try JSONValue(parsing: aired[seq].overlayJSON))
+                let sent = try JSONValue(parsing: try JSONSerialization.data(withJSONObject: event["data"] ?? [:]))
+                #expect(sent == expected.data && event["shown"] as? Bool == expected.shown, "frame \(seq)")
+            }
+            #expect(String(buffer: pushed.body).contains("event: end"))
+            let last = try #require(events.last?["data"] as? [String: Any])
+            #expect(last["name"] as? String == "OKAFOR" && last["nation"] as? String == "USA" && last["time"] as? String == "8.31" && last["rank"] as? Int == 1, "\(last)")
+        }
+    }
+
+    /// The host page drives a designer's own graphic with a job's mapped frames in a real
+    /// browser: one load, an update each time the mapped data changes, played when the result
+    /// board comes up (once), stopped at the job's end, and the winner on the plate then.
+    @Test func theHostPageDrivesADesignersOwnGraphic() async throws {
+        let (admin, store, graphics) = (admin, server.store, server.graphics)
+        let chromium = try await HeadlessChromium.launch()
+        try await server.serve { client in
+            defer { chromium.close() }
+            let port = try #require(client.port)
+            let id = try await Self.finishedJob(client, store: store, key: admin)
+            // What the page should do, from the aired frames through the same mapping.
+            let mapping = try #require(graphics.graphics["finish-plate"]).mapping
+            let mapped = try await store.frames(jobID: Int64(id), from: 0, to: 100_000, limit: 100_000).map { stored in
+                mapping.frameData(for: try JSONValue(parsing: stored.overlayJSON))
+            }
+            try #require(mapped.count == 600)
+            let changes = zip(mapped, mapped.dropFirst()).filter { $0.data != $1.data }.count
+            let plays = zip([false] + mapped.map(\.shown), mapped.map(\.shown)).filter { !$0 && $1 }.count
+            #expect(changes >= 1 && plays == 1, "\(changes) changes, \(plays) plays")
+            let visit = try await chromium.visit(
+                "http://127.0.0.1:\(port)/ograf/host#key=\(admin)&job=\(id)&graphic=finish-plate", probe: "document.getElementById('state').textContent"
+            ) { text in
+                guard let page = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else { return false }
+                return page["ended"] as? Bool == true || !((page["errors"] as? [Any])?.isEmpty ?? true)
+            }
+            #expect(visit.errors.isEmpty, "\(visit.errors)")
+            let page = try #require(try JSONSerialization.jsonObject(with: Data(visit.value.utf8)) as? [String: Any], "\(visit.value)")
+            #expect((page["errors"] as? [Any])?.isEmpty == true, "\(page)")
+            #expect(page["frames"] as? Int == 600 && page["outOfOrder"] as? Int == 0 && page["ended"] as? Bool == true, "\(page)")
+            #expect(page["loads"] as? Int == 1 && page["updates"] as? Int == changes, "\(page)")
+            #expect(page["plays"] as? Int == plays && page["stops"] as? Int == plays, "\(page)")
+            let data = try #require(page["data"] as? [String: Any])
+            #expect(data["name"] as? String == "OKAFOR" && data["time"] as? String == "8.31" && data["rank"] as? Int == 1, "\(data)")
+            let text = page["text"] as? String ?? ""
+            #expect(text.contains("OKAFOR") && text.contains("USA") && text.contains("8.31"), "\(text)")
+        }
+    }
+
     /// The SDK's follow (`followJob` of `/sdk/podium.js`, which the host page uses) resumes by
     /// itself when the stream breaks off: through a proxy that cuts the event stream mid-frame,
     /// the host still gets every frame once, in order, and the job's end.

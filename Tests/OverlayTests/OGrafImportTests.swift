@@ -55,7 +55,7 @@ struct OGrafImportTests {
     /// swimming fixture's last frame.
     @Test func pathsFindTheFramesValues() throws {
         let last = try #require(try Fixtures.swimGolden("frames.swimming").last)
-        let frame = try JSONDecoder().decode(JSONValue.self, from: Data(last.utf8))
+        let frame = try JSONValue(parsing: Array(last.utf8))
         func value(_ path: String) throws -> JSONValue? { try OverlayPath(parsing: path).value(in: frame) }
         #expect(try value("lanes[lane=4].athlete.familyName") == .string("OKAFOR"))
         #expect(try value("lanes[lane=4].finish.rank") == .integer(1))
@@ -133,7 +133,7 @@ struct OGrafImportTests {
     @Test func aMappingFillsTheGraphicsDataFromEachFrame() throws {
         let graphic = try Self.finishPlate()
         let mapping = try OGrafDataMapping(json: try Data(contentsOf: Self.graphics.appendingPathComponent("finish-plate.mapping.json")), for: graphic)
-        let frames = try Fixtures.swimGolden("frames.swimming").map { try JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) }
+        let frames = try Fixtures.swimGolden("frames.swimming").map { try JSONValue(parsing: Array($0.utf8)) }
         let data = frames.map(mapping.frameData)
         #expect(data.firstIndex(where: \.shown) == 546)
         #expect(data[546...].filter { !$0.shown }.isEmpty)

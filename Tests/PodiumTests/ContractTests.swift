@@ -30,7 +30,10 @@ struct ContractTests {
         let key = try await Fixtures.run(PodiumBinary.path, ["keys", "create", "--scope", "admin", "--database", database]).out
             .trimmingCharacters(in: .whitespacesAndNewlines)
         let (server, port) = try await ServeCommandTests.startServer(
-            database: database, extra: ["--rate-limit", "100000", "--rate-burst", "100000", "--jobs-dir", folder.appendingPathComponent("jobs").path]
+            database: database, extra: [
+                "--rate-limit", "100000", "--rate-burst", "100000", "--jobs-dir", folder.appendingPathComponent("jobs").path,
+                "--ograf-graphics", Fixtures.root.appendingPathComponent("fixtures/ograf-graphics").path,
+            ]
         )
         defer { if server.isRunning { server.terminate() } }
 

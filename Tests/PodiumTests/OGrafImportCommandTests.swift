@@ -86,4 +86,17 @@ struct OGrafImportCommandTests {
         let alone = try await Fixtures.run(PodiumBinary.path, ["ograf", "render", Fixtures.swim.path, "--template", "swimming", "--graphic", Self.plate, "--out", folder.appendingPathComponent("x.mov").path])
         #expect(alone.status == 1 && alone.err.contains("--graphic and --mapping go together"), "\(alone.err)")
     }
+
+    /// A server never starts with a graphic it could not drive: the reason names the mapping file.
+    @Test func aServerRefusesToStartWithAGraphicItCannotDrive() async throws {
+        let folder = try Fixtures.scratchFolder("ograf-serve-refusal")
+        try FileManager.default.copyItem(at: URL(fileURLWithPath: Self.plate), to: folder.appendingPathComponent("finish-plate"))
+        let mapping = folder.appendingPathComponent("finish-plate.mapping.json")
+        try Data(#"{"data": {"name": "clock.display"}}"#.utf8).write(to: mapping)
+        let database = folder.appendingPathComponent("podium.sqlite")
+        let served = try await Fixtures.run(PodiumBinary.path, ["serve", "--ograf-graphics", folder.path, "--port", "0", "--database", database.path])
+        #expect(served.status != 0)
+        #expect(served.err.contains("--ograf-graphics: \(mapping.path): the graphic example.finish-plate requires time"), "\(served.err)")
+        #expect(!FileManager.default.fileExists(atPath: database.path), "nothing was opened")
+    }
 }

@@ -10,17 +10,19 @@
  * 10 s), and when the server lets a client that fell too far behind go (`dropped`, which says
  * where to resume). `after` starts after that frame's sequence number. Stops when `signal`
  * aborts. A refusal (an answer other than 200, a revoked key) is thrown as an Error naming the
- * path and the API's message.
+ * path and the API's message. `stream` is the job's event stream to follow: `events` (the
+ * frames' overlays), or `ograf/NAME/events` (each frame mapped to a designer's OGraf graphic's
+ * data, `{data, frame, seq, shown}`; docs/ograf.md).
  *
  * @param {string|number} job
- * @param {{key: string, after?: number, signal?: AbortSignal, retrySeconds?: number,
+ * @param {{key: string, after?: number, signal?: AbortSignal, retrySeconds?: number, stream?: string,
  *          onFrame: (overlay: object) => (void|Promise<void>), onEnd?: (end: object) => (void|Promise<void>)}} options
  */
-export async function followJob(job, { key, after, signal, retrySeconds = 0.5, onFrame, onEnd }) {
+export async function followJob(job, { key, after, signal, retrySeconds = 0.5, stream = "events", onFrame, onEnd }) {
   let last = after ?? null;
   let wait = retrySeconds;
   for (;;) {
-    const outcome = await readEvents(job, key, last, signal, async (seq, overlay) => {
+    const outcome = await readEvents(job, stream, key, last, signal, async (seq, overlay) => {
       if (last !== null && seq <= last) return; // already delivered before a reconnection
       last = seq;
       wait = retrySeconds;
@@ -30,7 +32,7 @@ export async function followJob(job, { key, after, signal, retrySeconds = 0.5, o
       if (onEnd) await onEnd(outcome.data);
       return;
     }
-    if (outcome.event === "revoked") throw new Error(`/v1/jobs/${job}/events: ${outcome.data.reason || "the API key was revoked"}`);
+    if (outcome.event === "revoked") throw new Error(`/v1/jobs/${job}/${stream}: ${outcome.data.reason || "the API key was revoked"}`);
     if (outcome.event === "dropped") {
       last = Math.max(last ?? -1, outcome.data.resumeAfter ?? -1);
       continue;
@@ -43,9 +45,9 @@ export async function followJob(job, { key, after, signal, retrySeconds = 0.5, o
 }
 
 /** One connection: frames to `deliver` until an end, dropped or revoked event (returned) or the stream's close (`{event: null}`). */
-async function readEvents(job, key, after, signal, deliver) {
+async function readEvents(job, stream, key, after, signal, deliver) {
   const query = after === null ? "" : `?after=${encodeURIComponent(after)}`;
-  const path = `/v1/jobs/${encodeURIComponent(job)}/events${query}`;
+  const path = `/v1/jobs/${encodeURIComponent(job)}/${stream}${query}`;
   let response;
   try {
     response = await fetch(path, { headers: { Authorization: "Bearer " + key }, signal });
