@@ -22,7 +22,7 @@ final class HeadlessBrowser {
     private var closed = false
     /// The longest one command may take before the browser is taken for hung.
     private let patience: Int32 = 60_000
-    /// A graphic's folder the page loads files from, and the origin it is served at (`serve`).
+    /// A graphic's folder the page loads files from, and the origin it is served at (`open`).
     private var served: (origin: String, graphic: OGrafGraphicFolder)?
     /// Ids of the commands that answer the page's requests, apart from `nextID`'s so that an
     /// answer sent while a command waits never changes the id it waits for.

@@ -61,7 +61,7 @@ public struct OGrafGraphic: Sendable {
             fields = [:]
             required = []
         case .object(let schema):
-            if let type = schema["type"], type != .string("object") {
+            if let type = schema["type"], type != .string("object"), type != .array([.string("object")]) {
                 throw OGrafImportError("the manifest's data `schema` must describe an object (its `type` is \(type))")
             }
             var fields: [String: OGrafDataField] = [:]
