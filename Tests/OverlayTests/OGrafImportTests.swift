@@ -46,6 +46,7 @@ struct OGrafImportTests {
         #expect(Self.error { _ = try OGrafGraphic(manifest: Self.manifest(#""id": "x", "name": "X", "main": "g.mjs", "supportsRealTime": false, "supportsNonRealTime": false"#)) }
             .contains("supports neither"))
         #expect(Self.error { _ = try OGrafGraphic(manifest: Self.manifest(base + #", "main": "g.mjs", "schema": {"type": "array"}"#)) }.contains("must describe an object"))
+        #expect(Self.error { _ = try OGrafGraphic(manifest: Self.manifest(base + #", "main": "g.mjs", "schema": {"type": ["object"], "properties": {"a": {}}}"#)) } == "no error")
         #expect(Self.error { _ = try OGrafGraphic(manifest: Self.manifest(base + #", "main": "g.mjs", "schema": {"properties": {"a": {"type": "colour"}}}"#)) }
             .contains("field `a` has an unknown type `colour`"))
         #expect(Self.error { _ = try OGrafGraphic(manifest: Data(#"{"$schema": "https://example.com/v2/schema.json", "id": "x"}"#.utf8)) }.contains("not an OGraf v1 graphics schema"))
