@@ -31,6 +31,13 @@ public final class UDPCapture: @unchecked Sendable {
                 let count = recv(descriptor, &buffer, buffer.count, 0)
                 if count > 0 { lock.withLock { received += buffer[0..<count] } }
             }
+            // What the kernel still holds arrived before the stop: a thread the suite's load kept
+            // from reading must not lose it.
+            while true {
+                let count = recv(descriptor, &buffer, buffer.count, Int32(MSG_DONTWAIT))
+                guard count > 0 else { break }
+                lock.withLock { received += buffer[0..<count] }
+            }
             done.signal()
         }
     }
