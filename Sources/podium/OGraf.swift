@@ -66,6 +66,8 @@ struct OGraf: AsyncParsableCommand {
 
         func run() async throws {
             do {
+                // Before any frame is computed: a fixture's render takes a while.
+                guard (graphic == nil) == (mapping == nil) else { throw OperatorError("--graphic and --mapping go together") }
                 let frames: [FrameOverlay]
                 if let jobID = Int64(source) {
                     guard template == nil else { throw OperatorError("--template is for fixtures; a job draws what it carried") }
@@ -78,7 +80,6 @@ struct OGraf: AsyncParsableCommand {
                 let progress = { (done: Int) in
                     if done % step == 0 || done == frames.count { FileHandle.standardError.write(Data("rendered \(done) of \(frames.count) frames\n".utf8)) }
                 }
-                guard (graphic == nil) == (mapping == nil) else { throw OperatorError("--graphic and --mapping go together") }
                 if let graphic, let mapping {
                     let (folder, fill) = try Check.open(graphic: graphic, mapping: mapping)
                     let report = try OGrafRender.movie(of: frames, graphic: folder, mapping: fill, width: width, height: height, to: out, progress: progress)
