@@ -50,22 +50,23 @@ struct RaceTimelineTests {
     @Test func theClockIsZeroBeforeAndOnTheStartFrameAndTruncatesAfter() {
         let timeline = RaceFixture.timeline([RaceFixture.lane(1)])
         #expect(timeline.overlay(for: race.frame(74)).clock == .init(state: .notStarted, hundredths: 0))
-        #expect(timeline.overlay(for: race.frame(75)).clock == .init(state: .running, hundredths: 0))
-        #expect(timeline.overlay(for: race.frame(76)).clock == .init(state: .running, hundredths: 2))
+        #expect(timeline.overlay(for: race.frame(75)).clock == .init(state: .running, hundredths: 0, startUTC: RaceFixture.start.iso8601))
+        #expect(timeline.overlay(for: race.frame(76)).clock == .init(state: .running, hundredths: 2, startUTC: RaceFixture.start.iso8601))
         #expect(timeline.overlay(for: race.frame(300)).clock.display == "4.50")
     }
 
     @Test func theClockIsNeverNegativeWhenTheStartFallsInsideAFrame() {
         // The gun 5 ms into frame 75: frame 75 shows a running 0.00, frame 76 shows 0.01 (15 ms, truncated).
-        let timeline = RaceFixture.timeline([RaceFixture.lane(1)], start: RaceFixture.start.advanced(by: Rational(5, 1000)))
-        #expect(timeline.overlay(for: race.frame(75)).clock == .init(state: .running, hundredths: 0))
+        let gun = RaceFixture.start.advanced(by: Rational(5, 1000))
+        let timeline = RaceFixture.timeline([RaceFixture.lane(1)], start: gun)
+        #expect(timeline.overlay(for: race.frame(75)).clock == .init(state: .running, hundredths: 0, startUTC: gun.iso8601))
         #expect(timeline.overlay(for: race.frame(76)).clock.hundredths == 1)
     }
 
     @Test func theClockStopsOnTheWinnersTouchAndShowsTheWinningTime() {
         let timeline = RaceFixture.timeline([RaceFixture.lane(1, finish: 8400, rank: 2), RaceFixture.lane(2, finish: 8310, rank: 1)])
         // Touch at 1.5 + 8.31 = 9.81 s, inside frame 490 = [9.80, 9.82).
-        #expect(timeline.overlay(for: race.frame(489)).clock == .init(state: .running, hundredths: 828))
+        #expect(timeline.overlay(for: race.frame(489)).clock == .init(state: .running, hundredths: 828, startUTC: RaceFixture.start.iso8601))
         #expect(timeline.overlay(for: race.frame(490)).clock == .init(state: .stopped, hundredths: 831))
         #expect(timeline.overlay(for: race.frame(494)).clock == .init(state: .stopped, hundredths: 831))
         // Lane 1 touches at 1.5 + 8.40 = 9.90 s, frame 495: every lane has touched, the result is final.
@@ -104,7 +105,7 @@ struct PayloadTests {
 
     @Test func theCanonicalJSONHasSortedKeysAndTheFrameKeys() throws {
         let text = String(decoding: overlay.canonicalJSON(), as: UTF8.self)
-        #expect(text.hasPrefix(#"{"captureUTC":"2026-07-31T19:42:12.400000Z","clock":{"display":"0.90","hundredths":90,"state":"running"},"elements":[],"frame":120,"lanes":[{"athlete":"#))
+        #expect(text.hasPrefix(#"{"captureUTC":"2026-07-31T19:42:12.400000Z","clock":{"display":"0.90","hundredths":90,"startUTC":"2026-07-31T19:42:11.500000Z","state":"running"},"elements":[],"frame":120,"lanes":[{"athlete":"#))
         #expect(text.hasSuffix(#""order":[4],"pts":216000,"records":[],"seq":120,"timeBase":"1/90000","timecode":"19:42:12:20","unit":"SWMM100MFR------------FNL-000100--"}"#))
         #expect(try JSONDecoder().decode(FrameOverlay.self, from: overlay.canonicalJSON()) == overlay)
     }

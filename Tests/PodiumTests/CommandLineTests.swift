@@ -287,7 +287,7 @@ struct ServeCommandTests {
             let aired = try await client.execute(request("http://127.0.0.1:\(port)/v1/jobs/1/frames?from=490&to=490"), timeout: .seconds(10))
             #expect(aired.status == .ok)
             let airedBody = String(buffer: try await aired.body.collect(upTo: 1 << 20))
-            #expect(airedBody.contains(#""clock":{"display":"8.30","hundredths":830,"state":"running"}"#))
+            #expect(airedBody.contains(#""clock":{"display":"8.30","hundredths":830,"startUTC":"2026-07-31T19:42:11.500000Z","state":"running"}"#))
             let latest = try await client.execute(request("http://127.0.0.1:\(port)/v1/jobs/1/frames?from=490&to=490&asOf=latest"), timeout: .seconds(10))
             let latestBody = String(buffer: try await latest.body.collect(upTo: 1 << 20))
             #expect(latestBody.contains(#""clock":{"display":"8.31","hundredths":831,"state":"stopped"}"#))

@@ -259,6 +259,7 @@ extension FrameOverlay {
                 json.object { c in
                     c.member("display", clock.display)
                     c.member("hundredths", clock.hundredths)
+                    c.member("startUTC", clock.startUTC)
                     c.member("state", clock.state.rawValue)
                 }
             }

@@ -9,6 +9,11 @@ public import Foundation
 ///  "f":490,"p":1011600,"s":490,"u":"2026-07-31T19:42:19.800000Z","v":"DT_RESULT v4"}
 /// ```
 ///
+/// While the race clock runs, `c` gives its start on the capture clock and the ids of the
+/// elements that show it, `"c":["2026-07-31T19:42:11.500000Z","clock"]`: a reader shows
+/// ⌊(u − start) × 100⌋ hundredths in them on a frame captured at `u`, so a payload that is sent
+/// only when something else changes (cues on change) still gives every frame its clock.
+///
 /// Each element is `[id, text, opacity, geometry]`, plus `{name: value}` when the template gives
 /// it values: geometry is the screen rectangle `[x, y, w, h]`, the projected points
 /// `[[x, y], …]`, or for a lane tag laid out in a label box the box and then the point it
@@ -31,7 +36,17 @@ public enum CompactPayload {
     static func bytes(for overlay: FrameOverlay, after prefix: [UInt8] = []) -> [UInt8] {
         var out = prefix
         out.reserveCapacity(prefix.count + 1024)
-        out += "{\"e\":[".utf8
+        out.append(UInt8(ascii: "{"))
+        if let running = runningClock(of: overlay) {
+            out += "\"c\":[".utf8
+            appendQuoted(running.startUTC, to: &out)
+            for id in running.ids {
+                out.append(UInt8(ascii: ","))
+                appendQuoted(id, to: &out)
+            }
+            out += "],".utf8
+        }
+        out += "\"e\":[".utf8
         var first = true
         for element in overlay.elements where element.visible {
             if !first { out.append(UInt8(ascii: ",")) }
@@ -83,6 +98,21 @@ public enum CompactPayload {
         }
         out.append(UInt8(ascii: "}"))
         return out
+    }
+
+    /// The running clock a reader runs itself: when it started, and the visible elements that
+    /// show it as it reads (a clock element whose text is the clock's display). Nil when the
+    /// clock does not run or no element shows it.
+    public static func runningClock(of overlay: FrameOverlay) -> (startUTC: String, ids: [String])? {
+        guard overlay.clock.runsOnItsOwn, let start = overlay.clock.startUTC else { return nil }
+        var ids: [String] = []
+        for element in overlay.elements where showsRunningClock(element, of: overlay) { ids.append(element.id) }
+        return ids.isEmpty ? nil : (start, ids)
+    }
+
+    /// Whether `element` is a visible clock element that shows the running clock as it reads.
+    static func showsRunningClock(_ element: FrameOverlay.Element, of overlay: FrameOverlay) -> Bool {
+        element.visible && element.kind == "clock" && overlay.clock.runsOnItsOwn && element.text == overlay.clock.display
     }
 
     /// `[a, b, …]` of `values` followed by `more`, in one array (no array is built per element).

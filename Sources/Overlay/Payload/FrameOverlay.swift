@@ -79,18 +79,27 @@ public struct FrameOverlay: Sendable, Hashable, Codable {
         public let hundredths: Int64
         /// The clock as shown: `0.00`, `8.31`, `1:47.92`.
         public let display: String
+        /// While the clock runs: the start signal's time on the capture clock (ISO 8601, microseconds).
+        /// A reader runs the clock from it for frames that carry no payload of their own (cues
+        /// on change): the reading of a frame captured at `u` is ⌊(u − startUTC) × 100⌋ hundredths, at least 0.
+        public let startUTC: String?
 
         /// Whether the clock runs.
         public enum State: String, Sendable, Hashable, Codable {
             case notStarted, running, stopped, final
         }
 
-        /// Creates a clock reading.
-        public init(state: State, hundredths: Int64) {
+        /// Creates a clock reading; `startUTC` (ISO 8601) is kept while the clock runs.
+        public init(state: State, hundredths: Int64, startUTC: String? = nil) {
             self.state = state
             self.hundredths = hundredths
             self.display = RaceTime.display(hundredths: hundredths)
+            self.startUTC = state == .running ? startUTC : nil
         }
+
+        /// Whether the clock runs and says when it started: its reading then follows from the
+        /// frame's capture time, so a reader needs no payload per frame for it.
+        public var runsOnItsOwn: Bool { state == .running && startUTC != nil }
     }
 
     /// A time as shown: whole hundredths and the display text.

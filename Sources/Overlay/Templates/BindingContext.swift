@@ -29,7 +29,11 @@ extension FrameOverlay {
 }
 
 extension FrameOverlay.Clock {
-    var bindingValue: JSONValue { .object(["state": .string(state.rawValue), "hundredths": .integer(hundredths), "display": .string(display)]) }
+    var bindingValue: JSONValue {
+        var fields: [String: JSONValue] = ["state": .string(state.rawValue), "hundredths": .integer(hundredths), "display": .string(display)]
+        if let startUTC { fields["startUTC"] = .string(startUTC) }
+        return .object(fields)
+    }
 }
 
 extension FrameOverlay.WorldRecordLine {

@@ -37,6 +37,8 @@ public struct RaceTimeline: Sendable {
     public let unit: UnitCode
     /// The start signal, if the unit has started.
     public let start: UTCInstant?
+    /// `start` as the running clock carries it, written once rather than on every frame.
+    private let startText: String?
     /// The first touch: the running clock stops here and shows the winning time.
     public let clockStop: Timed<RaceTime>?
     /// The instant the race is complete: the last touch of the lanes that finish.
@@ -84,6 +86,7 @@ public struct RaceTimeline: Sendable {
     ) {
         unit = results.unit
         start = results.startTime
+        startText = results.startTime?.iso8601
         self.poolLength = max(1, poolLength)
         self.dataVersion = dataVersion
         raceDistance = RaceTimeline.distance(of: results.unit)
@@ -206,7 +209,7 @@ public struct RaceTimeline: Sendable {
         if let clockStop, frame.shows(eventAt: clockStop.happenedAt) {
             return FrameOverlay.Clock(state: complete ? .final : .stopped, hundredths: clockStop.value.hundredths)
         }
-        return FrameOverlay.Clock(state: .running, hundredths: raceHundredths(on: frame, since: start))
+        return FrameOverlay.Clock(state: .running, hundredths: raceHundredths(on: frame, since: start), startUTC: startText)
     }
 
     /// Race time on a frame: truncated to hundredths, and zero on the start frame, whose capture began before the gun.
