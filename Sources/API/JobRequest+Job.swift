@@ -118,6 +118,7 @@ extension JobRequest {
     private func outputTargets(policy: InputPolicy, jobsDirectory: String) throws -> (EnrichmentSettings, [OutputTarget]) {
         var enrichment = EnrichmentSettings()
         if let carriers { enrichment.carriers = carriers }
+        enrichment.cues = cues
         enrichment.lookahead = Double(lookaheadMs) / 1000
         var targets: [OutputTarget] = []
         for (index, text) in outputs.enumerated() {

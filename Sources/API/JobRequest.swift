@@ -16,7 +16,7 @@ import Store
 ///            "latencyMs": 0, "timecodeDate": "2026-07-31", "timecodeZone": "Z"},
 ///  "results": {"source": "feeds", "unit": "SWMM100MFR-----------FNL-000100--"}
 ///             | {"source": "feeds", "venue": "AQU", "at": "2026-07-31T21:42:00+02:00"} | {"source": "fixture"},
-///  "template": "swimming", "carriers": ["id3", "sei"], "lookaheadMs": 500,
+///  "template": "swimming", "carriers": ["id3", "sei"], "cues": "on-change", "lookaheadMs": 500,
 ///  "outputs": ["udp://127.0.0.1:6000", "srt://127.0.0.1:7000?mode=listener"],
 ///  "hls": {"segmentSeconds": 2, "window": 6}, "owner": "broadcaster-name"}
 /// ```
@@ -36,13 +36,15 @@ struct JobRequest: Decodable {
     let results: ResultsRequest?
     let template: String?
     let carriers: Carriers?
+    /// Which frames get a timed-ID3 cue on every output; nil: each output's standard mode.
+    let cues: CueMode?
     let lookaheadMs: Int64
     let outputs: [String]
     let hls: HLSRequest?
     let owner: String?
 
     private enum CodingKeys: String, CodingKey, CaseIterable {
-        case input, clock, results, template, carriers, lookaheadMs, outputs, hls, owner
+        case input, clock, results, template, carriers, cues, lookaheadMs, outputs, hls, owner
     }
 
     init(from decoder: any Decoder) throws {
@@ -62,6 +64,14 @@ struct JobRequest: Decodable {
             carriers = chosen
         } else {
             carriers = nil
+        }
+        if let mode = try fields.text(.cues) {
+            guard let chosen = CueMode(rawValue: mode) else {
+                throw fields.wrong(.cues, "must be one of \(CueMode.names)")
+            }
+            cues = chosen
+        } else {
+            cues = nil
         }
         lookaheadMs = try fields.integer(.lookaheadMs, in: 0...10_000) ?? 0
         outputs = try fields.texts(.outputs, maximum: 8) ?? []

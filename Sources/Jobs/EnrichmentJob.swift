@@ -255,7 +255,7 @@ public struct EnrichmentJob: Sendable {
                     target: redacted(output.target), written: output.written, dropped: output.dropped, skippedToKeyframe: output.skippedToKeyframe,
                     reopened: output.reopened, deepestQueue: output.deepestQueue, latencyMedianMicroseconds: output.latencyMedianMicroseconds,
                     latencyP99Microseconds: output.latencyP99Microseconds, repairedTimestamps: output.repairedTimestamps,
-                    refusedByMuxer: output.refusedByMuxer, failure: output.failure
+                    refusedByMuxer: output.refusedByMuxer, unchangedCues: output.unchangedCues, failure: output.failure
                 )
             }
         ).json
@@ -273,6 +273,7 @@ public struct EnrichmentJob: Sendable {
             if output.reopened > 0 { line += ", reopened \(output.reopened)×" }
             if output.repairedTimestamps > 0 { line += ", \(output.repairedTimestamps) with timestamps repaired" }
             if output.refusedByMuxer > 0 { line += ", \(output.refusedByMuxer) refused by the muxer and left out" }
+            if output.unchangedCues > 0 { line += ", \(output.unchangedCues) cues left out (nothing new on their frame)" }
             line += "; added latency p50 \(output.latencyMedianMicroseconds) µs, p99 \(output.latencyP99Microseconds) µs"
             if let failure = output.failure { line += "; FAILED: \(failure)" }
             lines.append(line)

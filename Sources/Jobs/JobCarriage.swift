@@ -39,6 +39,8 @@ final class JobCarriage: FrameCarrying {
     private let feedInbox: DocumentInbox?
     private let camera: CameraTrack?
     private let carriers: Carriers
+    /// Whether an output sends cues on change, so each frame's `CueSignature` is needed.
+    private let signsCues: Bool
     /// A templated job carries the compact elements in band; the full state is in the store and the API.
     private let compact: Bool
     private let log: Logger
@@ -57,6 +59,7 @@ final class JobCarriage: FrameCarrying {
         camera = job.camera
         wallClock = job.clock.wallClock
         carriers = job.settings.carriers
+        signsCues = job.settings.carriers.contains(.id3) && job.outputs.contains { job.settings.cueMode(for: $0) == .onChange }
         compact = job.template != nil
         self.log = log
     }
@@ -87,7 +90,8 @@ final class JobCarriage: FrameCarrying {
         }
         return try FrameCarriage(
             InBandPayload(for: shown, compact: compact, canonical: json?.bytes), carriers: carriers,
-            markers: state.markers.markers(on: shown, at: timing.captureStart)
+            markers: state.markers.markers(on: shown, at: timing.captureStart),
+            cueSignature: signsCues ? CueSignature.of(shown, compact: compact) : nil
         )
     }
 

@@ -49,6 +49,25 @@ public struct Carriers: OptionSet, Sendable, Hashable {
     }
 }
 
+/// Which frames get a timed-ID3 cue on an output.
+public enum CueMode: String, Sendable, Hashable, CaseIterable {
+    /// One cue per frame: for frame-exact apps that read every frame's payload.
+    case everyFrame = "every-frame"
+    /// A cue when what the payload shows changes (a running clock's reading aside: the payload
+    /// says when it started), and one on every video keyframe, so a player that joins at any
+    /// segment or random access point has the state at once. For consumer players, which
+    /// deliver each cue to the app and overlap cues that come faster than a quarter second.
+    case onChange = "on-change"
+
+    /// The mode an output gets when the job names none: on change for an HLS playlist (read by
+    /// consumer players), every frame for the rest (MPEG-TS files and streams read by
+    /// broadcast equipment and frame-exact apps).
+    public static func standard(for target: OutputTarget) -> CueMode { target.kind == .hls ? .onChange : .everyFrame }
+
+    /// The modes, as a list for an error message: `every-frame, on-change`.
+    public static var names: String { allCases.map(\.rawValue).joined(separator: ", ") }
+}
+
 /// Where an enriched copy goes, checked before anything is opened.
 ///
 /// Outputs are local files (`.ts`, `.mp4`, `fmp4:NAME.mp4`, `.flv`), `-` (MPEG-TS on standard

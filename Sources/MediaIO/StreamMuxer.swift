@@ -81,8 +81,15 @@ package final class OutputPacket: @unchecked Sendable {
     package let epoch: Int?
     /// When the packet was read (monotonic nanoseconds), for the added-latency figure.
     package let readAt: UInt64
+    /// For Podium's tag: what its payload shows (`CueSignature`), or nil when unknown (then it
+    /// is always sent), and whether its frame is a video keyframe (a place a player joins).
+    package let cueSignature: Int?
+    package let cueOnKeyframe: Bool
 
-    package init(role: Role, packet: Packet, timeBase: Rational, isVideo: Bool, frameCapture: UTCInstant? = nil, markers: [RaceMarker] = [], epoch: Int? = nil, readAt: UInt64) {
+    package init(
+        role: Role, packet: Packet, timeBase: Rational, isVideo: Bool, frameCapture: UTCInstant? = nil, markers: [RaceMarker] = [], epoch: Int? = nil,
+        cueSignature: Int? = nil, cueOnKeyframe: Bool = false, readAt: UInt64
+    ) {
         self.role = role
         self.packet = packet
         self.timeBase = timeBase
@@ -91,6 +98,8 @@ package final class OutputPacket: @unchecked Sendable {
         self.frameCapture = frameCapture
         self.markers = markers
         self.epoch = epoch
+        self.cueSignature = cueSignature
+        self.cueOnKeyframe = cueOnKeyframe
         self.readAt = readAt
     }
 

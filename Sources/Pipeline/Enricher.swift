@@ -41,20 +41,24 @@ public struct FrameCarriage: Sendable, Equatable {
     public var seiPayload: [UInt8]?
     /// Race moments that first show on this frame (HLS `EXT-X-DATERANGE`).
     public var markers: [RaceMarker]
+    /// What the payload shows (`CueSignature`), for outputs that send cues on change; nil when
+    /// not computed (every output then gets this frame's cue).
+    public var cueSignature: Int?
 
     /// A carriage of explicit bytes.
-    public init(id3Tag: [UInt8]? = nil, seiPayload: [UInt8]? = nil, markers: [RaceMarker] = []) {
+    public init(id3Tag: [UInt8]? = nil, seiPayload: [UInt8]? = nil, markers: [RaceMarker] = [], cueSignature: Int? = nil) {
         self.id3Tag = id3Tag
         self.seiPayload = seiPayload
         self.markers = markers
+        self.cueSignature = cueSignature
     }
 
     /// The same payload in each of `carriers`.
-    public init(_ payload: InBandPayload, carriers: Carriers, markers: [RaceMarker] = []) throws(ID3TagError) {
+    public init(_ payload: InBandPayload, carriers: Carriers, markers: [RaceMarker] = [], cueSignature: Int? = nil) throws(ID3TagError) {
         self.init(
             id3Tag: carriers.contains(.id3) ? try payload.id3Tag() : nil,
             seiPayload: carriers.contains(.sei) ? payload.json : nil,
-            markers: markers
+            markers: markers, cueSignature: cueSignature
         )
     }
 }
@@ -72,6 +76,12 @@ public struct EnrichmentSettings: Sendable {
     public var hlsTargetDuration: Double
     /// Segments in a live HLS playlist.
     public var hlsWindow: Int
+    /// Which frames get a timed-ID3 cue, for every output; nil gives each output its standard
+    /// mode (`CueMode.standard(for:)`). SEI goes in every frame whatever the mode.
+    public var cues: CueMode?
+
+    /// The cue mode of `target`.
+    public func cueMode(for target: OutputTarget) -> CueMode { cues ?? CueMode.standard(for: target) }
 
     /// Timed ID3 only, no look-ahead.
     public init(carriers: Carriers = .id3, lookahead: Double = 0, queueCapacity: Int = 4096, hlsTargetDuration: Double = 2, hlsWindow: Int = 6) {
@@ -254,7 +264,7 @@ public struct Enricher: Sendable {
         for target in outputs {
             let worker = OutputWorker(
                 target: target, policy: live || target.isNetwork ? .drop : .wait, capacity: settings.queueCapacity,
-                pace: target.kind == .udp ? (live ? 2 : 1) : nil, jobCancellation: cancellation
+                pace: target.kind == .udp ? (live ? 2 : 1) : nil, cues: settings.cueMode(for: target), jobCancellation: cancellation
             ) { (stop: InputCancellation) throws(MediaError) -> any OutputSink in
                 if target.kind == .hls {
                     return try HLSWriter(
@@ -403,7 +413,8 @@ private struct CarriagePipeline {
         if carriage.id3Tag != nil || carriage.seiPayload != nil { report.tagged += 1 }
         if carryID3, let tag = carriage.id3Tag {
             send(OutputPacket(
-                role: .podiumMetadata, packet: try Packet.metadata(tag, pts: frame.outputPTS), timeBase: video.timeBase, isVideo: false, readAt: madeAt
+                role: .podiumMetadata, packet: try Packet.metadata(tag, pts: frame.outputPTS), timeBase: video.timeBase, isVideo: false,
+                cueSignature: carriage.cueSignature, cueOnKeyframe: frame.video.keyframe, readAt: madeAt
             ))
         }
         if holdVideo {

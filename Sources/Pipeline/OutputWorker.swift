@@ -23,6 +23,8 @@ public struct OutputStats: Sendable, Equatable {
     /// Packets whose timestamps were repaired for the muxer (decode time not increasing, or
     /// presentation before decode: a corrupt input).
     public var repairedTimestamps = 0
+    /// Podium's tags left out because their frame showed nothing new (cues on change).
+    public var unchangedCues = 0
     /// Packets the muxer refused for their content (`EINVAL`, `AVERROR_INVALIDDATA`) and that were
     /// left out; the output went on.
     public var refusedByMuxer = 0
@@ -96,14 +98,18 @@ final class OutputWorker: @unchecked Sendable {
     private let jobCancellation: InputCancellation
     /// Paces a UDP output (touched by the worker thread only).
     private var pacer: UDPPacer?
+    /// Which of Podium's tags go out (worker thread only).
+    private var cueFilter: CueFilter
 
     /// - Parameters:
     ///   - pace: for a UDP output, how many times real time it may send (nil: as fast as packets come).
+    ///   - cues: which of Podium's tags it writes.
     init(
-        target: OutputTarget, policy: QueuePolicy, capacity: Int, pace: Double? = nil, jobCancellation: InputCancellation,
+        target: OutputTarget, policy: QueuePolicy, capacity: Int, pace: Double? = nil, cues: CueMode = .everyFrame, jobCancellation: InputCancellation,
         open: @escaping (InputCancellation) throws(MediaError) -> any OutputSink
     ) {
         self.target = target
+        cueFilter = CueFilter(mode: cues)
         pacer = pace.map { UDPPacer(speed: $0) }
         self.policy = policy
         self.capacity = max(16, capacity)
@@ -200,7 +206,9 @@ final class OutputWorker: @unchecked Sendable {
                 batchHead += 1
                 switch item {
                 case .packet(let packet): return packet
-                case .dropped: resyncing = true
+                case .dropped:
+                    resyncing = true
+                    cueFilter.forget()
                 }
                 continue
             }
@@ -270,6 +278,10 @@ final class OutputWorker: @unchecked Sendable {
                     continue
                 }
             }
+            if packet.role == .podiumMetadata, !cueFilter.admits(packet) {
+                record { $0.unchangedCues += 1 }
+                continue
+            }
             if resyncing {
                 guard resync(on: packet, into: sink!) else { continue }
             }
@@ -297,6 +309,7 @@ final class OutputWorker: @unchecked Sendable {
         do {
             let sink = try open(cancellation)
             resyncing = true
+            cueFilter.forget()
             // An open that waited (an SRT listener until its caller came) leaves a queue of
             // stale packets: a late receiver gets the stream from now, not a burst of the past.
             if Date().timeIntervalSince(reopening.lastAttempt) > 0.5 { discardQueued() }

@@ -241,15 +241,19 @@ public struct JobStats: Codable, Sendable, Equatable {
         public let repairedTimestamps: Int?
         /// Packets the muxer refused for their content and that were left out (absent likewise).
         public let refusedByMuxer: Int?
+        /// Podium's tags left out because their frame showed nothing new (cues on change; absent likewise).
+        public let unchangedCues: Int?
         public let failure: String?
 
         /// Creates an output's record.
         public init(
             target: String, written: Int, dropped: Int, skippedToKeyframe: Int, reopened: Int, deepestQueue: Int,
-            latencyMedianMicroseconds: Int, latencyP99Microseconds: Int, repairedTimestamps: Int = 0, refusedByMuxer: Int = 0, failure: String?
+            latencyMedianMicroseconds: Int, latencyP99Microseconds: Int, repairedTimestamps: Int = 0, refusedByMuxer: Int = 0, unchangedCues: Int = 0,
+            failure: String?
         ) {
             self.repairedTimestamps = repairedTimestamps
             self.refusedByMuxer = refusedByMuxer
+            self.unchangedCues = unchangedCues
             self.target = target
             self.written = written
             self.dropped = dropped

@@ -33,6 +33,9 @@ struct Enrich: ParsableCommand {
     @Option(help: "In-band carriers: id3 (MPEG-TS outputs), sei (every output), or id3,sei.")
     var carrier = "id3"
 
+    @Option(help: "Which frames get a timed-ID3 cue: every-frame, or on-change (when what the payload shows changes, and on every keyframe). Default: on-change for HLS, every-frame for the other outputs. SEI goes in every frame.")
+    var cues: String?
+
     @Option(help: "How long a live frame waits before its overlay is computed, so late data still lands on it: 0, 500ms, 2s.")
     var lookahead = "0"
 
@@ -100,6 +103,10 @@ struct Enrich: ParsableCommand {
                 carriers: try Carriers(list: carrier), lookahead: try Enrich.seconds(lookahead, option: "--lookahead"),
                 queueCapacity: queue, hlsTargetDuration: hlsSegment, hlsWindow: hlsWindow
             )
+            if let cues {
+                guard let mode = CueMode(rawValue: cues) else { throw OperatorError("--cues \(cues): not a cue mode; the modes are \(CueMode.names)") }
+                job.settings.cues = mode
+            }
             guard hlsSegment > 0, hlsWindow >= 1, queue >= 16 else {
                 throw OperatorError("--hls-segment must be positive, --hls-window at least 1 and --queue at least 16")
             }

@@ -19,7 +19,7 @@ struct JobRequestSchemaTests {
         "input": "fixture:swim-100-free",
         "clock": ["source": "anchor", "latencyMs": 0, "timecodeDate": "2024-07-30", "timecodeZone": "+02:00"],
         "results": ["source": "fixture", "unit": "SWMM100MFR------------FNL-000100--"],
-        "template": "swimming", "carriers": ["id3"], "lookaheadMs": 0, "outputs": ["udp://127.0.0.1:9"],
+        "template": "swimming", "carriers": ["id3"], "cues": "on-change", "lookaheadMs": 0, "outputs": ["udp://127.0.0.1:9"],
         "hls": ["segmentSeconds": 2, "window": 6], "owner": "ops",
         ]
     }
@@ -28,7 +28,7 @@ struct JobRequestSchemaTests {
     static let fields: [(path: [String], type: String)] = [
         (["input"], "string"), (["clock"], "object"), (["clock", "source"], "string"), (["clock", "latencyMs"], "integer"),
         (["clock", "timecodeDate"], "string"), (["clock", "timecodeZone"], "string"), (["results"], "object"),
-        (["results", "source"], "string"), (["results", "unit"], "string"), (["template"], "string"), (["carriers"], "array"),
+        (["results", "source"], "string"), (["results", "unit"], "string"), (["template"], "string"), (["carriers"], "array"), (["cues"], "string"),
         (["lookaheadMs"], "integer"), (["outputs"], "array"), (["hls"], "object"), (["hls", "segmentSeconds"], "number"),
         (["hls", "window"], "integer"), (["owner"], "string"),
     ]
@@ -97,10 +97,12 @@ struct JobRequestSchemaTests {
             }
             #expect(checked > 60)
             let top = try await post(try Self.body(Self.valid.merging(["colour": "red"]) { $1 }))
-            #expect(top.message == "$.colour is not a field here; the fields are carriers, clock, hls, input, lookaheadMs, outputs, owner, results, template")
+            #expect(top.message == "$.colour is not a field here; the fields are carriers, clock, cues, hls, input, lookaheadMs, outputs, owner, results, template")
             // Array entries are named by their index.
             let entry = try await post(try Self.body(Self.replacing(["outputs"], with: ["udp://127.0.0.1:9", 5], in: Self.valid)))
             #expect(entry.message.hasPrefix("$.outputs[1] must be a non-empty string"), "\(entry)")
+            let mode = try await post(try Self.body(Self.replacing(["cues"], with: "sometimes", in: Self.valid)))
+            #expect(mode.status == 400 && mode.message.hasPrefix("$.cues must be one of every-frame, on-change"), "\(mode)")
             // The schema is checked first: a missing fixture is not looked up for a malformed request.
             let both = try await post(#"{"input": "fixture:not-here", "hls": {"window": 0}}"#)
             #expect(both.status == 400 && both.message.hasPrefix("$.hls.window must be an integer from 1 to 100, not 0"), "\(both)")

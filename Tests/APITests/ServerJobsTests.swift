@@ -218,7 +218,10 @@ struct ServerJobsTests {
 
     @Test func aJobOnAFixtureRunsToItsEndAndMatchesTheGoldenRenderAsCorrected() async throws {
         try await withServer { client in
-            let created = try await Self.post(client, "/v1/jobs", #"{"input": "fixture:swim-100-free", "hls": {}, "carriers": ["id3", "sei"]}"#, key: keys["admin"]!)
+            // Every frame tagged on the HLS, which would otherwise tag on change.
+            let created = try await Self.post(
+                client, "/v1/jobs", #"{"input": "fixture:swim-100-free", "hls": {}, "carriers": ["id3", "sei"], "cues": "every-frame"}"#, key: keys["admin"]!
+            )
             #expect(created.status == .created, "\(String(buffer: created.body))")
             let object = try Self.json(created)
             let id = Int64(try #require(object["id"] as? Int))
@@ -226,6 +229,15 @@ struct ServerJobsTests {
             let record = try await waitUntilEnded(id)
             #expect(record.state == "completed", "\(record.failure ?? "")")
             #expect(record.frames == 600)
+            let stats = try JSONDecoder().decode(JobStats.self, from: try #require(record.stats))
+            #expect(stats.outputs.count == 1 && stats.outputs.allSatisfy { $0.unchangedCues == 0 }, "\(stats.outputs)")
+            let playlist = try #require(record.description.output.split(separator: " ").first { $0.hasSuffix(".m3u8") }.map { URL(fileURLWithPath: String($0)) })
+            var segments: [UInt8] = []
+            for line in try String(contentsOf: playlist, encoding: .utf8).split(separator: "\n") where !line.hasPrefix("#") {
+                segments += try Data(contentsOf: playlist.deletingLastPathComponent().appendingPathComponent(String(line)))
+            }
+            let stream = try TransportStream(bytes: segments)
+            #expect(stream.packets[try #require(stream.pid(ofStreamType: 0x15))]?.count == 600)
             let latest = try await store.frames(jobID: id, from: 0, to: 599, limit: 600, asOf: .latest)
             #expect(latest.map { String(decoding: $0.overlayJSON, as: UTF8.self) } == (try Fixtures.swimGolden()))
             // The push of a finished job is every frame, then its end.
