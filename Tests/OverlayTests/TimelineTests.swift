@@ -106,7 +106,7 @@ struct PayloadTests {
     @Test func theCanonicalJSONHasSortedKeysAndTheFrameKeys() throws {
         let text = String(decoding: overlay.canonicalJSON(), as: UTF8.self)
         #expect(text.hasPrefix(#"{"captureUTC":"2026-07-31T19:42:12.400000Z","clock":{"display":"0.90","hundredths":90,"startUTC":"2026-07-31T19:42:11.500000Z","state":"running"},"elements":[],"frame":120,"lanes":[{"athlete":"#))
-        #expect(text.hasSuffix(#""order":[4],"pts":216000,"records":[],"seq":120,"timeBase":"1/90000","timecode":"19:42:12:20","unit":"SWMM100MFR------------FNL-000100--"}"#))
+        #expect(text.hasSuffix(#""order":[4],"pts":216000,"records":[],"resultStatus":"LIVE","seq":120,"timeBase":"1/90000","timecode":"19:42:12:20","unit":"SWMM100MFR------------FNL-000100--"}"#))
         #expect(try JSONDecoder().decode(FrameOverlay.self, from: overlay.canonicalJSON()) == overlay)
     }
 

@@ -293,6 +293,7 @@ extension FrameOverlay {
                     }
                 }
             }
+            o.member("resultStatus", resultStatus)
             o.member("seq", seq)
             o.member("timeBase", timeBase)
             o.member("timecode", timecode)

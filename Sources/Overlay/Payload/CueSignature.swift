@@ -22,6 +22,7 @@ public enum CueSignature {
             return hasher.finalize()
         }
         hasher.combine(overlay.unit)
+        hasher.combine(overlay.resultStatus)
         hasher.combine(overlay.camera)
         hasher.combine(overlay.clock.state)
         hasher.combine(overlay.clock.startUTC)

@@ -23,6 +23,9 @@ public struct FrameOverlay: Sendable, Hashable, Codable {
     public let camera: CameraPose?
     /// The competition unit (RSC) on screen.
     public let unit: String?
+    /// The status of the results shown, as the results system gave it (ODF `ResultStatus`:
+    /// `START_LIST`, `LIVE`, `INTERMEDIATE`, `UNOFFICIAL`, `OFFICIAL`, …); nil when it gave none.
+    public let resultStatus: String?
     /// The running race clock.
     public let clock: Clock
     /// Lanes in lane order.
@@ -43,7 +46,7 @@ public struct FrameOverlay: Sendable, Hashable, Codable {
         FrameOverlay(
             seq: seq, frame: frame, pts: pts, timeBase: timeBase, captureUTC: captureUTC, timecode: timecode, dataVersion: version,
             camera: camera, unit: unit, clock: clock, lanes: lanes, order: order, leader: leader, records: records,
-            worldRecordLine: worldRecordLine, elements: elements
+            worldRecordLine: worldRecordLine, elements: elements, resultStatus: resultStatus
         )
     }
 
@@ -51,7 +54,7 @@ public struct FrameOverlay: Sendable, Hashable, Codable {
     public init(
         seq: Int, frame: Int, pts: Int64, timeBase: String, captureUTC: String, timecode: String? = nil, dataVersion: String?,
         camera: CameraPose?, unit: String?, clock: Clock, lanes: [Lane], order: [Int], leader: Int?, records: [RecordTag],
-        worldRecordLine: WorldRecordLine?, elements: [Element]
+        worldRecordLine: WorldRecordLine?, elements: [Element], resultStatus: String? = nil
     ) {
         self.seq = seq
         self.frame = frame
@@ -62,6 +65,7 @@ public struct FrameOverlay: Sendable, Hashable, Codable {
         self.dataVersion = dataVersion
         self.camera = camera
         self.unit = unit
+        self.resultStatus = resultStatus
         self.clock = clock
         self.lanes = lanes
         self.order = order

@@ -21,6 +21,7 @@ extension FrameOverlay {
         if let timecode { fields["timecode"] = .string(timecode) }
         if let dataVersion { fields["dataVersion"] = .string(dataVersion) }
         if let unit { fields["unit"] = .string(unit) }
+        if let resultStatus { fields["resultStatus"] = .string(resultStatus) }
         if let leader { fields["leader"] = .integer(Int64(leader)) }
         if let camera { fields["camera"] = camera.bindingValue }
         if let line = worldRecordLine { fields["worldRecordLine"] = line.bindingValue }

@@ -37,6 +37,8 @@ public struct RaceTimeline: Sendable {
     public let unit: UnitCode
     /// The start signal, if the unit has started.
     public let start: UTCInstant?
+    /// The results' status as the results system gave it (`OFFICIAL`, …).
+    public let resultStatus: String?
     /// `start` as the running clock carries it, written once rather than on every frame.
     private let startText: String?
     /// The first touch: the running clock stops here and shows the winning time.
@@ -87,6 +89,7 @@ public struct RaceTimeline: Sendable {
         unit = results.unit
         start = results.startTime
         startText = results.startTime?.iso8601
+        resultStatus = results.status
         self.poolLength = max(1, poolLength)
         self.dataVersion = dataVersion
         raceDistance = RaceTimeline.distance(of: results.unit)
@@ -183,7 +186,8 @@ public struct RaceTimeline: Sendable {
             leader: state.leader,
             records: recordTags,
             worldRecordLine: worldRecordLine(on: frame, clock: clock),
-            elements: []
+            elements: [],
+            resultStatus: resultStatus
         )
     }
 
