@@ -19,6 +19,7 @@ final class JobCarriage: FrameCarrying {
         var metrics: JobMetrics
         var folder: FolderPoll?
         var markers = RaceMarkerDetector()
+        var windows = RaceWindowTracker()
         var jsonWriter = FrameJSONWriter()
         var correctionJSON = FrameJSONWriter()
         /// Frames whose overlay changed when every document was known.
@@ -91,6 +92,7 @@ final class JobCarriage: FrameCarrying {
         return try FrameCarriage(
             InBandPayload(for: shown, compact: compact, canonical: json?.bytes), carriers: carriers,
             markers: state.markers.markers(on: shown, at: timing.captureStart),
+            windows: state.windows.edges(on: shown, at: timing.captureStart),
             cueSignature: signsCues ? CueSignature.of(shown, compact: compact) : nil
         )
     }

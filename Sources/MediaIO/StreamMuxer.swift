@@ -77,6 +77,8 @@ package final class OutputPacket: @unchecked Sendable {
     package let frameCapture: UTCInstant?
     /// Race moments that first show on this packet's frame.
     package let markers: [RaceMarker]
+    /// Race windows that close and open on the frame.
+    package let windows: [RaceWindowEdge]
     /// For a video packet whose frame was carried: the input epoch of the frame.
     package let epoch: Int?
     /// When the packet was read (monotonic nanoseconds), for the added-latency figure.
@@ -87,7 +89,8 @@ package final class OutputPacket: @unchecked Sendable {
     package let cueOnKeyframe: Bool
 
     package init(
-        role: Role, packet: Packet, timeBase: Rational, isVideo: Bool, frameCapture: UTCInstant? = nil, markers: [RaceMarker] = [], epoch: Int? = nil,
+        role: Role, packet: Packet, timeBase: Rational, isVideo: Bool, frameCapture: UTCInstant? = nil, markers: [RaceMarker] = [], windows: [RaceWindowEdge] = [],
+        epoch: Int? = nil,
         cueSignature: Int? = nil, cueOnKeyframe: Bool = false, readAt: UInt64
     ) {
         self.role = role
@@ -97,6 +100,7 @@ package final class OutputPacket: @unchecked Sendable {
         isKeyframe = packet.isKeyframe
         self.frameCapture = frameCapture
         self.markers = markers
+        self.windows = windows
         self.epoch = epoch
         self.cueSignature = cueSignature
         self.cueOnKeyframe = cueOnKeyframe

@@ -41,24 +41,31 @@ public struct FrameCarriage: Sendable, Equatable {
     public var seiPayload: [UInt8]?
     /// Race moments that first show on this frame (HLS `EXT-X-DATERANGE`).
     public var markers: [RaceMarker]
+    /// Race windows that close and open on this frame (HLS `EXT-X-DATERANGE` with an end).
+    public var windows: [RaceWindowEdge]
     /// What the payload shows (`CueSignature`), for outputs that send cues on change; nil when
     /// not computed (every output then gets this frame's cue).
     public var cueSignature: Int?
 
     /// A carriage of explicit bytes.
-    public init(id3Tag: [UInt8]? = nil, seiPayload: [UInt8]? = nil, markers: [RaceMarker] = [], cueSignature: Int? = nil) {
+    public init(
+        id3Tag: [UInt8]? = nil, seiPayload: [UInt8]? = nil, markers: [RaceMarker] = [], windows: [RaceWindowEdge] = [], cueSignature: Int? = nil
+    ) {
         self.id3Tag = id3Tag
         self.seiPayload = seiPayload
         self.markers = markers
+        self.windows = windows
         self.cueSignature = cueSignature
     }
 
     /// The same payload in each of `carriers`.
-    public init(_ payload: InBandPayload, carriers: Carriers, markers: [RaceMarker] = [], cueSignature: Int? = nil) throws(ID3TagError) {
+    public init(
+        _ payload: InBandPayload, carriers: Carriers, markers: [RaceMarker] = [], windows: [RaceWindowEdge] = [], cueSignature: Int? = nil
+    ) throws(ID3TagError) {
         self.init(
             id3Tag: carriers.contains(.id3) ? try payload.id3Tag() : nil,
             seiPayload: carriers.contains(.sei) ? payload.json : nil,
-            markers: markers, cueSignature: cueSignature
+            markers: markers, windows: windows, cueSignature: cueSignature
         )
     }
 }
@@ -315,6 +322,7 @@ private struct CarriagePipeline {
         let sei: [UInt8]?
         let capture: UTCInstant?
         let markers: [RaceMarker]
+        let windows: [RaceWindowEdge]
         /// The input epoch of the frame (a splice or a reconnection starts the next).
         let epoch: Int
     }
@@ -418,7 +426,9 @@ private struct CarriagePipeline {
             ))
         }
         if holdVideo {
-            carried[frame.outputPTS] = VideoCarriage(sei: carriage.seiPayload, capture: frame.timing?.captureStart, markers: carriage.markers, epoch: frame.video.epoch)
+            carried[frame.outputPTS] = VideoCarriage(
+                sei: carriage.seiPayload, capture: frame.timing?.captureStart, markers: carriage.markers, windows: carriage.windows, epoch: frame.video.epoch
+            )
         }
     }
 
@@ -428,7 +438,7 @@ private struct CarriagePipeline {
             guard flush || due(frame.video.arrival) else { break }
             frameHead += 1
             guard let timing = frame.timing else {
-                if holdVideo { carried[frame.outputPTS] = VideoCarriage(sei: nil, capture: nil, markers: [], epoch: frame.video.epoch) }
+                if holdVideo { carried[frame.outputPTS] = VideoCarriage(sei: nil, capture: nil, markers: [], windows: [], epoch: frame.video.epoch) }
                 continue
             }
             if let worker {
@@ -453,6 +463,7 @@ private struct CarriagePipeline {
             var packet = waiting.packet
             var frameCapture: UTCInstant?
             var markers: [RaceMarker] = []
+            var windows: [RaceWindowEdge] = []
             var epoch: Int?
             let isVideo = waiting.stream.index == video.index
             if isVideo, holdVideo, let pts = packet.pts {
@@ -466,6 +477,7 @@ private struct CarriagePipeline {
                 if let done = carried.removeValue(forKey: pts) {
                     frameCapture = done.capture
                     markers = done.markers
+                    windows = done.windows
                     epoch = done.epoch
                     if let sei = done.sei, let target = layout.seiTarget {
                         if let bytes = SEICarrier.insert(sei, into: packet.bytes, codec: target.codec, framing: target.framing) {
@@ -480,7 +492,7 @@ private struct CarriagePipeline {
             packetHead += 1
             send(OutputPacket(
                 role: .stream(waiting.stream.index), packet: packet, timeBase: waiting.stream.timeBase, isVideo: isVideo,
-                frameCapture: frameCapture, markers: markers, epoch: epoch, readAt: waiting.readAt
+                frameCapture: frameCapture, markers: markers, windows: windows, epoch: epoch, readAt: waiting.readAt
             ))
         }
         if packetHead > 1024, packetHead * 2 > packets.count {

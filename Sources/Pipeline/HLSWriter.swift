@@ -15,6 +15,8 @@ struct HLSSegment: Sendable, Equatable {
     let programDateTime: UTCInstant
     /// Race moments that first show in this segment.
     let markers: [RaceMarker]
+    /// Race windows that open in this segment.
+    var opens: [RaceWindow] = []
     /// Whether it starts a new input epoch (a splice or a reconnection): `EXT-X-DISCONTINUITY`.
     var discontinuity = false
 }
@@ -29,14 +31,28 @@ struct HLSMediaPlaylist: Sendable {
     let window: Int?
     private(set) var segments: [HLSSegment] = []
     private(set) var ended = false
+    /// Where each closed race window ends, by id.
+    private(set) var windowEnds: [String: UTCInstant] = [:]
 
     init(targetDuration: Int, window: Int?) {
         self.targetDuration = targetDuration
         self.window = window
     }
 
-    mutating func append(_ segment: HLSSegment) { segments.append(segment) }
-    mutating func end() { ended = true }
+    /// Adds a segment, with the ends of the windows that closed in it.
+    mutating func append(_ segment: HLSSegment, closing: [(id: String, at: UTCInstant)] = []) {
+        segments.append(segment)
+        for (id, at) in closing { windowEnds[id] = at }
+    }
+
+    /// Ends the list; windows still open end at `end`, the end of the last frame.
+    mutating func end(at end: UTCInstant?) {
+        ended = true
+        guard let end else { return }
+        for segment in segments {
+            for window in segment.opens where windowEnds[window.id] == nil { windowEnds[window.id] = end }
+        }
+    }
 
     /// The segments listed now.
     var listed: ArraySlice<HLSSegment> {
@@ -66,10 +82,16 @@ struct HLSMediaPlaylist: Sendable {
         let earlier = segments.prefix(slid).filter(\.discontinuity).count
         if earlier > 0 { lines.append("#EXT-X-DISCONTINUITY-SEQUENCE:\(earlier)") }
         if window == nil { lines.append(ended ? "#EXT-X-PLAYLIST-TYPE:VOD" : "#EXT-X-PLAYLIST-TYPE:EVENT") }
-        for segment in shown {
+        // Windows that opened before the listed segments and reach into them are stated with the first.
+        let slidOut = segments.prefix(slid).flatMap(\.opens).filter { window in
+            guard let first = shown.first else { return false }
+            return windowEnds[window.id].map { $0 > first.programDateTime } ?? true
+        }
+        for (index, segment) in shown.enumerated() {
             if segment.discontinuity { lines.append("#EXT-X-DISCONTINUITY") }
             lines.append("#EXT-X-PROGRAM-DATE-TIME:\(HLSMediaPlaylist.date(segment.programDateTime))")
             for marker in segment.markers { lines.append(HLSMediaPlaylist.dateRange(marker)) }
+            for window in (index == 0 ? slidOut : []) + segment.opens { lines.append(dateRange(window)) }
             lines.append("#EXTINF:\(String(format: "%.6f", segment.duration)),")
             lines.append(segment.uri)
         }
@@ -82,6 +104,17 @@ struct HLSMediaPlaylist: Sendable {
         let iso = instant.iso8601 // microseconds
         guard let dot = iso.firstIndex(of: ".") else { return iso }
         return String(iso[..<dot]) + "." + iso[iso.index(after: dot)...].prefix(3) + "Z"
+    }
+
+    /// A race window: `CLASS="tv.podium.race"`, its start, its end once it has closed.
+    func dateRange(_ window: RaceWindow) -> String {
+        var attributes = ["ID=\"\(window.id)\"", "CLASS=\"tv.podium.race\"", "START-DATE=\"\(Self.date(window.start))\""]
+        if let end = windowEnds[window.id] { attributes.append("END-DATE=\"\(Self.date(end))\"") }
+        attributes.append("X-STATUS=\"\(window.kind.rawValue)\"")
+        if let unit = window.unit { attributes.append("X-UNIT=\"\(unit)\"") }
+        if let lane = window.lane { attributes.append("X-LANE=\(lane)") }
+        if !window.records.isEmpty { attributes.append("X-RECORDS=\"\(window.records.joined(separator: ","))\"") }
+        return "#EXT-X-DATERANGE:" + attributes.joined(separator: ",")
     }
 
     static func dateRange(_ marker: RaceMarker) -> String {
@@ -108,6 +141,8 @@ final class HLSWriter: OutputSink {
     private let cancellation: InputCancellation
     private let targetDuration: Double
     private var playlist: HLSMediaPlaylist
+    /// The capture UTC at which the last closed segment's last frame ends: where windows still open at the end close.
+    private var lastFrameEnd: UTCInstant?
     private var muxer: StreamMuxer?
     /// The segment being written.
     private struct OpenSegment {
@@ -122,6 +157,8 @@ final class HLSWriter: OutputSink {
         var capturePTS: Int64?
         var capture: UTCInstant?
         var markers: [RaceMarker] = []
+        var opens: [RaceWindow] = []
+        var closes: [(id: String, at: UTCInstant)] = []
         let timeBase: Rational
         /// The input epoch of its frames, once one is known.
         var epoch: Int?
@@ -190,6 +227,12 @@ final class HLSWriter: OutputSink {
                 current!.capture = capture
             }
             current!.markers += packet.markers
+            for edge in packet.windows {
+                switch edge {
+                case .opens(let window): current!.opens.append(window)
+                case .closes(let id, let at): current!.closes.append((id, at))
+                }
+            }
         }
         guard let muxer else { return false }
         let repaired = try muxer.write(packet)
@@ -214,7 +257,7 @@ final class HLSWriter: OutputSink {
     func finish() throws(MediaError) {
         try writeHeldTags { _ in true }
         try closeSegment()
-        playlist.end()
+        playlist.end(at: lastFrameEnd)
         try writePlaylist()
     }
 
@@ -245,7 +288,14 @@ final class HLSWriter: OutputSink {
         // is dated from the end of the one before.
         let date = segment.capture ?? playlist.segments.last.map { $0.programDateTime.advanced(by: Rational(Int128(($0.duration * 1_000_000).rounded()), 1_000_000)) }
             ?? UTCInstant(secondsSinceEpoch: .zero)
-        playlist.append(HLSSegment(sequence: segment.sequence, uri: segmentName(segment.sequence), duration: duration, programDateTime: date, markers: segment.markers, discontinuity: segment.discontinuity))
+        playlist.append(
+            HLSSegment(
+                sequence: segment.sequence, uri: segmentName(segment.sequence), duration: duration, programDateTime: date, markers: segment.markers,
+                opens: segment.opens, discontinuity: segment.discontinuity
+            ),
+            closing: segment.closes
+        )
+        lastFrameEnd = date.advanced(by: seconds)
         try writePlaylist()
         for old in playlist.expired {
             try? FileManager.default.removeItem(at: folder.appendingPathComponent(old.uri))

@@ -9,22 +9,22 @@ import Testing
 /// rule) would show something else, and on every keyframe; and from the last tag at or before
 /// any frame, that rule gives the frame's every-frame payload exactly.
 struct CueModeTests {
-    /// One carried tag: its PES PTS and its compact payload, parsed by Foundation alone.
+    /// One carried tag: its PES PTS and its payload (compact or full), parsed by Foundation alone.
     struct Cue {
         let pts: Int64
         let payload: [String: Any]
-        var frame: Int { payload["f"] as? Int ?? -1 }
+        var frame: Int { payload["f"] as? Int ?? payload["frame"] as? Int ?? -1 }
     }
 
-    static func enrich(into folder: URL, outputs: [String], cues: String?) async throws -> String {
+    static func enrich(into folder: URL, outputs: [String], cues: String?, extra: [String] = ["--template", "swimming"]) async throws -> String {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let run = try await Fixtures.run(PodiumBinary.path, [
             "enrich", Fixtures.swim.appendingPathComponent("clip.ts").path,
             "--results", Fixtures.swim.appendingPathComponent("results").path,
             "--clock", Fixtures.swim.appendingPathComponent("clock.json").path,
             "--camera", Fixtures.swim.appendingPathComponent("camera.jsonl").path,
-            "--template", "swimming", "--database", folder.appendingPathComponent("podium.sqlite").path,
-        ] + outputs.flatMap { ["--out", folder.appendingPathComponent($0).path] } + (cues.map { ["--cues", $0] } ?? []))
+            "--database", folder.appendingPathComponent("podium.sqlite").path,
+        ] + extra + outputs.flatMap { ["--out", folder.appendingPathComponent($0).path] } + (cues.map { ["--cues", $0] } ?? []))
         try #require(run.status == 0, "stderr: \(run.err)")
         return run.out
     }
@@ -44,8 +44,8 @@ struct CueModeTests {
         let pid = try #require(stream.pid(ofStreamType: 0x15), "no timed-ID3 stream in \(file.lastPathComponent)")
         return try (stream.packets[pid] ?? []).map { pes in
             let texts = try ParsedID3Tag(bytes: pes.payload).userTexts()
-            let compact = try #require(texts.first { $0.description == "com.podium.elements" }, "a tag without the compact payload")
-            let payload = try #require(try JSONSerialization.jsonObject(with: Data(compact.value.utf8)) as? [String: Any])
+            let text = try #require(texts.first { $0.description == "com.podium.elements" || $0.description == "com.podium.overlay" }, "a tag without Podium's payload")
+            let payload = try #require(try JSONSerialization.jsonObject(with: Data(text.value.utf8)) as? [String: Any])
             return Cue(pts: try #require(pes.pts), payload: payload)
         }
     }
