@@ -103,7 +103,7 @@ let package = Package(
             ],
             // The OpenAPI document the server serves (docs/openapi.yaml links to it), the web viewer
             // the module of exported OGraf graphics, the page that drives it, and the viewer-app SDK.
-            resources: [.copy("Resources/openapi.yaml"), .copy("Resources/viewer.html"), .copy("Resources/ograf-graphic.mjs"), .copy("Resources/ograf-host.html"), .copy("Resources/podium-sdk.mjs")],
+            resources: [.copy("Resources/openapi.yaml"), .copy("Resources/viewer.html"), .copy("Resources/ograf-graphic.mjs"), .copy("Resources/ograf-host.html"), .copy("Resources/podium-sdk.mjs"), .copy("Resources/podium-sdk.d.ts")],
             swiftSettings: strictSettings
         ),
         // The command-line tool that wires everything together.

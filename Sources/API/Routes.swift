@@ -38,6 +38,7 @@ public func buildRouter(
         .contentSecurityPolicy: "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'unsafe-inline'; media-src 'self' blob:; img-src 'self' data:",
     ])
     serveResource(SDKModule.bytes, at: "sdk/podium.js", type: "text/javascript; charset=utf-8", on: router, headers: [.cacheControl: "public, max-age=60"])
+    serveResource(SDKModule.types, at: "sdk/podium.d.ts", type: "application/typescript; charset=utf-8", on: router, headers: [.cacheControl: "public, max-age=60"])
     // Podium's OGraf graphic and the page that drives it with a job's frames (docs/ograf.md).
     serveResource(OGrafExport.module, at: "ograf/graphic.mjs", type: "text/javascript; charset=utf-8", on: router, headers: [.cacheControl: "public, max-age=60"])
     // A designer's own graphic (`graphic=NAME`) loads its stylesheets, fonts and pictures from its folder here.
@@ -94,6 +95,8 @@ private func serveResource(_ bytes: Data, at path: RouterPath, type: String, on 
 /// Podium's viewer-app SDK (`GET /sdk/podium.js`; docs/viewer.md).
 enum SDKModule {
     static let bytes = bundledResource("podium-sdk", "mjs")
+    /// Its TypeScript declarations (`GET /sdk/podium.d.ts`).
+    static let types = bundledResource("podium-sdk", "d.ts")
 }
 
 /// The page that drives Podium's OGraf graphic with a job's frames (`GET /ograf/host`; docs/ograf.md).
