@@ -57,6 +57,27 @@ export interface FollowOptions {
 /** Follows a job's frames over SSE, resuming by itself without a gap. */
 export function followJob(job: string | number, options: FollowOptions): Promise<void>;
 
+/** A job's frames from `from` to `to` (inclusive), page by page, as aired or (`asOf: "latest"`) as corrected. */
+export function fetchFrames(
+  job: string | number,
+  options: { key: string; from?: number; to?: number; asOf?: "aired" | "latest"; signal?: AbortSignal },
+): Promise<FrameOverlay[]>;
+
+/** The media time, in seconds, at which a `<video>` presents the first frame (0 where the browser cannot say). */
+export function findOrigin(video: HTMLVideoElement): Promise<number>;
+
+/** Maps a `<video>`'s presented frames to a job's overlays and back. */
+export class FrameMapper {
+  constructor(overlays: FrameOverlay[], origin: number);
+  /** The overlay of the frame presented at `mediaTime`, or null without overlays. */
+  overlayAt(mediaTime: number): FrameOverlay | null;
+  /** The media time to seek to for the frame at `index` (its middle). */
+  mediaTimeOf(index: number): number;
+}
+
+/** Calls `onFrame` with the media time of every presented frame; returns a function that stops. */
+export function onPresentedFrame(video: HTMLVideoElement, onFrame: (mediaTime: number) => void): () => void;
+
 /** Podium's payload in a timed-ID3 tag (hls.js `FRAG_PARSING_METADATA` sample data, emsg message data), or null. */
 export function readID3(bytes: Uint8Array | ArrayBuffer): PodiumPayload | null;
 

@@ -88,6 +88,127 @@ async function refusal(path, response) {
   return new Error(`${path}: ${message}`);
 }
 
+// ---- A job's frames, and which of them a <video> presents ----
+
+/**
+ * The frames of a job from `from` to `to` (inclusive; defaults: the first and the last), page by
+ * page, as aired (`asOf: "latest"`: as corrected). A refusal is thrown as followJob throws it.
+ *
+ * @param {string|number} job
+ * @param {{key: string, from?: number, to?: number, asOf?: "aired"|"latest", signal?: AbortSignal}} options
+ * @returns {Promise<object[]>}
+ */
+export async function fetchFrames(job, { key, from = 0, to, asOf, signal }) {
+  const frames = [];
+  let next = from;
+  while (next !== null && next !== undefined) {
+    const query = new URLSearchParams({ from: String(next) });
+    if (to !== undefined) query.set("to", String(to));
+    if (asOf) query.set("asOf", asOf);
+    const path = `/v1/jobs/${encodeURIComponent(job)}/frames?${query}`;
+    const response = await fetch(path, { headers: { Authorization: "Bearer " + key }, signal });
+    if (!response.ok) throw await refusal(path, response);
+    const page = await response.json();
+    frames.push(...page.frames);
+    next = page.next;
+  }
+  return frames;
+}
+
+/**
+ * Where the first frame sits on a `<video>`'s timeline, in seconds of media time. Players differ:
+ * Chromium puts an MP4's first frame at its PTS (Podium's renditions keep the recording's
+ * timestamps) and starts an HLS timeline at zero. So this seeks to the start and notes the media
+ * time of the frame presented; 0 where the browser cannot say (no `requestVideoFrameCallback`),
+ * or when no frame is presented within 3 s.
+ *
+ * @param {HTMLVideoElement} video
+ * @returns {Promise<number>}
+ */
+export function findOrigin(video) {
+  if (!("requestVideoFrameCallback" in HTMLVideoElement.prototype)) return Promise.resolve(0);
+  return new Promise((resolve) => {
+    const fallback = setTimeout(() => resolve(0), 3000);
+    video.requestVideoFrameCallback((now, metadata) => { clearTimeout(fallback); resolve(metadata.mediaTime); });
+    video.currentTime = 0;
+  });
+}
+
+/**
+ * Maps a `<video>`'s presented frames to a job's overlays and back. `overlays` are the frames in
+ * order from the first the video holds (`fetchFrames`); `origin` is `findOrigin`'s answer.
+ */
+export class FrameMapper {
+  /** @param {object[]} overlays @param {number} origin */
+  constructor(overlays, origin) {
+    this.overlays = overlays;
+    this.origin = origin;
+    const [num, den] = overlays.length ? overlays[0].timeBase.split("/").map(Number) : [1, 1];
+    this.secondsPerTick = num / den;
+  }
+
+  /**
+   * The overlay of the frame presented at `mediaTime` (the `mediaTime` of
+   * `requestVideoFrameCallback`'s metadata, or `currentTime`): the frame whose PTS is nearest,
+   * counted from the first frame. Null when there are no overlays.
+   *
+   * @param {number} mediaTime
+   * @returns {object|null}
+   */
+  overlayAt(mediaTime) {
+    const overlays = this.overlays;
+    if (overlays.length === 0) return null;
+    const pts = overlays[0].pts + (mediaTime - this.origin) / this.secondsPerTick;
+    let low = 0, high = overlays.length - 1;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (overlays[middle].pts < pts) low = middle + 1; else high = middle;
+    }
+    if (low > 0 && Math.abs(overlays[low - 1].pts - pts) <= Math.abs(overlays[low].pts - pts)) low -= 1;
+    return overlays[low];
+  }
+
+  /**
+   * The media time to seek to so that the frame at `index` of the overlays is presented: its
+   * middle, so rounding in the player cannot land on a neighbour.
+   *
+   * @param {number} index
+   * @returns {number}
+   */
+  mediaTimeOf(index) {
+    const overlays = this.overlays, frame = overlays[index], next = overlays[index + 1] || frame;
+    const start = this.origin + (frame.pts - overlays[0].pts) * this.secondsPerTick;
+    return start + Math.max(0, (next.pts - frame.pts) * this.secondsPerTick / 2);
+  }
+}
+
+/**
+ * Calls `onFrame(mediaTime)` for every frame a `<video>` presents (`requestVideoFrameCallback`),
+ * or on `timeupdate` and `seeked` where the browser has no frame callback. Returns a function
+ * that stops it.
+ *
+ * @param {HTMLVideoElement} video
+ * @param {(mediaTime: number) => void} onFrame
+ * @returns {() => void}
+ */
+export function onPresentedFrame(video, onFrame) {
+  let stopped = false;
+  if ("requestVideoFrameCallback" in HTMLVideoElement.prototype) {
+    let handle;
+    const next = (now, metadata) => {
+      if (stopped) return;
+      onFrame(metadata.mediaTime);
+      handle = video.requestVideoFrameCallback(next);
+    };
+    handle = video.requestVideoFrameCallback(next);
+    return () => { stopped = true; video.cancelVideoFrameCallback(handle); };
+  }
+  const listener = () => onFrame(video.currentTime);
+  video.addEventListener("timeupdate", listener);
+  video.addEventListener("seeked", listener);
+  return () => { video.removeEventListener("timeupdate", listener); video.removeEventListener("seeked", listener); };
+}
+
 // ---- Podium's in-band payloads, as a player hands them to the app ----
 
 /** The TXXX descriptions Podium writes: the full overlay, the compact elements, the over-budget summary. */
