@@ -38,11 +38,7 @@ struct SDKPayloadTests {
             let id = try await OGrafTests.finishedJob(client, store: store, key: admin)
             let job = try #require(try await store.job(id: Int64(id)))
             let playlist = try #require(job.description.output.split(separator: " ").first { $0.hasSuffix(".m3u8") }.map { URL(fileURLWithPath: String($0)) })
-            var segments: [UInt8] = []
-            for line in try String(contentsOf: playlist, encoding: .utf8).split(separator: "\n") where !line.hasPrefix("#") {
-                segments += try Data(contentsOf: playlist.deletingLastPathComponent().appendingPathComponent(String(line)))
-            }
-            let stream = try TransportStream(bytes: segments)
+            let stream = try TransportStream(playlist: playlist)
             let metadataPID = try #require(stream.pid(ofStreamType: 0x15))
             let tags = try #require(stream.packets[metadataPID])
             let aired = try await store.frames(jobID: Int64(id), from: 0, to: 599, limit: 600, asOf: .aired)

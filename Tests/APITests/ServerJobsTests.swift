@@ -232,11 +232,7 @@ struct ServerJobsTests {
             let stats = try JSONDecoder().decode(JobStats.self, from: try #require(record.stats))
             #expect(stats.outputs.count == 1 && stats.outputs.allSatisfy { $0.unchangedCues == 0 }, "\(stats.outputs)")
             let playlist = try #require(record.description.output.split(separator: " ").first { $0.hasSuffix(".m3u8") }.map { URL(fileURLWithPath: String($0)) })
-            var segments: [UInt8] = []
-            for line in try String(contentsOf: playlist, encoding: .utf8).split(separator: "\n") where !line.hasPrefix("#") {
-                segments += try Data(contentsOf: playlist.deletingLastPathComponent().appendingPathComponent(String(line)))
-            }
-            let stream = try TransportStream(bytes: segments)
+            let stream = try TransportStream(playlist: playlist)
             #expect(stream.packets[try #require(stream.pid(ofStreamType: 0x15))]?.count == 600)
             let latest = try await store.frames(jobID: id, from: 0, to: 599, limit: 600, asOf: .latest)
             #expect(latest.map { String(decoding: $0.overlayJSON, as: UTF8.self) } == (try Fixtures.swimGolden()))

@@ -31,16 +31,7 @@ struct CueModeTests {
 
     /// The tags of a TS file, or of an HLS playlist's segments in playlist order.
     static func cues(in file: URL) throws -> [Cue] {
-        var bytes: [UInt8] = []
-        if file.pathExtension == "m3u8" {
-            let playlist = try String(contentsOf: file, encoding: .utf8)
-            for line in playlist.split(separator: "\n") where !line.hasPrefix("#") && !line.isEmpty {
-                bytes += try Data(contentsOf: file.deletingLastPathComponent().appendingPathComponent(String(line)))
-            }
-        } else {
-            bytes = Array(try Data(contentsOf: file))
-        }
-        let stream = try TransportStream(bytes: bytes)
+        let stream = file.pathExtension == "m3u8" ? try TransportStream(playlist: file) : try TransportStream(bytes: Array(try Data(contentsOf: file)))
         let pid = try #require(stream.pid(ofStreamType: 0x15), "no timed-ID3 stream in \(file.lastPathComponent)")
         return try (stream.packets[pid] ?? []).map { pes in
             let texts = try ParsedID3Tag(bytes: pes.payload).userTexts()

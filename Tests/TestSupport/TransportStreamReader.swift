@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// An independent MPEG-TS reader for the tests: PAT, PMT and PES reassembly, written from
 /// ISO/IEC 13818-1 and sharing no code with FFmpeg (whose 5.1 demuxer drops the first five
@@ -37,6 +37,16 @@ public struct TransportStream {
     public private(set) var programDescriptors: [(tag: UInt8, bytes: [UInt8])] = []
     /// PMT sections whose CRC-32 did not match.
     public private(set) var badTableChecksums = 0
+
+    /// An HLS playlist's MPEG-TS segments read as one stream, in playlist order (each segment
+    /// starts with its own PAT and PMT, so the concatenation is a transport stream).
+    public init(playlist: URL) throws {
+        var bytes: [UInt8] = []
+        for line in try String(contentsOf: playlist, encoding: .utf8).split(separator: "\n") where !line.hasPrefix("#") && !line.isEmpty {
+            bytes += try Data(contentsOf: playlist.deletingLastPathComponent().appendingPathComponent(String(line)))
+        }
+        try self.init(bytes: bytes)
+    }
 
     /// Parses a whole transport stream; throws on lost sync or malformed tables.
     public init(bytes: [UInt8]) throws {
